@@ -1,0 +1,12 @@
+import { UNBOUNDED_RANGE, type Activation } from "./activation.ts";
+
+/**
+ * Identity, f(z) = z, f'(z) = 1: the "no non-linearity" control. Any depth of identity layers
+ * composes to one linear map, so the network is a linear classifier.
+ */
+export const identity: Activation = {
+  name: "identity",
+  forward: (z) => z,
+  derivative: () => 1,
+  range: UNBOUNDED_RANGE,
+};

@@ -1,0 +1,88 @@
+import { Random } from "../random.ts";
+import type { DatasetSpec } from "../spec.ts";
+import { blobs } from "./blobs.ts";
+import { circles } from "./circles.ts";
+import { moons } from "./moons.ts";
+import type { Points } from "./points.ts";
+import { spirals } from "./spirals.ts";
+import { xor } from "./xor.ts";
+
+/** One split of a dataset: standardised row-major features and labels. */
+export interface Split {
+  x: Float64Array;
+  y: Int32Array;
+  n: number;
+}
+
+/** A dataset ready to train on: features standardised with the training split's mean and std. */
+export interface Dataset {
+  train: Split;
+  validation: Split;
+  dims: number;
+  classes: number;
+  /** Per-feature mean and std of the raw training features, as subtracted and divided out. */
+  mean: Float64Array;
+  std: Float64Array;
+}
+
+function generate(spec: DatasetSpec, rng: Random): Points {
+  switch (spec.name) {
+    case "moons":
+      return moons(spec.samples, spec.noise, rng);
+    case "circles":
+      return circles(spec.samples, spec.noise, spec.factor, rng);
+    case "spirals":
+      return spirals(spec.samples, spec.arms, spec.turns, spec.noise, rng);
+    case "blobs":
+      return blobs(spec.samples, spec.centers, spec.spread, rng);
+    case "xor":
+      return xor(spec.samples, spec.noise, rng);
+    case "points":
+      return {
+        features: Float64Array.from(spec.features.flat()),
+        labels: Int32Array.from(spec.labels),
+        dims: spec.features[0]!.length,
+        classes: Math.max(...spec.labels) + 1,
+      };
+  }
+}
+
+/** Generates (or takes) the points, shuffles them into train/validation and standardises them. */
+export function makeDataset(spec: DatasetSpec): Dataset {
+  const points = generate(spec, new Random(spec.seed, "dataset"));
+  const { dims } = points;
+  const n = points.labels.length;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  new Random(spec.seed, "split").shuffle(order);
+  const nValidation = Math.floor(n * spec.validationFraction);
+  const take = (from: number, count: number): Split => {
+    const x = new Float64Array(count * dims);
+    const y = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const src = order[from + i]!;
+      for (let d = 0; d < dims; d++) x[i * dims + d] = points.features[src * dims + d]!;
+      y[i] = points.labels[src]!;
+    }
+    return { x, y, n: count };
+  };
+  const train = take(0, n - nValidation);
+  const validation = take(n - nValidation, nValidation);
+  const mean = new Float64Array(dims);
+  const std = new Float64Array(dims);
+  for (let d = 0; d < dims; d++) {
+    let s = 0;
+    for (let i = 0; i < train.n; i++) s += train.x[i * dims + d]!;
+    mean[d] = s / train.n;
+    let v = 0;
+    for (let i = 0; i < train.n; i++) v += (train.x[i * dims + d]! - mean[d]!) ** 2;
+    // A constant feature carries no information; dividing by 1 keeps it at 0 instead of NaN.
+    std[d] = Math.sqrt(v / train.n) || 1;
+  }
+  for (const split of [train, validation]) {
+    for (let i = 0; i < split.n; i++) {
+      for (let d = 0; d < dims; d++) split.x[i * dims + d] = (split.x[i * dims + d]! - mean[d]!) / std[d]!;
+    }
+  }
+  return { train, validation, dims, classes: points.classes, mean, std };
+}

@@ -1,0 +1,21 @@
+/** Documented bounds of a RunSpec; anything beyond is a validation error, never a crash or a hang. */
+export const LIMITS = {
+  /** Samples in a dataset (training + validation). */
+  maxSamples: 100_000,
+  /** Features per sample of an inline `points` dataset. */
+  maxFeatures: 64,
+  /** Classes of a generated or inline dataset. */
+  maxClasses: 16,
+  /** Hidden layers. */
+  maxDepth: 64,
+  /** Units in one hidden layer. */
+  maxWidth: 4096,
+  /** Trainable parameters (weights + biases) of one network. */
+  maxParameters: 4_000_000,
+  /** Training epochs. */
+  maxEpochs: 10_000,
+  /** Bins of an activation histogram. */
+  maxHistogramBins: 200,
+  /** Samples of the probe set that activation statistics are computed on. */
+  maxProbeSamples: 4096,
+} as const;

@@ -1,0 +1,256 @@
+import { z } from "zod";
+import { LIMITS } from "./limits.ts";
+
+const finite = () => z.number().finite();
+const positive = () => z.number().finite().positive();
+const seed = () => z.number().int().min(0).max(2 ** 32 - 1);
+
+/** Lets `"tanh"` stand for `{ "name": "tanh" }` wherever a named object is expected. */
+function named<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (typeof v === "string" ? { name: v } : v), schema);
+}
+
+const noParameterActivations = [
+  "identity",
+  "logistic",
+  "tanh",
+  "relu",
+  "selu",
+  "gelu",
+  "silu",
+  "softplus",
+] as const;
+
+/** Names of the hidden-layer activations. */
+export const ACTIVATION_NAMES = [...noParameterActivations, "leaky_relu", "elu"] as const;
+export type ActivationName = (typeof ACTIVATION_NAMES)[number];
+
+export const ActivationSpecSchema = named(
+  z.discriminatedUnion("name", [
+    z.object({ name: z.enum(noParameterActivations) }).strict(),
+    z.object({ name: z.literal("leaky_relu"), alpha: z.number().min(0).lt(1).default(0.01) }).strict(),
+    z.object({ name: z.literal("elu"), alpha: positive().default(1) }).strict(),
+  ]),
+);
+export type ActivationSpec = z.infer<typeof ActivationSpecSchema>;
+
+const fanScaled = ["xavier_normal", "xavier_uniform", "he_normal", "he_uniform", "lecun_normal", "lecun_uniform"] as const;
+
+/** Names of the weight and bias initializers. */
+export const INITIALIZER_NAMES = ["zeros", "constant", "normal", "uniform", ...fanScaled, "orthogonal"] as const;
+export type InitializerName = (typeof INITIALIZER_NAMES)[number];
+
+export const InitializerSpecSchema = named(
+  z.discriminatedUnion("name", [
+    z.object({ name: z.literal("zeros") }).strict(),
+    z.object({ name: z.literal("constant"), value: finite() }).strict(),
+    z.object({ name: z.literal("normal"), std: positive(), mean: finite().default(0) }).strict(),
+    z.object({ name: z.literal("uniform"), limit: positive() }).strict(),
+    z.object({ name: z.enum(fanScaled), gain: positive().default(1) }).strict(),
+    z.object({ name: z.literal("orthogonal"), gain: positive().default(1) }).strict(),
+  ]),
+);
+export type InitializerSpec = z.infer<typeof InitializerSpecSchema>;
+
+const common = {
+  samples: z.number().int().min(4).max(LIMITS.maxSamples).default(1280),
+  validationFraction: z.number().min(0).max(0.9).default(0.2),
+  seed: seed().default(0),
+};
+const noise = (byDefault: number) => z.number().min(0).max(10).default(byDefault);
+
+/** An inline dataset: rows of features and integer labels 0..k−1. */
+const PointsSchema = z
+  .object({
+    name: z.literal("points"),
+    features: z.array(z.array(finite()).min(1).max(LIMITS.maxFeatures)).min(4).max(LIMITS.maxSamples),
+    labels: z.array(z.number().int().min(0).max(LIMITS.maxClasses - 1)),
+    validationFraction: common.validationFraction,
+    seed: common.seed,
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.labels.length !== d.features.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["labels"],
+        message: `expected one label per row: ${d.features.length} rows, ${d.labels.length} labels`,
+      });
+    }
+    const width = d.features[0]?.length ?? 0;
+    const bad = d.features.findIndex((row) => row.length !== width);
+    if (bad >= 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["features", bad],
+        message: `expected ${width} features like row 0, got ${d.features[bad]!.length}`,
+      });
+    }
+    if (new Set(d.labels).size < 2) {
+      ctx.addIssue({ code: "custom", path: ["labels"], message: "expected at least 2 distinct classes" });
+    }
+  });
+
+export const DatasetSpecSchema = named(
+  z.discriminatedUnion("name", [
+    z.object({ name: z.literal("moons"), ...common, noise: noise(0.2) }).strict(),
+    z.object({ name: z.literal("circles"), ...common, noise: noise(0.1), factor: z.number().gt(0).lt(1).default(0.5) }).strict(),
+    z
+      .object({
+        name: z.literal("spirals"),
+        ...common,
+        arms: z.number().int().min(2).max(LIMITS.maxClasses).default(3),
+        turns: z.number().gt(0).max(5).default(1),
+        noise: noise(0.2),
+      })
+      .strict(),
+    z
+      .object({
+        name: z.literal("blobs"),
+        ...common,
+        centers: z.number().int().min(2).max(LIMITS.maxClasses).default(3),
+        spread: positive().max(100).default(1),
+      })
+      .strict(),
+    z.object({ name: z.literal("xor"), ...common, noise: noise(0.1) }).strict(),
+    PointsSchema,
+  ]),
+);
+export type DatasetSpec = z.infer<typeof DatasetSpecSchema>;
+/** Names of the datasets. */
+export const DATASET_NAMES = ["moons", "circles", "spirals", "blobs", "xor", "points"] as const;
+
+const lr = (byDefault: number) => positive().max(100).default(byDefault);
+const momentum = () => z.number().min(0).lt(1).default(0.9);
+export const OptimizerSpecSchema = named(
+  z.discriminatedUnion("name", [
+    z.object({ name: z.literal("sgd"), lr: lr(0.01) }).strict(),
+    z.object({ name: z.literal("momentum"), lr: lr(0.01), momentum: momentum() }).strict(),
+    z.object({ name: z.literal("nesterov"), lr: lr(0.01), momentum: momentum() }).strict(),
+    z
+      .object({
+        name: z.literal("adam"),
+        lr: lr(0.001),
+        beta1: z.number().min(0).lt(1).default(0.9),
+        beta2: z.number().min(0).lt(1).default(0.999),
+        epsilon: positive().default(1e-8),
+      })
+      .strict(),
+  ]),
+);
+export type OptimizerSpec = z.infer<typeof OptimizerSpecSchema>;
+/** Names of the optimizers. */
+export const OPTIMIZER_NAMES = ["sgd", "momentum", "nesterov", "adam"] as const;
+
+export const ModelSpecSchema = z
+  .object({
+    hidden: z.array(z.number().int().min(1).max(LIMITS.maxWidth)).min(1).max(LIMITS.maxDepth),
+    activation: ActivationSpecSchema,
+    weightInit: InitializerSpecSchema,
+    biasInit: InitializerSpecSchema.default({ name: "zeros" }),
+  })
+  .strict();
+export type ModelSpec = z.infer<typeof ModelSpecSchema>;
+
+export const TrainingSpecSchema = z
+  .object({
+    epochs: z.number().int().min(1).max(LIMITS.maxEpochs),
+    batchSize: z.union([z.number().int().min(1).max(LIMITS.maxSamples), z.literal("full")]).default(32),
+    optimizer: OptimizerSpecSchema.default({ name: "sgd", lr: 0.01 }),
+    shuffle: z.boolean().default(true),
+    seed: seed().default(0),
+  })
+  .strict();
+export type TrainingSpec = z.infer<typeof TrainingSpecSchema>;
+
+export const TracingSpecSchema = z
+  .object({
+    every: z.number().int().min(1).max(LIMITS.maxEpochs).default(1),
+    histogramBins: z.number().int().min(2).max(LIMITS.maxHistogramBins).default(30),
+    histogramRange: z
+      .tuple([finite(), finite()])
+      .refine(([lo, hi]) => lo < hi, "expected [low, high] with low < high")
+      .optional(),
+    probeSamples: z.number().int().min(1).max(LIMITS.maxProbeSamples).default(512),
+  })
+  .strict();
+export type TracingSpec = z.infer<typeof TracingSpecSchema>;
+
+/** One training run, fully determined: the same RunSpec always gives the same Trace. */
+export const RunSpecSchema = z
+  .object({
+    dataset: DatasetSpecSchema,
+    model: ModelSpecSchema,
+    training: TrainingSpecSchema,
+    tracing: TracingSpecSchema.default({ every: 1, histogramBins: 30, probeSamples: 512 }),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    const inputs = spec.dataset.name === "points" ? (spec.dataset.features[0]?.length ?? 0) : 2;
+    const widths = [inputs, ...spec.model.hidden, LIMITS.maxClasses];
+    let parameters = 0;
+    for (let l = 1; l < widths.length; l++) parameters += widths[l]! * (widths[l - 1]! + 1);
+    if (parameters > LIMITS.maxParameters) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["model", "hidden"],
+        message: `the network would have about ${parameters} parameters; at most ${LIMITS.maxParameters} are allowed`,
+      });
+    }
+  });
+export type RunSpec = z.infer<typeof RunSpecSchema>;
+/** A RunSpec as written by people: defaults may be left out and names may be bare strings. */
+export type RunSpecInput = z.input<typeof RunSpecSchema>;
+
+/** Thrown for an invalid RunSpec; `issues` name each field, the value given and what is allowed. */
+export class SpecError extends Error {
+  constructor(readonly issues: readonly SpecIssue[]) {
+    super(`invalid RunSpec:\n${issues.map((i) => `  - ${i.path}: ${i.message} (got ${i.received})`).join("\n")}`);
+    this.name = "SpecError";
+  }
+}
+
+/** One problem of an input document: where, what is wrong or allowed, and what was given. */
+export interface SpecIssue {
+  path: string;
+  message: string;
+  received: string;
+}
+
+/** Describes a zod error as issues naming field, allowed values and the value that was given. */
+export function describeIssues(error: z.ZodError, input: unknown): SpecIssue[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length === 0 ? "(root)" : formatPath(issue.path);
+    return { path, message: issue.message, received: preview(valueAt(input, issue.path)) };
+  });
+}
+
+/** Validates a RunSpec and fills in defaults; throws SpecError naming each bad field. */
+export function parseRunSpec(input: unknown): RunSpec {
+  const result = RunSpecSchema.safeParse(input);
+  if (!result.success) throw new SpecError(describeIssues(result.error, input));
+  return result.data;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`))
+    .join("");
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value === "string" && path.length > 0) return value;
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function preview(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

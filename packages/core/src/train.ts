@@ -1,0 +1,261 @@
+import { createActivation, type Activation } from "./activations/index.ts";
+import { makeDataset, type Dataset, type Split } from "./datasets/index.ts";
+import { diagnose } from "./diagnose.ts";
+import { initialize } from "./initializers/index.ts";
+import { createKernels } from "./kernels/index.ts";
+import type { Kernels, KernelsName } from "./kernels/kernels.ts";
+import { LayerStats } from "./layer-stats.ts";
+import { Network, planNetwork } from "./network.ts";
+import { Random } from "./random.ts";
+import { parseRunSpec, type RunSpec } from "./spec.ts";
+import { symmetry } from "./symmetry.ts";
+import type { EpochRecord, LayerInfo, LayerRecord, Trace, TraceSummary } from "./trace.ts";
+
+/** How to train, beyond what the RunSpec fixes. */
+export interface TrainOptions {
+  /** `wasm` (SIMD, default) or `js` (reference loops). Traces are deterministic per kernel set. */
+  kernels?: KernelsName;
+}
+
+/** Rows of the probe/validation set evaluated per forward pass when the batch is smaller. */
+const EVAL_CHUNK = 256;
+
+/**
+ * One training run of a RunSpec. `epochs()` trains and yields every traced epoch as it completes,
+ * so callers can stream a trace; `train()` collects the whole Trace.
+ */
+export class Run {
+  readonly spec: RunSpec;
+  readonly layers: LayerInfo[];
+  readonly kernels: KernelsName;
+  private readonly data: Dataset;
+  private readonly net: Network;
+  private readonly heap: Kernels["heap"];
+  private readonly activation: Activation;
+  private readonly stats: LayerStats[];
+  private readonly batch: number;
+  private readonly rows: number;
+  private readonly labels: Int32Array;
+  private readonly gradSums: Float64Array;
+  private readonly biasGradSums: Float64Array;
+  private gradSteps = 0;
+  private weightsAtEpochStart: Float64Array;
+
+  /** Validates `input` as a RunSpec (SpecError names every bad field) and initialises the network. */
+  constructor(input: unknown, options: TrainOptions = {}) {
+    this.spec = parseRunSpec(input);
+    const { dataset, model, training, tracing } = this.spec;
+    this.data = makeDataset(dataset);
+    const trainN = this.data.train.n;
+    this.batch = training.batchSize === "full" ? trainN : Math.min(training.batchSize, trainN);
+    this.rows = Math.max(this.batch, Math.min(EVAL_CHUNK, this.evalSet().n));
+    const layout = planNetwork({ dims: this.data.dims, hidden: model.hidden, classes: this.data.classes, rows: this.rows });
+    const kernels = createKernels(options.kernels ?? "wasm", layout.size);
+    this.kernels = kernels.name;
+    this.heap = kernels.heap;
+    this.activation = createActivation(model.activation);
+    this.net = new Network(layout, kernels, this.activation);
+    this.labels = new Int32Array(this.rows);
+    const depth = model.hidden.length;
+    this.layers = layout.layers.map((l, index) => {
+      const hidden = index < depth;
+      const range = tracing.histogramRange ?? (hidden ? this.activation.range : [0, 1]);
+      return {
+        index,
+        kind: hidden ? "hidden" : "output",
+        inputs: l.nin,
+        units: l.nout,
+        activation: hidden ? this.activation.name : "softmax",
+        histogramRange: [range[0], range[1]],
+      };
+    });
+    this.stats = this.layers.map((l) => new LayerStats(l.units, tracing.histogramBins, l.histogramRange));
+    this.gradSums = new Float64Array(this.layers.length);
+    this.biasGradSums = new Float64Array(this.layers.length);
+    this.initialiseParameters();
+    this.weightsAtEpochStart = new Float64Array(layout.blockSize);
+  }
+
+  private initialiseParameters(): void {
+    const { model, training } = this.spec;
+    const weightRng = new Random(training.seed, "weights");
+    const biasRng = new Random(training.seed, "biases");
+    for (const l of this.net.layers) {
+      // Initializers fill W[out × in] as papers and frameworks define it; the heap holds Wt.
+      const w = new Float64Array(l.nout * l.nin);
+      initialize(model.weightInit, w, l.nout, l.nin, l.nin, l.nout, weightRng);
+      for (let o = 0; o < l.nout; o++) for (let k = 0; k < l.nin; k++) this.heap[l.wt + k * l.nout + o] = w[o * l.nin + k]!;
+      const b = new Float64Array(l.nout);
+      initialize(model.biasInit, b, 1, l.nout, l.nin, l.nout, biasRng);
+      this.heap.set(b, l.b);
+    }
+  }
+
+  /** The split that validation metrics and probe statistics come from: validation, else training. */
+  private evalSet(): Split {
+    return this.data.validation.n > 0 ? this.data.validation : this.data.train;
+  }
+
+  /** Copies rows order[from..from+n) (or from..from+n when no order) of a split into the input buffer. */
+  private load(split: Split, from: number, n: number, order?: Uint32Array): void {
+    const dims = this.data.dims;
+    const x = this.net.layout.x;
+    for (let i = 0; i < n; i++) {
+      const src = order ? order[from + i]! : from + i;
+      for (let d = 0; d < dims; d++) this.heap[x + i * dims + d] = split.x[src * dims + d]!;
+      this.labels[i] = split.y[src]!;
+    }
+  }
+
+  /** Trains epoch by epoch, yielding each traced epoch (epoch 0 first); returns the summary. */
+  *epochs(): Generator<EpochRecord, TraceSummary, void> {
+    const { training, tracing } = this.spec;
+    const train = this.data.train;
+    const order = new Uint32Array(train.n);
+    for (let i = 0; i < train.n; i++) order[i] = i;
+    const shuffleRng = new Random(training.seed, "shuffle");
+    const records: EpochRecord[] = [];
+    let divergedAt: number | null = null;
+    let step = 0;
+    for (let epoch = 0; epoch <= training.epochs && divergedAt === null; epoch++) {
+      const traced = epoch === 0 || epoch % tracing.every === 0 || epoch === training.epochs;
+      if (epoch > 0 && training.shuffle) shuffleRng.shuffle(order);
+      if (traced) {
+        this.gradSums.fill(0);
+        this.biasGradSums.fill(0);
+        this.gradSteps = 0;
+        this.weightsAtEpochStart.set(this.heap.subarray(0, this.weightsAtEpochStart.length));
+      }
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let from = 0; from < train.n; from += this.batch) {
+        const n = Math.min(this.batch, train.n - from);
+        this.load(train, from, n, order);
+        this.net.forward(n);
+        this.net.loss(this.labels, 0, n, true);
+        lossSum += this.net.lossSum;
+        correct += this.net.correct;
+        seen += n;
+        if (!Number.isFinite(this.net.lossSum)) {
+          divergedAt = epoch;
+          break;
+        }
+        this.net.backward(n);
+        if (traced) this.accumulateGradNorms();
+        if (epoch > 0) this.update(++step);
+      }
+      if (!traced && divergedAt === null) continue;
+      const record = this.record(epoch, lossSum / seen, correct / seen);
+      if (divergedAt === null && record.valLoss !== null && !Number.isFinite(record.valLoss)) divergedAt = epoch;
+      records.push(record);
+      yield record;
+    }
+    const last = records[records.length - 1]!;
+    return {
+      status: divergedAt === null ? "completed" : "diverged",
+      epochsRun: last.epoch,
+      divergedAt,
+      final: { trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, valLoss: last.valLoss, valAccuracy: last.valAccuracy },
+      diagnoses: diagnose(this.layers, records, divergedAt),
+    };
+  }
+
+  private accumulateGradNorms(): void {
+    for (let l = 0; l < this.layers.length; l++) {
+      this.gradSums[l]! += Math.sqrt(this.net.weightGradSquares[l]!);
+      this.biasGradSums[l]! += Math.sqrt(this.net.biasGradSquares[l]!);
+    }
+    this.gradSteps++;
+  }
+
+  private update(step: number): void {
+    const k = this.net.kernels;
+    const { params, grads, moment1, moment2, blockSize } = this.net.layout;
+    const o = this.spec.training.optimizer;
+    switch (o.name) {
+      case "sgd":
+        return k.sgd(params, grads, blockSize, o.lr);
+      case "momentum":
+      case "nesterov":
+        return k.momentum(params, grads, moment1, blockSize, o.lr, o.momentum, o.name === "nesterov");
+      case "adam":
+        return k.adam(params, grads, moment1, moment2, blockSize, o.lr, o.beta1, o.beta2, o.epsilon, step);
+    }
+  }
+
+  /** Runs the probe/validation pass and assembles the epoch's record. */
+  private record(epoch: number, trainLoss: number, trainAccuracy: number): EpochRecord {
+    const evalSet = this.evalSet();
+    const hasValidation = this.data.validation.n > 0;
+    const probe = Math.min(this.spec.tracing.probeSamples, evalSet.n);
+    const end = hasValidation ? evalSet.n : probe;
+    for (const s of this.stats) s.reset();
+    let lossSum = 0;
+    let correct = 0;
+    for (let from = 0; from < end; ) {
+      const n = Math.min(this.rows, (from < probe ? probe : end) - from);
+      this.load(evalSet, from, n);
+      this.net.forward(n, from < probe ? this.stats : undefined);
+      this.net.loss(this.labels, 0, n, false);
+      lossSum += this.net.lossSum;
+      correct += this.net.correct;
+      from += n;
+    }
+    const output = this.layers.length - 1;
+    return {
+      epoch,
+      trainLoss,
+      trainAccuracy,
+      valLoss: hasValidation ? lossSum / end : null,
+      valAccuracy: hasValidation ? correct / end : null,
+      outputStd: this.stats[output]!.maxUnitStd(probe),
+      layers: this.layers.map((info, l) => this.layerRecord(info, l, epoch)),
+    };
+  }
+
+  private layerRecord(info: LayerInfo, l: number, epoch: number): LayerRecord {
+    const layer = this.net.layers[l]!;
+    const stats = this.stats[l]!;
+    const m = stats.moments();
+    const hidden = info.kind === "hidden";
+    let weightSquares = 0;
+    let changeSquares = 0;
+    let startSquares = 0;
+    for (let i = layer.wt; i < layer.wt + layer.nin * layer.nout; i++) {
+      const w = this.heap[i]!;
+      const w0 = this.weightsAtEpochStart[i]!;
+      weightSquares += w * w;
+      changeSquares += (w - w0) * (w - w0);
+      startSquares += w0 * w0;
+    }
+    let live = 0;
+    for (let u = 0; u < layer.nout; u++) live += stats.live[u]!;
+    const steps = this.gradSteps || 1;
+    return {
+      gradNorm: this.gradSums[l]! / steps,
+      biasGradNorm: this.biasGradSums[l]! / steps,
+      weightNorm: Math.sqrt(weightSquares),
+      updateRatio: epoch === 0 || startSquares === 0 ? null : Math.sqrt(changeSquares / startSquares),
+      preActivationMean: m.zMean,
+      preActivationStd: m.zStd,
+      activationMean: m.hMean,
+      activationStd: m.hStd,
+      saturatedFraction: hidden && this.activation.saturated && stats.count > 0 ? stats.saturated / stats.count : null,
+      deadFraction: hidden ? 1 - live / layer.nout : null,
+      symmetry: symmetry(this.heap, layer.wt, layer.b, layer.nin, layer.nout),
+      histogram: Array.from(stats.histogram),
+    };
+  }
+}
+
+/** Trains a RunSpec to the end and returns its full Trace. */
+export function train(input: unknown, options: TrainOptions = {}): Trace {
+  const run = new Run(input, options);
+  const epochs: EpochRecord[] = [];
+  const iterator = run.epochs();
+  for (let next = iterator.next(); ; next = iterator.next()) {
+    if (next.done) return { version: 1, spec: run.spec, kernels: run.kernels, layers: run.layers, epochs, summary: next.value };
+    epochs.push(next.value);
+  }
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+// One root config; each workspace is a project so `vitest --project core` runs one of them.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: "core", root: "packages/core", include: ["src/**/*.test.ts", "scripts/**/*.test.ts"], testTimeout: 60_000 } },
+      { test: { name: "cli", root: "apps/cli", include: ["src/**/*.test.ts"], testTimeout: 60_000 } },
+    ],
+  },
+});
