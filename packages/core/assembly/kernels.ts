@@ -1,0 +1,251 @@
+// WebAssembly SIMD kernels for the matmul-shaped work of training (AssemblyScript, f32x4).
+// Pointers are byte addresses into the imported memory; matrices are row-major and weights are
+// stored transposed, Wt[in × out], as in src/kernels/kernels.ts, whose js-kernels.ts is the
+// reference these must match. Main loops run register tiles; edges fall back to scalar loops.
+
+// Z[n × out] = X[n × in] · Wt[in × out] + b. Tile: 4 rows × 8 outputs (8 accumulators), the
+// broadcast of X[i, k] times a row segment of Wt, so every load feeds several multiply-adds.
+export function linearForward(x: usize, wt: usize, b: usize, z: usize, n: i32, nin: i32, nout: i32): void {
+  const n4 = n & ~3;
+  const o8 = nout & ~7;
+  const rowX = <usize>nin << 2;
+  const rowZ = <usize>nout << 2;
+  for (let i = 0; i < n4; i += 4) {
+    const x0 = x + <usize>i * rowX;
+    const z0 = z + <usize>i * rowZ;
+    for (let o = 0; o < o8; o += 8) {
+      const off = <usize>o << 2;
+      const b0 = v128.load(b + off);
+      const b1 = v128.load(b + off, 16);
+      let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+      let w = wt + off;
+      let xp = x0;
+      for (let k = 0; k < nin; k++) {
+        const w0 = v128.load(w);
+        const w1 = v128.load(w, 16);
+        const s0 = f32x4.splat(load<f32>(xp));
+        const s1 = f32x4.splat(load<f32>(xp + rowX));
+        const s2 = f32x4.splat(load<f32>(xp + 2 * rowX));
+        const s3 = f32x4.splat(load<f32>(xp + 3 * rowX));
+        a00 = f32x4.add(a00, f32x4.mul(s0, w0));
+        a01 = f32x4.add(a01, f32x4.mul(s0, w1));
+        a10 = f32x4.add(a10, f32x4.mul(s1, w0));
+        a11 = f32x4.add(a11, f32x4.mul(s1, w1));
+        a20 = f32x4.add(a20, f32x4.mul(s2, w0));
+        a21 = f32x4.add(a21, f32x4.mul(s2, w1));
+        a30 = f32x4.add(a30, f32x4.mul(s3, w0));
+        a31 = f32x4.add(a31, f32x4.mul(s3, w1));
+        w += rowZ;
+        xp += 4;
+      }
+      const zp = z0 + off;
+      v128.store(zp, a00);
+      v128.store(zp, a01, 16);
+      v128.store(zp + rowZ, a10);
+      v128.store(zp + rowZ, a11, 16);
+      v128.store(zp + 2 * rowZ, a20);
+      v128.store(zp + 2 * rowZ, a21, 16);
+      v128.store(zp + 3 * rowZ, a30);
+      v128.store(zp + 3 * rowZ, a31, 16);
+    }
+  }
+  forwardScalar(x, wt, b, z, 0, n4, o8, nout, nin, nout);
+  forwardScalar(x, wt, b, z, n4, n, 0, nout, nin, nout);
+}
+
+function forwardScalar(x: usize, wt: usize, b: usize, z: usize, i0: i32, i1: i32, o0: i32, o1: i32, nin: i32, nout: i32): void {
+  for (let i = i0; i < i1; i++) {
+    for (let o = o0; o < o1; o++) {
+      let s = load<f32>(b + (<usize>o << 2));
+      for (let k = 0; k < nin; k++) {
+        s += load<f32>(x + (<usize>(i * nin + k) << 2)) * load<f32>(wt + (<usize>(k * nout + o) << 2));
+      }
+      store<f32>(z + (<usize>(i * nout + o) << 2), s);
+    }
+  }
+}
+
+// dX[n × in] = dZ[n × out] · Wtᵀ: dot products along out. Tile: 2 rows × 4 inputs, each lane
+// summing every fourth term; the four lanes are added at the end.
+export function linearBackwardInput(dz: usize, wt: usize, dx: usize, n: i32, nin: i32, nout: i32): void {
+  const n2 = n & ~1;
+  const k4 = nin & ~3;
+  const o4 = nout & ~3;
+  const rowD = <usize>nout << 2;
+  const rowX = <usize>nin << 2;
+  for (let i = 0; i < n2; i += 2) {
+    const d0 = dz + <usize>i * rowD;
+    for (let k = 0; k < k4; k += 4) {
+      const w0 = wt + <usize>k * rowD;
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+      for (let o = 0; o < o4; o += 4) {
+        const off = <usize>o << 2;
+        const e0 = v128.load(d0 + off);
+        const e1 = v128.load(d0 + rowD + off);
+        const v0 = v128.load(w0 + off);
+        const v1 = v128.load(w0 + rowD + off);
+        const v2 = v128.load(w0 + 2 * rowD + off);
+        const v3 = v128.load(w0 + 3 * rowD + off);
+        a0 = f32x4.add(a0, f32x4.mul(e0, v0));
+        a1 = f32x4.add(a1, f32x4.mul(e0, v1));
+        a2 = f32x4.add(a2, f32x4.mul(e0, v2));
+        a3 = f32x4.add(a3, f32x4.mul(e0, v3));
+        c0 = f32x4.add(c0, f32x4.mul(e1, v0));
+        c1 = f32x4.add(c1, f32x4.mul(e1, v1));
+        c2 = f32x4.add(c2, f32x4.mul(e1, v2));
+        c3 = f32x4.add(c3, f32x4.mul(e1, v3));
+      }
+      const x0 = dx + <usize>i * rowX + (<usize>k << 2);
+      store<f32>(x0, hsum(a0) + dotTail(d0, w0, o4, nout));
+      store<f32>(x0 + 4, hsum(a1) + dotTail(d0, w0 + rowD, o4, nout));
+      store<f32>(x0 + 8, hsum(a2) + dotTail(d0, w0 + 2 * rowD, o4, nout));
+      store<f32>(x0 + 12, hsum(a3) + dotTail(d0, w0 + 3 * rowD, o4, nout));
+      store<f32>(x0 + rowX, hsum(c0) + dotTail(d0 + rowD, w0, o4, nout));
+      store<f32>(x0 + rowX + 4, hsum(c1) + dotTail(d0 + rowD, w0 + rowD, o4, nout));
+      store<f32>(x0 + rowX + 8, hsum(c2) + dotTail(d0 + rowD, w0 + 2 * rowD, o4, nout));
+      store<f32>(x0 + rowX + 12, hsum(c3) + dotTail(d0 + rowD, w0 + 3 * rowD, o4, nout));
+    }
+  }
+  backwardInputScalar(dz, wt, dx, 0, n2, k4, nin, nin, nout);
+  backwardInputScalar(dz, wt, dx, n2, n, 0, nin, nin, nout);
+}
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+// Σ a[o]·b[o] for o in [from, to): the part of a dot product after its last full vector.
+// @ts-ignore: decorator
+@inline function dotTail(a: usize, b: usize, from: i32, to: i32): f32 {
+  let s: f32 = 0;
+  for (let o = from; o < to; o++) s += load<f32>(a + (<usize>o << 2)) * load<f32>(b + (<usize>o << 2));
+  return s;
+}
+
+function backwardInputScalar(dz: usize, wt: usize, dx: usize, i0: i32, i1: i32, k0: i32, k1: i32, nin: i32, nout: i32): void {
+  const rowD = <usize>nout << 2;
+  for (let i = i0; i < i1; i++) {
+    for (let k = k0; k < k1; k++) {
+      store<f32>(dx + (<usize>(i * nin + k) << 2), dotTail(dz + <usize>i * rowD, wt + <usize>k * rowD, 0, nout));
+    }
+  }
+}
+
+// dWt[in × out] = Xᵀ · dZ, db = Σ_rows dZ; returns ‖dWt‖². Tile: 4 inputs × 8 outputs, the
+// broadcast of X[i, k] times a row segment of dZ, summed over the rows i.
+export function linearBackwardParams(dz: usize, x: usize, dwt: usize, db: usize, n: i32, nin: i32, nout: i32): f64 {
+  const k4 = nin & ~3;
+  const o8 = nout & ~7;
+  const rowD = <usize>nout << 2;
+  const rowX = <usize>nin << 2;
+  let squares = f32x4.splat(0);
+  for (let k = 0; k < k4; k += 4) {
+    for (let o = 0; o < o8; o += 8) {
+      const off = <usize>o << 2;
+      let a00 = f32x4.splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+      let d = dz + off;
+      let xp = x + (<usize>k << 2);
+      for (let i = 0; i < n; i++) {
+        const d0 = v128.load(d);
+        const d1 = v128.load(d, 16);
+        const s0 = f32x4.splat(load<f32>(xp));
+        const s1 = f32x4.splat(load<f32>(xp, 4));
+        const s2 = f32x4.splat(load<f32>(xp, 8));
+        const s3 = f32x4.splat(load<f32>(xp, 12));
+        a00 = f32x4.add(a00, f32x4.mul(s0, d0));
+        a01 = f32x4.add(a01, f32x4.mul(s0, d1));
+        a10 = f32x4.add(a10, f32x4.mul(s1, d0));
+        a11 = f32x4.add(a11, f32x4.mul(s1, d1));
+        a20 = f32x4.add(a20, f32x4.mul(s2, d0));
+        a21 = f32x4.add(a21, f32x4.mul(s2, d1));
+        a30 = f32x4.add(a30, f32x4.mul(s3, d0));
+        a31 = f32x4.add(a31, f32x4.mul(s3, d1));
+        d += rowD;
+        xp += rowX;
+      }
+      const wp = dwt + <usize>k * rowD + off;
+      v128.store(wp, a00);
+      v128.store(wp, a01, 16);
+      v128.store(wp + rowD, a10);
+      v128.store(wp + rowD, a11, 16);
+      v128.store(wp + 2 * rowD, a20);
+      v128.store(wp + 2 * rowD, a21, 16);
+      v128.store(wp + 3 * rowD, a30);
+      v128.store(wp + 3 * rowD, a31, 16);
+      squares = f32x4.add(squares, f32x4.add(f32x4.add(f32x4.mul(a00, a00), f32x4.mul(a01, a01)), f32x4.add(f32x4.mul(a10, a10), f32x4.mul(a11, a11))));
+      squares = f32x4.add(squares, f32x4.add(f32x4.add(f32x4.mul(a20, a20), f32x4.mul(a21, a21)), f32x4.add(f32x4.mul(a30, a30), f32x4.mul(a31, a31))));
+    }
+  }
+  let total = <f64>hsum(squares);
+  total += paramsScalar(dz, x, dwt, 0, k4, o8, nout, n, nin, nout);
+  total += paramsScalar(dz, x, dwt, k4, nin, 0, nout, n, nin, nout);
+  for (let o = 0; o < nout; o++) {
+    let s: f32 = 0;
+    for (let i = 0; i < n; i++) s += load<f32>(dz + (<usize>(i * nout + o) << 2));
+    store<f32>(db + (<usize>o << 2), s);
+  }
+  return total;
+}
+
+function paramsScalar(dz: usize, x: usize, dwt: usize, k0: i32, k1: i32, o0: i32, o1: i32, n: i32, nin: i32, nout: i32): f64 {
+  let squares: f64 = 0;
+  for (let k = k0; k < k1; k++) {
+    for (let o = o0; o < o1; o++) {
+      let s: f32 = 0;
+      for (let i = 0; i < n; i++) s += load<f32>(x + (<usize>(i * nin + k) << 2)) * load<f32>(dz + (<usize>(i * nout + o) << 2));
+      store<f32>(dwt + (<usize>(k * nout + o) << 2), s);
+      squares += <f64>s * <f64>s;
+    }
+  }
+  return squares;
+}
+
+// p −= lr·g.
+export function sgd(p: usize, g: usize, count: i32, lr: f32): void {
+  const c4 = count & ~3;
+  const vlr = f32x4.splat(lr);
+  for (let i = 0; i < c4; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(p + off, f32x4.sub(v128.load(p + off), f32x4.mul(vlr, v128.load(g + off))));
+  }
+  for (let i = c4; i < count; i++) {
+    const off = <usize>i << 2;
+    store<f32>(p + off, load<f32>(p + off) - lr * load<f32>(g + off));
+  }
+}
+
+// v = μv + g; p −= lr·v, or lr·(g + μv) for Nesterov.
+export function momentum(p: usize, g: usize, v: usize, count: i32, lr: f32, mu: f32, nesterov: bool): void {
+  const c4 = count & ~3;
+  const vlr = f32x4.splat(lr);
+  const vmu = f32x4.splat(mu);
+  for (let i = 0; i < c4; i += 4) {
+    const off = <usize>i << 2;
+    const gi = v128.load(g + off);
+    const vi = f32x4.add(f32x4.mul(vmu, v128.load(v + off)), gi);
+    v128.store(v + off, vi);
+    const step = nesterov ? f32x4.add(gi, f32x4.mul(vmu, vi)) : vi;
+    v128.store(p + off, f32x4.sub(v128.load(p + off), f32x4.mul(vlr, step)));
+  }
+  for (let i = c4; i < count; i++) {
+    const off = <usize>i << 2;
+    const gi = load<f32>(g + off);
+    const vi = mu * load<f32>(v + off) + gi;
+    store<f32>(v + off, vi);
+    store<f32>(p + off, load<f32>(p + off) - lr * (nesterov ? gi + mu * vi : vi));
+  }
+}
+
+// Adam; c1 = 1 − β1^t and c2 = 1 − β2^t are the bias corrections of this step.
+export function adam(p: usize, g: usize, m: usize, v: usize, count: i32, lr: f32, beta1: f32, beta2: f32, epsilon: f32, c1: f32, c2: f32): void {
+  for (let i = 0; i < count; i++) {
+    const off = <usize>i << 2;
+    const gi = load<f32>(g + off);
+    const mi = beta1 * load<f32>(m + off) + (1 - beta1) * gi;
+    const vi = beta2 * load<f32>(v + off) + (1 - beta2) * gi * gi;
+    store<f32>(m + off, mi);
+    store<f32>(v + off, vi);
+    store<f32>(p + off, load<f32>(p + off) - (lr * (mi / c1)) / (Mathf.sqrt(vi / c2) + epsilon));
+  }
+}
