@@ -12,6 +12,8 @@ export const LIMITS = {
   maxWidth: 4096,
   /** Trainable parameters (weights + biases) of one network. */
   maxParameters: 4_000_000,
+  /** Activations one pass holds: batch rows × the sum of layer widths (each needs z and h). */
+  maxActivations: 16_000_000,
   /** Training epochs. */
   maxEpochs: 10_000,
   /** Bins of an activation histogram. */

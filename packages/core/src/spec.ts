@@ -197,6 +197,16 @@ export const RunSpecSchema = z
         message: `the network would have about ${parameters} parameters; at most ${LIMITS.maxParameters} are allowed`,
       });
     }
+    const samples = spec.dataset.name === "points" ? spec.dataset.features.length : spec.dataset.samples;
+    const rows = spec.training.batchSize === "full" ? samples : Math.min(spec.training.batchSize, samples);
+    const activations = rows * widths.slice(1).reduce((a, b) => a + b, 0);
+    if (activations > LIMITS.maxActivations) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["training", "batchSize"],
+        message: `a batch of ${rows} rows through these layers holds ${activations} activations; at most ${LIMITS.maxActivations} are allowed (use a smaller batch or narrower layers)`,
+      });
+    }
   });
 export type RunSpec = z.infer<typeof RunSpecSchema>;
 /** A RunSpec as written by people: defaults may be left out and names may be bare strings. */

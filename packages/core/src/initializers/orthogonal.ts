@@ -26,9 +26,10 @@ export function fillOrthogonal(target: Float64Array, rows: number, cols: number,
     let norm = 0;
     for (let t = 0; t < m; t++) norm += q[i * m + t]! ** 2;
     // Gram–Schmidt's norm is R's (positive) diagonal, so Q already carries sign(diag(R)) = +1.
-    const scale = gain / Math.sqrt(norm);
+    const scale = 1 / Math.sqrt(norm);
     for (let t = 0; t < m; t++) q[i * m + t]! *= scale;
   }
+  for (let i = 0; i < q.length; i++) q[i]! *= gain;
   if (!transpose) {
     target.set(q);
     return;

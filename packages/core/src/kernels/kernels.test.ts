@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { Random } from "../random.ts";
+import { createJsKernels } from "./js-kernels.ts";
+import type { Kernels } from "./kernels.ts";
+import { createWasmKernels } from "./wasm-kernels.ts";
+
+const SIZE = 40_000;
+
+/** The same random heap under both kernel sets. */
+function pair(seed: number): [Kernels, Kernels] {
+  const wasm = createWasmKernels(SIZE);
+  const rng = new Random(seed, "kernels");
+  for (let i = 0; i < SIZE; i++) wasm.heap[i] = rng.normal();
+  const js = createJsKernels(Float32Array.from(wasm.heap));
+  return [wasm, js];
+}
+
+function expectClose(a: Kernels, b: Kernels, from: number, count: number): void {
+  let worst = 0;
+  for (let i = from; i < from + count; i++) worst = Math.max(worst, Math.abs(a.heap[i]! - b.heap[i]!) / (1 + Math.abs(b.heap[i]!)));
+  expect(worst).toBeLessThan(2e-5);
+}
+
+// Shapes hit the SIMD tiles, their edges (rows not a multiple of 4, widths not of 8) and tiny layers.
+const shapes = [
+  [32, 64, 64],
+  [7, 5, 11],
+  [1, 1, 1],
+  [13, 2, 64],
+  [32, 64, 2],
+  [9, 17, 9],
+] as const;
+
+describe.each(shapes)("wasm kernels at n=%i, in=%i, out=%i", (n, nin, nout) => {
+  const [x, wt, b, z, dz, dx] = [0, 5000, 10_000, 12_000, 20_000, 30_000];
+
+  it("compute the forward pass of the reference", () => {
+    const [wasm, js] = pair(n * 1000 + nin);
+    wasm.linearForward(x, wt, b, z, n, nin, nout);
+    js.linearForward(x, wt, b, z, n, nin, nout);
+    expectClose(wasm, js, z, n * nout);
+  });
+
+  it("compute input gradients of the reference", () => {
+    const [wasm, js] = pair(n * 1000 + nout);
+    wasm.linearBackwardInput(dz, wt, dx, n, nin, nout);
+    js.linearBackwardInput(dz, wt, dx, n, nin, nout);
+    expectClose(wasm, js, dx, n * nin);
+  });
+
+  it("compute parameter gradients and their squared norm as the reference", () => {
+    const [wasm, js] = pair(n + nin + nout);
+    const a = wasm.linearBackwardParams(dz, x, wt, b, n, nin, nout);
+    const r = js.linearBackwardParams(dz, x, wt, b, n, nin, nout);
+    expectClose(wasm, js, wt, nin * nout);
+    expectClose(wasm, js, b, nout);
+    expect(Math.abs(a - r) / r).toBeLessThan(1e-5);
+  });
+});
+
+describe("wasm optimizer steps", () => {
+  const [p, g, m, v, count] = [0, 1000, 2000, 3000, 998];
+  it.each([
+    ["sgd", (k: Kernels) => k.sgd(p, g, count, 0.1)],
+    ["momentum", (k: Kernels) => k.momentum(p, g, m, count, 0.1, 0.9, false)],
+    ["nesterov", (k: Kernels) => k.momentum(p, g, m, count, 0.1, 0.9, true)],
+    ["adam", (k: Kernels) => k.adam(p, g, m, v, count, 0.01, 0.9, 0.999, 1e-8, 3)],
+  ])("%s matches the reference", (_name, step) => {
+    const [wasm, js] = pair(11);
+    // Adam's second moment must be non-negative, as it always is in training.
+    for (const k of [wasm, js]) for (let i = v; i < v + count; i++) k.heap[i] = Math.abs(k.heap[i]!);
+    for (let t = 0; t < 3; t++) {
+      step(wasm);
+      step(js);
+    }
+    expectClose(wasm, js, p, count);
+    expectClose(wasm, js, m, count);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { LIMITS } from "./limits.ts";
+import { parseRunSpec, SpecError, type RunSpecInput } from "./spec.ts";
+
+const valid: RunSpecInput = {
+  dataset: "moons",
+  model: { hidden: [8, 8], activation: "tanh", weightInit: "xavier_normal" },
+  training: { epochs: 3 },
+};
+
+function issuesOf(input: unknown) {
+  try {
+    parseRunSpec(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SpecError);
+    return (error as SpecError).issues;
+  }
+  throw new Error("expected the spec to be rejected");
+}
+
+const edit = (patch: (spec: Record<string, any>) => void): unknown => {
+  const spec = structuredClone(valid) as Record<string, any>;
+  patch(spec);
+  return spec;
+};
+
+describe("parseRunSpec", () => {
+  it("fills in the documented defaults", () => {
+    const spec = parseRunSpec(valid);
+    expect(spec.dataset).toEqual({ name: "moons", samples: 1280, validationFraction: 0.2, seed: 0, noise: 0.2 });
+    expect(spec.model.biasInit).toEqual({ name: "zeros" });
+    expect(spec.training).toEqual({ epochs: 3, batchSize: 32, optimizer: { name: "sgd", lr: 0.01 }, shuffle: true, seed: 0 });
+    expect(spec.tracing).toEqual({ every: 1, histogramBins: 30, probeSamples: 512 });
+  });
+
+  it.each([
+    ["depth 0", edit((s) => (s.model.hidden = [])), "model.hidden", ">=1 items"],
+    ["width 0", edit((s) => (s.model.hidden = [8, 0])), "model.hidden[1]", ">=1"],
+    ["an unknown activation", edit((s) => (s.model.activation = "swish")), "model.activation.name", "'tanh'"],
+    ["an unknown initializer", edit((s) => (s.model.weightInit = "glorot")), "model.weightInit.name", "'xavier_normal'"],
+    ["an unknown dataset", edit((s) => (s.dataset = "mnist")), "dataset.name", "'moons'"],
+    ["epochs beyond the limit", edit((s) => (s.training.epochs = LIMITS.maxEpochs + 1)), "training.epochs", `<=${LIMITS.maxEpochs}`],
+    ["a fractional epoch count", edit((s) => (s.training.epochs = 2.5)), "training.epochs", "int"],
+    ["a missing parameter", edit((s) => (s.model.weightInit = { name: "normal" })), "model.weightInit.std", "number"],
+    ["a negative learning rate", edit((s) => (s.training.optimizer = { name: "adam", lr: -1 })), "training.optimizer.lr", ">0"],
+    ["an unknown field", edit((s) => (s.model.dropout = 0.5)), "model", "dropout"],
+    [
+      "NaN in the data",
+      edit((s) => (s.dataset = { name: "points", features: [[0, 0], [1, NaN], [2, 2], [3, 3]], labels: [0, 1, 0, 1] })),
+      "dataset.features[1][1]",
+      "NaN",
+    ],
+    [
+      "rows of different widths",
+      edit((s) => (s.dataset = { name: "points", features: [[0, 0], [1], [2, 2], [3, 3]], labels: [0, 1, 0, 1] })),
+      "dataset.features[1]",
+      "expected 2 features",
+    ],
+    [
+      "a full batch too large to hold",
+      edit((s) => {
+        s.dataset = { name: "moons", samples: LIMITS.maxSamples };
+        s.model.hidden = [1024, 1024];
+        s.training.batchSize = "full";
+      }),
+      "training.batchSize",
+      "activations",
+    ],
+    ["too many parameters", edit((s) => (s.model.hidden = Array(20).fill(LIMITS.maxWidth))), "model.hidden", "parameters"],
+  ])("rejects %s, naming the field and what is allowed", (_case, input, path, hint) => {
+    const issues = issuesOf(input);
+    const issue = issues.find((i) => i.path === path);
+    expect(issue, JSON.stringify(issues)).toBeDefined();
+    expect(`${issue!.message} ${issue!.received}`).toContain(hint);
+  });
+
+  it("says which value it was given", () => {
+    const issue = issuesOf(edit((s) => (s.model.activation = "swish"))).find((i) => i.path === "model.activation.name");
+    expect(issue?.received).toBe('"swish"');
+    expect(new SpecError(issuesOf(edit((s) => (s.training.epochs = 0)))).message).toContain("training.epochs");
+  });
+});
