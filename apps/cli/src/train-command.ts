@@ -1,0 +1,180 @@
+import { existsSync, readFileSync } from "node:fs";
+import type { Writable } from "node:stream";
+import { parseArgs } from "node:util";
+import { KERNELS_NAMES, LIMITS, Run, SpecError, type EpochRecord, type KernelsName } from "@gradtrace/core";
+import { UsageError } from "./usage-error.ts";
+
+/** Help text of `gradtrace train`. */
+export const TRAIN_USAGE = `gradtrace train — train one run and print its trace
+
+  --spec FILE|JSON        a RunSpec (a file path or inline JSON); the flags below override its fields
+  --dataset NAME          moons | circles | spirals | blobs | xor          (default moons)
+  --samples N             points in the dataset, training + validation     (default 1280)
+  --noise X               dataset noise                                    (dataset's default)
+  --activation NAME[:A]   identity logistic tanh relu leaky_relu[:slope] elu[:alpha] selu gelu silu softplus
+  --init NAME[:P]         zeros constant:V normal:STD uniform:LIMIT xavier_normal xavier_uniform
+                          he_normal he_uniform lecun_normal lecun_uniform orthogonal[:GAIN]
+  --bias-init NAME[:P]    as --init                                        (default zeros)
+  --depth N --width N     N hidden layers of the same width
+  --hidden W,W,...        hidden widths, e.g. 64,32,16 (instead of --depth/--width)
+  --epochs N              (required unless in --spec)
+  --batch-size N|full     (default 32)
+  --optimizer NAME        sgd | momentum | nesterov | adam                 (default sgd)
+  --lr X                  learning rate                                    (optimizer's default)
+  --seed N                seeds weights and shuffling (and the dataset unless in --spec)
+  --trace-every K         trace every K-th epoch; epoch 0 and the last are always traced
+  --kernels wasm|js       SIMD WebAssembly (default) or the plain TypeScript reference
+  --format jsonl|json     one line per traced epoch then a summary line (default), or one document
+
+Exit codes: 0 trained (a diverged run too: see its summary), 2 invalid input.`;
+
+const options = {
+  spec: { type: "string" },
+  dataset: { type: "string" },
+  samples: { type: "string" },
+  noise: { type: "string" },
+  activation: { type: "string" },
+  init: { type: "string" },
+  "bias-init": { type: "string" },
+  depth: { type: "string" },
+  width: { type: "string" },
+  hidden: { type: "string" },
+  epochs: { type: "string" },
+  "batch-size": { type: "string" },
+  optimizer: { type: "string" },
+  lr: { type: "string" },
+  seed: { type: "string" },
+  "trace-every": { type: "string" },
+  kernels: { type: "string" },
+  format: { type: "string" },
+} as const;
+
+type Json = Record<string, unknown>;
+
+/** The parameter a `name:value` shorthand sets, per initializer or activation name. */
+const SHORTHAND_PARAMETER: Record<string, string> = {
+  constant: "value",
+  normal: "std",
+  uniform: "limit",
+  leaky_relu: "alpha",
+  elu: "alpha",
+};
+
+function named(text: string): Json {
+  const [name, value] = text.split(":", 2);
+  if (value === undefined) return { name };
+  return { name, [SHORTHAND_PARAMETER[name!] ?? "gain"]: Number(value) };
+}
+
+function loadSpec(text: string): Json {
+  const source = existsSync(text) ? readFileSync(text, "utf8") : text;
+  try {
+    const parsed: unknown = JSON.parse(source);
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
+    return parsed as Json;
+  } catch (error) {
+    throw new UsageError(`--spec: expected a RunSpec as a JSON object or a path to a JSON file (${(error as Error).message})`);
+  }
+}
+
+/** Turns a number flag into a number; what is not one reaches validation as NaN and is reported there. */
+const num = (text: string): number => (text.trim() === "" ? NaN : Number(text));
+
+/** Builds the RunSpec input from --spec and the flags that override it. */
+export function specFromArgs(values: Partial<Record<keyof typeof options, string>>): Json {
+  const spec = values.spec ? loadSpec(values.spec) : {};
+  const section = (key: string): Json => {
+    const current = spec[key];
+    const object = typeof current === "string" ? { name: current } : { ...(current as Json | undefined) };
+    spec[key] = object;
+    return object;
+  };
+  const dataset = section("dataset");
+  if (values.dataset) {
+    for (const key of Object.keys(dataset)) if (key !== "samples" && key !== "seed") delete dataset[key];
+    dataset.name = values.dataset;
+  }
+  dataset.name ??= "moons";
+  if (values.samples) dataset.samples = num(values.samples);
+  if (values.noise) dataset.noise = num(values.noise);
+  const model = section("model");
+  if (values.activation) model.activation = named(values.activation);
+  if (values.init) model.weightInit = named(values.init);
+  if (values["bias-init"]) model.biasInit = named(values["bias-init"]);
+  if (values.hidden) model.hidden = values.hidden.split(",").map(num);
+  else if (values.depth || values.width) {
+    const current = Array.isArray(model.hidden) ? (model.hidden as number[]) : [];
+    const depth = values.depth ? num(values.depth) : current.length || 2;
+    if (!Number.isInteger(depth) || depth < 1 || depth > LIMITS.maxDepth) {
+      throw new UsageError(`--depth: got '${values.depth}', expected an integer from 1 to ${LIMITS.maxDepth}`);
+    }
+    model.hidden = Array(depth).fill(values.width ? num(values.width) : (current[0] ?? 64));
+  }
+  model.activation ??= "relu";
+  model.weightInit ??= "he_normal";
+  model.hidden ??= [64, 64];
+  const training = section("training");
+  if (values.epochs) training.epochs = num(values.epochs);
+  if (values["batch-size"]) training.batchSize = values["batch-size"] === "full" ? "full" : num(values["batch-size"]);
+  if (values.optimizer || values.lr) {
+    const current = training.optimizer;
+    const optimizer = typeof current === "string" ? { name: current } : { ...(current as Json | undefined) };
+    if (values.optimizer && values.optimizer !== optimizer.name) {
+      for (const key of Object.keys(optimizer)) delete optimizer[key];
+      optimizer.name = values.optimizer;
+    }
+    optimizer.name ??= "sgd";
+    if (values.lr) optimizer.lr = num(values.lr);
+    training.optimizer = optimizer;
+  }
+  if (values.seed) {
+    training.seed = num(values.seed);
+    if (!values.spec) dataset.seed = num(values.seed);
+  }
+  if (values["trace-every"]) section("tracing").every = num(values["trace-every"]);
+  return spec;
+}
+
+/** `gradtrace train`: trains one RunSpec and writes its trace to `out`; resolves to the exit code. */
+export async function runTrain(argv: string[], out: Writable): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${TRAIN_USAGE}`);
+  }
+  const format = values.format ?? "jsonl";
+  if (format !== "jsonl" && format !== "json") throw new UsageError(`--format: got '${format}', expected jsonl or json`);
+  const kernels = (values.kernels ?? "wasm") as KernelsName;
+  if (!KERNELS_NAMES.includes(kernels)) throw new UsageError(`--kernels: got '${kernels}', expected ${KERNELS_NAMES.join(" or ")}`);
+  let run: Run;
+  try {
+    run = new Run(specFromArgs(values), { kernels });
+  } catch (error) {
+    if (error instanceof SpecError) throw new UsageError(error.message);
+    throw error;
+  }
+  const iterator = run.epochs();
+  const epochs: EpochRecord[] = [];
+  for (let next = iterator.next(); ; next = iterator.next()) {
+    if (next.done) {
+      const summary = next.value;
+      if (format === "json") {
+        await write(out, `${JSON.stringify({ version: 1, spec: run.spec, kernels: run.kernels, layers: run.layers, epochs, summary }, null, 2)}\n`);
+      } else {
+        await write(out, `${JSON.stringify({ type: "summary", spec: run.spec, kernels: run.kernels, layers: run.layers, ...summary })}\n`);
+      }
+      return 0;
+    }
+    if (format === "json") epochs.push(next.value);
+    else await write(out, `${JSON.stringify({ type: "epoch", ...next.value })}\n`);
+  }
+}
+
+/** Writes respecting backpressure, so a slow pipe never buffers a whole trace in memory. */
+function write(out: Writable, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (out.write(text)) resolve();
+    else out.once("drain", resolve).once("error", reject);
+  });
+}
