@@ -85,7 +85,7 @@ export function specFromArgs(values: Partial<Record<keyof typeof options, string
   const spec = values.spec ? loadSpec(values.spec) : {};
   const section = (key: string): Json => {
     const current = spec[key];
-    const object = typeof current === "string" ? { name: current } : { ...(current as Json | undefined) };
+    const object: Json = typeof current === "string" ? { name: current } : { ...(current as Json | undefined) };
     spec[key] = object;
     return object;
   };
@@ -118,7 +118,7 @@ export function specFromArgs(values: Partial<Record<keyof typeof options, string
   if (values["batch-size"]) training.batchSize = values["batch-size"] === "full" ? "full" : num(values["batch-size"]);
   if (values.optimizer || values.lr) {
     const current = training.optimizer;
-    const optimizer = typeof current === "string" ? { name: current } : { ...(current as Json | undefined) };
+    const optimizer: Json = typeof current === "string" ? { name: current } : { ...(current as Json | undefined) };
     if (values.optimizer && values.optimizer !== optimizer.name) {
       for (const key of Object.keys(optimizer)) delete optimizer[key];
       optimizer.name = values.optimizer;

@@ -18,8 +18,11 @@ function issuesOf(input: unknown) {
   throw new Error("expected the spec to be rejected");
 }
 
-const edit = (patch: (spec: Record<string, any>) => void): unknown => {
-  const spec = structuredClone(valid) as Record<string, any>;
+// Edits reach into nested fields freely: the point is to hand the parser what the type forbids.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
+const edit = (patch: (spec: Loose) => void): unknown => {
+  const spec: Loose = structuredClone(valid);
   patch(spec);
   return spec;
 };

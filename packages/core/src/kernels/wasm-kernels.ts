@@ -1,3 +1,4 @@
+/// <reference path="./webassembly.d.ts" />
 import type { Kernels } from "./kernels.ts";
 import { KERNELS_WASM_BASE64 } from "./kernels-wasm.generated.ts";
 
