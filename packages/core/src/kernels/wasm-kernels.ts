@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- a global declaration file cannot be imported
 /// <reference path="./webassembly.d.ts" />
 import type { Kernels } from "./kernels.ts";
 import { KERNELS_WASM_BASE64 } from "./kernels-wasm.generated.ts";
