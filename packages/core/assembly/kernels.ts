@@ -3,6 +3,8 @@
 // stored transposed, Wt[in × out], as in src/kernels/kernels.ts, whose js-kernels.ts is the
 // reference these must match. Main loops run register tiles; edges fall back to scalar loops.
 
+
+export { activationForward, activationBackward } from "./activations";
 // Z[n × out] = X[n × in] · Wt[in × out] + b. Tile: 4 rows × 8 outputs (8 accumulators), the
 // broadcast of X[i, k] times a row segment of Wt, so every load feeds several multiply-adds.
 export function linearForward(x: usize, wt: usize, b: usize, z: usize, n: i32, nin: i32, nout: i32): void {

@@ -1,4 +1,3 @@
-import type { Activation } from "./activations/index.ts";
 import type { Heap } from "./kernels/kernels.ts";
 
 /**
@@ -47,16 +46,19 @@ export class LayerStats {
     this.unitSquares.fill(0);
   }
 
-  /** Applies `activation` to n rows of z into h while accumulating statistics (hidden layers). */
-  activate(heap: Heap, z: number, h: number, n: number, activation: Activation): void {
+  /**
+   * Accumulates n rows of a hidden layer: pre-activations z, activations h and derivatives d,
+   * with h outside `saturation` counted as saturated.
+   */
+  observeHidden(heap: Heap, z: number, h: number, d: number, n: number, saturation: readonly [number, number] | undefined): void {
     const { units, histogram, live } = this;
     const bins = histogram.length;
     const [lo, hi] = this.range;
     const scale = bins / (hi - lo);
-    const saturated = activation.saturated;
+    const [satLow, satHigh] = saturation ?? [-Infinity, Infinity];
     if (Number.isNaN(this.zShift) && n > 0) {
       this.zShift = heap[z]!;
-      this.hShift = activation.forward(heap[z]!);
+      this.hShift = heap[h]!;
     }
     const zk = this.zShift;
     const hk = this.hShift;
@@ -65,20 +67,18 @@ export class LayerStats {
       const row = i * units;
       for (let u = 0; u < units; u++) {
         const zv = heap[z + row + u]!;
-        const hv = activation.forward(zv);
-        heap[h + row + u] = hv;
-        const hs = heap[h + row + u]!;
-        if (activation.derivative(zv, hs) !== 0) live[u] = 1;
-        if (!Number.isFinite(hs)) {
+        const hv = heap[h + row + u]!;
+        if (heap[d + row + u] !== 0) live[u] = 1;
+        if (!Number.isFinite(hv) || !Number.isFinite(zv)) {
           nonFinite++;
           continue;
         }
         zSum += zv - zk;
         zSquares += (zv - zk) * (zv - zk);
-        hSum += hs - hk;
-        hSquares += (hs - hk) * (hs - hk);
-        if (saturated !== undefined && saturated(hs)) sat++;
-        const bin = Math.floor((hs - lo) * scale);
+        hSum += hv - hk;
+        hSquares += (hv - hk) * (hv - hk);
+        if (hv < satLow || hv > satHigh) sat++;
+        const bin = Math.floor((hv - lo) * scale);
         histogram[bin < 0 ? 0 : bin >= bins ? bins - 1 : bin]! += 1;
       }
     }

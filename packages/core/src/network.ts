@@ -104,8 +104,8 @@ export class Network {
   }
 
   /**
-   * Forward pass of n rows from the input buffer. With `stats`, hidden activations are applied
-   * by the statistics accumulators so the probe pass reads every value once.
+   * Forward pass of n rows from the input buffer. With `stats`, every layer's values are also
+   * accumulated into its statistics (the probe pass).
    */
   forward(n: number, stats?: readonly LayerStats[]): void {
     const { kernels, activation, layers } = this;
@@ -114,14 +114,16 @@ export class Network {
     const last = layers.length - 1;
     for (let l = 0; l < last; l++) {
       const layer = layers[l]!;
+      const count = n * layer.nout;
       kernels.linearForward(input, layer.wt, layer.b, layer.z, n, layer.nin, layer.nout);
+      kernels.activationForward(activation, layer.z, layer.h, count);
       const layerStats = stats?.[l];
       if (layerStats) {
-        layerStats.activate(heap, layer.z, layer.h, n, activation);
-      } else {
-        const { z, h } = layer;
-        const count = n * layer.nout;
-        for (let i = 0; i < count; i++) heap[h + i] = activation.forward(heap[z + i]!);
+        // The derivative of every unit, for dead-unit detection: f′ times a vector of ones.
+        const d = this.layout.scratch[0];
+        heap.fill(1, d, d + count);
+        kernels.activationBackward(activation, layer.z, layer.h, d, count);
+        layerStats.observeHidden(heap, layer.z, layer.h, d, n, activation.saturation);
       }
       input = layer.h;
     }
@@ -188,8 +190,7 @@ export class Network {
       if (l === 0) break;
       kernels.linearBackwardInput(dz, layer.wt, spare, n, layer.nin, layer.nout);
       const prev = layers[l - 1]!;
-      const count = n * prev.nout;
-      for (let i = 0; i < count; i++) heap[spare + i]! *= activation.derivative(heap[prev.z + i]!, heap[prev.h + i]!);
+      kernels.activationBackward(activation, prev.z, prev.h, spare, n * prev.nout);
       const t = dz;
       dz = spare;
       spare = t;

@@ -241,7 +241,7 @@ export class Run {
       preActivationStd: m.zStd,
       activationMean: m.hMean,
       activationStd: m.hStd,
-      saturatedFraction: hidden && this.activation.saturated && stats.count > 0 ? stats.saturated / stats.count : null,
+      saturatedFraction: hidden && this.activation.saturation && stats.count > 0 ? stats.saturated / stats.count : null,
       deadFraction: hidden ? 1 - live / layer.nout : null,
       symmetry: symmetry(this.heap, layer.wt, layer.b, layer.nin, layer.nout),
       histogram: Array.from(stats.histogram),

@@ -5,8 +5,10 @@ export interface Activation {
   forward(z: number): number;
   /** f'(z), given z and h = f(z): each activation uses whichever is cheaper. */
   derivative(z: number, h: number): number;
-  /** Whether h lies in a flat tail; absent where f has none (saturated fraction is then undefined). */
-  readonly saturated?: (h: number) => boolean;
+  /** h outside [low, high] lies in a flat tail; absent where f has none (saturated fraction is then undefined). */
+  readonly saturation?: readonly [number, number];
+  /** The slope or scale parameter of leaky_relu and elu; 0 for the others. */
+  readonly alpha: number;
   /** The histogram range for h when the RunSpec gives none. */
   readonly range: readonly [number, number];
 }

@@ -10,5 +10,6 @@ export function elu(alpha: number): Activation {
     forward: (z) => (z > 0 ? z : alpha * Math.expm1(z)),
     derivative: (z, h) => (z > 0 ? 1 : h + alpha),
     range: UNBOUNDED_RANGE,
+    alpha,
   };
 }

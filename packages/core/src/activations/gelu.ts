@@ -16,4 +16,5 @@ export const gelu: Activation = {
     return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * C * (1 + 3 * K * z * z);
   },
   range: UNBOUNDED_RANGE,
+  alpha: 0,
 };

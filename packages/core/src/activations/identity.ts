@@ -9,4 +9,5 @@ export const identity: Activation = {
   forward: (z) => z,
   derivative: () => 1,
   range: UNBOUNDED_RANGE,
+  alpha: 0,
 };

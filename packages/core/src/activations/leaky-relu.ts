@@ -10,5 +10,6 @@ export function leakyRelu(alpha: number): Activation {
     forward: (z) => (z > 0 ? z : alpha * z),
     derivative: (z) => (z > 0 ? 1 : alpha),
     range: UNBOUNDED_RANGE,
+    alpha,
   };
 }

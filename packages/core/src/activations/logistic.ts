@@ -18,6 +18,7 @@ export const logistic: Activation = {
   name: "logistic",
   forward: sigmoid,
   derivative: (_z, h) => h * (1 - h),
-  saturated: (h) => h < LOGISTIC_SATURATION_LOW || h > 1 - LOGISTIC_SATURATION_LOW,
+  saturation: [LOGISTIC_SATURATION_LOW, 1 - LOGISTIC_SATURATION_LOW],
+  alpha: 0,
   range: [0, 1],
 };

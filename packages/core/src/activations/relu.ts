@@ -9,4 +9,5 @@ export const relu: Activation = {
   forward: (z) => (z > 0 ? z : 0),
   derivative: (z) => (z > 0 ? 1 : 0),
   range: UNBOUNDED_RANGE,
+  alpha: 0,
 };

@@ -13,4 +13,5 @@ export const selu: Activation = {
   forward: (z) => (z > 0 ? SELU_LAMBDA * z : SELU_LAMBDA * SELU_ALPHA * Math.expm1(z)),
   derivative: (z, h) => (z > 0 ? SELU_LAMBDA : h + SELU_LAMBDA * SELU_ALPHA),
   range: UNBOUNDED_RANGE,
+  alpha: 0,
 };

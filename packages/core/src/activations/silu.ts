@@ -13,4 +13,5 @@ export const silu: Activation = {
     return s * (1 + z * (1 - s));
   },
   range: UNBOUNDED_RANGE,
+  alpha: 0,
 };

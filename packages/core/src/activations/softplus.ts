@@ -10,4 +10,5 @@ export const softplus: Activation = {
   forward: (z) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))),
   derivative: (z) => sigmoid(z),
   range: UNBOUNDED_RANGE,
+  alpha: 0,
 };

@@ -11,6 +11,7 @@ export const tanh: Activation = {
   name: "tanh",
   forward: Math.tanh,
   derivative: (_z, h) => 1 - h * h,
-  saturated: (h) => h > TANH_SATURATION || h < -TANH_SATURATION,
+  saturation: [-TANH_SATURATION, TANH_SATURATION],
+  alpha: 0,
   range: [-1, 1],
 };

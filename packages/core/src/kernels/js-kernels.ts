@@ -46,6 +46,12 @@ export function createJsKernels(heap: Heap): Kernels {
       }
       return squares;
     },
+    activationForward(activation, z, h, count) {
+      for (let i = 0; i < count; i++) a[h + i] = activation.forward(a[z + i]!);
+    },
+    activationBackward(activation, z, h, d, count) {
+      for (let i = 0; i < count; i++) a[d + i]! *= activation.derivative(a[z + i]!, a[h + i]!);
+    },
     sgd(p, g, count, lr) {
       for (let i = 0; i < count; i++) a[p + i]! -= lr * a[g + i]!;
     },

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { createActivation } from "../activations/index.ts";
 import { Random } from "../random.ts";
+import { ACTIVATION_NAMES, ActivationSpecSchema } from "../spec.ts";
 import { createJsKernels } from "./js-kernels.ts";
 import type { Kernels } from "./kernels.ts";
 import { createWasmKernels } from "./wasm-kernels.ts";
@@ -75,5 +77,32 @@ describe("wasm optimizer steps", () => {
     }
     expectClose(wasm, js, p, count);
     expectClose(wasm, js, m, count);
+  });
+});
+
+describe.each(ACTIVATION_NAMES)("wasm %s kernels", (name) => {
+  const activation = createActivation(name === "leaky_relu" ? { name, alpha: 0.1 } : ActivationSpecSchema.parse(name));
+  // 1001 elements: four-lane loops and their scalar tails; inputs span both tails of every function.
+  const [z, h, d, count] = [0, 2000, 4000, 1001];
+  const setUp = (): [Kernels, Kernels] => {
+    const [wasm, js] = pair(17);
+    for (const k of [wasm, js]) for (let i = 0; i < count; i++) k.heap[z + i] = (i - 500) / 40;
+    return [wasm, js];
+  };
+
+  it("compute f(z) as the reference", () => {
+    const [wasm, js] = setUp();
+    wasm.activationForward(activation, z, h, count);
+    js.activationForward(activation, z, h, count);
+    expectClose(wasm, js, h, count);
+  });
+
+  it("multiply gradients by f′(z) as the reference", () => {
+    const [wasm, js] = setUp();
+    for (const k of [wasm, js]) {
+      k.activationForward(activation, z, h, count);
+      k.activationBackward(activation, z, h, d, count);
+    }
+    expectClose(wasm, js, d, count);
   });
 });

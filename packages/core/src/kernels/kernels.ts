@@ -1,3 +1,5 @@
+import type { Activation } from "../activations/activation.ts";
+
 /** The heap that kernel pointers index: float32 for training, float64 for gradient checks. */
 export type Heap = Float32Array | Float64Array;
 
@@ -15,6 +17,10 @@ export interface Kernels {
   linearBackwardInput(dz: number, wt: number, dx: number, n: number, nin: number, nout: number): void;
   /** dWt[in × out] = Xᵀ · dZ and db = column sums of dZ; returns ‖dWt‖². */
   linearBackwardParams(dz: number, x: number, dwt: number, db: number, n: number, nin: number, nout: number): number;
+  /** H = f(Z) over `count` elements. */
+  activationForward(activation: Activation, z: number, h: number, count: number): void;
+  /** D ⊙= f′(Z) over `count` elements, given Z and H = f(Z). */
+  activationBackward(activation: Activation, z: number, h: number, d: number, count: number): void;
   /** p −= lr·g over `count` parameters. */
   sgd(p: number, g: number, count: number, lr: number): void;
   /** v = μv + g; p −= lr·v, or lr·(g + μv) with Nesterov's look-ahead (PyTorch's form). */
