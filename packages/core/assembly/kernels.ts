@@ -5,6 +5,7 @@
 
 
 export { activationForward, activationBackward } from "./activations";
+export { observeHidden } from "./statistics";
 // Z[n × out] = X[n × in] · Wt[in × out] + b. Tile: 4 rows × 8 outputs (8 accumulators), the
 // broadcast of X[i, k] times a row segment of Wt, so every load feeds several multiply-adds.
 export function linearForward(x: usize, wt: usize, b: usize, z: usize, n: i32, nin: i32, nout: i32): void {
@@ -51,8 +52,55 @@ export function linearForward(x: usize, wt: usize, b: usize, z: usize, n: i32, n
       v128.store(zp + 3 * rowZ, a31, 16);
     }
   }
-  forwardScalar(x, wt, b, z, 0, n4, o8, nout, nin, nout);
+  forwardColumns(x, wt, b, z, n4, o8, nin, nout);
   forwardScalar(x, wt, b, z, n4, n, 0, nout, nin, nout);
+}
+
+// Wt[k..k+4, o]: four entries of one column of Wt (a unit's weights), as one vector.
+// @ts-ignore: decorator
+@inline function column4(wt: usize, k: i32, o: i32, nout: i32): v128 {
+  const p = wt + (<usize>(k * nout + o) << 2);
+  const row = <usize>nout << 2;
+  let v = f32x4.splat(load<f32>(p));
+  v = f32x4.replace_lane(v, 1, load<f32>(p + row));
+  v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * row));
+  return f32x4.replace_lane(v, 3, load<f32>(p + 3 * row));
+}
+
+// The outputs o ≥ o8 of rows below n4 (all of a narrow output layer's): dot products along in,
+// four rows sharing each gathered column segment.
+function forwardColumns(x: usize, wt: usize, b: usize, z: usize, n4: i32, o8: i32, nin: i32, nout: i32): void {
+  const k4 = nin & ~3;
+  const rowX = <usize>nin << 2;
+  for (let i = 0; i < n4; i += 4) {
+    const x0 = x + <usize>i * rowX;
+    for (let o = o8; o < nout; o++) {
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+      for (let k = 0; k < k4; k += 4) {
+        const w = column4(wt, k, o, nout);
+        const off = <usize>k << 2;
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(x0 + off), w));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(x0 + rowX + off), w));
+        a2 = f32x4.add(a2, f32x4.mul(v128.load(x0 + 2 * rowX + off), w));
+        a3 = f32x4.add(a3, f32x4.mul(v128.load(x0 + 3 * rowX + off), w));
+      }
+      const bias = load<f32>(b + (<usize>o << 2));
+      const zp = z + (<usize>(i * nout + o) << 2);
+      const rowZ = <usize>nout << 2;
+      store<f32>(zp, bias + hsum(a0) + columnTail(x0, wt, k4, nin, o, nout));
+      store<f32>(zp + rowZ, bias + hsum(a1) + columnTail(x0 + rowX, wt, k4, nin, o, nout));
+      store<f32>(zp + 2 * rowZ, bias + hsum(a2) + columnTail(x0 + 2 * rowX, wt, k4, nin, o, nout));
+      store<f32>(zp + 3 * rowZ, bias + hsum(a3) + columnTail(x0 + 3 * rowX, wt, k4, nin, o, nout));
+    }
+  }
+}
+
+// Σ x[k]·Wt[k, o] for k in [from, to).
+// @ts-ignore: decorator
+@inline function columnTail(x: usize, wt: usize, from: i32, to: i32, o: i32, nout: i32): f32 {
+  let s: f32 = 0;
+  for (let k = from; k < to; k++) s += load<f32>(x + (<usize>k << 2)) * load<f32>(wt + (<usize>(k * nout + o) << 2));
+  return s;
 }
 
 function forwardScalar(x: usize, wt: usize, b: usize, z: usize, i0: i32, i1: i32, o0: i32, o1: i32, nin: i32, nout: i32): void {
@@ -75,6 +123,10 @@ export function linearBackwardInput(dz: usize, wt: usize, dx: usize, n: i32, nin
   const o4 = nout & ~3;
   const rowD = <usize>nout << 2;
   const rowX = <usize>nin << 2;
+  if (o4 == 0) {
+    backwardInputNarrow(dz, wt, dx, n, nin, nout);
+    return;
+  }
   for (let i = 0; i < n2; i += 2) {
     const d0 = dz + <usize>i * rowD;
     for (let k = 0; k < k4; k += 4) {
@@ -110,6 +162,31 @@ export function linearBackwardInput(dz: usize, wt: usize, dx: usize, n: i32, nin
   }
   backwardInputScalar(dz, wt, dx, 0, n2, k4, nin, nin, nout);
   backwardInputScalar(dz, wt, dx, n2, n, 0, nin, nin, nout);
+}
+
+// dX for fewer than four outputs (a narrow output layer): dX[i, k..k+4] = Σ_o dZ[i, o]·Wt[k..k+4, o],
+// vectorised along in with the (at most three) column segments gathered once per k.
+function backwardInputNarrow(dz: usize, wt: usize, dx: usize, n: i32, nin: i32, nout: i32): void {
+  const k4 = nin & ~3;
+  const rowD = <usize>nout << 2;
+  const rowX = <usize>nin << 2;
+  const zero = f32x4.splat(0);
+  for (let k = 0; k < k4; k += 4) {
+    const w0 = column4(wt, k, 0, nout);
+    const w1 = nout > 1 ? column4(wt, k, 1, nout) : zero;
+    const w2 = nout > 2 ? column4(wt, k, 2, nout) : zero;
+    let d = dz;
+    let out = dx + (<usize>k << 2);
+    for (let i = 0; i < n; i++) {
+      let acc = f32x4.mul(f32x4.splat(load<f32>(d)), w0);
+      if (nout > 1) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(d, 4)), w1));
+      if (nout > 2) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(d, 8)), w2));
+      v128.store(out, acc);
+      d += rowD;
+      out += rowX;
+    }
+  }
+  backwardInputScalar(dz, wt, dx, 0, n, k4, nin, nin, nout);
 }
 
 // @ts-ignore: decorator
@@ -180,14 +257,70 @@ export function linearBackwardParams(dz: usize, x: usize, dwt: usize, db: usize,
     }
   }
   let total = <f64>hsum(squares);
-  total += paramsScalar(dz, x, dwt, 0, k4, o8, nout, n, nin, nout);
-  total += paramsScalar(dz, x, dwt, k4, nin, 0, nout, n, nin, nout);
+  total += paramsRows(dz, x, dwt, k4, o8, n, nin, nout);
+  total += paramsColumns(dz, x, dwt, k4, o8, n, nin, nout);
+  total += paramsScalar(dz, x, dwt, k4, nin, o8, nout, n, nin, nout);
   for (let o = 0; o < nout; o++) {
     let s: f32 = 0;
     for (let i = 0; i < n; i++) s += load<f32>(dz + (<usize>(i * nout + o) << 2));
     store<f32>(db + (<usize>o << 2), s);
   }
   return total;
+}
+
+// dWt rows k ≥ k4 (all of an input layer with fewer than four features), outputs below o8:
+// one row of eight outputs at a time.
+function paramsRows(dz: usize, x: usize, dwt: usize, k4: i32, o8: i32, n: i32, nin: i32, nout: i32): f64 {
+  const rowD = <usize>nout << 2;
+  const rowX = <usize>nin << 2;
+  let squares = f32x4.splat(0);
+  for (let k = k4; k < nin; k++) {
+    for (let o = 0; o < o8; o += 8) {
+      const off = <usize>o << 2;
+      let a0 = f32x4.splat(0), a1 = a0;
+      let d = dz + off;
+      let xp = x + (<usize>k << 2);
+      for (let i = 0; i < n; i++) {
+        const s = f32x4.splat(load<f32>(xp));
+        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(d)));
+        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(d, 16)));
+        d += rowD;
+        xp += rowX;
+      }
+      const wp = dwt + <usize>k * rowD + off;
+      v128.store(wp, a0);
+      v128.store(wp, a1, 16);
+      squares = f32x4.add(squares, f32x4.add(f32x4.mul(a0, a0), f32x4.mul(a1, a1)));
+    }
+  }
+  return <f64>hsum(squares);
+}
+
+// dWt outputs o ≥ o8 (all of a narrow output layer's), inputs below k4: four inputs of one
+// output at a time, dWt[k..k+4, o] = Σ_i X[i, k..k+4]·dZ[i, o].
+function paramsColumns(dz: usize, x: usize, dwt: usize, k4: i32, o8: i32, n: i32, nin: i32, nout: i32): f64 {
+  const rowD = <usize>nout << 2;
+  const rowX = <usize>nin << 2;
+  let squares = f32x4.splat(0);
+  for (let o = o8; o < nout; o++) {
+    for (let k = 0; k < k4; k += 4) {
+      let acc = f32x4.splat(0);
+      let d = dz + (<usize>o << 2);
+      let xp = x + (<usize>k << 2);
+      for (let i = 0; i < n; i++) {
+        acc = f32x4.add(acc, f32x4.mul(v128.load(xp), f32x4.splat(load<f32>(d))));
+        d += rowD;
+        xp += rowX;
+      }
+      const wp = dwt + (<usize>(k * nout + o) << 2);
+      store<f32>(wp, f32x4.extract_lane(acc, 0));
+      store<f32>(wp + rowD, f32x4.extract_lane(acc, 1));
+      store<f32>(wp + 2 * rowD, f32x4.extract_lane(acc, 2));
+      store<f32>(wp + 3 * rowD, f32x4.extract_lane(acc, 3));
+      squares = f32x4.add(squares, f32x4.mul(acc, acc));
+    }
+  }
+  return <f64>hsum(squares);
 }
 
 function paramsScalar(dz: usize, x: usize, dwt: usize, k0: i32, k1: i32, o0: i32, o1: i32, n: i32, nin: i32, nout: i32): f64 {
@@ -250,4 +383,9 @@ export function adam(p: usize, g: usize, m: usize, v: usize, count: i32, lr: f32
     store<f32>(v + off, vi);
     store<f32>(p + off, load<f32>(p + off) - (lr * (mi / c1)) / (Mathf.sqrt(vi / c2) + epsilon));
   }
+}
+
+// The end of the module's static data (math tables): the host must not place anything below it.
+export function dataEnd(): usize {
+  return __heap_base;
 }

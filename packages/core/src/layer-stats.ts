@@ -1,22 +1,22 @@
 import type { Heap } from "./kernels/kernels.ts";
 
+/** Indices into LayerStats.sums. */
+export const SUM = { z: 0, zSquares: 1, h: 2, hSquares: 3, saturated: 4, nonFinite: 5 } as const;
+
 /**
  * Activation statistics of one layer over the probe set, accumulated chunk by chunk during the
- * probe's forward pass. Sums are of values minus the first value seen, so a std far below the mean
- * (a logistic layer stuck at 0.5) keeps its digits.
+ * probe's forward pass (hidden layers by the kernels' observeHidden). Sums are of values minus the
+ * first value seen (`shift`), so a std far below the mean (a logistic layer stuck at 0.5) keeps its digits.
  */
 export class LayerStats {
+  /** Finite (sample, unit) pairs seen. */
   count = 0;
-  nonFinite = 0;
-  saturated = 0;
-  private zShift = NaN;
-  private zSum = 0;
-  private zSquares = 0;
-  private hShift = NaN;
-  private hSum = 0;
-  private hSquares = 0;
+  /** [z, h] of the first value seen, subtracted from every value before summing. */
+  readonly shift = new Float64Array(2);
+  /** Shifted Σz, Σz², Σh, Σh², then the saturated and the non-finite counts (see SUM). */
+  readonly sums = new Float64Array(6);
   readonly histogram: Float64Array;
-  /** Units with a non-zero derivative for at least one probe sample. */
+  /** 1 for units with a non-zero derivative for at least one probe sample. */
   readonly live: Uint8Array;
   /** Per-unit shifted sums of z across samples: the output layer's spread over inputs. */
   private readonly unitShift: Float64Array;
@@ -26,7 +26,10 @@ export class LayerStats {
   constructor(
     readonly units: number,
     bins: number,
+    /** The histogram's [low, high]; values outside clamp to the end bins. */
     readonly range: readonly [number, number],
+    /** h outside [low, high] counts as saturated; undefined where the activation has no flat tail. */
+    readonly saturation: readonly [number, number] | undefined,
   ) {
     this.histogram = new Float64Array(bins);
     this.live = new Uint8Array(units);
@@ -37,78 +40,45 @@ export class LayerStats {
 
   /** Clears every accumulator for the next probe pass. */
   reset(): void {
-    this.count = this.nonFinite = this.saturated = 0;
-    this.zShift = this.hShift = NaN;
-    this.zSum = this.zSquares = this.hSum = this.hSquares = 0;
+    this.count = 0;
+    this.shift.fill(NaN);
+    this.sums.fill(0);
     this.histogram.fill(0);
     this.live.fill(0);
     this.unitSum.fill(0);
     this.unitSquares.fill(0);
   }
 
-  /**
-   * Accumulates n rows of a hidden layer: pre-activations z, activations h and derivatives d,
-   * with h outside `saturation` counted as saturated.
-   */
-  observeHidden(heap: Heap, z: number, h: number, d: number, n: number, saturation: readonly [number, number] | undefined): void {
-    const { units, histogram, live } = this;
-    const bins = histogram.length;
-    const [lo, hi] = this.range;
-    const scale = bins / (hi - lo);
-    const [satLow, satHigh] = saturation ?? [-Infinity, Infinity];
-    if (Number.isNaN(this.zShift) && n > 0) {
-      this.zShift = heap[z]!;
-      this.hShift = heap[h]!;
+  /** Sets the shift from the first value of a layer's first chunk; later chunks keep it. */
+  setShift(heap: Heap, z: number, h: number): void {
+    if (Number.isNaN(this.shift[0])) {
+      this.shift[0] = heap[z]!;
+      this.shift[1] = heap[h]!;
     }
-    const zk = this.zShift;
-    const hk = this.hShift;
-    let zSum = 0, zSquares = 0, hSum = 0, hSquares = 0, sat = 0, nonFinite = 0;
-    for (let i = 0; i < n; i++) {
-      const row = i * units;
-      for (let u = 0; u < units; u++) {
-        const zv = heap[z + row + u]!;
-        const hv = heap[h + row + u]!;
-        if (heap[d + row + u] !== 0) live[u] = 1;
-        if (!Number.isFinite(hv) || !Number.isFinite(zv)) {
-          nonFinite++;
-          continue;
-        }
-        zSum += zv - zk;
-        zSquares += (zv - zk) * (zv - zk);
-        hSum += hv - hk;
-        hSquares += (hv - hk) * (hv - hk);
-        if (hv < satLow || hv > satHigh) sat++;
-        const bin = Math.floor((hv - lo) * scale);
-        histogram[bin < 0 ? 0 : bin >= bins ? bins - 1 : bin]! += 1;
-      }
-    }
-    this.add(n * units, nonFinite, zSum, zSquares, hSum, hSquares, sat);
   }
 
   /** Accumulates statistics of the output layer: logits z and softmax probabilities h. */
   observeOutput(heap: Heap, z: number, h: number, n: number): void {
-    const { units, histogram, unitShift, unitSum, unitSquares } = this;
+    const { units, histogram, unitShift, unitSum, unitSquares, sums } = this;
     const bins = histogram.length;
-    if (Number.isNaN(this.zShift) && n > 0) {
-      this.zShift = heap[z]!;
-      this.hShift = heap[h]!;
+    if (Number.isNaN(this.shift[0]) && n > 0) {
+      this.setShift(heap, z, h);
       for (let u = 0; u < units; u++) unitShift[u] = heap[z + u]!;
     }
-    const zk = this.zShift;
-    const hk = this.hShift;
-    let zSum = 0, zSquares = 0, hSum = 0, hSquares = 0, nonFinite = 0;
+    const zk = this.shift[0]!;
+    const hk = this.shift[1]!;
     for (let i = 0; i < n; i++) {
       for (let u = 0; u < units; u++) {
         const zv = heap[z + i * units + u]!;
         const hv = heap[h + i * units + u]!;
         if (!Number.isFinite(zv) || !Number.isFinite(hv)) {
-          nonFinite++;
+          sums[SUM.nonFinite]! += 1;
           continue;
         }
-        zSum += zv - zk;
-        zSquares += (zv - zk) * (zv - zk);
-        hSum += hv - hk;
-        hSquares += (hv - hk) * (hv - hk);
+        sums[SUM.z]! += zv - zk;
+        sums[SUM.zSquares]! += (zv - zk) * (zv - zk);
+        sums[SUM.h]! += hv - hk;
+        sums[SUM.hSquares]! += (hv - hk) * (hv - hk);
         const d = zv - unitShift[u]!;
         unitSum[u]! += d;
         unitSquares[u]! += d * d;
@@ -116,31 +86,27 @@ export class LayerStats {
         histogram[bin < 0 ? 0 : bin >= bins ? bins - 1 : bin]! += 1;
       }
     }
-    this.add(n * units, nonFinite, zSum, zSquares, hSum, hSquares, 0);
-  }
-
-  private add(total: number, nonFinite: number, zSum: number, zSquares: number, hSum: number, hSquares: number, sat: number): void {
-    this.count += total - nonFinite;
-    this.nonFinite += nonFinite;
-    this.zSum += zSum;
-    this.zSquares += zSquares;
-    this.hSum += hSum;
-    this.hSquares += hSquares;
-    this.saturated += sat;
+    this.count += n * units;
   }
 
   /** Mean and std of pre-activations (z) and activations (h) over all finite (sample, unit) pairs. */
   moments(): { zMean: number; zStd: number; hMean: number; hStd: number } {
-    const n = this.count;
-    if (n === 0) return { zMean: NaN, zStd: NaN, hMean: NaN, hStd: NaN };
-    const zm = this.zSum / n;
-    const hm = this.hSum / n;
+    const n = this.count - this.sums[SUM.nonFinite]!;
+    if (n <= 0) return { zMean: NaN, zStd: NaN, hMean: NaN, hStd: NaN };
+    const zm = this.sums[SUM.z]! / n;
+    const hm = this.sums[SUM.h]! / n;
     return {
-      zMean: this.zShift + zm,
-      zStd: Math.sqrt(Math.max(0, this.zSquares / n - zm * zm)),
-      hMean: this.hShift + hm,
-      hStd: Math.sqrt(Math.max(0, this.hSquares / n - hm * hm)),
+      zMean: this.shift[0]! + zm,
+      zStd: Math.sqrt(Math.max(0, this.sums[SUM.zSquares]! / n - zm * zm)),
+      hMean: this.shift[1]! + hm,
+      hStd: Math.sqrt(Math.max(0, this.sums[SUM.hSquares]! / n - hm * hm)),
     };
+  }
+
+  /** Fraction of finite probe activations in a flat tail; null where the activation has none. */
+  saturatedFraction(): number | null {
+    const n = this.count - this.sums[SUM.nonFinite]!;
+    return this.saturation && n > 0 ? this.sums[SUM.saturated]! / n : null;
   }
 
   /** Largest std, across probe samples, of one output unit's logit: 0 when the output ignores its input. */

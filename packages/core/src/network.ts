@@ -123,7 +123,8 @@ export class Network {
         const d = this.layout.scratch[0];
         heap.fill(1, d, d + count);
         kernels.activationBackward(activation, layer.z, layer.h, d, count);
-        layerStats.observeHidden(heap, layer.z, layer.h, d, n, activation.saturation);
+        layerStats.setShift(heap, layer.z, layer.h);
+        kernels.observeHidden(layer.z, layer.h, d, n, layerStats);
       }
       input = layer.h;
     }

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { SpecError, type RunSpecInput } from "./spec.ts";
+import { ACTIVATION_NAMES, SpecError, type RunSpecInput } from "./spec.ts";
 import { Run, train } from "./train.ts";
 
 const spec = (model: Partial<RunSpecInput["model"]>, training: Partial<RunSpecInput["training"]> = {}, dataset: RunSpecInput["dataset"] = { name: "moons", samples: 640 }): RunSpecInput => ({
@@ -41,6 +41,27 @@ describe("determinism", () => {
     const [a, b] = [train(input, { kernels: "wasm" }), train(input, { kernels: "js" })];
     expect(a.summary.final.trainLoss).toBeCloseTo(b.summary.final.trainLoss, 3);
     expect(a.epochs[0]!.layers[0]!.gradNorm).toBeCloseTo(b.epochs[0]!.layers[0]!.gradNorm, 5);
+  });
+});
+
+describe.each(ACTIVATION_NAMES)("wasm and js kernels with %s", (name) => {
+  it("record the same trace to float32 rounding", () => {
+    const input = { ...spec({ activation: name, hidden: [16, 16, 16] }, { epochs: 3 }), tracing: { histogramBins: 10 } };
+    const [a, b] = [train(input, { kernels: "wasm" }), train(input, { kernels: "js" })];
+    a.epochs.forEach((e, i) => {
+      const r = b.epochs[i]!;
+      expect(e.trainLoss).toBeCloseTo(r.trainLoss, 4);
+      expect(e.valLoss!).toBeCloseTo(r.valLoss!, 4);
+      e.layers.forEach((l, j) => {
+        const m = r.layers[j]!;
+        expect(l.gradNorm / m.gradNorm).toBeCloseTo(1, 3);
+        expect(l.activationStd / m.activationStd).toBeCloseTo(1, 3);
+        expect(l.preActivationMean).toBeCloseTo(m.preActivationMean, 3);
+        expect(l.deadFraction).toBe(m.deadFraction);
+        // Values on a bin edge may land on either side of it after float32 rounding.
+        expect(l.histogram.reduce((s, c, k) => s + Math.abs(c - m.histogram[k]!), 0)).toBeLessThanOrEqual(4);
+      });
+    });
   });
 });
 

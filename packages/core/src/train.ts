@@ -69,7 +69,9 @@ export class Run {
         histogramRange: [range[0], range[1]],
       };
     });
-    this.stats = this.layers.map((l) => new LayerStats(l.units, tracing.histogramBins, l.histogramRange));
+    this.stats = this.layers.map(
+      (l) => new LayerStats(l.units, tracing.histogramBins, l.histogramRange, l.kind === "hidden" ? this.activation.saturation : undefined),
+    );
     this.gradSums = new Float64Array(this.layers.length);
     this.biasGradSums = new Float64Array(this.layers.length);
     this.initialiseParameters();
@@ -241,7 +243,7 @@ export class Run {
       preActivationStd: m.zStd,
       activationMean: m.hMean,
       activationStd: m.hStd,
-      saturatedFraction: hidden && this.activation.saturation && stats.count > 0 ? stats.saturated / stats.count : null,
+      saturatedFraction: stats.saturatedFraction(),
       deadFraction: hidden ? 1 - live / layer.nout : null,
       symmetry: symmetry(this.heap, layer.wt, layer.b, layer.nin, layer.nout),
       histogram: Array.from(stats.histogram),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createActivation } from "../activations/index.ts";
+import { LayerStats, SUM } from "../layer-stats.ts";
 import { Random } from "../random.ts";
 import { ACTIVATION_NAMES, ActivationSpecSchema } from "../spec.ts";
 import { createJsKernels } from "./js-kernels.ts";
@@ -31,6 +32,9 @@ const shapes = [
   [13, 2, 64],
   [32, 64, 2],
   [9, 17, 9],
+  [8, 6, 3],
+  [12, 64, 1],
+  [4, 3, 10],
 ] as const;
 
 describe.each(shapes)("wasm kernels at n=%i, in=%i, out=%i", (n, nin, nout) => {
@@ -104,5 +108,42 @@ describe.each(ACTIVATION_NAMES)("wasm %s kernels", (name) => {
       k.activationBackward(activation, z, h, d, count);
     }
     expectClose(wasm, js, d, count);
+  });
+});
+
+describe("wasm probe statistics", () => {
+  it.each([
+    [64, undefined],
+    [13, [-0.99, 0.99] as const],
+  ])("match the reference for %i units, NaN and out-of-range values included", (units, saturation) => {
+    const [wasm, js] = pair(23);
+    const [z, h, d, n] = [0, 5000, 10_000, 37];
+    for (const k of [wasm, js]) {
+      for (let i = 0; i < n * units; i++) {
+        k.heap[z + i] = Math.sin(i) * 3;
+        k.heap[h + i] = Math.tanh(k.heap[z + i]!) * (i % 7 === 0 ? 5 : 1);
+        k.heap[d + i] = i % units === 3 ? 0 : k.heap[h + i]! > 0 ? 1 : 0;
+      }
+      k.heap[h + 5 * units + 2] = NaN;
+      k.heap[z + 9 * units + 1] = Infinity;
+    }
+    const stats = [wasm, js].map((k) => {
+      const s = new LayerStats(units, 16, [-1, 1], saturation);
+      s.reset();
+      s.setShift(k.heap, z, h);
+      // Two calls: the statistics accumulate across chunks of the probe set.
+      k.observeHidden(z, h, d, 20, s);
+      k.observeHidden(z + 20 * units, h + 20 * units, d + 20 * units, n - 20, s);
+      return s;
+    });
+    const [a, b] = stats as [LayerStats, LayerStats];
+    expect(a.histogram).toEqual(b.histogram);
+    expect(a.live).toEqual(b.live);
+    expect(a.count).toBe(b.count);
+    expect(a.sums[SUM.nonFinite]).toBe(2);
+    expect(a.sums[SUM.saturated]).toBe(b.sums[SUM.saturated]);
+    for (const i of [SUM.z, SUM.zSquares, SUM.h, SUM.hSquares]) expect(a.sums[i]! / b.sums[i]!).toBeCloseTo(1, 5);
+    expect(a.live[3]).toBe(0);
+    expect(a.saturatedFraction()).toBe(saturation ? b.saturatedFraction() : null);
   });
 });

@@ -1,4 +1,5 @@
 import type { Activation } from "../activations/activation.ts";
+import type { LayerStats } from "../layer-stats.ts";
 
 /** The heap that kernel pointers index: float32 for training, float64 for gradient checks. */
 export type Heap = Float32Array | Float64Array;
@@ -21,6 +22,11 @@ export interface Kernels {
   activationForward(activation: Activation, z: number, h: number, count: number): void;
   /** D ⊙= f′(Z) over `count` elements, given Z and H = f(Z). */
   activationBackward(activation: Activation, z: number, h: number, d: number, count: number): void;
+  /**
+   * Adds n rows × units of a hidden layer to `stats` (its shift already set): shifted sums of z,
+   * z², h, h², saturated and non-finite counts, the histogram of h, and which units have d ≠ 0.
+   */
+  observeHidden(z: number, h: number, d: number, n: number, stats: LayerStats): void;
   /** p −= lr·g over `count` parameters. */
   sgd(p: number, g: number, count: number, lr: number): void;
   /** v = μv + g; p −= lr·v, or lr·(g + μv) with Nesterov's look-ahead (PyTorch's form). */

@@ -5,11 +5,16 @@ import type { Kernels } from "./kernels.ts";
 import { KERNELS_WASM_BASE64 } from "./kernels-wasm.generated.ts";
 
 interface KernelExports {
+  dataEnd(): number;
   linearForward(x: number, wt: number, b: number, z: number, n: number, nin: number, nout: number): void;
   linearBackwardInput(dz: number, wt: number, dx: number, n: number, nin: number, nout: number): void;
   linearBackwardParams(dz: number, x: number, dwt: number, db: number, n: number, nin: number, nout: number): number;
   activationForward(code: number, alpha: number, z: number, h: number, count: number): void;
   activationBackward(code: number, alpha: number, z: number, h: number, d: number, count: number): void;
+  observeHidden(
+    z: number, h: number, d: number, n: number, units: number, lo: number, scale: number, bins: number,
+    satLow: number, satHigh: number, zShift: number, hShift: number, out: number,
+  ): void;
   sgd(p: number, g: number, count: number, lr: number): void;
   momentum(p: number, g: number, v: number, count: number, lr: number, mu: number, nesterov: number): void;
   adam(p: number, g: number, m: number, v: number, count: number, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number): void;
@@ -36,8 +41,14 @@ function activationCode(activation: Activation): number {
 }
 
 const PAGE = 65536;
-/** The heap starts after the first page, which the module may use for its own data. */
+/** The heap starts after the first page, which holds the module's static data and the statistics area. */
 const HEAP_BASE = PAGE;
+/**
+ * Where observeHidden leaves its results: 6 f64 sums, i32 histogram bins, i32 live flags, then
+ * four scratch histograms (at most 48 + 4·200 + 4·4096 + 16·200 bytes), above the module's math
+ * tables, which start at 1024.
+ */
+const STATS_AREA = 32768;
 
 let compiled: WebAssembly.Module | undefined;
 
@@ -54,8 +65,26 @@ export function createWasmKernels(size: number): Kernels {
   const memory = new WebAssembly.Memory({ initial: Math.ceil((HEAP_BASE + size * 4) / PAGE) });
   const instance = new WebAssembly.Instance(kernelModule(), { env: { memory } });
   const k = instance.exports as unknown as KernelExports;
+  if (k.dataEnd() > STATS_AREA) throw new Error(`wasm kernels: static data ends at ${k.dataEnd()}, above the statistics area`);
   const heap = new Float32Array(memory.buffer, HEAP_BASE, size);
   const at = (index: number): number => HEAP_BASE + index * 4;
+  const statsSums = new Float64Array(memory.buffer, STATS_AREA, 6);
+  const observeHidden: Kernels["observeHidden"] = (z, h, d, n, stats) => {
+    const { units, histogram, live, sums, shift } = stats;
+    const bins = histogram.length;
+    const [lo, hi] = stats.range;
+    const [satLow, satHigh] = stats.saturation ?? [-Infinity, Infinity];
+    const statsHistogram = new Int32Array(memory.buffer, STATS_AREA + 48, bins);
+    const statsLive = new Int32Array(memory.buffer, STATS_AREA + 48 + 4 * bins, units);
+    statsSums.fill(0);
+    statsHistogram.fill(0);
+    statsLive.fill(0);
+    k.observeHidden(at(z), at(h), at(d), n, units, lo, bins / (hi - lo), bins, satLow, satHigh, shift[0]!, shift[1]!, STATS_AREA);
+    for (let i = 0; i < 6; i++) sums[i]! += statsSums[i]!;
+    for (let b = 0; b < bins; b++) histogram[b]! += statsHistogram[b]!;
+    for (let u = 0; u < units; u++) if (statsLive[u] !== 0) live[u] = 1;
+    stats.count += n * units;
+  };
   return {
     name: "wasm",
     heap,
@@ -65,6 +94,7 @@ export function createWasmKernels(size: number): Kernels {
     activationForward: (activation, z, h, count) => k.activationForward(activationCode(activation), activation.alpha, at(z), at(h), count),
     activationBackward: (activation, z, h, d, count) =>
       k.activationBackward(activationCode(activation), activation.alpha, at(z), at(h), at(d), count),
+    observeHidden,
     sgd: (p, g, count, lr) => k.sgd(at(p), at(g), count, lr),
     momentum: (p, g, v, count, lr, mu, nesterov) => k.momentum(at(p), at(g), at(v), count, lr, mu, nesterov ? 1 : 0),
     adam: (p, g, m, v, count, lr, beta1, beta2, epsilon, step) =>
