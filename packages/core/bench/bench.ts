@@ -38,12 +38,24 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+function report(label: string, samples: number[]): number {
+  const m = median(samples);
+  console.log(`  ${label.padEnd(46)} median ${m.toFixed(3)} s  (${samples.map((s) => s.toFixed(3)).join(", ")})`);
+  return m;
+}
+
 function timed(label: string, times: number, fn: () => void): number {
   fn(); // warm-up: JIT and instantiation stay out of the figures
-  const samples = Array.from({ length: times }, () => seconds(fn));
-  const m = median(samples);
-  console.log(`  ${label.padEnd(44)} median ${m.toFixed(3)} s  (${samples.map((s) => s.toFixed(3)).join(", ")})`);
-  return m;
+  return report(label, Array.from({ length: times }, () => seconds(fn)));
+}
+
+/** Times two workloads in alternation, so that the machine's slow spells hit both alike. */
+function paired(labels: [string, string], times: number, fns: [() => void, () => void]): [number, number] {
+  fns[0]();
+  fns[1]();
+  const samples: [number[], number[]] = [[], []];
+  for (let i = 0; i < times; i++) for (const j of [0, 1] as const) samples[j].push(seconds(fns[j]));
+  return [report(labels[0], samples[0]), report(labels[1], samples[1])];
 }
 
 const gt = (spec: RunSpecInput, options: TrainOptions = {}) => () => void train(spec, options);
@@ -52,9 +64,12 @@ console.log(`gradtrace bench — node ${process.version}, one thread; medians of
 const results: Record<string, Record<string, number>> = {};
 for (const depth of [2, 8]) {
   console.log(`canonical cell, depth ${depth} (ReLU, He normal, SGD 0.05, batch 32, 50 epochs):`);
-  const r: Record<string, number> = {};
-  r.wasm = timed("gradtrace wasm, traced every epoch", reps, gt(cell(depth)));
-  r.untraced = timed("gradtrace wasm, traced at epochs 0 and 50 only", reps, gt(cell(depth, "relu", "he_normal", 50)));
+  const r: Record<string, number> = { wasm: NaN, untraced: NaN };
+  [r.wasm, r.untraced] = paired(
+    ["gradtrace wasm, traced every epoch", "gradtrace wasm, traced at epochs 0 and 50 only"],
+    2 * reps,
+    [gt(cell(depth)), gt(cell(depth, "relu", "he_normal", 50))],
+  );
   r.js = timed("gradtrace js reference kernels", 1, gt(cell(depth), { kernels: "js" }));
   await useBackend("wasm");
   r.tfjsWasm = timed("TF.js wasm backend", tfjsReps, () => void trainTfjs(cell(depth)));

@@ -143,8 +143,12 @@ export class Network {
       let max = -Infinity;
       for (let c = 0; c < k; c++) max = Math.max(max, heap[z + c]!);
       let sum = 0;
-      for (let c = 0; c < k; c++) sum += Math.exp(heap[z + c]! - max);
-      for (let c = 0; c < k; c++) heap[h + c] = Math.exp(heap[z + c]! - max) / sum;
+      for (let c = 0; c < k; c++) {
+        const e = Math.exp(heap[z + c]! - max);
+        heap[h + c] = e;
+        sum += e;
+      }
+      for (let c = 0; c < k; c++) heap[h + c]! /= sum;
       this.rowLse[i] = max + Math.log(sum);
     }
   }
