@@ -6,6 +6,44 @@
 
 export { activationForward, activationBackward } from "./activations";
 export { observeHidden } from "./statistics";
+// One 4 × 8 register tile of Σ_t a[r, t]·B[t, c..c+8] (r < 4), stored as four rows of eight at
+// `out` (`outRow` bytes apart), each starting from init0|init1; returns the lane-wise sum of squares
+// of the tile. a[r, t] is the f32 at a + r·aLane + t·aStep; row t of B starts at b + t·bStep.
+// The forward pass (a = X rows, B = Wt) and the weight gradient (a = X columns, B = dZ) share it.
+// @ts-ignore: decorator
+@inline function outerTile(a: usize, aLane: usize, aStep: usize, b: usize, bStep: usize, count: i32, init0: v128, init1: v128, out: usize, outRow: usize): v128 {
+  let a00 = init0, a01 = init1, a10 = init0, a11 = init1, a20 = init0, a21 = init1, a30 = init0, a31 = init1;
+  for (let t = 0; t < count; t++) {
+    const w0 = v128.load(b);
+    const w1 = v128.load(b, 16);
+    const s0 = f32x4.splat(load<f32>(a));
+    const s1 = f32x4.splat(load<f32>(a + aLane));
+    const s2 = f32x4.splat(load<f32>(a + 2 * aLane));
+    const s3 = f32x4.splat(load<f32>(a + 3 * aLane));
+    a00 = f32x4.add(a00, f32x4.mul(s0, w0));
+    a01 = f32x4.add(a01, f32x4.mul(s0, w1));
+    a10 = f32x4.add(a10, f32x4.mul(s1, w0));
+    a11 = f32x4.add(a11, f32x4.mul(s1, w1));
+    a20 = f32x4.add(a20, f32x4.mul(s2, w0));
+    a21 = f32x4.add(a21, f32x4.mul(s2, w1));
+    a30 = f32x4.add(a30, f32x4.mul(s3, w0));
+    a31 = f32x4.add(a31, f32x4.mul(s3, w1));
+    a += aStep;
+    b += bStep;
+  }
+  v128.store(out, a00);
+  v128.store(out, a01, 16);
+  v128.store(out + outRow, a10);
+  v128.store(out + outRow, a11, 16);
+  v128.store(out + 2 * outRow, a20);
+  v128.store(out + 2 * outRow, a21, 16);
+  v128.store(out + 3 * outRow, a30);
+  v128.store(out + 3 * outRow, a31, 16);
+  const s01 = f32x4.add(f32x4.add(f32x4.mul(a00, a00), f32x4.mul(a01, a01)), f32x4.add(f32x4.mul(a10, a10), f32x4.mul(a11, a11)));
+  const s23 = f32x4.add(f32x4.add(f32x4.mul(a20, a20), f32x4.mul(a21, a21)), f32x4.add(f32x4.mul(a30, a30), f32x4.mul(a31, a31)));
+  return f32x4.add(s01, s23);
+}
+
 // Z[n × out] = X[n × in] · Wt[in × out] + b. Tile: 4 rows × 8 outputs (8 accumulators), the
 // broadcast of X[i, k] times a row segment of Wt, so every load feeds several multiply-adds.
 export function linearForward(x: usize, wt: usize, b: usize, z: usize, n: i32, nin: i32, nout: i32): void {
@@ -18,38 +56,7 @@ export function linearForward(x: usize, wt: usize, b: usize, z: usize, n: i32, n
     const z0 = z + <usize>i * rowZ;
     for (let o = 0; o < o8; o += 8) {
       const off = <usize>o << 2;
-      const b0 = v128.load(b + off);
-      const b1 = v128.load(b + off, 16);
-      let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
-      let w = wt + off;
-      let xp = x0;
-      for (let k = 0; k < nin; k++) {
-        const w0 = v128.load(w);
-        const w1 = v128.load(w, 16);
-        const s0 = f32x4.splat(load<f32>(xp));
-        const s1 = f32x4.splat(load<f32>(xp + rowX));
-        const s2 = f32x4.splat(load<f32>(xp + 2 * rowX));
-        const s3 = f32x4.splat(load<f32>(xp + 3 * rowX));
-        a00 = f32x4.add(a00, f32x4.mul(s0, w0));
-        a01 = f32x4.add(a01, f32x4.mul(s0, w1));
-        a10 = f32x4.add(a10, f32x4.mul(s1, w0));
-        a11 = f32x4.add(a11, f32x4.mul(s1, w1));
-        a20 = f32x4.add(a20, f32x4.mul(s2, w0));
-        a21 = f32x4.add(a21, f32x4.mul(s2, w1));
-        a30 = f32x4.add(a30, f32x4.mul(s3, w0));
-        a31 = f32x4.add(a31, f32x4.mul(s3, w1));
-        w += rowZ;
-        xp += 4;
-      }
-      const zp = z0 + off;
-      v128.store(zp, a00);
-      v128.store(zp, a01, 16);
-      v128.store(zp + rowZ, a10);
-      v128.store(zp + rowZ, a11, 16);
-      v128.store(zp + 2 * rowZ, a20);
-      v128.store(zp + 2 * rowZ, a21, 16);
-      v128.store(zp + 3 * rowZ, a30);
-      v128.store(zp + 3 * rowZ, a31, 16);
+      outerTile(x0, rowX, 4, wt + off, rowZ, nin, v128.load(b + off), v128.load(b + off, 16), z0 + off, rowZ);
     }
   }
   forwardColumns(x, wt, b, z, n4, o8, nin, nout);
@@ -222,38 +229,9 @@ export function linearBackwardParams(dz: usize, x: usize, dwt: usize, db: usize,
   for (let k = 0; k < k4; k += 4) {
     for (let o = 0; o < o8; o += 8) {
       const off = <usize>o << 2;
-      let a00 = f32x4.splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-      let d = dz + off;
-      let xp = x + (<usize>k << 2);
-      for (let i = 0; i < n; i++) {
-        const d0 = v128.load(d);
-        const d1 = v128.load(d, 16);
-        const s0 = f32x4.splat(load<f32>(xp));
-        const s1 = f32x4.splat(load<f32>(xp, 4));
-        const s2 = f32x4.splat(load<f32>(xp, 8));
-        const s3 = f32x4.splat(load<f32>(xp, 12));
-        a00 = f32x4.add(a00, f32x4.mul(s0, d0));
-        a01 = f32x4.add(a01, f32x4.mul(s0, d1));
-        a10 = f32x4.add(a10, f32x4.mul(s1, d0));
-        a11 = f32x4.add(a11, f32x4.mul(s1, d1));
-        a20 = f32x4.add(a20, f32x4.mul(s2, d0));
-        a21 = f32x4.add(a21, f32x4.mul(s2, d1));
-        a30 = f32x4.add(a30, f32x4.mul(s3, d0));
-        a31 = f32x4.add(a31, f32x4.mul(s3, d1));
-        d += rowD;
-        xp += rowX;
-      }
-      const wp = dwt + <usize>k * rowD + off;
-      v128.store(wp, a00);
-      v128.store(wp, a01, 16);
-      v128.store(wp + rowD, a10);
-      v128.store(wp + rowD, a11, 16);
-      v128.store(wp + 2 * rowD, a20);
-      v128.store(wp + 2 * rowD, a21, 16);
-      v128.store(wp + 3 * rowD, a30);
-      v128.store(wp + 3 * rowD, a31, 16);
-      squares = f32x4.add(squares, f32x4.add(f32x4.add(f32x4.mul(a00, a00), f32x4.mul(a01, a01)), f32x4.add(f32x4.mul(a10, a10), f32x4.mul(a11, a11))));
-      squares = f32x4.add(squares, f32x4.add(f32x4.add(f32x4.mul(a20, a20), f32x4.mul(a21, a21)), f32x4.add(f32x4.mul(a30, a30), f32x4.mul(a31, a31))));
+      const zero = f32x4.splat(0);
+      const tile = outerTile(x + (<usize>k << 2), 4, rowX, dz + off, rowD, n, zero, zero, dwt + <usize>k * rowD + off, rowD);
+      squares = f32x4.add(squares, tile);
     }
   }
   let total = <f64>hsum(squares);

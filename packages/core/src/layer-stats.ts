@@ -22,6 +22,7 @@ export class LayerStats {
   private readonly unitShift: Float64Array;
   private readonly unitSum: Float64Array;
   private readonly unitSquares: Float64Array;
+  private readonly scale: number;
 
   constructor(
     readonly units: number,
@@ -32,6 +33,7 @@ export class LayerStats {
     readonly saturation: readonly [number, number] | undefined,
   ) {
     this.histogram = new Float64Array(bins);
+    this.scale = bins / (range[1] - range[0]);
     this.live = new Uint8Array(units);
     this.unitShift = new Float64Array(units);
     this.unitSum = new Float64Array(units);
@@ -57,33 +59,44 @@ export class LayerStats {
     }
   }
 
+  /**
+   * Adds one (z, h) pair: shifted sums, saturation, histogram bin. A non-finite pair is only
+   * counted as such; returns whether the pair was finite. (The reference path: the wasm kernels
+   * do the same for whole rows.)
+   */
+  add(zv: number, hv: number): boolean {
+    const { sums, histogram } = this;
+    if (!Number.isFinite(zv) || !Number.isFinite(hv)) {
+      sums[SUM.nonFinite]! += 1;
+      return false;
+    }
+    const dz = zv - this.shift[0]!;
+    const dh = hv - this.shift[1]!;
+    sums[SUM.z]! += dz;
+    sums[SUM.zSquares]! += dz * dz;
+    sums[SUM.h]! += dh;
+    sums[SUM.hSquares]! += dh * dh;
+    if (this.saturation && (hv < this.saturation[0] || hv > this.saturation[1])) sums[SUM.saturated]! += 1;
+    const bins = histogram.length;
+    const bin = Math.floor((hv - this.range[0]) * this.scale);
+    histogram[bin < 0 ? 0 : bin >= bins ? bins - 1 : bin]! += 1;
+    return true;
+  }
+
   /** Accumulates statistics of the output layer: logits z and softmax probabilities h. */
   observeOutput(heap: Heap, z: number, h: number, n: number): void {
-    const { units, histogram, unitShift, unitSum, unitSquares, sums } = this;
-    const bins = histogram.length;
+    const { units, unitShift, unitSum, unitSquares } = this;
     if (Number.isNaN(this.shift[0]) && n > 0) {
       this.setShift(heap, z, h);
       for (let u = 0; u < units; u++) unitShift[u] = heap[z + u]!;
     }
-    const zk = this.shift[0]!;
-    const hk = this.shift[1]!;
     for (let i = 0; i < n; i++) {
       for (let u = 0; u < units; u++) {
         const zv = heap[z + i * units + u]!;
-        const hv = heap[h + i * units + u]!;
-        if (!Number.isFinite(zv) || !Number.isFinite(hv)) {
-          sums[SUM.nonFinite]! += 1;
-          continue;
-        }
-        sums[SUM.z]! += zv - zk;
-        sums[SUM.zSquares]! += (zv - zk) * (zv - zk);
-        sums[SUM.h]! += hv - hk;
-        sums[SUM.hSquares]! += (hv - hk) * (hv - hk);
+        if (!this.add(zv, heap[h + i * units + u]!)) continue;
         const d = zv - unitShift[u]!;
         unitSum[u]! += d;
         unitSquares[u]! += d * d;
-        const bin = Math.floor(hv * bins);
-        histogram[bin < 0 ? 0 : bin >= bins ? bins - 1 : bin]! += 1;
       }
     }
     this.count += n * units;

@@ -1,4 +1,3 @@
-import { SUM } from "../layer-stats.ts";
 import type { Heap, Kernels } from "./kernels.ts";
 
 /**
@@ -54,30 +53,12 @@ export function createJsKernels(heap: Heap): Kernels {
       for (let i = 0; i < count; i++) a[d + i]! *= activation.derivative(a[z + i]!, a[h + i]!);
     },
     observeHidden(z, h, d, n, stats) {
-      const { units, histogram, live, sums, shift } = stats;
-      const bins = histogram.length;
-      const [lo, hi] = stats.range;
-      const scale = bins / (hi - lo);
-      const [satLow, satHigh] = stats.saturation ?? [-Infinity, Infinity];
-      const zk = shift[0]!;
-      const hk = shift[1]!;
+      const { units, live } = stats;
       for (let i = 0; i < n; i++) {
         for (let u = 0; u < units; u++) {
           const e = i * units + u;
-          const zv = a[z + e]!;
-          const hv = a[h + e]!;
           if (a[d + e] !== 0) live[u] = 1;
-          if (!Number.isFinite(zv) || !Number.isFinite(hv)) {
-            sums[SUM.nonFinite]! += 1;
-            continue;
-          }
-          sums[SUM.z]! += zv - zk;
-          sums[SUM.zSquares]! += (zv - zk) * (zv - zk);
-          sums[SUM.h]! += hv - hk;
-          sums[SUM.hSquares]! += (hv - hk) * (hv - hk);
-          if (hv < satLow || hv > satHigh) sums[SUM.saturated]! += 1;
-          const bin = Math.floor((hv - lo) * scale);
-          histogram[bin < 0 ? 0 : bin >= bins ? bins - 1 : bin]! += 1;
+          stats.add(a[z + e]!, a[h + e]!);
         }
       }
       stats.count += n * units;
