@@ -52,6 +52,25 @@ export const InitializerSpecSchema = named(
 );
 export type InitializerSpec = z.infer<typeof InitializerSpecSchema>;
 
+/**
+ * A short name of an initializer with its parameters, e.g. `normal(0.01)`, `constant(0.5)`,
+ * `xavier_normal`, `orthogonal(gain=2)`: distinct schemes get distinct labels (sweep axes group by it).
+ */
+export function initializerLabel(spec: InitializerSpec): string {
+  switch (spec.name) {
+    case "zeros":
+      return "zeros";
+    case "constant":
+      return `constant(${spec.value})`;
+    case "normal":
+      return spec.mean === 0 ? `normal(${spec.std})` : `normal(${spec.std}, mean=${spec.mean})`;
+    case "uniform":
+      return `uniform(${spec.limit})`;
+    default:
+      return spec.gain === 1 ? spec.name : `${spec.name}(gain=${spec.gain})`;
+  }
+}
+
 const common = {
   samples: z.number().int().min(4).max(LIMITS.maxSamples).default(1280),
   validationFraction: z.number().min(0).max(0.9).default(0.2),

@@ -1,5 +1,6 @@
-// The slice of the WebAssembly JS API the kernels use: @types/node 20 does not declare it, and the
-// DOM library would bring browser globals into a core that must not touch them.
+// The slice of the WebAssembly JS API this repository uses (the kernels here, the schema engine in
+// packages/db): @types/node 20 does not declare it, and the DOM library would bring browser
+// globals into a core that must not touch them.
 declare namespace WebAssembly {
   class Module {
     constructor(bytes: Uint8Array);
@@ -12,4 +13,5 @@ declare namespace WebAssembly {
     constructor(module: Module, imports: Record<string, Record<string, unknown>>);
     readonly exports: Record<string, unknown>;
   }
+  function instantiate(bytes: Uint8Array, imports: Record<string, unknown>): Promise<{ module: Module; instance: Instance }>;
 }

@@ -1,0 +1,28 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { databaseUrlFromEnv, DatabaseUrlSchema } from "./env.ts";
+import { PrismaClient } from "./generated/client.ts";
+
+export type { PrismaClient } from "./generated/client.ts";
+
+/** Where a client connects: the URL, and the Postgres schema when not `public` (tests use their own). */
+export interface ConnectionOptions {
+  url: string;
+  schema?: string;
+}
+
+/**
+ * A new Prisma client over node-postgres (adapter-pg). Most callers want `getPrisma()`. With a
+ * schema, generated queries name it and raw queries find it on the search_path.
+ */
+export function createPrismaClient({ url, schema }: ConnectionOptions): PrismaClient {
+  const pool = { connectionString: DatabaseUrlSchema.parse(url), ...(schema ? { options: `-c search_path="${schema}"` } : {}) };
+  return new PrismaClient({ adapter: new PrismaPg(pool, schema ? { schema } : undefined) });
+}
+
+let shared: PrismaClient | undefined;
+
+/** The process's one Prisma client, connected to DATABASE_URL (validated on first use). */
+export function getPrisma(): PrismaClient {
+  shared ??= createPrismaClient({ url: databaseUrlFromEnv() });
+  return shared;
+}

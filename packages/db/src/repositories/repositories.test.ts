@@ -1,0 +1,266 @@
+import { Run, train, type EpochRecord, type RunSpecInput, type Trace } from "@gradtrace/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
+import { createTestDatabase, type TestDatabase } from "../test-database.ts";
+import { failRun, finishRun, startRun, transitionRun } from "./runs.ts";
+import { createSweep, getSweep, listSweeps, setSweepStatus, sweepGrid } from "./sweeps.ts";
+import { appendEpochs, getRun, getRuns, runSeries } from "./traces.ts";
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase("repositories");
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+const spec = (over: { activation?: string; init?: unknown; depth?: number; seed?: number; epochs?: number; every?: number; lr?: number } = {}): RunSpecInput => ({
+  dataset: { name: "moons", samples: 200 },
+  model: { hidden: Array(over.depth ?? 2).fill(8), activation: (over.activation ?? "tanh") as "tanh", weightInit: (over.init ?? "xavier_normal") as "xavier_normal" },
+  training: { epochs: over.epochs ?? 4, seed: over.seed ?? 1, optimizer: { name: "sgd", lr: over.lr ?? 0.05 } },
+  tracing: { every: over.every ?? 1 },
+});
+
+/** Trains a stored run the way a worker would and records it through the repositories. */
+async function record(runId: string, trace: Trace, worker = "w1"): Promise<number> {
+  const attempt = await startRun(db.prisma, runId, { workerId: worker, device: "cpu", layers: trace.layers });
+  await appendEpochs(db.prisma, runId, attempt, trace.epochs);
+  await finishRun(db.prisma, runId, attempt, trace.summary, trace.epochs.at(-1)!);
+  return attempt;
+}
+
+/** Stored epochs equal the core's, metrics at float32 precision (JSON null stays null). */
+function expectSameEpochs(stored: readonly EpochRecord[], original: readonly EpochRecord[]): void {
+  expect(stored.map((e) => e.epoch)).toEqual(original.map((e) => e.epoch));
+  stored.forEach((e, i) => {
+    const o = original[i]!;
+    expect(e.trainLoss).toBe(o.trainLoss);
+    expect(e.valAccuracy).toBe(o.valAccuracy);
+    e.layers.forEach((l, j) => {
+      const ol = o.layers[j]!;
+      expect(l.histogram).toEqual(ol.histogram);
+      expect(l.gradNorm).toBe(Math.fround(ol.gradNorm));
+      expect(l.updateRatio).toBe(ol.updateRatio === null ? null : Math.fround(ol.updateRatio));
+      expect(l.saturatedFraction).toBe(ol.saturatedFraction === null ? null : Math.fround(ol.saturatedFraction));
+    });
+  });
+}
+
+describe("sweeps", () => {
+  it("are stored with their runs in one transaction, each distinct RunSpec once", async () => {
+    const runs = [spec({ seed: 1 }), spec({ seed: 2 }), spec({ seed: 1 }), { ...spec({ seed: 1 }), tracing: { every: 1, histogramBins: 30, probeSamples: 512 } }];
+    const { sweepId, runIds } = await createSweep(db.prisma, { name: "dedupe", spec: { axes: "x" }, runs });
+    expect(runIds).toHaveLength(2);
+    const sweep = await getSweep(db.prisma, sweepId);
+    expect(sweep.runs).toMatchObject({ queued: 2, total: 2 });
+    expect(sweep.spec).toEqual({ axes: "x" });
+    const stored = await db.prisma.run.findMany({ where: { sweepId }, orderBy: { seed: "asc" } });
+    expect(stored.map((r) => [r.activation, r.initializer, r.depth, r.width, r.optimizer, r.learningRate, r.dataset, Number(r.seed)])).toEqual([
+      ["tanh", "xavier_normal", 2, 8, "sgd", 0.05, "moons", 1],
+      ["tanh", "xavier_normal", 2, 8, "sgd", 0.05, "moons", 2],
+    ]);
+  });
+
+  it("reject an invalid RunSpec before storing anything", async () => {
+    const before = await db.prisma.sweep.count();
+    await expect(createSweep(db.prisma, { name: "bad", spec: {}, runs: [spec(), { ...spec(), model: { hidden: [0] } }] })).rejects.toThrow(/model/);
+    expect(await db.prisma.sweep.count()).toBe(before);
+  });
+
+  it("are listed newest first with counts by status", async () => {
+    const { sweepId, runIds } = await createSweep(db.prisma, { name: "counts", spec: {}, runs: [spec({ seed: 5 }), spec({ seed: 6 }), spec({ seed: 7 })] });
+    await transitionRun(db.prisma, runIds[0]!, "cancelled");
+    await startRun(db.prisma, runIds[1]!, { workerId: "w", device: "cpu", layers: [] });
+    await setSweepStatus(db.prisma, sweepId, "running");
+    const [latest] = await listSweeps(db.prisma);
+    expect(latest).toMatchObject({ id: sweepId, name: "counts", status: "running", runs: { queued: 1, running: 1, cancelled: 1, completed: 0, total: 3 } });
+    await expect(getSweep(db.prisma, "00000000-0000-0000-0000-000000000000")).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe("run status", () => {
+  it("moves only along legal transitions; a cancelled run never runs again", async () => {
+    const { runIds } = await createSweep(db.prisma, { name: "transitions", spec: {}, runs: [spec({ seed: 11 })] });
+    const id = runIds[0]!;
+    await transitionRun(db.prisma, id, "cancelled");
+    await expect(startRun(db.prisma, id, { workerId: "w", device: "cpu", layers: [] })).rejects.toBeInstanceOf(IllegalTransitionError);
+    await expect(transitionRun(db.prisma, id, "queued")).rejects.toThrow(/from cancelled to queued/);
+    expect((await getRun(db.prisma, id)).run.status).toBe("cancelled");
+    await expect(transitionRun(db.prisma, "00000000-0000-0000-0000-000000000000", "running")).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("lets a failed run be retried, and a retry replaces the failed attempt's trace", async () => {
+    const input = spec({ seed: 12 });
+    const trace = train(input);
+    const { runIds } = await createSweep(db.prisma, { name: "retry", spec: {}, runs: [input] });
+    const id = runIds[0]!;
+    const first = await startRun(db.prisma, id, { workerId: "w1", device: "cpu", layers: trace.layers });
+    await appendEpochs(db.prisma, id, first, trace.epochs.slice(0, 3));
+    await failRun(db.prisma, id, first, "worker crashed");
+    await transitionRun(db.prisma, id, "queued");
+    const second = await record(id, trace, "w2");
+    expect(second).toBe(first + 1);
+    const stored = await getRun(db.prisma, id);
+    expect(stored.run).toMatchObject({ status: "completed", attempt: second, workerId: "w2", error: null });
+    expectSameEpochs(stored.epochs, trace.epochs);
+    const rows = await db.prisma.traceEpoch.findMany({ where: { runId: id } });
+    expect(rows.every((r) => r.attempt === second)).toBe(true);
+  });
+
+  it("drops writes of a stale attempt whose run another worker took over", async () => {
+    const input = spec({ seed: 13 });
+    const trace = train(input);
+    const { runIds } = await createSweep(db.prisma, { name: "stale", spec: {}, runs: [input] });
+    const id = runIds[0]!;
+    const dead = await startRun(db.prisma, id, { workerId: "dead", device: "cpu", layers: trace.layers });
+    await appendEpochs(db.prisma, id, dead, trace.epochs.slice(0, 2));
+    const live = await startRun(db.prisma, id, { workerId: "live", device: "cpu", layers: trace.layers });
+    await expect(appendEpochs(db.prisma, id, dead, trace.epochs.slice(2, 3))).rejects.toBeInstanceOf(StaleAttemptError);
+    await expect(finishRun(db.prisma, id, dead, trace.summary, trace.epochs.at(-1)!)).rejects.toBeInstanceOf(StaleAttemptError);
+    await appendEpochs(db.prisma, id, live, trace.epochs);
+    await finishRun(db.prisma, id, live, trace.summary, trace.epochs.at(-1)!);
+    expectSameEpochs((await getRun(db.prisma, id)).epochs, trace.epochs);
+  });
+});
+
+describe("trace epochs", () => {
+  let id: string;
+  let attempt: number;
+  const input = spec({ seed: 21, epochs: 7, every: 3 });
+  const trace = train(input);
+  beforeAll(async () => {
+    ({ runIds: [id] } = (await createSweep(db.prisma, { name: "epochs", spec: {}, runs: [input] })) as { runIds: [string] });
+    attempt = await startRun(db.prisma, id, { workerId: "w", device: "cpu", layers: trace.layers });
+  });
+
+  it("are appended idempotently: a redelivered chunk leaves one copy", async () => {
+    expect(trace.epochs.map((e) => e.epoch)).toEqual([0, 3, 6, 7]);
+    expect(await appendEpochs(db.prisma, id, attempt, trace.epochs.slice(0, 2))).toBe(2);
+    expect(await appendEpochs(db.prisma, id, attempt, trace.epochs.slice(0, 2))).toBe(0);
+    expect(await appendEpochs(db.prisma, id, attempt, trace.epochs.slice(1, 3))).toBe(1);
+    expect(await db.prisma.traceEpoch.count({ where: { runId: id } })).toBe(3);
+  });
+
+  it.each([
+    ["not traced", { epoch: 5 }, /not traced/],
+    ["beyond the run's epochs", { epoch: 8 }, /not one of its epochs/],
+    ["NaN", { epoch: NaN }, /not one of its epochs/],
+    ["with the wrong number of layers", { layers: trace.epochs[3]!.layers.slice(1) }, /has 2 layers, the run has 3/],
+  ])("are refused with a TraceOrderError when %s", async (_case, change, message) => {
+    const bad = { ...trace.epochs[3]!, ...change } as EpochRecord;
+    await expect(appendEpochs(db.prisma, id, attempt, [bad])).rejects.toThrow(message);
+    await expect(appendEpochs(db.prisma, id, attempt, [bad])).rejects.toBeInstanceOf(TraceOrderError);
+  });
+
+  it("are refused when they skip a traced epoch, and nothing of the chunk is stored", async () => {
+    const input = spec({ seed: 23, epochs: 4 });
+    const t = train(input);
+    const { runIds } = await createSweep(db.prisma, { name: "order", spec: {}, runs: [input] });
+    const a = await startRun(db.prisma, runIds[0]!, { workerId: "w", device: "cpu", layers: t.layers });
+    await expect(appendEpochs(db.prisma, runIds[0]!, a, [t.epochs[0]!, t.epochs[2]!])).rejects.toThrow(/epoch 2 arrived before epoch 1/);
+    expect(await db.prisma.traceEpoch.count({ where: { runId: runIds[0]! } })).toBe(0);
+  });
+
+  it("are refused for an unknown run", async () => {
+    await expect(appendEpochs(db.prisma, "00000000-0000-0000-0000-000000000000", 1, trace.epochs)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("of a diverged run keep their NaN losses", async () => {
+    const diverging = spec({ activation: "identity", init: "he_normal", seed: 22, epochs: 20, lr: 1 });
+    const t = train(diverging);
+    expect(t.summary.status).toBe("diverged");
+    const { runIds } = await createSweep(db.prisma, { name: "diverged", spec: {}, runs: [diverging] });
+    await record(runIds[0]!, t);
+    const stored = await getRun(db.prisma, runIds[0]!);
+    expect(stored.epochs.at(-1)!.trainLoss).toBeNaN();
+    expect(stored.run.diagnosisKinds).toContain("diverged");
+    expect(stored.run.status).toBe("completed");
+  });
+});
+
+describe("reading", () => {
+  let sweepId: string;
+  const traces = new Map<string, Trace>();
+  beforeAll(async () => {
+    const inputs = ["tanh", "relu"].flatMap((activation) =>
+      ["zeros", "xavier_normal"].flatMap((init) => [1, 2, 3].map((seed) => spec({ activation, init, seed, epochs: 6 }))),
+    );
+    const created = await createSweep(db.prisma, { name: "grid", spec: {}, runs: inputs });
+    sweepId = created.sweepId;
+    for (const [i, runId] of created.runIds.entries()) {
+      const trace = train(inputs[i]!);
+      traces.set(runId, trace);
+      await record(runId, trace);
+    }
+  });
+
+  it("returns a run with its full trace, equal to the core's", async () => {
+    const [runId, trace] = [...traces][0]!;
+    const stored = await getRun(db.prisma, runId);
+    expect(stored.layers).toEqual(trace.layers);
+    expectSameEpochs(stored.epochs, trace.epochs);
+    expect(stored.run.diagnoses).toEqual(trace.summary.diagnoses);
+  });
+
+  it("returns several runs' traces for comparison, in the order asked", async () => {
+    const ids = [...traces.keys()].slice(0, 3).reverse();
+    const runs = await getRuns(db.prisma, ids);
+    expect(runs.map((r) => r.run.id)).toEqual(ids);
+    runs.forEach((r) => expectSameEpochs(r.epochs, traces.get(r.run.id)!.epochs));
+  });
+
+  it("aggregates the sweep grid over seeds: mean, std and n per activation × initializer × depth", async () => {
+    const grid = await sweepGrid(db.prisma, sweepId);
+    expect(grid.map((c) => `${c.activation}/${c.initializer}/${c.depth}`)).toEqual(["relu/xavier_normal/2", "relu/zeros/2", "tanh/xavier_normal/2", "tanh/zeros/2"]);
+    for (const cell of grid) {
+      const finals = [...traces.values()]
+        .filter((t) => t.spec.model.activation.name === cell.activation && (t.spec.model.weightInit.name === cell.initializer))
+        .map((t) => t.summary.final.valLoss!);
+      const mean = finals.reduce((a, b) => a + b, 0) / finals.length;
+      const std = Math.sqrt(finals.reduce((a, b) => a + (b - mean) ** 2, 0) / (finals.length - 1));
+      expect(cell.runs).toBe(3);
+      expect(cell.valLoss.n).toBe(3);
+      expect(cell.valLoss.mean).toBeCloseTo(mean, 10);
+      expect(cell.valLoss.std).toBeCloseTo(std, 10);
+    }
+    const zeros = grid.find((c) => c.activation === "tanh" && c.initializer === "zeros")!;
+    expect(zeros.diagnoses).toMatchObject({ symmetric_units: 3, collapsed_at_init: 3 });
+  });
+
+  it("downsamples series to buckets that keep first, last, min and max", async () => {
+    const ids = [...traces.keys()].slice(0, 2);
+    const series = await runSeries(db.prisma, ids, "trainLoss", 3);
+    for (const id of ids) {
+      const buckets = series.get(id)!;
+      const losses = traces.get(id)!.epochs.map((e) => e.trainLoss);
+      expect(buckets.length).toBeLessThanOrEqual(3);
+      expect(buckets[0]!.first).toBe(losses[0]);
+      expect(buckets.at(-1)!.last).toBe(losses.at(-1));
+      expect(Math.min(...buckets.map((b) => b.min))).toBe(Math.min(...losses));
+    }
+    const layer = await runSeries(db.prisma, ids, "gradNorm", 100, -1);
+    expect(layer.get(ids[0]!)!.map((b) => b.first)).toEqual(traces.get(ids[0]!)!.epochs.map((e) => Math.fround(e.layers.at(-1)!.gradNorm)));
+  });
+});
+
+describe("a run streamed epoch by epoch", () => {
+  it("stores what the core streams, chunk by chunk", async () => {
+    const input = spec({ seed: 31, epochs: 5 });
+    const { runIds } = await createSweep(db.prisma, { name: "stream", spec: {}, runs: [input] });
+    const run = new Run(input);
+    const attempt = await startRun(db.prisma, runIds[0]!, { workerId: "w", device: "cpu", layers: run.layers });
+    const iterator = run.epochs();
+    const epochs: EpochRecord[] = [];
+    for (let next = iterator.next(); ; next = iterator.next()) {
+      if (next.done) {
+        await finishRun(db.prisma, runIds[0]!, attempt, next.value, epochs.at(-1)!);
+        break;
+      }
+      epochs.push(next.value);
+      await appendEpochs(db.prisma, runIds[0]!, attempt, [next.value]);
+    }
+    const stored = await getRun(db.prisma, runIds[0]!);
+    expect(stored.run.epochsDone).toBe(5);
+    expectSameEpochs(stored.epochs, epochs);
+  });
+});

@@ -1,0 +1,174 @@
+import { randomUUID } from "node:crypto";
+import { DIAGNOSIS_KINDS, initializerLabel, parseRunSpec, type RunSpec } from "@gradtrace/core";
+import type { PrismaClient } from "../client.ts";
+import { NotFoundError } from "../errors.ts";
+import type { RunStatus, SweepStatus } from "../generated/client.ts";
+import { runKey } from "./run-key.ts";
+
+/** A sweep to store: its name, the spec as submitted, and the RunSpecs it expands to. */
+export interface NewSweep {
+  name: string;
+  spec: unknown;
+  runs: readonly unknown[];
+}
+
+/** The columns a run's RunSpec fills, the sweep axes among them. */
+function runColumns(spec: RunSpec) {
+  return {
+    key: runKey(spec),
+    spec: spec as object,
+    activation: spec.model.activation.name,
+    initializer: initializerLabel(spec.model.weightInit),
+    depth: spec.model.hidden.length,
+    width: Math.max(...spec.model.hidden),
+    optimizer: spec.training.optimizer.name,
+    learningRate: spec.training.optimizer.lr,
+    dataset: spec.dataset.name,
+    seed: BigInt(spec.training.seed),
+  };
+}
+
+/**
+ * Stores a sweep and all its runs in one transaction. RunSpecs are validated (SpecError names
+ * the bad field) and deduplicated by key, so the same run is never stored twice; returns the
+ * sweep id and the run ids in the order of first appearance.
+ */
+export async function createSweep(prisma: PrismaClient, sweep: NewSweep): Promise<{ sweepId: string; runIds: string[] }> {
+  const sweepId = randomUUID();
+  const byKey = new Map<string, ReturnType<typeof runColumns> & { id: string; sweepId: string }>();
+  for (const input of sweep.runs) {
+    const columns = runColumns(parseRunSpec(input));
+    if (!byKey.has(columns.key)) byKey.set(columns.key, { id: randomUUID(), sweepId, ...columns });
+  }
+  const rows = [...byKey.values()];
+  await prisma.$transaction([
+    prisma.sweep.create({ data: { id: sweepId, name: sweep.name, spec: sweep.spec as object } }),
+    prisma.run.createMany({ data: rows, skipDuplicates: true }),
+  ]);
+  return { sweepId, runIds: rows.map((r) => r.id) };
+}
+
+/** Runs of a sweep by status. */
+export type StatusCounts = Record<RunStatus, number>;
+
+/** A sweep as listed: its row and its runs counted by status. */
+export interface SweepSummary {
+  id: string;
+  name: string;
+  status: SweepStatus;
+  createdAt: Date;
+  finishedAt: Date | null;
+  runs: StatusCounts & { total: number };
+}
+
+const emptyCounts = (): StatusCounts & { total: number } => ({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0, total: 0 });
+
+/** Sweeps, newest first, with run counts by status (one grouped query for all of them). */
+export async function listSweeps(prisma: PrismaClient, options: { take?: number } = {}): Promise<SweepSummary[]> {
+  const sweeps = await prisma.sweep.findMany({
+    orderBy: { createdAt: "desc" },
+    take: options.take ?? 100,
+    select: { id: true, name: true, status: true, createdAt: true, finishedAt: true },
+  });
+  const counts = await prisma.run.groupBy({
+    by: ["sweepId", "status"],
+    where: { sweepId: { in: sweeps.map((s) => s.id) } },
+    _count: { _all: true },
+  });
+  const bySweep = new Map(sweeps.map((s) => [s.id, emptyCounts()]));
+  for (const c of counts) {
+    const entry = bySweep.get(c.sweepId)!;
+    entry[c.status] = c._count._all;
+    entry.total += c._count._all;
+  }
+  return sweeps.map((s) => ({ ...s, runs: bySweep.get(s.id)! }));
+}
+
+/** One sweep with its spec and run counts; NotFoundError for an unknown id. */
+export async function getSweep(prisma: PrismaClient, id: string) {
+  const sweep = await prisma.sweep.findUnique({ where: { id } });
+  if (!sweep) throw new NotFoundError("sweep", id);
+  const runs = emptyCounts();
+  for (const c of await prisma.run.groupBy({ by: ["status"], where: { sweepId: id }, _count: { _all: true } })) {
+    runs[c.status] = c._count._all;
+    runs.total += c._count._all;
+  }
+  return { ...sweep, runs };
+}
+
+/** Sets a sweep's status (finishedAt too when it reaches a final one). */
+export async function setSweepStatus(prisma: PrismaClient, id: string, status: SweepStatus): Promise<void> {
+  const final = status === "completed" || status === "cancelled" || status === "failed";
+  const { count } = await prisma.sweep.updateMany({ where: { id }, data: { status, finishedAt: final ? new Date() : null } });
+  if (count === 0) throw new NotFoundError("sweep", id);
+}
+
+/** Mean, sample std and count of one metric over a cell's completed runs (NaN values left out). */
+export interface Aggregate {
+  mean: number | null;
+  std: number | null;
+  n: number;
+}
+
+/** One cell of the sweep grid: activation × initializer × depth, aggregated over seeds (and other axes). */
+export interface GridCell {
+  activation: string;
+  initializer: string;
+  depth: number;
+  runs: number;
+  valLoss: Aggregate;
+  valAccuracy: Aggregate;
+  trainLoss: Aggregate;
+  /** Of log10(first-hidden / output gradient norm). */
+  log10GradientRatio: Aggregate;
+  deadFraction: Aggregate;
+  saturatedFraction: Aggregate;
+  /** Completed runs per diagnosis kind. */
+  diagnoses: Record<string, number>;
+}
+
+const GRID_METRICS = {
+  valLoss: `"valLoss"`,
+  valAccuracy: `"valAccuracy"`,
+  trainLoss: `"trainLoss"`,
+  log10GradientRatio: `CASE WHEN "gradientRatio" > 0 THEN log("gradientRatio") END`,
+  deadFraction: `"deadFraction"`,
+  saturatedFraction: `"saturatedFraction"`,
+} as const;
+
+/**
+ * The sweep grid: final metrics and diagnoses of completed runs per activation × initializer ×
+ * depth, mean ± std over seeds. One aggregate query; the SQL is built from constants only.
+ */
+export async function sweepGrid(prisma: PrismaClient, sweepId: string): Promise<GridCell[]> {
+  const aggregates = Object.entries(GRID_METRICS).map(([name, expr]) => {
+    const value = `(${expr})`;
+    const finite = `${value} <> 'NaN'::float8`;
+    return `avg(${value}) FILTER (WHERE ${finite}) AS "${name}_mean", stddev_samp(${value}) FILTER (WHERE ${finite}) AS "${name}_std", count(${value}) FILTER (WHERE ${finite})::int AS "${name}_n"`;
+  });
+  const kinds = DIAGNOSIS_KINDS.map((k) => `count(*) FILTER (WHERE '${k}' = ANY("diagnosisKinds"))::int AS "d_${k}"`);
+  const sql = `SELECT activation, initializer, depth, count(*)::int AS runs, ${[...aggregates, ...kinds].join(", ")}
+    FROM "Run" WHERE "sweepId" = $1::uuid AND status = 'completed'
+    GROUP BY activation, initializer, depth ORDER BY activation, initializer, depth`;
+  const rows = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(sql, sweepId);
+  return rows.map((row) => {
+    const aggregate = (name: string): Aggregate => ({
+      mean: row[`${name}_mean`] as number | null,
+      std: row[`${name}_std`] as number | null,
+      n: row[`${name}_n`] as number,
+    });
+    return {
+      activation: row.activation as string,
+      initializer: row.initializer as string,
+      depth: row.depth as number,
+      runs: row.runs as number,
+      valLoss: aggregate("valLoss"),
+      valAccuracy: aggregate("valAccuracy"),
+      trainLoss: aggregate("trainLoss"),
+      log10GradientRatio: aggregate("log10GradientRatio"),
+      deadFraction: aggregate("deadFraction"),
+      saturatedFraction: aggregate("saturatedFraction"),
+      diagnoses: Object.fromEntries(DIAGNOSIS_KINDS.map((k) => [k, row[`d_${k}`] as number]).filter(([, n]) => (n as number) > 0)),
+    };
+  });
+}
