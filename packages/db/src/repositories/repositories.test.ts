@@ -129,7 +129,7 @@ describe("trace epochs", () => {
   const input = spec({ seed: 21, epochs: 7, every: 3 });
   const trace = train(input);
   beforeAll(async () => {
-    ({ runIds: [id] } = (await createSweep(db.prisma, { name: "epochs", spec: {}, runs: [input] })) as { runIds: [string] });
+    id = (await createSweep(db.prisma, { name: "epochs", spec: {}, runs: [input] })).runIds[0]!;
     attempt = await startRun(db.prisma, id, { workerId: "w", device: "cpu", layers: trace.layers });
   });
 
