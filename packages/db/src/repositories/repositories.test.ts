@@ -2,9 +2,9 @@ import { Run, train, type EpochRecord, type RunSpecInput, type Trace } from "@gr
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
 import { createTestDatabase, type TestDatabase } from "../test-database.ts";
-import { failRun, finishRun, startRun, transitionRun } from "./runs.ts";
+import { failRun, finishRun, finishRuns, startRun, startRuns, transitionRun } from "./runs.ts";
 import { createSweep, getSweep, listSweeps, setSweepStatus, sweepGrid } from "./sweeps.ts";
-import { appendEpochs, getRun, getRuns, runSeries } from "./traces.ts";
+import { appendEpochChunks, appendEpochs, getRun, getRuns, runSeries } from "./traces.ts";
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -240,6 +240,42 @@ describe("reading", () => {
     }
     const layer = await runSeries(db.prisma, ids, "gradNorm", 100, -1);
     expect(layer.get(ids[0]!)!.map((b) => b.first)).toEqual(traces.get(ids[0]!)!.epochs.map((e) => Math.fround(e.layers.at(-1)!.gradNorm)));
+  });
+});
+
+describe("batches, as a recorder writes them", () => {
+  it("store every valid item and report why each refused one was refused", async () => {
+    const inputs = [41, 42, 43].map((seed) => spec({ seed, epochs: 3 }));
+    const traces = inputs.map((i) => train(i));
+    const { runIds } = await createSweep(db.prisma, { name: "batch", spec: {}, runs: inputs });
+    await transitionRun(db.prisma, runIds[2]!, "cancelled");
+    const unknown = "00000000-0000-0000-0000-00000000abcd";
+    const started = await startRuns(db.prisma, [...runIds, unknown].map((id, i) => ({ id, workerId: "w", device: "cpu", layers: traces[i % 3]!.layers })));
+    expect(started.slice(0, 2)).toEqual([1, 1]);
+    expect(started[2]).toBeInstanceOf(IllegalTransitionError);
+    expect(started[3]).toBeInstanceOf(NotFoundError);
+    const results = await appendEpochChunks(db.prisma, [
+      { runId: runIds[0]!, attempt: 1, records: traces[0]!.epochs },
+      { runId: runIds[1]!, attempt: 1, records: traces[1]!.epochs.slice(1) },
+      { runId: runIds[1]!, attempt: 7, records: traces[1]!.epochs },
+      { runId: runIds[2]!, attempt: 0, records: traces[2]!.epochs },
+    ]);
+    expect(results.map((r) => [r.inserted, r.error?.name])).toEqual([
+      [4, undefined],
+      [0, "TraceOrderError"],
+      [0, "StaleAttemptError"],
+      [0, "IllegalTransitionError"],
+    ]);
+    const ends = await finishRuns(db.prisma, [
+      { id: runIds[0]!, attempt: 1, summary: traces[0]!.summary, last: traces[0]!.epochs.at(-1)! },
+      { id: runIds[1]!, attempt: 2, summary: traces[1]!.summary, last: traces[1]!.epochs.at(-1)! },
+    ]);
+    expect(ends[0]).toBeUndefined();
+    expect(ends[1]).toBeInstanceOf(StaleAttemptError);
+    const stored = await getRun(db.prisma, runIds[0]!);
+    expect(stored.run).toMatchObject({ status: "completed", epochsDone: 3, valLoss: traces[0]!.summary.final.valLoss });
+    expectSameEpochs(stored.epochs, traces[0]!.epochs);
+    expect((await getRun(db.prisma, runIds[1]!)).run.status).toBe("running");
   });
 });
 

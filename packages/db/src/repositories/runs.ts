@@ -1,6 +1,6 @@
 import type { EpochRecord, LayerInfo, TraceSummary } from "@gradtrace/core";
 import type { PrismaClient } from "../client.ts";
-import { IllegalTransitionError, NotFoundError, StaleAttemptError } from "../errors.ts";
+import { DbError, IllegalTransitionError, NotFoundError, StaleAttemptError } from "../errors.ts";
 import type { Prisma, RunStatus } from "../generated/client.ts";
 
 /**
@@ -22,7 +22,7 @@ const sources = (to: RunStatus): RunStatus[] =>
 type Tx = Prisma.TransactionClient | PrismaClient;
 
 /** Explains why a conditional update touched no row: no such run, a stale attempt, or an illegal move. */
-async function refusal(tx: Tx, id: string, to: RunStatus, attempt?: number): Promise<Error> {
+async function refusal(tx: Tx, id: string, to: RunStatus, attempt?: number): Promise<DbError> {
   const run = await tx.run.findUnique({ where: { id }, select: { status: true, attempt: true } });
   if (!run) return new NotFoundError("run", id);
   if (attempt !== undefined && run.attempt !== attempt) return new StaleAttemptError(id, attempt, run.attempt);
@@ -46,31 +46,55 @@ export async function transitionRun(
   if (count === 0) throw await refusal(prisma, id, to, attempt);
 }
 
+/** A worker starting a run. */
+export interface RunStart {
+  id: string;
+  workerId: string;
+  device: string;
+  layers: readonly LayerInfo[];
+}
+
 /**
- * A worker starts a run: a new attempt begins (running, attempt + 1) and the trace rows of
- * earlier attempts are dropped in the same transaction, so a retry never interleaves with the
- * attempt it replaces. Returns the new attempt number.
+ * Workers start runs: each begins a new attempt (running, attempt + 1) and the trace rows of its
+ * earlier attempts are dropped in the same statement, so a retry never interleaves with the
+ * attempt it replaces. One statement for the whole batch (a recorder writes what arrived
+ * together); per run, the new attempt number or why it could not start.
  */
-export async function startRun(
-  prisma: PrismaClient,
-  id: string,
-  worker: { workerId: string; device: string; layers: readonly LayerInfo[] },
-): Promise<number> {
-  return prisma.$transaction(async (tx) => {
-    await transitionRun(tx, id, "running", {
-      attempt: { increment: 1 },
-      workerId: worker.workerId,
-      device: worker.device,
-      layers: worker.layers as unknown as Prisma.InputJsonValue,
-      startedAt: new Date(),
-      finishedAt: null,
-      epochsDone: 0,
-      error: null,
-    });
-    await tx.traceEpoch.deleteMany({ where: { runId: id } });
-    const run = await tx.run.findUniqueOrThrow({ where: { id }, select: { attempt: true } });
-    return run.attempt;
+export async function startRuns(prisma: PrismaClient, starts: readonly RunStart[]): Promise<Array<number | DbError>> {
+  const rows = await prisma.$queryRawUnsafe<Array<{ id: string; status: RunStatus | null; attempt: number | null }>>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS i(id, worker, device, layers)
+     ), prev AS (
+       SELECT r.id, r.status FROM "Run" r WHERE r.id IN (SELECT id FROM input) ORDER BY r.id FOR UPDATE
+     ), started AS (
+       UPDATE "Run" r SET status = 'running', attempt = r.attempt + 1, "workerId" = i.worker, device = i.device, layers = i.layers::jsonb,
+         "startedAt" = now() AT TIME ZONE 'UTC', "finishedAt" = NULL, "epochsDone" = 0, error = NULL
+       FROM input i, prev p WHERE r.id = i.id AND p.id = i.id AND p.status::text = ANY($5::text[])
+       RETURNING r.id, r.attempt
+     ), dropped AS (
+       DELETE FROM "TraceEpoch" t USING started s WHERE t."runId" = s.id
+     )
+     SELECT i.id::text AS id, p.status::text AS status, s.attempt FROM input i LEFT JOIN prev p ON p.id = i.id LEFT JOIN started s ON s.id = i.id`,
+    starts.map((r) => r.id),
+    starts.map((r) => r.workerId),
+    starts.map((r) => r.device),
+    starts.map((r) => JSON.stringify(r.layers)),
+    sources("running"),
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return starts.map(({ id }) => {
+    const row = byId.get(id);
+    if (row?.attempt != null) return row.attempt;
+    if (!row?.status) return new NotFoundError("run", id);
+    return new IllegalTransitionError(id, row.status, "running", RUN_TRANSITIONS[row.status]);
   });
+}
+
+/** Starts one run (see startRuns); throws why it could not, else returns the new attempt number. */
+export async function startRun(prisma: PrismaClient, id: string, worker: Omit<RunStart, "id">): Promise<number> {
+  const [result] = await startRuns(prisma, [{ id, ...worker }]);
+  if (result instanceof DbError) throw result;
+  return result!;
 }
 
 /** Mean of the non-null values, or null when there are none. */
@@ -79,33 +103,64 @@ function mean(values: readonly (number | null)[]): number | null {
   return present.length ? present.reduce((a, b) => a + b, 0) / present.length : null;
 }
 
+/** The end of one attempt: its summary and its last traced epoch. */
+export interface RunEnd {
+  id: string;
+  attempt: number;
+  summary: TraceSummary;
+  last: EpochRecord;
+}
+
+/** Float columns travel as text so NaN and ±Infinity survive the trip (JSON parameters turn them into null). */
+export const floatText = (v: number | null): string | null => (v === null ? null : String(v));
+
 /**
- * Records a run's end (a diverged run completes too, diagnosed `diverged`): final metrics,
- * diagnoses, and from its last traced epoch the first/output gradient ratio and the hidden
- * layers' mean dead and saturated fractions, which the sweep grid aggregates.
+ * Records runs' ends (a diverged run completes too, diagnosed `diverged`): final metrics,
+ * diagnoses, and from the last traced epoch the first/output gradient ratio and the hidden
+ * layers' mean dead and saturated fractions, which the sweep grid aggregates. One statement for
+ * the batch; per run, nothing or why it was refused (unknown, stale attempt, not running).
  */
-export async function finishRun(prisma: Tx, id: string, attempt: number, summary: TraceSummary, last: EpochRecord): Promise<void> {
-  const hidden = last.layers.slice(0, -1);
-  const output = last.layers[last.layers.length - 1]!;
-  await transitionRun(
-    prisma,
-    id,
-    "completed",
-    {
-      finishedAt: new Date(),
-      epochsDone: summary.epochsRun,
-      trainLoss: summary.final.trainLoss,
-      trainAccuracy: summary.final.trainAccuracy,
-      valLoss: summary.final.valLoss,
-      valAccuracy: summary.final.valAccuracy,
-      gradientRatio: output.gradNorm > 0 ? hidden[0]!.gradNorm / output.gradNorm : null,
-      deadFraction: mean(hidden.map((l) => l.deadFraction)),
-      saturatedFraction: mean(hidden.map((l) => l.saturatedFraction)),
-      diagnosisKinds: summary.diagnoses.map((d) => d.kind),
-      diagnoses: summary.diagnoses as unknown as Prisma.InputJsonValue,
-    },
-    attempt,
+export async function finishRuns(prisma: PrismaClient, ends: readonly RunEnd[]): Promise<Array<DbError | undefined>> {
+  const columns = ends.map(({ summary, last }) => {
+    const hidden = last.layers.slice(0, -1);
+    const output = last.layers[last.layers.length - 1]!;
+    return [
+      summary.final.trainLoss,
+      summary.final.trainAccuracy,
+      summary.final.valLoss,
+      summary.final.valAccuracy,
+      output.gradNorm > 0 ? hidden[0]!.gradNorm / output.gradNorm : null,
+      mean(hidden.map((l) => l.deadFraction)),
+      mean(hidden.map((l) => l.saturatedFraction)),
+    ].map(floatText);
+  });
+  const column = (k: number) => columns.map((c) => c[k]!);
+  const done = await prisma.$queryRawUnsafe<Array<{ id: string }>>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+         AS i(id, attempt, epochs, tl, ta, vl, va, ratio, dead, sat, diagnoses)
+     )
+     UPDATE "Run" r SET status = 'completed', "finishedAt" = now() AT TIME ZONE 'UTC', "epochsDone" = i.epochs,
+       "trainLoss" = i.tl::float8, "trainAccuracy" = i.ta::float8, "valLoss" = i.vl::float8, "valAccuracy" = i.va::float8,
+       "gradientRatio" = i.ratio::float8, "deadFraction" = i.dead::float8, "saturatedFraction" = i.sat::float8,
+       diagnoses = i.diagnoses::jsonb, "diagnosisKinds" = ARRAY(SELECT jsonb_array_elements(i.diagnoses::jsonb) ->> 'kind')
+     FROM input i WHERE r.id = i.id AND r.attempt = i.attempt AND r.status::text = ANY($12::text[])
+     RETURNING r.id::text AS id`,
+    ends.map((e) => e.id),
+    ends.map((e) => e.attempt),
+    ends.map((e) => e.summary.epochsRun),
+    ...[0, 1, 2, 3, 4, 5, 6].map(column),
+    ends.map((e) => JSON.stringify(e.summary.diagnoses)),
+    sources("completed"),
   );
+  const finished = new Set(done.map((d) => d.id));
+  return Promise.all(ends.map(async (e) => (finished.has(e.id) ? undefined : refusal(prisma, e.id, "completed", e.attempt))));
+}
+
+/** Records one run's end (see finishRuns); throws why it was refused. */
+export async function finishRun(prisma: PrismaClient, id: string, attempt: number, summary: TraceSummary, last: EpochRecord): Promise<void> {
+  const [error] = await finishRuns(prisma, [{ id, attempt, summary, last }]);
+  if (error) throw error;
 }
 
 /** Records that an attempt failed with `error` (it may be retried: failed → queued). */

@@ -1,10 +1,10 @@
-import type { EpochRecord, LayerInfo, RunSpec } from "@gradtrace/core";
+import type { EpochRecord, LayerInfo } from "@gradtrace/core";
 import type { PrismaClient } from "../client.ts";
 import { downsample, type Bucket } from "../downsample.ts";
-import { IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
+import { DbError, IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
 import type { Run, RunStatus } from "../generated/client.ts";
 import { decodeLayers, decodeMetric, encodeHistograms, encodeLayerMetrics, LAYER_METRICS, type LayerMetric } from "../trace-codec.ts";
-import { RUN_TRANSITIONS } from "./runs.ts";
+import { floatText, RUN_TRANSITIONS } from "./runs.ts";
 
 /** Whether epoch e of a run with these settings is traced: 0, every k-th, and the last. */
 function traced(e: number, epochs: number, every: number): boolean {
@@ -15,57 +15,136 @@ function nextTraced(after: number, epochs: number, every: number): number {
   return Math.min(epochs, (Math.floor(after / every) + 1) * every);
 }
 
+/** Traced epochs of one attempt of one run, as a recorder receives them. */
+export interface EpochChunk {
+  runId: string;
+  attempt: number;
+  records: readonly EpochRecord[];
+}
+
+/** What became of a chunk: how many of its epochs were new, or why it was refused. */
+export interface ChunkResult {
+  runId: string;
+  inserted: number;
+  error?: DbError;
+}
+
+interface RunState {
+  id: string;
+  status: RunStatus;
+  attempt: number;
+  epochs: number;
+  every: number;
+  layers: number | null;
+  last: number | null;
+}
+
 /**
- * Appends traced epochs of one attempt of a running run, idempotently: an epoch already stored
- * (a retried or redelivered message) is skipped, so it is stored exactly once. Epochs must come
- * in order, each the run's next traced epoch, none beyond its epochs; otherwise TraceOrderError.
- * A write from a stale attempt fails with StaleAttemptError and changes nothing. NaN values (a
- * diverged run) are stored as NaN. Returns how many epochs were new.
+ * Appends traced epochs of many runs in two statements: one reads the runs, one inserts every
+ * accepted epoch and moves the runs' progress. Idempotent: an epoch already stored (a retried or
+ * redelivered message) is skipped, so each is stored exactly once. Each chunk is checked on its
+ * own: epochs must come in order, each its run's next traced epoch, none beyond its epochs, with
+ * the run's number of layers (TraceOrderError); the run must exist (NotFoundError), be running
+ * (IllegalTransitionError) and be at this attempt (StaleAttemptError) — checked again atomically
+ * as rows are written, so no row of an attempt lands after its replacement started. A refused
+ * chunk stores nothing; the others are stored. NaN values (a diverged run) are stored as NaN.
  */
-export async function appendEpochs(prisma: PrismaClient, runId: string, attempt: number, records: readonly EpochRecord[]): Promise<number> {
-  if (records.length === 0) return 0;
-  return prisma.$transaction(async (tx) => {
-    // FOR SHARE: appends proceed side by side, but a new attempt (an UPDATE) waits for them and
-    // they for it, so rows of an old attempt can never land after its replacement started.
-    const [run] = await tx.$queryRaw<Array<{ status: RunStatus; attempt: number; spec: RunSpec; layers: LayerInfo[] | null }>>`
-      SELECT status, attempt, spec, layers FROM "Run" WHERE id = ${runId}::uuid FOR SHARE`;
-    if (!run) throw new NotFoundError("run", runId);
-    if (run.attempt !== attempt) throw new StaleAttemptError(runId, attempt, run.attempt);
-    if (run.status !== "running") throw new IllegalTransitionError(runId, run.status, "running", RUN_TRANSITIONS[run.status]);
-    const { epochs, } = run.spec.training;
-    const { every } = run.spec.tracing;
-    const stored = await tx.traceEpoch.aggregate({ where: { runId }, _max: { epoch: true } });
-    const last = stored._max.epoch;
-    let expected = last === null ? 0 : nextTraced(last, epochs, every);
-    const rows = [];
-    for (const record of records) {
-      const e = record.epoch;
-      if (!Number.isInteger(e) || e < 0 || e > epochs) throw new TraceOrderError(`run ${runId}: epoch ${e} is not one of its epochs 0…${epochs}`);
-      if (!traced(e, epochs, every)) throw new TraceOrderError(`run ${runId}: epoch ${e} is not traced (every ${every} epochs, plus 0 and ${epochs})`);
-      if (run.layers && record.layers.length !== run.layers.length) {
-        throw new TraceOrderError(`run ${runId}: epoch ${e} has ${record.layers.length} layers, the run has ${run.layers.length}`);
+export async function appendEpochChunks(prisma: PrismaClient, chunks: readonly EpochChunk[]): Promise<ChunkResult[]> {
+  const ids = [...new Set(chunks.map((c) => c.runId))];
+  const states = await prisma.$queryRawUnsafe<RunState[]>(
+    `SELECT r.id, r.status, r.attempt, (r.spec #>> '{training,epochs}')::int AS epochs, (r.spec #>> '{tracing,every}')::int AS every,
+       jsonb_array_length(r.layers) AS layers, (SELECT max(t.epoch) FROM "TraceEpoch" t WHERE t."runId" = r.id) AS last
+     FROM "Run" r WHERE r.id = ANY($1::uuid[])`,
+    ids,
+  );
+  const byId = new Map(states.map((s) => [s.id, s]));
+  const columns = { runId: [] as string[], epoch: [] as number[], attempt: [] as number[], floats: [[], [], [], [], []] as (string | null)[][], metrics: [] as Uint8Array[], histograms: [] as Uint8Array[] };
+  const results: ChunkResult[] = [];
+  const accepted = new Map<string, number>();
+  for (const chunk of chunks) {
+    const run = byId.get(chunk.runId);
+    const result: ChunkResult = { runId: chunk.runId, inserted: 0 };
+    results.push(result);
+    try {
+      if (!run) throw new NotFoundError("run", chunk.runId);
+      if (run.attempt !== chunk.attempt) throw new StaleAttemptError(chunk.runId, chunk.attempt, run.attempt);
+      if (run.status !== "running") throw new IllegalTransitionError(chunk.runId, run.status, "running", RUN_TRANSITIONS[run.status]);
+      const rows = acceptedEpochs(run, chunk.records);
+      for (const record of rows) {
+        columns.runId.push(chunk.runId);
+        columns.epoch.push(record.epoch);
+        columns.attempt.push(chunk.attempt);
+        [record.trainLoss, record.trainAccuracy, record.valLoss, record.valAccuracy, record.outputStd].forEach((v, i) => columns.floats[i]!.push(floatText(v)));
+        columns.metrics.push(encodeLayerMetrics(record.layers));
+        columns.histograms.push(encodeHistograms(record.layers.map((l) => l.histogram)));
       }
-      if (last !== null && e <= last) continue;
-      if (e !== expected) throw new TraceOrderError(`run ${runId}: epoch ${e} arrived before epoch ${expected}`);
-      expected = nextTraced(e, epochs, every);
-      rows.push({
-        runId,
-        epoch: e,
-        attempt,
-        trainLoss: record.trainLoss,
-        trainAccuracy: record.trainAccuracy,
-        valLoss: record.valLoss,
-        valAccuracy: record.valAccuracy,
-        outputStd: record.outputStd,
-        layerMetrics: encodeLayerMetrics(record.layers),
-        histograms: encodeHistograms(record.layers.map((l) => l.histogram)),
-      });
+      if (rows.length > 0) run.last = rows[rows.length - 1]!.epoch;
+      accepted.set(chunk.runId, (accepted.get(chunk.runId) ?? 0) + rows.length);
+    } catch (error) {
+      if (!(error instanceof DbError)) throw error;
+      result.error = error;
     }
-    if (rows.length === 0) return 0;
-    await tx.traceEpoch.createMany({ data: rows as never, skipDuplicates: true });
-    await tx.run.update({ where: { id: runId }, data: { epochsDone: rows[rows.length - 1]!.epoch } });
-    return rows.length;
-  });
+  }
+  if (columns.epoch.length === 0) return results;
+  // Rows join the runs locked at their attempt while running: a run restarted since the read above
+  // drops its rows here. Locks are taken in id order, so concurrent batches cannot deadlock.
+  const written = await prisma.$queryRawUnsafe<Array<{ runId: string; n: number }>>(
+    `WITH locked AS (
+       SELECT id, attempt FROM "Run" WHERE id = ANY($1::uuid[]) AND status = 'running' ORDER BY id FOR NO KEY UPDATE
+     ), ins AS (
+       INSERT INTO "TraceEpoch" ("runId", epoch, attempt, "trainLoss", "trainAccuracy", "valLoss", "valAccuracy", "outputStd", "layerMetrics", histograms)
+       SELECT r.run, r.epoch, r.attempt, r.tl::float8, r.ta::float8, r.vl::float8, r.va::float8, r.os::float8, r.lm, r.h
+       FROM unnest($2::uuid[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bytea[], $11::bytea[])
+         AS r(run, epoch, attempt, tl, ta, vl, va, os, lm, h)
+       JOIN locked l ON l.id = r.run AND l.attempt = r.attempt
+       ON CONFLICT DO NOTHING
+       RETURNING "runId", epoch
+     ), progress AS (
+       UPDATE "Run" SET "epochsDone" = m.epoch FROM (SELECT "runId", max(epoch) AS epoch FROM ins GROUP BY "runId") m WHERE "Run".id = m."runId"
+     )
+     SELECT "runId", count(*)::int AS n FROM ins GROUP BY "runId"`,
+    ids,
+    columns.runId,
+    columns.epoch,
+    columns.attempt,
+    ...columns.floats,
+    columns.metrics,
+    columns.histograms,
+  );
+  const inserted = new Map(written.map((w) => [w.runId, w.n]));
+  for (const result of results) {
+    if (result.error) continue;
+    result.inserted = inserted.get(result.runId) ?? 0;
+    inserted.delete(result.runId);
+  }
+  return results;
+}
+
+/** The records of a chunk that are new for `run`, after checking that they fit it. */
+function acceptedEpochs(run: RunState, records: readonly EpochRecord[]): EpochRecord[] {
+  const { id, epochs, every, last } = run;
+  let expected = last === null ? 0 : nextTraced(last, epochs, every);
+  const rows: EpochRecord[] = [];
+  for (const record of records) {
+    const e = record.epoch;
+    if (!Number.isInteger(e) || e < 0 || e > epochs) throw new TraceOrderError(`run ${id}: epoch ${e} is not one of its epochs 0…${epochs}`);
+    if (!traced(e, epochs, every)) throw new TraceOrderError(`run ${id}: epoch ${e} is not traced (every ${every} epochs, plus 0 and ${epochs})`);
+    if (run.layers !== null && record.layers.length !== run.layers) {
+      throw new TraceOrderError(`run ${id}: epoch ${e} has ${record.layers.length} layers, the run has ${run.layers}`);
+    }
+    if (last !== null && e <= last) continue;
+    if (e !== expected) throw new TraceOrderError(`run ${id}: epoch ${e} arrived before epoch ${expected}`);
+    expected = nextTraced(e, epochs, every);
+    rows.push(record);
+  }
+  return rows;
+}
+
+/** Appends traced epochs of one run (see appendEpochChunks); throws the chunk's error, else returns how many were new. */
+export async function appendEpochs(prisma: PrismaClient, runId: string, attempt: number, records: readonly EpochRecord[]): Promise<number> {
+  const [result] = await appendEpochChunks(prisma, [{ runId, attempt, records }]);
+  if (result!.error) throw result!.error;
+  return result!.inserted;
 }
 
 /** A stored run: its row, its layers and every stored traced epoch, decoded. */
@@ -75,17 +154,7 @@ export interface StoredRun {
   epochs: EpochRecord[];
 }
 
-type EpochRow = {
-  runId: string;
-  epoch: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  valLoss: number | null;
-  valAccuracy: number | null;
-  outputStd: number;
-  layerMetrics: Uint8Array;
-  histograms: Uint8Array;
-};
+type EpochRow = Omit<EpochRecord, "layers"> & { runId: string; layerMetrics: Uint8Array; histograms: Uint8Array };
 
 function decodeEpoch(row: EpochRow): EpochRecord {
   return {

@@ -1,0 +1,137 @@
+// npm run bench -w @gradtrace/db: ingest and read figures of the trace store against the real
+// Postgres (TEST_DATABASE_URL or the local `test` database), in a schema of its own.
+// BENCH_RUNS (default 1000) runs × 100 traced epochs × 8 layers, 30-bin histograms.
+import { DIAGNOSIS_KINDS, Random, type EpochRecord, type LayerInfo, type RunSpecInput, type TraceSummary } from "@gradtrace/core";
+import { appendEpochChunks, createSweep, finishRuns, getRun, runSeries, startRuns, sweepGrid } from "../src/index.ts";
+import { createTestDatabase } from "../src/test-database.ts";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 1000);
+const EPOCHS = 99; // traced epochs 0…99: 100 of them
+const HIDDEN = 7; // 7 hidden layers + the output layer = 8 layers
+const BINS = 30;
+const CHUNK = 25; // epochs per message, as a worker sends them
+const BATCH = 25; // runs whose messages (start, epochs, end) a recorder writes in one statement each
+const WRITERS = 4; // recorders writing side by side
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+async function timeMs(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+const activations = ["logistic", "tanh", "relu", "leaky_relu"];
+const inits = ["zeros", "xavier_normal", "he_normal", "lecun_normal", "orthogonal"];
+const specs: RunSpecInput[] = Array.from({ length: RUNS }, (_, i) => ({
+  dataset: { name: "moons" },
+  model: { hidden: Array(HIDDEN).fill(64), activation: activations[i % 4] as "relu", weightInit: inits[Math.floor(i / 4) % 5] as "he_normal" },
+  training: { epochs: EPOCHS, seed: Math.floor(i / 20) },
+  tracing: { histogramBins: BINS },
+}));
+const layers: LayerInfo[] = Array.from({ length: HIDDEN + 1 }, (_, index) => ({
+  index,
+  kind: index < HIDDEN ? "hidden" : "output",
+  inputs: index === 0 ? 2 : 64,
+  units: index < HIDDEN ? 64 : 2,
+  activation: index < HIDDEN ? "relu" : "softmax",
+  histogramRange: [-4, 4],
+}));
+
+/** A synthetic but realistic traced epoch: every metric set, histograms counting 256 × units values. */
+function epochRecord(rng: Random, epoch: number): EpochRecord {
+  return {
+    epoch,
+    trainLoss: Math.exp(-epoch / 30) + 0.05 * rng.uniform(),
+    trainAccuracy: 1 - Math.exp(-epoch / 30) / 2,
+    valLoss: Math.exp(-epoch / 30) + 0.1 * rng.uniform(),
+    valAccuracy: 1 - Math.exp(-epoch / 25) / 2,
+    outputStd: rng.uniform(),
+    layers: layers.map((l) => {
+      const histogram = new Array<number>(BINS).fill(0);
+      for (let k = 0; k < 256 * l.units; k += 64) histogram[rng.int(BINS)]! += 64;
+      return {
+        gradNorm: rng.uniform() * 10 ** -rng.int(6),
+        biasGradNorm: rng.uniform(),
+        weightNorm: 5 + rng.uniform(),
+        updateRatio: epoch === 0 ? null : rng.uniform() * 1e-3,
+        preActivationMean: rng.normal(),
+        preActivationStd: rng.uniform(),
+        activationMean: rng.normal(),
+        activationStd: rng.uniform(),
+        saturatedFraction: null,
+        deadFraction: l.kind === "hidden" ? rng.uniform() : null,
+        symmetry: 0,
+        histogram,
+      };
+    }),
+  };
+}
+
+const db = await createTestDatabase("bench");
+try {
+  console.log(`trace store bench — ${RUNS} runs × ${EPOCHS + 1} epochs × ${HIDDEN + 1} layers, ${BINS}-bin histograms; ${WRITERS} writers, ${BATCH} runs × ${CHUNK} epochs per statement`);
+  const { sweepId, runIds } = await createSweep(db.prisma, { name: "bench", spec: {}, runs: specs });
+  const rng = new Random(7, "bench");
+  const traces = runIds.map(() => Array.from({ length: EPOCHS + 1 }, (_, e) => epochRecord(rng, e)));
+  const phase = { start: 0, append: 0, finish: 0 };
+  const ingestMs = await timeMs(async () => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: WRITERS }, async () => {
+        for (let from = (next++) * BATCH; from < runIds.length; from = (next++) * BATCH) {
+          const batch = runIds.slice(from, from + BATCH).map((id, k) => ({ id, i: from + k, attempt: 0 }));
+          let t = performance.now();
+          const attempts = await startRuns(db.prisma, batch.map((run) => ({ id: run.id, workerId: "bench", device: "cpu", layers })));
+          batch.forEach((run, k) => (run.attempt = attempts[k] as number));
+          phase.start += performance.now() - t;
+          t = performance.now();
+          for (let e = 0; e <= EPOCHS; e += CHUNK) {
+            const results = await appendEpochChunks(
+              db.prisma,
+              batch.map((run) => ({ runId: run.id, attempt: run.attempt, records: traces[run.i]!.slice(e, e + CHUNK) })),
+            );
+            const failed = results.find((r) => r.error);
+            if (failed) throw failed.error;
+          }
+          phase.append += performance.now() - t;
+          t = performance.now();
+          const ends = batch.map((run) => {
+            const last = traces[run.i]!.at(-1)!;
+            const summary: TraceSummary = {
+              status: "completed",
+              epochsRun: EPOCHS,
+              divergedAt: null,
+              final: { trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, valLoss: last.valLoss, valAccuracy: last.valAccuracy },
+              diagnoses: run.i % 3 === 0 ? [{ kind: DIAGNOSIS_KINDS[run.i % DIAGNOSIS_KINDS.length]!, epoch: 0, evidence: "bench", layers: [] }] : [],
+            };
+            return { id: run.id, attempt: run.attempt, summary, last };
+          });
+          const refused = (await finishRuns(db.prisma, ends)).find((e) => e);
+          if (refused) throw refused;
+          phase.finish += performance.now() - t;
+        }
+      }),
+    );
+  });
+  const [{ traces: traceBytes, runs: runBytes }] = await db.prisma.$queryRawUnsafe<[{ traces: bigint; runs: bigint }]>(
+    `SELECT pg_total_relation_size('"TraceEpoch"') AS traces, pg_total_relation_size('"Run"') AS runs`,
+  );
+  const rows = RUNS * (EPOCHS + 1);
+  const share = (ms: number) => `${Math.round((100 * ms) / (phase.start + phase.append + phase.finish))}%`;
+  console.log(`ingest: ${(ingestMs / 1000).toFixed(2)} s (${Math.round(rows / (ingestMs / 1000))} epoch rows/s); writers' time: start ${share(phase.start)}, append ${share(phase.append)}, finish ${share(phase.finish)}`);
+  console.log(
+    `on disk: TraceEpoch ${(Number(traceBytes) / 2 ** 20).toFixed(1)} MiB (${Math.round(Number(traceBytes) / RUNS)} B per run, ${Math.round(Number(traceBytes) / rows)} B per epoch), Run ${(Number(runBytes) / 2 ** 20).toFixed(1)} MiB`,
+  );
+  await db.prisma.$executeRawUnsafe(`ANALYZE`);
+  const reps = 21;
+  const ids = Array.from({ length: reps }, (_, i) => runIds[(i * 37) % runIds.length]!);
+  const full: number[] = [];
+  for (const id of ids) full.push(await timeMs(() => getRun(db.prisma, id)));
+  const grid: number[] = [];
+  for (let i = 0; i < reps; i++) grid.push(await timeMs(() => sweepGrid(db.prisma, sweepId)));
+  const curves: number[] = [];
+  for (let i = 0; i < reps; i++) curves.push(await timeMs(() => runSeries(db.prisma, runIds.slice(i * 20, i * 20 + 20), "valLoss", 200)));
+  console.log(`read (median of ${reps}): full trace of one run ${median(full).toFixed(1)} ms; sweep grid over ${RUNS} runs ${median(grid).toFixed(1)} ms; 20 runs' loss curves in 200 buckets ${median(curves).toFixed(1)} ms`);
+} finally {
+  await db.drop();
+}
