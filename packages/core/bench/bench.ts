@@ -49,13 +49,17 @@ function timed(label: string, times: number, fn: () => void): number {
   return report(label, Array.from({ length: times }, () => seconds(fn)));
 }
 
-/** Times two workloads in alternation, so that the machine's slow spells hit both alike. */
-function paired(labels: [string, string], times: number, fns: [() => void, () => void]): [number, number] {
+/**
+ * Times two workloads in alternation, so that the machine's slow spells hit both alike; returns
+ * both medians and the median of the per-pair ratios, the steadiest estimate of their relation.
+ */
+function paired(labels: [string, string], times: number, fns: [() => void, () => void]): [number, number, number] {
   fns[0]();
   fns[1]();
   const samples: [number[], number[]] = [[], []];
   for (let i = 0; i < times; i++) for (const j of [0, 1] as const) samples[j].push(seconds(fns[j]));
-  return [report(labels[0], samples[0]), report(labels[1], samples[1])];
+  const ratio = median(samples[0].map((s, i) => s / samples[1][i]!));
+  return [report(labels[0], samples[0]), report(labels[1], samples[1]), ratio];
 }
 
 const gt = (spec: RunSpecInput, options: TrainOptions = {}) => () => void train(spec, options);
@@ -64,10 +68,10 @@ console.log(`gradtrace bench — node ${process.version}, one thread; medians of
 const results: Record<string, Record<string, number>> = {};
 for (const depth of [2, 8]) {
   console.log(`canonical cell, depth ${depth} (ReLU, He normal, SGD 0.05, batch 32, 50 epochs):`);
-  const r: Record<string, number> = { wasm: NaN, untraced: NaN };
-  [r.wasm, r.untraced] = paired(
+  const r: Record<string, number> = { wasm: NaN, untraced: NaN, ratio: NaN };
+  [r.wasm, r.untraced, r.ratio] = paired(
     ["gradtrace wasm, traced every epoch", "gradtrace wasm, traced at epochs 0 and 50 only"],
-    2 * reps,
+    4 * reps,
     [gt(cell(depth)), gt(cell(depth, "relu", "he_normal", 50))],
   );
   r.js = timed("gradtrace js reference kernels", 1, gt(cell(depth), { kernels: "js" }));
@@ -75,7 +79,7 @@ for (const depth of [2, 8]) {
   r.tfjsWasm = timed("TF.js wasm backend", tfjsReps, () => void trainTfjs(cell(depth)));
   await useBackend("cpu");
   r.tfjsCpu = timed("TF.js cpu backend", tfjsReps, () => void trainTfjs(cell(depth)));
-  console.log(`  => tracing overhead ${(100 * (r.wasm / r.untraced - 1)).toFixed(1)}%; gradtrace is ${(r.tfjsWasm / r.wasm).toFixed(1)}× TF.js-wasm, ${(r.tfjsCpu / r.wasm).toFixed(1)}× TF.js-cpu, ${(r.js / r.wasm).toFixed(1)}× its js kernels\n`);
+  console.log(`  => tracing overhead ${(100 * (r.ratio - 1)).toFixed(1)}% (median of ${4 * reps} paired ratios); gradtrace is ${(r.tfjsWasm / r.wasm).toFixed(1)}× TF.js-wasm, ${(r.tfjsCpu / r.wasm).toFixed(1)}× TF.js-cpu, ${(r.js / r.wasm).toFixed(1)}× its js kernels\n`);
   results[depth] = r;
 }
 
