@@ -37,6 +37,8 @@ export interface NetworkLayout {
   blockSize: number;
   x: number;
   scratch: readonly [number, number];
+  /** Rows one pass holds. */
+  rows: number;
   /** Heap elements the layout needs. */
   size: number;
 }
@@ -75,7 +77,7 @@ export function planNetwork(shape: NetworkShape): NetworkLayout {
     z: take(shape.rows * widths[i + 1]!),
     h: take(shape.rows * widths[i + 1]!),
   }));
-  return { layers, params: 0, grads: blockSize, moment1: 2 * blockSize, moment2: 3 * blockSize, blockSize, x, scratch, size: at };
+  return { layers, params: 0, grads: blockSize, moment1: 2 * blockSize, moment2: 3 * blockSize, blockSize, x, scratch, rows: shape.rows, size: at };
 }
 
 /**
@@ -100,7 +102,7 @@ export class Network {
     this.layers = layout.layers;
     this.weightGradSquares = new Float64Array(this.layers.length);
     this.biasGradSquares = new Float64Array(this.layers.length);
-    this.rowLse = new Float64Array(layout.scratch[1] - layout.scratch[0]);
+    this.rowLse = new Float64Array(layout.rows);
   }
 
   /**
