@@ -9,7 +9,7 @@ export const SUM = { z: 0, zSquares: 1, h: 2, hSquares: 3, saturated: 4, nonFini
  * first value seen (`shift`), so a std far below the mean (a logistic layer stuck at 0.5) keeps its digits.
  */
 export class LayerStats {
-  /** Finite (sample, unit) pairs seen. */
+  /** (sample, unit) pairs seen, finite or not (sums[SUM.nonFinite] of them were not). */
   count = 0;
   /** [z, h] of the first value seen, subtracted from every value before summing. */
   readonly shift = new Float64Array(2);
