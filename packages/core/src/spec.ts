@@ -231,10 +231,13 @@ export type RunSpec = z.infer<typeof RunSpecSchema>;
 /** A RunSpec as written by people: defaults may be left out and names may be bare strings. */
 export type RunSpecInput = z.input<typeof RunSpecSchema>;
 
-/** Thrown for an invalid RunSpec; `issues` name each field, the value given and what is allowed. */
+/** Thrown for an invalid RunSpec (or other spec); `issues` name each field, the value given and what is allowed. */
 export class SpecError extends Error {
-  constructor(readonly issues: readonly SpecIssue[]) {
-    super(`invalid RunSpec:\n${issues.map((i) => `  - ${i.path}: ${i.message} (got ${i.received})`).join("\n")}`);
+  constructor(
+    readonly issues: readonly SpecIssue[],
+    subject = "RunSpec",
+  ) {
+    super(`invalid ${subject}:\n${issues.map((i) => `  - ${i.path}: ${i.message} (got ${i.received})`).join("\n")}`);
     this.name = "SpecError";
   }
 }

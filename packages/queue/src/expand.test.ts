@@ -1,0 +1,93 @@
+import { LIMITS, SpecError } from "@gradtrace/core";
+import { describe, expect, it } from "vitest";
+import { expandSweep, sampledIndices } from "./expand.ts";
+import { gridSize, MAX_RUNS_PER_SWEEP, parseSweepSpec, type SweepSpecInput } from "./sweep-spec.ts";
+
+const bestPractices: SweepSpecInput = {
+  name: "activation × init best practices",
+  axes: {
+    activations: ["logistic", "tanh", "relu", "leaky_relu"],
+    initializers: ["zeros", { name: "normal", std: 0.01 }, { name: "normal", std: 1 }, "xavier_normal", "he_normal"],
+    depths: [2, 5, 10],
+    widths: [64],
+    learningRates: [0.05],
+    seeds: [1, 2, 3],
+  },
+  fixed: { epochs: 50 },
+};
+
+describe("sweep expansion", () => {
+  it("expands a grid into every combination, once, in a fixed order", () => {
+    const spec = parseSweepSpec(bestPractices);
+    const runs = expandSweep(spec);
+    expect(gridSize(spec)).toBe(4 * 5 * 3 * 3);
+    expect(runs).toHaveLength(180);
+    expect(new Set(runs.map((r) => JSON.stringify(r))).size).toBe(180);
+    // The seed varies fastest, then the learning rate, …, the dataset slowest.
+    expect(runs.slice(0, 3).map((r) => r.training.seed)).toEqual([1, 2, 3]);
+    expect(runs[3]!.model.hidden).toEqual([64, 64, 64, 64, 64]);
+    expect(runs[0]).toMatchObject({
+      dataset: { name: "moons" },
+      model: { hidden: [64, 64], activation: { name: "logistic" }, weightInit: { name: "zeros" }, biasInit: { name: "zeros" } },
+      training: { epochs: 50, batchSize: 32, optimizer: { name: "sgd", lr: 0.05 }, seed: 1 },
+    });
+    expect(expandSweep(parseSweepSpec(bestPractices))).toEqual(runs);
+  });
+
+  it("gives each optimizer its own parameters from the fixed settings", () => {
+    const runs = expandSweep(parseSweepSpec({ ...bestPractices, axes: { ...bestPractices.axes, activations: ["relu"], initializers: ["he_normal"], depths: [2], seeds: [1], optimizers: ["sgd", "momentum", "adam"] }, fixed: { epochs: 5, momentum: 0.5 } }));
+    expect(runs.map((r) => r.training.optimizer)).toEqual([
+      { name: "sgd", lr: 0.05 },
+      { name: "momentum", lr: 0.05, momentum: 0.5 },
+      { name: "adam", lr: 0.05, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+    ]);
+  });
+
+  it("samples N distinct runs of the grid at random, the same ones for the same seed", () => {
+    const spec = parseSweepSpec({ ...bestPractices, sampling: { mode: "random", count: 40, seed: 9 } });
+    const indices = sampledIndices(spec);
+    expect(indices).toHaveLength(40);
+    expect(new Set(indices).size).toBe(40);
+    expect(indices.every((i) => i >= 0 && i < 180)).toBe(true);
+    expect(indices).toEqual([...indices].sort((a, b) => a - b));
+    expect(sampledIndices(parseSweepSpec({ ...bestPractices, sampling: { mode: "random", count: 40, seed: 9 } }))).toEqual(indices);
+    expect(sampledIndices(parseSweepSpec({ ...bestPractices, sampling: { mode: "random", count: 40, seed: 10 } }))).not.toEqual(indices);
+    expect(expandSweep(spec)).toHaveLength(40);
+    expect(sampledIndices(parseSweepSpec({ ...bestPractices, sampling: { mode: "random", count: 500 } }))).toHaveLength(180);
+  });
+
+  it("spreads a random sample over the whole grid", () => {
+    const spec = parseSweepSpec({ ...bestPractices, sampling: { mode: "random", count: 90, seed: 1 } });
+    const activations = new Map<string, number>();
+    for (const run of expandSweep(spec)) activations.set(run.model.activation.name, (activations.get(run.model.activation.name) ?? 0) + 1);
+    expect(activations.size).toBe(4);
+    for (const n of activations.values()) expect(n).toBeGreaterThan(10);
+  });
+
+  it.each([
+    [{ ...bestPractices, axes: { ...bestPractices.axes, depths: [] } }, "axes.depths"],
+    [{ ...bestPractices, axes: { ...bestPractices.axes, activations: ["swish"] } }, "axes.activations[0].name"],
+    [{ ...bestPractices, fixed: { epochs: LIMITS.maxEpochs + 1 } }, "fixed.epochs"],
+    [{ ...bestPractices, name: " " }, "name"],
+    [{ ...bestPractices, axes: { ...bestPractices.axes, seeds: Array.from({ length: 1000 }, (_, i) => i) } }, "axes"],
+  ])("rejects an invalid sweep spec, naming the field (%#)", (input, path) => {
+    try {
+      parseSweepSpec(input);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(SpecError);
+      expect((error as SpecError).issues.map((i) => i.path)).toContain(path);
+    }
+  });
+
+  it("says which combination the core refuses", () => {
+    const spec = parseSweepSpec({ ...bestPractices, axes: { ...bestPractices.axes, depths: [LIMITS.maxDepth], widths: [LIMITS.maxWidth] } });
+    expect(() => expandSweep(spec)).toThrow(/run 0 .*model\.hidden.*parameters/s);
+  });
+
+  it("caps the runs of a sweep at MAX_RUNS_PER_SWEEP but samples from larger grids", () => {
+    const huge = { ...bestPractices, axes: { ...bestPractices.axes, seeds: Array.from({ length: 1000 }, (_, i) => i) } };
+    const spec = parseSweepSpec({ ...huge, sampling: { mode: "random", count: MAX_RUNS_PER_SWEEP } });
+    expect(sampledIndices(spec)).toHaveLength(MAX_RUNS_PER_SWEEP);
+  });
+});

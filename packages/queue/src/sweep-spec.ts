@@ -1,0 +1,123 @@
+import {
+  ActivationSpecSchema,
+  DatasetSpecSchema,
+  describeIssues,
+  InitializerSpecSchema,
+  LIMITS,
+  OPTIMIZER_NAMES,
+  SpecError,
+  TrainingSpecSchema,
+  TracingSpecSchema,
+  type RunSpecInput,
+} from "@gradtrace/core";
+import { z } from "zod";
+
+/** The most runs one sweep may expand to. */
+export const MAX_RUNS_PER_SWEEP = 20_000;
+
+const axis = <T extends z.ZodType>(item: T, max = 64) => z.array(item).min(1).max(max);
+
+/**
+ * A sweep as a researcher submits it: the axes whose product (or a random sample of it) are the
+ * runs, and the settings every run shares.
+ */
+export const SweepSpecSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    axes: z
+      .object({
+        activations: axis(ActivationSpecSchema),
+        initializers: axis(InitializerSpecSchema),
+        depths: axis(z.number().int().min(1).max(LIMITS.maxDepth)),
+        widths: axis(z.number().int().min(1).max(LIMITS.maxWidth)),
+        optimizers: axis(z.enum(OPTIMIZER_NAMES)).default(["sgd"]),
+        learningRates: axis(z.number().finite().positive().max(100)),
+        datasets: axis(DatasetSpecSchema).prefault(["moons"]),
+        seeds: axis(z.number().int().min(0).max(2 ** 32 - 1), 1000).default([0]),
+      })
+      .strict(),
+    fixed: z
+      .object({
+        epochs: TrainingSpecSchema.shape.epochs,
+        batchSize: TrainingSpecSchema.shape.batchSize,
+        biasInit: InitializerSpecSchema.default({ name: "zeros" }),
+        /** Optimizer parameters besides lr: momentum, beta1, beta2, epsilon (ignored where they do not apply). */
+        momentum: z.number().min(0).lt(1).default(0.9),
+        beta1: z.number().min(0).lt(1).default(0.9),
+        beta2: z.number().min(0).lt(1).default(0.999),
+        epsilon: z.number().finite().positive().default(1e-8),
+        shuffle: z.boolean().default(true),
+        tracing: TracingSpecSchema.default({ every: 1, histogramBins: 30, probeSamples: 512 }),
+      })
+      .strict(),
+    sampling: z
+      .discriminatedUnion("mode", [
+        z.object({ mode: z.literal("grid") }).strict(),
+        z.object({ mode: z.literal("random"), count: z.number().int().min(1).max(MAX_RUNS_PER_SWEEP), seed: z.number().int().min(0).default(0) }).strict(),
+      ])
+      .default({ mode: "grid" }),
+    /** Which workers may train the runs. */
+    device: z.enum(["cpu", "gpu", "any"]).default("any"),
+  })
+  .strict();
+export type SweepSpec = z.infer<typeof SweepSpecSchema>;
+export type SweepSpecInput = z.input<typeof SweepSpecSchema>;
+
+/** The axes in the order a run's index is decoded (the last varies fastest), with their lengths. */
+const AXES = ["datasets", "activations", "initializers", "depths", "widths", "optimizers", "learningRates", "seeds"] as const;
+
+/** How many runs the full grid of a sweep's axes has. */
+export function gridSize(spec: SweepSpec): number {
+  return AXES.reduce((n, a) => n * spec.axes[a].length, 1);
+}
+
+/** How many runs a sweep expands to: the grid, or the random sample's size (at most the grid). */
+export function runCount(spec: SweepSpec): number {
+  const grid = gridSize(spec);
+  return spec.sampling.mode === "grid" ? grid : Math.min(spec.sampling.count, grid);
+}
+
+/** Validates a sweep spec; throws SpecError naming each bad field, including a sweep with too many runs. */
+export function parseSweepSpec(input: unknown): SweepSpec {
+  const result = SweepSpecSchema.safeParse(input);
+  if (!result.success) throw new SpecError(describeIssues(result.error, input), "sweep spec");
+  const count = runCount(result.data);
+  if (count > MAX_RUNS_PER_SWEEP) {
+    throw new SpecError(
+      [{ path: "axes", message: `the sweep expands to ${count} runs; at most ${MAX_RUNS_PER_SWEEP} are allowed (drop axis values or sample at random)`, received: `${count} runs` }],
+      "sweep spec",
+    );
+  }
+  return result.data;
+}
+
+/** The RunSpec (as input, defaults still to fill) of the combination with this index into the grid. */
+export function runAt(spec: SweepSpec, index: number): RunSpecInput {
+  const pick: Record<string, unknown> = {};
+  let rest = index;
+  for (let a = AXES.length - 1; a >= 0; a--) {
+    const values = spec.axes[AXES[a]!] as readonly unknown[];
+    pick[AXES[a]!] = values[rest % values.length];
+    rest = Math.floor(rest / values.length);
+  }
+  const { fixed } = spec;
+  const name = pick.optimizers as SweepSpec["axes"]["optimizers"][number];
+  const lr = pick.learningRates as number;
+  const optimizer =
+    name === "adam"
+      ? { name, lr, beta1: fixed.beta1, beta2: fixed.beta2, epsilon: fixed.epsilon }
+      : name === "sgd"
+        ? { name, lr }
+        : { name, lr, momentum: fixed.momentum };
+  return {
+    dataset: pick.datasets as RunSpecInput["dataset"],
+    model: {
+      hidden: Array<number>(pick.depths as number).fill(pick.widths as number),
+      activation: pick.activations as RunSpecInput["model"]["activation"],
+      weightInit: pick.initializers as RunSpecInput["model"]["weightInit"],
+      biasInit: fixed.biasInit,
+    },
+    training: { epochs: fixed.epochs, batchSize: fixed.batchSize, optimizer, shuffle: fixed.shuffle, seed: pick.seeds as number },
+    tracing: fixed.tracing,
+  };
+}
