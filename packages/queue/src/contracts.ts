@@ -1,0 +1,104 @@
+import { DIAGNOSIS_KINDS, describeIssues, RunSpecSchema, SpecError, type EpochRecord, type LayerInfo, type LayerRecord, type TraceSummary } from "@gradtrace/core";
+import { z } from "zod";
+
+/** The BullMQ queues: runs to train, and results travelling back to the recorder. */
+export const QUEUE_NAMES = { runs: "gradtrace-runs", results: "gradtrace-results" } as const;
+
+/** The payload version this code writes; older versions it still reads are listed in the schemas. */
+export const PAYLOAD_VERSION = 1;
+
+/**
+ * JSON has no NaN or ±Infinity (JSON.stringify writes null), yet a diverged run's losses are NaN.
+ * Payloads therefore go on the wire through toWire, which spells non-finite numbers as strings;
+ * the schemas below read them back as numbers.
+ */
+export function toWire<T>(payload: T): unknown {
+  return JSON.parse(JSON.stringify(payload, (_key, value: unknown) => (typeof value === "number" && !Number.isFinite(value) ? String(value) : value)));
+}
+
+const wireNumber = z.union([z.number(), z.enum(["NaN", "Infinity", "-Infinity"]).transform(Number)]);
+const nullableNumber = wireNumber.nullable();
+const uuid = z.uuid();
+const attempt = z.number().int().min(1);
+const version = z.literal(PAYLOAD_VERSION, { error: (issue) => `payload version ${JSON.stringify(issue.input)} is not supported; this code reads version ${PAYLOAD_VERSION}` });
+
+export const LayerInfoSchema = z.object({
+  index: z.number().int().min(0),
+  kind: z.enum(["hidden", "output"]),
+  inputs: z.number().int().min(1),
+  units: z.number().int().min(1),
+  activation: z.string(),
+  histogramRange: z.tuple([z.number(), z.number()]),
+}) satisfies z.ZodType<LayerInfo>;
+
+export const LayerRecordSchema = z.object({
+  gradNorm: wireNumber,
+  biasGradNorm: wireNumber,
+  weightNorm: wireNumber,
+  updateRatio: nullableNumber,
+  preActivationMean: wireNumber,
+  preActivationStd: wireNumber,
+  activationMean: wireNumber,
+  activationStd: wireNumber,
+  saturatedFraction: nullableNumber,
+  deadFraction: nullableNumber,
+  symmetry: wireNumber,
+  histogram: z.array(z.number().int().min(0)),
+}) satisfies z.ZodType<LayerRecord>;
+
+export const EpochRecordSchema = z.object({
+  epoch: z.number().int().min(0),
+  trainLoss: wireNumber,
+  trainAccuracy: wireNumber,
+  valLoss: nullableNumber,
+  valAccuracy: nullableNumber,
+  outputStd: wireNumber,
+  layers: z.array(LayerRecordSchema).min(2),
+}) satisfies z.ZodType<EpochRecord>;
+
+export const TraceSummarySchema = z.object({
+  status: z.enum(["completed", "diverged"]),
+  epochsRun: z.number().int().min(0),
+  divergedAt: z.number().int().min(0).nullable(),
+  final: z.object({ trainLoss: wireNumber, trainAccuracy: wireNumber, valLoss: nullableNumber, valAccuracy: nullableNumber }),
+  diagnoses: z.array(z.object({ kind: z.enum(DIAGNOSIS_KINDS), epoch: z.number().int().min(0), evidence: z.string(), layers: z.array(z.number().int().min(0)) })),
+}) satisfies z.ZodType<TraceSummary>;
+
+/** A run to train: what a worker takes from the runs queue. */
+export const RunJobSchema = z
+  .object({
+    v: version,
+    runId: uuid,
+    sweepId: uuid,
+    spec: RunSpecSchema,
+    device: z.enum(["cpu", "gpu", "any"]),
+  })
+  .strict();
+export type RunJob = z.infer<typeof RunJobSchema>;
+
+const result = { v: version, runId: uuid, attempt };
+
+/** What a worker sends the recorder about a run: its start, chunks of traced epochs, its end or failure. */
+export const ResultMessageSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("started"), ...result, workerId: z.string().min(1), device: z.string().min(1), layers: z.array(LayerInfoSchema).min(2) }).strict(),
+  z.object({ type: z.literal("epochs"), ...result, records: z.array(EpochRecordSchema).min(1) }).strict(),
+  z.object({ type: z.literal("finished"), ...result, summary: TraceSummarySchema, last: EpochRecordSchema }).strict(),
+  z.object({ type: z.literal("failed"), ...result, error: z.string() }).strict(),
+]);
+export type ResultMessage = z.infer<typeof ResultMessageSchema>;
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, subject: string): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new SpecError(describeIssues(parsed.error, input), subject);
+  return parsed.data;
+}
+
+/** Reads a job's data; a SpecError names each bad field (workers fail such jobs without retrying). */
+export function parseRunJob(input: unknown): RunJob {
+  return parse(RunJobSchema, input, "run job");
+}
+
+/** Reads a result message; a SpecError names each bad field. */
+export function parseResultMessage(input: unknown): ResultMessage {
+  return parse(ResultMessageSchema, input, "result message");
+}
