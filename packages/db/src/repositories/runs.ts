@@ -2,6 +2,7 @@ import type { EpochRecord, LayerInfo, TraceSummary } from "@gradtrace/core";
 import type { PrismaClient } from "../client.ts";
 import { DbError, IllegalTransitionError, NotFoundError, StaleAttemptError } from "../errors.ts";
 import type { Prisma, RunStatus } from "../generated/client.ts";
+import { floatText } from "../sql-params.ts";
 
 /**
  * The run state machine. A worker's start takes a queued run, or a running one whose worker died
@@ -110,9 +111,6 @@ export interface RunEnd {
   summary: TraceSummary;
   last: EpochRecord;
 }
-
-/** Float columns travel as text so NaN and ±Infinity survive the trip (JSON parameters turn them into null). */
-export const floatText = (v: number | null): string | null => (v === null ? null : String(v));
 
 /**
  * Records runs' ends (a diverged run completes too, diagnosed `diverged`): final metrics,

@@ -4,7 +4,8 @@ import { downsample, type Bucket } from "../downsample.ts";
 import { DbError, IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
 import type { Run, RunStatus } from "../generated/client.ts";
 import { decodeLayers, decodeMetric, encodeHistograms, encodeLayerMetrics, LAYER_METRICS, type LayerMetric } from "../trace-codec.ts";
-import { floatText, RUN_TRANSITIONS } from "./runs.ts";
+import { floatText } from "../sql-params.ts";
+import { RUN_TRANSITIONS } from "./runs.ts";
 
 /** Whether epoch e of a run with these settings is traced: 0, every k-th, and the last. */
 function traced(e: number, epochs: number, every: number): boolean {
