@@ -27,19 +27,39 @@ export class IllegalTransitionError extends DbError {
   }
 }
 
-/** A write from an attempt that is no longer the run's current one (a worker that lost its lease). */
+/**
+ * A write from an attempt that is not the run's current one: an older attempt (a worker that lost
+ * its lease; the write is dropped) or a newer one whose start has not been recorded yet (`early`:
+ * the same write succeeds once it has).
+ */
 export class StaleAttemptError extends DbError {
   override name = "StaleAttemptError";
+  readonly early: boolean;
   constructor(
     readonly id: string,
     readonly attempt: number,
     readonly current: number,
   ) {
-    super(`run ${id}: attempt ${attempt} is stale, the current attempt is ${current}; its write was dropped`);
+    super(
+      attempt > current
+        ? `run ${id}: attempt ${attempt} has not started yet (the current attempt is ${current}); its write was not applied`
+        : `run ${id}: attempt ${attempt} is stale, the current attempt is ${current}; its write was dropped`,
+    );
+    this.early = attempt > current;
   }
 }
 
-/** Trace epochs that do not fit the run: out of order, not a traced epoch, or beyond its epochs. */
+/**
+ * Trace writes that do not fit the run: not a traced epoch, beyond its epochs, the wrong number of
+ * layers — or `early`: an epoch or a run's end that arrived before an epoch it follows, which
+ * succeeds once that epoch is stored.
+ */
 export class TraceOrderError extends DbError {
   override name = "TraceOrderError";
+  constructor(
+    message: string,
+    readonly early = false,
+  ) {
+    super(message);
+  }
 }

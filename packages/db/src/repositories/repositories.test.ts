@@ -2,7 +2,7 @@ import { Run, train, type EpochRecord, type RunSpecInput, type Trace } from "@gr
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
 import { createTestDatabase, type TestDatabase } from "../test-database.ts";
-import { failRun, finishRun, finishRuns, startRun, startRuns, transitionRun } from "./runs.ts";
+import { failRun, finishRun, finishRuns, releaseRun, startRun, startRuns, transitionRun } from "./runs.ts";
 import { createSweep, getSweep, listSweeps, setSweepStatus, sweepGrid } from "./sweeps.ts";
 import { appendEpochChunks, appendEpochs, getRun, getRuns, runSeries } from "./traces.ts";
 
@@ -120,6 +120,68 @@ describe("run status", () => {
     await appendEpochs(db.prisma, id, live, trace.epochs);
     await finishRun(db.prisma, id, live, trace.summary, trace.epochs.at(-1)!);
     expectSameEpochs((await getRun(db.prisma, id)).epochs, trace.epochs);
+  });
+});
+
+describe("attempts numbered by the queue", () => {
+  const input = spec({ seed: 14, epochs: 3 });
+  const trace = train(input);
+  const worker = (attempt: number) => ({ workerId: `w${attempt}`, device: "cpu", layers: trace.layers, attempt });
+  const newRun = async (name: string) => (await createSweep(db.prisma, { name, spec: {}, runs: [input] })).runIds[0]!;
+
+  it("take the given attempt; a redelivered start keeps the trace, an older one is stale", async () => {
+    const id = await newRun("explicit attempts");
+    expect(await startRun(db.prisma, id, worker(3))).toBe(3);
+    await appendEpochs(db.prisma, id, 3, trace.epochs.slice(0, 2));
+    expect(await startRun(db.prisma, id, worker(3))).toBe(3);
+    expect(await db.prisma.traceEpoch.count({ where: { runId: id } })).toBe(2);
+    const stale = startRun(db.prisma, id, worker(2));
+    await expect(stale).rejects.toBeInstanceOf(StaleAttemptError);
+    await expect(stale).rejects.toMatchObject({ early: false });
+  });
+
+  it("refuse writes of an attempt not started yet as early, and accept them once it has", async () => {
+    const id = await newRun("early writes");
+    const early = appendEpochs(db.prisma, id, 1, trace.epochs.slice(0, 1));
+    await expect(early).rejects.toMatchObject({ name: "StaleAttemptError", early: true });
+    await expect(early).rejects.toThrow(/attempt 1 has not started yet/);
+    await startRun(db.prisma, id, worker(1));
+    const gap = appendEpochs(db.prisma, id, 1, trace.epochs.slice(1, 2));
+    await expect(gap).rejects.toMatchObject({ name: "TraceOrderError", early: true });
+    expect(await appendEpochs(db.prisma, id, 1, trace.epochs.slice(0, 1))).toBe(1);
+    const end = finishRun(db.prisma, id, 1, trace.summary, trace.epochs.at(-1)!);
+    await expect(end).rejects.toMatchObject({ name: "TraceOrderError", early: true });
+    await expect(end).rejects.toThrow(/arrived before its last traced epoch 3/);
+    await appendEpochs(db.prisma, id, 1, trace.epochs.slice(1));
+    await finishRun(db.prisma, id, 1, trace.summary, trace.epochs.at(-1)!);
+    await finishRun(db.prisma, id, 1, trace.summary, trace.epochs.at(-1)!);
+    expect((await getRun(db.prisma, id)).run).toMatchObject({ status: "completed", attempt: 1 });
+    const late = appendEpochs(db.prisma, id, 2, trace.epochs.slice(0, 1));
+    await expect(late).rejects.toBeInstanceOf(IllegalTransitionError);
+  });
+
+  it("accept the untraced epoch a run diverged at, as its last", async () => {
+    const diverging = { ...spec({ activation: "identity", lr: 20, epochs: 7, every: 3, seed: 1 }) };
+    const t = train(diverging);
+    expect(t.summary).toMatchObject({ status: "diverged", divergedAt: 1 });
+    const id = (await createSweep(db.prisma, { name: "diverged untraced", spec: {}, runs: [diverging] })).runIds[0]!;
+    await record(id, t);
+    const stored = await getRun(db.prisma, id);
+    expect(stored.epochs.map((e) => e.epoch)).toEqual([0, 1]);
+    expect(stored.run.status).toBe("completed");
+  });
+
+  it("record a failure before any start, once, and a hand-back returns the run to the queue", async () => {
+    const id = await newRun("fail before start");
+    await failRun(db.prisma, id, 1, "could not build the network");
+    await failRun(db.prisma, id, 1, "could not build the network");
+    expect((await getRun(db.prisma, id)).run).toMatchObject({ status: "failed", attempt: 1, error: "could not build the network" });
+    await expect(failRun(db.prisma, id, 0, "older")).rejects.toBeInstanceOf(StaleAttemptError);
+    const other = await newRun("hand back");
+    await startRun(db.prisma, other, worker(1));
+    await releaseRun(db.prisma, other, 1);
+    expect((await getRun(db.prisma, other)).run.status).toBe("queued");
+    expect(await startRun(db.prisma, other, worker(2))).toBe(2);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { EpochRecord, LayerInfo, TraceSummary } from "@gradtrace/core";
 import type { PrismaClient } from "../client.ts";
-import { DbError, IllegalTransitionError, NotFoundError, StaleAttemptError } from "../errors.ts";
+import { DbError, IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
 import type { Prisma, RunStatus } from "../generated/client.ts";
 import { floatText } from "../sql-params.ts";
 
@@ -26,6 +26,8 @@ type Tx = Prisma.TransactionClient | PrismaClient;
 async function refusal(tx: Tx, id: string, to: RunStatus, attempt?: number): Promise<DbError> {
   const run = await tx.run.findUnique({ where: { id }, select: { status: true, attempt: true } });
   if (!run) return new NotFoundError("run", id);
+  // A final run refuses everything, whatever the attempt: no later write can make it fit.
+  if (RUN_TRANSITIONS[run.status].length === 0) return new IllegalTransitionError(id, run.status, to, []);
   if (attempt !== undefined && run.attempt !== attempt) return new StaleAttemptError(id, attempt, run.attempt);
   return new IllegalTransitionError(id, run.status, to, RUN_TRANSITIONS[run.status]);
 }
@@ -53,40 +55,48 @@ export interface RunStart {
   workerId: string;
   device: string;
   layers: readonly LayerInfo[];
+  /** The attempt this start begins, as the queue numbers deliveries; by default the run's next. */
+  attempt?: number;
 }
 
 /**
- * Workers start runs: each begins a new attempt (running, attempt + 1) and the trace rows of its
- * earlier attempts are dropped in the same statement, so a retry never interleaves with the
- * attempt it replaces. One statement for the whole batch (a recorder writes what arrived
- * together); per run, the new attempt number or why it could not start.
+ * Workers start runs: each begins a new attempt (running, at the given attempt or the next one)
+ * and the trace rows of its earlier attempts are dropped in the same statement, so a retry never
+ * interleaves with the attempt it replaces. A start of the attempt already running is a
+ * redelivery and changes nothing; one older than the run's attempt is stale, one newer than a
+ * final run's is refused. One statement for the whole batch (a recorder writes what arrived
+ * together); per run, its attempt number or why it could not start.
  */
 export async function startRuns(prisma: PrismaClient, starts: readonly RunStart[]): Promise<Array<number | DbError>> {
-  const rows = await prisma.$queryRawUnsafe<Array<{ id: string; status: RunStatus | null; attempt: number | null }>>(
+  const rows = await prisma.$queryRawUnsafe<Array<{ id: string; status: RunStatus | null; attempt: number | null; started: number | null }>>(
     `WITH input AS (
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS i(id, worker, device, layers)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[]) AS i(id, worker, device, layers, attempt)
      ), prev AS (
-       SELECT r.id, r.status FROM "Run" r WHERE r.id IN (SELECT id FROM input) ORDER BY r.id FOR UPDATE
+       SELECT r.id, r.status, r.attempt FROM "Run" r WHERE r.id IN (SELECT id FROM input) ORDER BY r.id FOR UPDATE
      ), started AS (
-       UPDATE "Run" r SET status = 'running', attempt = r.attempt + 1, "workerId" = i.worker, device = i.device, layers = i.layers::jsonb,
+       UPDATE "Run" r SET status = 'running', attempt = COALESCE(i.attempt, r.attempt + 1), "workerId" = i.worker, device = i.device, layers = i.layers::jsonb,
          "startedAt" = now() AT TIME ZONE 'UTC', "finishedAt" = NULL, "epochsDone" = 0, error = NULL
-       FROM input i, prev p WHERE r.id = i.id AND p.id = i.id AND p.status::text = ANY($5::text[])
+       FROM input i, prev p WHERE r.id = i.id AND p.id = i.id AND p.status::text = ANY($6::text[]) AND (i.attempt IS NULL OR i.attempt > p.attempt)
        RETURNING r.id, r.attempt
      ), dropped AS (
        DELETE FROM "TraceEpoch" t USING started s WHERE t."runId" = s.id
      )
-     SELECT i.id::text AS id, p.status::text AS status, s.attempt FROM input i LEFT JOIN prev p ON p.id = i.id LEFT JOIN started s ON s.id = i.id`,
+     SELECT i.id::text AS id, p.status::text AS status, p.attempt, s.attempt AS started
+     FROM input i LEFT JOIN prev p ON p.id = i.id LEFT JOIN started s ON s.id = i.id`,
     starts.map((r) => r.id),
     starts.map((r) => r.workerId),
     starts.map((r) => r.device),
     starts.map((r) => JSON.stringify(r.layers)),
+    starts.map((r) => r.attempt ?? null),
     sources("running"),
   );
   const byId = new Map(rows.map((r) => [r.id, r]));
-  return starts.map(({ id }) => {
+  return starts.map(({ id, attempt }) => {
     const row = byId.get(id);
-    if (row?.attempt != null) return row.attempt;
-    if (!row?.status) return new NotFoundError("run", id);
+    if (row?.started != null) return row.started;
+    if (!row?.status || row.attempt === null) return new NotFoundError("run", id);
+    if (attempt !== undefined && attempt < row.attempt) return new StaleAttemptError(id, attempt, row.attempt);
+    if (attempt === row.attempt && row.status === "running") return attempt;
     return new IllegalTransitionError(id, row.status, "running", RUN_TRANSITIONS[row.status]);
   });
 }
@@ -115,8 +125,10 @@ export interface RunEnd {
 /**
  * Records runs' ends (a diverged run completes too, diagnosed `diverged`): final metrics,
  * diagnoses, and from the last traced epoch the first/output gradient ratio and the hidden
- * layers' mean dead and saturated fractions, which the sweep grid aggregates. One statement for
- * the batch; per run, nothing or why it was refused (unknown, stale attempt, not running).
+ * layers' mean dead and saturated fractions, which the sweep grid aggregates. An end is recorded
+ * only once its last traced epoch is stored (else an early TraceOrderError), and recording it
+ * again changes nothing. One statement for the batch; per run, nothing or why it was refused
+ * (unknown, stale attempt, not running).
  */
 export async function finishRuns(prisma: PrismaClient, ends: readonly RunEnd[]): Promise<Array<DbError | undefined>> {
   const columns = ends.map(({ summary, last }) => {
@@ -135,14 +147,15 @@ export async function finishRuns(prisma: PrismaClient, ends: readonly RunEnd[]):
   const column = (k: number) => columns.map((c) => c[k]!);
   const done = await prisma.$queryRawUnsafe<Array<{ id: string }>>(
     `WITH input AS (
-       SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-         AS i(id, attempt, epochs, tl, ta, vl, va, ratio, dead, sat, diagnoses)
+       SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $13::int[])
+         AS i(id, attempt, epochs, tl, ta, vl, va, ratio, dead, sat, diagnoses, last)
      )
      UPDATE "Run" r SET status = 'completed', "finishedAt" = now() AT TIME ZONE 'UTC', "epochsDone" = i.epochs,
        "trainLoss" = i.tl::float8, "trainAccuracy" = i.ta::float8, "valLoss" = i.vl::float8, "valAccuracy" = i.va::float8,
        "gradientRatio" = i.ratio::float8, "deadFraction" = i.dead::float8, "saturatedFraction" = i.sat::float8,
        diagnoses = i.diagnoses::jsonb, "diagnosisKinds" = ARRAY(SELECT jsonb_array_elements(i.diagnoses::jsonb) ->> 'kind')
      FROM input i WHERE r.id = i.id AND r.attempt = i.attempt AND r.status::text = ANY($12::text[])
+       AND EXISTS (SELECT 1 FROM "TraceEpoch" t WHERE t."runId" = r.id AND t.epoch = i.last)
      RETURNING r.id::text AS id`,
     ends.map((e) => e.id),
     ends.map((e) => e.attempt),
@@ -150,9 +163,20 @@ export async function finishRuns(prisma: PrismaClient, ends: readonly RunEnd[]):
     ...[0, 1, 2, 3, 4, 5, 6].map(column),
     ends.map((e) => JSON.stringify(e.summary.diagnoses)),
     sources("completed"),
+    ends.map((e) => e.last.epoch),
   );
   const finished = new Set(done.map((d) => d.id));
-  return Promise.all(ends.map(async (e) => (finished.has(e.id) ? undefined : refusal(prisma, e.id, "completed", e.attempt))));
+  return Promise.all(ends.map(async (e) => (finished.has(e.id) ? undefined : endRefusal(prisma, e))));
+}
+
+/** Why an end was not recorded, or nothing when it already was (a redelivered end). */
+async function endRefusal(prisma: PrismaClient, end: RunEnd): Promise<DbError | undefined> {
+  const run = await prisma.run.findUnique({ where: { id: end.id }, select: { status: true, attempt: true } });
+  if (run?.attempt === end.attempt && run.status === "completed") return undefined;
+  if (run?.attempt === end.attempt && run.status === "running") {
+    return new TraceOrderError(`run ${end.id}: its end arrived before its last traced epoch ${end.last.epoch}`, true);
+  }
+  return refusal(prisma, end.id, "completed", end.attempt);
 }
 
 /** Records one run's end (see finishRuns); throws why it was refused. */
@@ -161,7 +185,21 @@ export async function finishRun(prisma: PrismaClient, id: string, attempt: numbe
   if (error) throw error;
 }
 
-/** Records that an attempt failed with `error` (it may be retried: failed → queued). */
+/**
+ * Records that an attempt failed with `error` (it may be retried: failed → queued). The attempt
+ * may not have been recorded as started (a run that failed before its first epoch); recording
+ * the same failure again changes nothing; a failure of an older attempt is stale.
+ */
 export async function failRun(prisma: Tx, id: string, attempt: number, error: string): Promise<void> {
-  await transitionRun(prisma, id, "failed", { error, finishedAt: new Date() }, attempt);
+  const where = { id, status: { in: sources("failed").concat("queued") }, attempt: { lte: attempt } };
+  const { count } = await prisma.run.updateMany({ where, data: { status: "failed", attempt, error, finishedAt: new Date() } });
+  if (count > 0) return;
+  const run = await prisma.run.findUnique({ where: { id }, select: { status: true, attempt: true } });
+  if (run?.status === "failed" && run.attempt === attempt) return;
+  throw await refusal(prisma, id, "failed", attempt);
+}
+
+/** A worker hands a run back unfinished (it is shutting down): the attempt ends and the run waits again. */
+export async function releaseRun(prisma: Tx, id: string, attempt: number): Promise<void> {
+  await transitionRun(prisma, id, "queued", { finishedAt: null }, attempt);
 }

@@ -12,6 +12,11 @@ function traced(e: number, epochs: number, every: number): boolean {
   return e === 0 || e === epochs || (e % every === 0 && e < epochs);
 }
 
+/** Whether a record shows the run diverging: a loss that is no longer finite. */
+function diverged(record: EpochRecord): boolean {
+  return !Number.isFinite(record.trainLoss) || (record.valLoss !== null && !Number.isFinite(record.valLoss));
+}
+
 function nextTraced(after: number, epochs: number, every: number): number {
   return Math.min(epochs, (Math.floor(after / every) + 1) * every);
 }
@@ -68,6 +73,7 @@ export async function appendEpochChunks(prisma: PrismaClient, chunks: readonly E
     results.push(result);
     try {
       if (!run) throw new NotFoundError("run", chunk.runId);
+      if (RUN_TRANSITIONS[run.status].length === 0) throw new IllegalTransitionError(chunk.runId, run.status, "running", []);
       if (run.attempt !== chunk.attempt) throw new StaleAttemptError(chunk.runId, chunk.attempt, run.attempt);
       if (run.status !== "running") throw new IllegalTransitionError(chunk.runId, run.status, "running", RUN_TRANSITIONS[run.status]);
       const rows = acceptedEpochs(run, chunk.records);
@@ -129,12 +135,13 @@ function acceptedEpochs(run: RunState, records: readonly EpochRecord[]): EpochRe
   for (const record of records) {
     const e = record.epoch;
     if (!Number.isInteger(e) || e < 0 || e > epochs) throw new TraceOrderError(`run ${id}: epoch ${e} is not one of its epochs 0…${epochs}`);
-    if (!traced(e, epochs, every)) throw new TraceOrderError(`run ${id}: epoch ${e} is not traced (every ${every} epochs, plus 0 and ${epochs})`);
+    // The core records the epoch a run diverged at whether or not it is traced; it is the last.
+    if (!traced(e, epochs, every) && !diverged(record)) throw new TraceOrderError(`run ${id}: epoch ${e} is not traced (every ${every} epochs, plus 0 and ${epochs})`);
     if (run.layers !== null && record.layers.length !== run.layers) {
       throw new TraceOrderError(`run ${id}: epoch ${e} has ${record.layers.length} layers, the run has ${run.layers}`);
     }
     if (last !== null && e <= last) continue;
-    if (e !== expected) throw new TraceOrderError(`run ${id}: epoch ${e} arrived before epoch ${expected}`);
+    if (e > expected) throw new TraceOrderError(`run ${id}: epoch ${e} arrived before epoch ${expected}`, true);
     expected = nextTraced(e, epochs, every);
     rows.push(record);
   }
