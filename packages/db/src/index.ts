@@ -6,7 +6,21 @@ export { diffSchemas } from "./schema-engine.ts";
 export { downsample, type Bucket } from "./downsample.ts";
 export { LAYER_METRICS, type LayerMetric } from "./trace-codec.ts";
 export { canonicalJson, runKey } from "./repositories/run-key.ts";
-export { createSweep, getSweep, listSweeps, setSweepStatus, sweepGrid, type GridCell, type NewSweep, type SweepSummary } from "./repositories/sweeps.ts";
+export {
+  cancelSweepRuns,
+  createSweep,
+  getSweep,
+  listSweeps,
+  refreshSweepStatus,
+  requeueFailedRuns,
+  setSweepStatus,
+  sweepGrid,
+  sweepRuns,
+  type GridCell,
+  type NewSweep,
+  type QueuedRun,
+  type SweepSummary,
+} from "./repositories/sweeps.ts";
 export { failRun, finishRun, finishRuns, releaseRun, RUN_TRANSITIONS, startRun, startRuns, transitionRun, type RunEnd, type RunStart } from "./repositories/runs.ts";
 export { appendEpochChunks, appendEpochs, getRun, getRuns, runSeries, type ChunkResult, type EpochChunk, type SeriesMetric, type StoredRun } from "./repositories/traces.ts";
 export type { RunStatus, SweepStatus } from "./generated/client.ts";

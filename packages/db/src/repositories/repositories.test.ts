@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
 import { createTestDatabase, type TestDatabase } from "../test-database.ts";
 import { failRun, finishRun, finishRuns, releaseRun, startRun, startRuns, transitionRun } from "./runs.ts";
-import { createSweep, getSweep, listSweeps, setSweepStatus, sweepGrid } from "./sweeps.ts";
+import { cancelSweepRuns, createSweep, getSweep, listSweeps, refreshSweepStatus, requeueFailedRuns, setSweepStatus, sweepGrid, sweepRuns } from "./sweeps.ts";
 import { appendEpochChunks, appendEpochs, getRun, getRuns, runSeries } from "./traces.ts";
 
 let db: TestDatabase;
@@ -120,6 +120,33 @@ describe("run status", () => {
     await appendEpochs(db.prisma, id, live, trace.epochs);
     await finishRun(db.prisma, id, live, trace.summary, trace.epochs.at(-1)!);
     expectSameEpochs((await getRun(db.prisma, id)).epochs, trace.epochs);
+  });
+});
+
+describe("sweep lifecycle", () => {
+  it("follows its runs: running once one starts, completed once none is open; retry and cancel", async () => {
+    const inputs = [spec({ seed: 31, epochs: 2 }), spec({ seed: 32, epochs: 2 }), spec({ seed: 33, epochs: 2 })];
+    const traces = inputs.map((i) => train(i));
+    const { sweepId, runIds } = await createSweep(db.prisma, { name: "lifecycle", spec: {}, runs: inputs });
+    const status = async () => (await getSweep(db.prisma, sweepId)).status;
+    await refreshSweepStatus(db.prisma, runIds);
+    expect(await status()).toBe("queued");
+    await record(runIds[0]!, traces[0]!);
+    await refreshSweepStatus(db.prisma, runIds.slice(0, 1));
+    expect(await status()).toBe("running");
+    await failRun(db.prisma, runIds[1]!, 1, "boom");
+    await record(runIds[2]!, traces[2]!);
+    await refreshSweepStatus(db.prisma, runIds.slice(1));
+    expect(await status()).toBe("completed");
+    const requeued = await requeueFailedRuns(db.prisma, sweepId);
+    expect(requeued.map((r) => [r.id, r.attempt])).toEqual([[runIds[1], 1]]);
+    expect(requeued[0]!.spec).toMatchObject({ training: { seed: 32 } });
+    expect(await status()).toBe("running");
+    expect((await sweepRuns(db.prisma, sweepId, ["queued"])).map((r) => r.id)).toEqual([runIds[1]]);
+    expect(await cancelSweepRuns(db.prisma, sweepId)).toEqual([runIds[1]]);
+    expect(await getSweep(db.prisma, sweepId)).toMatchObject({ status: "cancelled", runs: { completed: 2, cancelled: 1 } });
+    await refreshSweepStatus(db.prisma, runIds);
+    expect(await status()).toBe("cancelled");
   });
 });
 

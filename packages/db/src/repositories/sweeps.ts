@@ -172,3 +172,67 @@ export async function sweepGrid(prisma: PrismaClient, sweepId: string): Promise<
     };
   });
 }
+
+/**
+ * Brings the status of the sweeps these runs belong to up to date after runs moved: running once
+ * a run has started, completed once none is queued or running. Paused, cancelled and final
+ * sweeps keep theirs. One statement.
+ */
+export async function refreshSweepStatus(prisma: PrismaClient, runIds: readonly string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  await prisma.$executeRawUnsafe(
+    `WITH touched AS (SELECT DISTINCT "sweepId" AS id FROM "Run" WHERE id = ANY($1::uuid[])),
+     state AS (
+       SELECT t.id, bool_or(r.status IN ('queued', 'running')) AS open, bool_or(r.status <> 'queued') AS begun
+       FROM touched t JOIN "Run" r ON r."sweepId" = t.id GROUP BY t.id
+     )
+     UPDATE "Sweep" s SET status = CASE WHEN NOT st.open THEN 'completed'::"SweepStatus" WHEN st.begun THEN 'running'::"SweepStatus" ELSE s.status END,
+       "finishedAt" = CASE WHEN NOT st.open THEN now() AT TIME ZONE 'UTC' END
+     FROM state st WHERE s.id = st.id AND s.status IN ('queued', 'running')`,
+    [...runIds],
+  );
+}
+
+/** A run as the queue needs it to enqueue it again: its id, RunSpec and attempts so far. */
+export interface QueuedRun {
+  id: string;
+  spec: RunSpec;
+  attempt: number;
+}
+
+/** The runs of a sweep in these statuses, in creation order. */
+export async function sweepRuns(prisma: PrismaClient, sweepId: string, statuses: readonly RunStatus[]): Promise<QueuedRun[]> {
+  const rows = await prisma.run.findMany({ where: { sweepId, status: { in: [...statuses] } }, select: { id: true, spec: true, attempt: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+  return rows.map((r) => ({ id: r.id, spec: r.spec as unknown as RunSpec, attempt: r.attempt }));
+}
+
+/**
+ * Cancels a sweep: the sweep and every run not yet final (queued, running, failed) become
+ * cancelled in one transaction; returns the ids of the runs that were queued or running, which
+ * the queue must drop or stop.
+ */
+export async function cancelSweepRuns(prisma: PrismaClient, sweepId: string): Promise<string[]> {
+  const [rows] = await prisma.$transaction([
+    prisma.$queryRawUnsafe<Array<{ id: string; was: RunStatus }>>(
+      `UPDATE "Run" r SET status = 'cancelled', "finishedAt" = now() AT TIME ZONE 'UTC'
+       FROM (SELECT id, status FROM "Run" WHERE "sweepId" = $1::uuid AND status IN ('queued', 'running', 'failed') FOR UPDATE) old
+       WHERE r.id = old.id RETURNING r.id::text AS id, old.status::text AS was`,
+      sweepId,
+    ),
+    prisma.sweep.updateMany({ where: { id: sweepId }, data: { status: "cancelled", finishedAt: new Date() } }),
+  ]);
+  return rows.filter((r) => r.was !== "failed").map((r) => r.id);
+}
+
+/** Puts a sweep's failed runs back in the queue's hands (failed → queued) and the sweep back to running; returns them. */
+export async function requeueFailedRuns(prisma: PrismaClient, sweepId: string): Promise<QueuedRun[]> {
+  const [rows] = await prisma.$transaction([
+    prisma.$queryRawUnsafe<Array<{ id: string; spec: RunSpec; attempt: number }>>(
+      `UPDATE "Run" SET status = 'queued', error = NULL, "finishedAt" = NULL
+       WHERE "sweepId" = $1::uuid AND status = 'failed' RETURNING id::text AS id, spec, attempt`,
+      sweepId,
+    ),
+    prisma.sweep.updateMany({ where: { id: sweepId, status: { in: ["completed", "failed", "running", "queued"] } }, data: { status: "running", finishedAt: null } }),
+  ]);
+  return rows;
+}
