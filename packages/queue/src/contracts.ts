@@ -72,9 +72,11 @@ export const RunJobSchema = z
     sweepId: uuid,
     spec: RunSpecSchema,
     device: z.enum(["cpu", "gpu", "any"]),
+    /** Attempts the run had before this job: a delivery's attempt is this plus the job's starts. */
+    attemptBase: z.number().int().min(0).default(0),
   })
   .strict();
-export type RunJob = z.infer<typeof RunJobSchema>;
+export type RunJob = z.input<typeof RunJobSchema>;
 
 const result = { v: version, runId: uuid, attempt };
 
@@ -84,8 +86,27 @@ export const ResultMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("epochs"), ...result, records: z.array(EpochRecordSchema).min(1) }).strict(),
   z.object({ type: z.literal("finished"), ...result, summary: TraceSummarySchema, last: EpochRecordSchema }).strict(),
   z.object({ type: z.literal("failed"), ...result, error: z.string() }).strict(),
+  /** The worker handed the run back unfinished (it was shutting down); it waits for another. */
+  z.object({ type: z.literal("released"), ...result }).strict(),
 ]);
 export type ResultMessage = z.infer<typeof ResultMessageSchema>;
+
+/** Live progress of a run, published as its job's progress: enough for a dashboard row, not the trace. */
+export const RunProgressSchema = z
+  .object({
+    v: version,
+    sweepId: uuid,
+    runId: uuid,
+    attempt,
+    epoch: z.number().int().min(0),
+    epochs: z.number().int().min(1),
+    trainLoss: wireNumber,
+    valAccuracy: nullableNumber,
+    /** The most severe failure mode the epochs so far show, if any. */
+    worst: z.enum(DIAGNOSIS_KINDS).nullable(),
+  })
+  .strict();
+export type RunProgress = z.infer<typeof RunProgressSchema>;
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, subject: string): T {
   const parsed = schema.safeParse(input);
@@ -94,7 +115,7 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, subject: string): T {
 }
 
 /** Reads a job's data; a SpecError names each bad field (workers fail such jobs without retrying). */
-export function parseRunJob(input: unknown): RunJob {
+export function parseRunJob(input: unknown): z.output<typeof RunJobSchema> {
   return parse(RunJobSchema, input, "run job");
 }
 

@@ -1,3 +1,4 @@
+export { connectRedis, redisEnv, RedisEnvSchema, type ConnectionRole, type RedisEnv } from "./connection.ts";
 export {
   EpochRecordSchema,
   LayerInfoSchema,
@@ -8,10 +9,30 @@ export {
   QUEUE_NAMES,
   ResultMessageSchema,
   RunJobSchema,
+  RunProgressSchema,
   toWire,
   TraceSummarySchema,
   type ResultMessage,
   type RunJob,
+  type RunProgress,
 } from "./contracts.ts";
 export { expandSweep, sampledIndices } from "./expand.ts";
+export { keys } from "./keys.ts";
+export {
+  enqueueRuns,
+  haltedSweeps,
+  haltSweep,
+  openQueues,
+  removeRuns,
+  RESULT_BACKOFF,
+  RESULT_JOB_OPTIONS,
+  RUN_ATTEMPTS,
+  RUN_JOB_OPTIONS,
+  unhaltSweep,
+  type Halt,
+  type Queues,
+} from "./producer.ts";
+export { announceWorker, listWorkers, withdrawWorker, WorkerInfoSchema, type WorkerInfo } from "./registry.ts";
+export { DEFAULT_REPORTER_OPTIONS, RunReporter, type ReporterOptions } from "./reporter.ts";
+export { LeaseEnvSchema, startWorker, type RunningWorker, type RunOutcome, type Trainer, type TrainSink, type WorkerOptions } from "./run-worker.ts";
 export { gridSize, MAX_RUNS_PER_SWEEP, parseSweepSpec, runAt, runCount, SweepSpecSchema, type SweepSpec, type SweepSpecInput } from "./sweep-spec.ts";

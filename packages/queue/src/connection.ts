@@ -1,0 +1,52 @@
+import { Redis } from "ioredis";
+import { z } from "zod";
+
+/** Where the queues live: a Redis URL and the key prefix every gradtrace key starts with. */
+export const RedisEnvSchema = z.object({
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, { error: "REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379" })
+    .default("redis://127.0.0.1:6379"),
+  GRADTRACE_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "GRADTRACE_QUEUE_PREFIX may hold letters, digits, _ . - (1–64 characters)" })
+    .default("gradtrace"),
+});
+export type RedisEnv = z.infer<typeof RedisEnvSchema>;
+
+/** Reads REDIS_URL and GRADTRACE_QUEUE_PREFIX from `env`; throws an error naming the bad variable. */
+export function redisEnv(env: NodeJS.ProcessEnv = process.env): RedisEnv {
+  const parsed = RedisEnvSchema.safeParse(env);
+  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  return parsed.data;
+}
+
+/**
+ * How a connection behaves while Redis is away. Workers and recorders wait for it to come back
+ * (BullMQ requires `maxRetriesPerRequest: null` for them); producers — an HTTP request enqueueing
+ * a sweep — fail at once instead of hanging.
+ */
+export type ConnectionRole = "worker" | "producer";
+
+/** Opens one Redis connection for `role`, with its `error` listener attached (ioredis throws without one). */
+export function connectRedis(url: string, role: ConnectionRole, onError: (error: Error) => void): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: role === "worker" ? null : 1,
+    enableOfflineQueue: role === "worker",
+    retryStrategy: (times) => Math.min(200 * times, 2000),
+    lazyConnect: false,
+  });
+  redis.on("error", throttled(onError));
+  return redis;
+}
+
+/** Reports an error at most once per distinct message every 10 s: an outage retries many times a second. */
+function throttled(onError: (error: Error) => void): (error: Error) => void {
+  const last = new Map<string, number>();
+  return (error) => {
+    const now = Date.now();
+    if ((last.get(error.message) ?? 0) > now - 10_000) return;
+    last.set(error.message, now);
+    onError(error);
+  };
+}

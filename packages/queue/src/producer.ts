@@ -1,0 +1,88 @@
+import { Queue, type JobsOptions } from "bullmq";
+import type { Redis } from "ioredis";
+import { QUEUE_NAMES, type RunJob } from "./contracts.ts";
+import { keys } from "./keys.ts";
+
+/** A run that throws is retried this many times in all, with exponential backoff from 2 s. */
+export const RUN_ATTEMPTS = 3;
+
+/**
+ * Run jobs: `jobId` is the run's id, so adding a run that is already queued does nothing. Finished
+ * jobs stay a day, so a run is not enqueued twice while its results are still being recorded.
+ */
+export const RUN_JOB_OPTIONS = {
+  attempts: RUN_ATTEMPTS,
+  backoff: { type: "exponential", delay: 2000 },
+  removeOnComplete: { age: 86_400, count: 100_000 },
+  removeOnFail: { age: 7 * 86_400 },
+} as const satisfies JobsOptions;
+
+/** The backoff type of result messages, whose schedule the recorder defines (capped exponential). */
+export const RESULT_BACKOFF = "capped";
+
+/**
+ * Result messages: retried while the recorder cannot place them yet (an epoch that arrived before
+ * the one it follows) or cannot write (the database is away): 200 attempts with a backoff capped
+ * at 30 s outlast an outage of over an hour.
+ */
+export const RESULT_JOB_OPTIONS = {
+  attempts: 200,
+  backoff: { type: RESULT_BACKOFF },
+  removeOnComplete: true,
+  removeOnFail: { count: 10_000 },
+} as const satisfies JobsOptions;
+
+/** The two queues on one connection: runs to train and results to record. */
+export interface Queues {
+  runs: Queue;
+  results: Queue;
+  close(): Promise<void>;
+}
+
+/** Opens the runs and results queues on `redis` (the caller owns and closes the connection). */
+export function openQueues(redis: Redis, prefix: string): Queues {
+  const runs = new Queue(QUEUE_NAMES.runs, { connection: redis, prefix });
+  const results = new Queue(QUEUE_NAMES.results, { connection: redis, prefix });
+  return { runs, results, close: async () => void (await Promise.all([runs.close(), results.close()])) };
+}
+
+/** Adds run jobs with `addBulk` in chunks (one round trip each); a run already in the queue is not added again. */
+export async function enqueueRuns(runs: Queue, jobs: readonly RunJob[], chunk = 1000): Promise<void> {
+  for (let i = 0; i < jobs.length; i += chunk) {
+    await runs.addBulk(jobs.slice(i, i + chunk).map((data) => ({ name: "run", data, opts: { ...RUN_JOB_OPTIONS, jobId: data.runId } })));
+  }
+}
+
+/**
+ * Removes runs' jobs that are waiting or delayed; active ones are locked by their worker and
+ * stay (the worker stops them, seeing the sweep halted). Returns how many were removed.
+ */
+export async function removeRuns(runs: Queue, runIds: readonly string[], parallel = 64): Promise<number> {
+  let removed = 0;
+  for (let i = 0; i < runIds.length; i += parallel) {
+    const counts = await Promise.all(runIds.slice(i, i + parallel).map((id) => runs.remove(id).catch(() => 0)));
+    removed += counts.reduce((a, b) => a + b, 0);
+  }
+  return removed;
+}
+
+/** Why a sweep's runs must not train now. */
+export type Halt = "cancelled" | "paused";
+
+/** Marks a sweep halted: workers skip its runs at start and stop running ones (cancelled) or delay them (paused). */
+export async function haltSweep(redis: Redis, prefix: string, sweepId: string, halt: Halt): Promise<void> {
+  // A cancelled sweep stays cancelled for a week, long after its last run could still be delivered.
+  await redis.set(keys.halt(prefix, sweepId), halt, "EX", 7 * 86_400);
+}
+
+/** Lifts a pause. */
+export async function unhaltSweep(redis: Redis, prefix: string, sweepId: string): Promise<void> {
+  await redis.del(keys.halt(prefix, sweepId));
+}
+
+/** Which of these sweeps are halted, and why (one round trip). */
+export async function haltedSweeps(redis: Redis, prefix: string, sweepIds: readonly string[]): Promise<Map<string, Halt>> {
+  if (sweepIds.length === 0) return new Map();
+  const values = await redis.mget(sweepIds.map((id) => keys.halt(prefix, id)));
+  return new Map(sweepIds.flatMap((id, i) => (values[i] ? [[id, values[i] as Halt] as const] : [])));
+}

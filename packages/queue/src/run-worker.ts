@@ -1,0 +1,203 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { SpecError, type EpochRecord, type LayerInfo, type RunSpec, type TraceSummary } from "@gradtrace/core";
+import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
+import { z } from "zod";
+import { connectRedis } from "./connection.ts";
+import { parseRunJob, QUEUE_NAMES } from "./contracts.ts";
+import { haltedSweeps } from "./producer.ts";
+import { announceWorker, withdrawWorker, type WorkerInfo } from "./registry.ts";
+import { DEFAULT_REPORTER_OPTIONS, RunReporter, type ReporterOptions } from "./reporter.ts";
+
+/** Where a trainer hands what it measures, in order. */
+export interface TrainSink {
+  layers(layers: LayerInfo[]): Promise<void>;
+  epoch(record: EpochRecord): Promise<void>;
+}
+
+/** Trains runs on one kind of device; the worker shell around it is the same for all. */
+export interface Trainer {
+  readonly device: "cpu" | "gpu";
+  /** The device in words (CPU model, GPU adapter). */
+  readonly deviceName: string;
+  /** How many runs it trains at once. */
+  readonly concurrency: number;
+  /** Trains one run, streaming its traced epochs; rejects once `signal` aborts, with the signal's reason. */
+  train(spec: RunSpec, sink: TrainSink, signal: AbortSignal): Promise<TraceSummary>;
+  close(): Promise<void>;
+}
+
+/** How long a worker holds a run's lock, and how often stalled runs (their worker died) are looked for. */
+export const LeaseEnvSchema = z.object({
+  GRADTRACE_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  GRADTRACE_STALLED_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+});
+
+export interface WorkerOptions {
+  redisUrl: string;
+  prefix: string;
+  trainer: Trainer;
+  log: (line: string) => void;
+  lockMs?: number;
+  stalledMs?: number;
+  reporter?: ReporterOptions;
+}
+
+/** A worker taking runs until closed. */
+export interface RunningWorker {
+  readonly id: string;
+  /** Stops taking runs, waits up to `deadlineMs` for the current ones, hands back the rest, disconnects. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const CANCELLED = "cancelled";
+const SHUTDOWN = "shutdown";
+const HEARTBEAT_MS = 2000;
+const HALT_POLL_MS = 250;
+
+interface ActiveRun {
+  runId: string;
+  sweepId: string;
+  epoch: number;
+  epochs: number;
+  controller: AbortController;
+}
+
+/** The result a run's job completes with. */
+export interface RunOutcome {
+  outcome: TraceSummary["status"] | "cancelled";
+  epochsRun?: number;
+}
+
+/**
+ * Starts a worker: takes runs from the runs queue on one Redis connection, trains them with
+ * `trainer` (off the event loop, so locks keep being extended), reports them through the results
+ * queue, announces itself in the registry, and stops runs of a cancelled sweep within a second.
+ */
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const { trainer, prefix, log } = options;
+  const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const redis = connectRedis(options.redisUrl, "worker", (e) => log(`redis: ${e.message}`));
+  const results = new Queue(QUEUE_NAMES.results, { connection: redis, prefix });
+  const active = new Map<string, ActiveRun>();
+  const finishedAt: number[] = [];
+  const startedAt = new Date().toISOString();
+  let completed = 0;
+
+  const processor = async (job: Job, token?: string, stop?: AbortSignal): Promise<RunOutcome> => {
+    let data;
+    try {
+      data = parseRunJob(job.data);
+    } catch (error) {
+      if (!(error instanceof SpecError)) throw error;
+      await reportInvalid(results, job, error.message);
+      throw new UnrecoverableError(error.message);
+    }
+    const attempt = data.attemptBase + job.attemptsStarted;
+    const halt = (await haltedSweeps(redis, prefix, [data.sweepId])).get(data.sweepId);
+    if (halt === "cancelled") return { outcome: "cancelled" };
+    if (halt === "paused") {
+      await job.moveToDelayed(Date.now() + 1000, token);
+      throw new DelayedError();
+    }
+    const run: ActiveRun = { runId: data.runId, sweepId: data.sweepId, epoch: -1, epochs: data.spec.training.epochs, controller: new AbortController() };
+    stop?.addEventListener("abort", () => run.controller.abort(SHUTDOWN));
+    active.set(job.id!, run);
+    const reporter = new RunReporter(results, job, { runId: data.runId, sweepId: data.sweepId, attempt, epochs: run.epochs }, options.reporter ?? DEFAULT_REPORTER_OPTIONS);
+    try {
+      const sink: TrainSink = {
+        layers: (layers) => reporter.started(id, `${trainer.device}: ${trainer.deviceName}`, layers),
+        epoch: async (record) => {
+          run.epoch = record.epoch;
+          await reporter.epoch(record);
+        },
+      };
+      const summary = await trainer.train(data.spec, sink, run.controller.signal);
+      await reporter.finished(summary);
+      finishedAt.push(Date.now());
+      completed++;
+      return { outcome: summary.status, epochsRun: summary.epochsRun };
+    } catch (error) {
+      if (run.controller.signal.aborted && run.controller.signal.reason === CANCELLED) return { outcome: "cancelled" };
+      if (run.controller.signal.aborted) {
+        await reporter.released();
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await reporter.failed(error instanceof Error ? error.message : String(error));
+      throw error;
+    } finally {
+      active.delete(job.id!);
+    }
+  };
+
+  const lease = LeaseEnvSchema.parse({ GRADTRACE_LOCK_MS: options.lockMs, GRADTRACE_STALLED_MS: options.stalledMs });
+  const worker = new Worker(QUEUE_NAMES.runs, processor, {
+    connection: redis,
+    prefix,
+    concurrency: trainer.concurrency,
+    lockDuration: lease.GRADTRACE_LOCK_MS,
+    stalledInterval: lease.GRADTRACE_STALLED_MS,
+    maxStalledCount: 3,
+  });
+  worker.on("error", (e) => log(`worker: ${e.message}`));
+  worker.on("failed", (job, e) => log(`run ${job?.id ?? "?"} failed (attempt ${job?.attemptsMade ?? "?"}): ${e.message}`));
+
+  const info = (): WorkerInfo => {
+    const minuteAgo = Date.now() - 60_000;
+    while (finishedAt.length > 0 && finishedAt[0]! < minuteAgo) finishedAt.shift();
+    return {
+      id,
+      host: hostname(),
+      pid: process.pid,
+      device: trainer.device,
+      deviceName: trainer.deviceName,
+      concurrency: trainer.concurrency,
+      version: VERSION,
+      startedAt,
+      heartbeatAt: new Date().toISOString(),
+      runs: [...active.values()].map(({ runId, sweepId, epoch, epochs }) => ({ runId, sweepId, epoch, epochs })),
+      completed,
+      runsPerMinute: finishedAt.length,
+    };
+  };
+  const heartbeat = () => announceWorker(redis, prefix, info(), 3 * HEARTBEAT_MS).catch((e: Error) => log(`heartbeat: ${e.message}`));
+  const beats = setInterval(heartbeat, HEARTBEAT_MS);
+  // Cancellation reaches running runs through this poll: one MGET for the sweeps of all of them.
+  const polls = setInterval(() => {
+    if (active.size === 0) return;
+    const runs = [...active.values()];
+    haltedSweeps(redis, prefix, [...new Set(runs.map((r) => r.sweepId))])
+      .then((halted) => runs.filter((r) => halted.get(r.sweepId) === "cancelled").forEach((r) => r.controller.abort(CANCELLED)))
+      .catch((e: Error) => log(`halt poll: ${e.message}`));
+  }, HALT_POLL_MS);
+  await worker.waitUntilReady();
+  await heartbeat();
+
+  return {
+    id,
+    async close(deadlineMs) {
+      const handBack = setTimeout(() => active.forEach((r) => r.controller.abort(SHUTDOWN)), deadlineMs);
+      await worker.close();
+      clearTimeout(handBack);
+      clearInterval(beats);
+      clearInterval(polls);
+      await trainer.close();
+      await withdrawWorker(redis, prefix, id).catch(() => undefined);
+      await results.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/** Tells the recorder a job it could not even read failed, when the job names a run at all. */
+async function reportInvalid(results: Queue, job: Job, error: string): Promise<void> {
+  const data = job.data as { runId?: unknown; attemptBase?: unknown } | null;
+  const runId = z.uuid().safeParse(data?.runId);
+  if (!runId.success) return;
+  const base = typeof data?.attemptBase === "number" ? data.attemptBase : 0;
+  const reporter = new RunReporter(results, job, { runId: runId.data, sweepId: runId.data, attempt: base + job.attemptsStarted, epochs: 1 });
+  await reporter.failed(error);
+}

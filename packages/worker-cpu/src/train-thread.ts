@@ -1,0 +1,36 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { Run, type EpochRecord, type LayerInfo, type RunSpec, type TraceSummary } from "@gradtrace/core";
+
+/** What the pool asks a thread to do. */
+export interface TrainRequest {
+  spec: RunSpec;
+}
+
+/** What a thread reports, in order: the layers, each traced epoch, then the summary, an abort or an error. */
+export type ThreadMessage =
+  | { type: "layers"; layers: LayerInfo[] }
+  | { type: "epoch"; record: EpochRecord }
+  | { type: "done"; summary: TraceSummary }
+  | { type: "aborted" }
+  | { type: "error"; message: string };
+
+const port = parentPort!;
+// The pool raises this flag to stop the run between epochs; a message could not arrive while the
+// thread is busy training.
+const abort = new Int32Array(workerData.abort as SharedArrayBuffer);
+
+port.on("message", ({ spec }: TrainRequest) => {
+  const post = (message: ThreadMessage) => port.postMessage(message);
+  try {
+    const run = new Run(spec);
+    post({ type: "layers", layers: run.layers });
+    const epochs = run.epochs();
+    for (let next = epochs.next(); ; next = epochs.next()) {
+      if (Atomics.load(abort, 0) !== 0) return post({ type: "aborted" });
+      if (next.done) return post({ type: "done", summary: next.value });
+      post({ type: "epoch", record: next.value });
+    }
+  } catch (error) {
+    post({ type: "error", message: error instanceof Error ? error.message : String(error) });
+  }
+});
