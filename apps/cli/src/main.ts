@@ -5,9 +5,19 @@ const USAGE = `gradtrace — sweeps over activation × initializer × depth, wit
 
 Usage:
   gradtrace train [--spec FILE|JSON] [flags]   train one run, print its trace (no services needed)
+  gradtrace worker [--concurrency N] [--redis URL]   train runs from the queue (needs only Redis)
+  gradtrace recorder [--redis URL] [--database URL]  write results from the queue into Postgres
+  gradtrace sweep submit|status|cancel|pause|resume|retry ARG   submit and steer sweeps
   gradtrace help [COMMAND]
 
-Run 'gradtrace help train' for the flags of train.`;
+Run 'gradtrace help COMMAND' for the flags of a command.`;
+
+const HELP: Record<string, () => Promise<string>> = {
+  train: async () => (await import("./train-command.ts")).TRAIN_USAGE,
+  worker: async () => (await import("./worker-command.ts")).WORKER_USAGE,
+  recorder: async () => (await import("./recorder-command.ts")).RECORDER_USAGE,
+  sweep: async () => (await import("./sweep-command.ts")).SWEEP_USAGE,
+};
 
 /** Runs the gradtrace command with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -16,18 +26,25 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case "train":
         return await runTrain(rest, process.stdout);
+      case "worker":
+        return await (await import("./worker-command.ts")).runWorker(rest);
+      case "recorder":
+        return await (await import("./recorder-command.ts")).runRecorder(rest);
+      case "sweep":
+        return await (await import("./sweep-command.ts")).runSweep(rest, process.stdout);
       case "help":
       case "--help":
       case "-h":
       case undefined:
-        process.stdout.write(`${rest[0] === "train" ? (await import("./train-command.ts")).TRAIN_USAGE : USAGE}\n`);
+        process.stdout.write(`${(await HELP[rest[0] ?? ""]?.()) ?? USAGE}\n`);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command '${command}'; commands: train, help`);
+        throw new UsageError(`unknown command '${command}'; commands: train, worker, recorder, sweep, help`);
     }
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`gradtrace: ${error.message}\n`);
+    const code = (error as { code?: unknown }).code;
+    if (error instanceof UsageError || (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS"))) {
+      process.stderr.write(`gradtrace: ${(error as Error).message}\n`);
       return 2;
     }
     throw error;

@@ -14,9 +14,18 @@ export interface ConnectionOptions {
  * A new Prisma client over node-postgres (adapter-pg). Most callers want `getPrisma()`. With a
  * schema, generated queries name it and raw queries find it on the search_path.
  */
-export function createPrismaClient({ url, schema }: ConnectionOptions): PrismaClient {
-  const pool = { connectionString: DatabaseUrlSchema.parse(url), ...(schema ? { options: `-c search_path="${schema}"` } : {}) };
+export function createPrismaClient(options: ConnectionOptions): PrismaClient {
+  const { url, schema } = splitSchema(options);
+  const pool = { connectionString: url, ...(schema ? { options: `-c search_path="${schema}"` } : {}) };
   return new PrismaClient({ adapter: new PrismaPg(pool, schema ? { schema } : undefined) });
+}
+
+/** The schema may also come as Prisma's `?schema=NAME` URL parameter, which node-postgres does not know. */
+function splitSchema({ url, schema }: ConnectionOptions): ConnectionOptions {
+  const parsed = new URL(DatabaseUrlSchema.parse(url));
+  const fromUrl = parsed.searchParams.get("schema");
+  parsed.searchParams.delete("schema");
+  return { url: parsed.toString(), schema: schema ?? fromUrl ?? undefined };
 }
 
 let shared: PrismaClient | undefined;

@@ -10,6 +10,8 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgresql://
 export interface TestDatabase {
   url: string;
   schema: string;
+  /** The URL with the schema as Prisma's `?schema=` parameter, for a process of its own. */
+  schemaUrl: string;
   prisma: PrismaClient;
   /** Disconnects and drops the schema with everything in it. */
   drop(): Promise<void>;
@@ -23,6 +25,7 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   return {
     url: TEST_DATABASE_URL,
     schema,
+    schemaUrl: `${TEST_DATABASE_URL}${TEST_DATABASE_URL.includes("?") ? "&" : "?"}schema=${schema}`,
     prisma,
     async drop() {
       await prisma.$disconnect();

@@ -39,10 +39,10 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-/** Opens the runs and results queues on `redis` (the caller owns and closes the connection). */
-export function openQueues(redis: Redis, prefix: string): Queues {
-  const runs = new Queue(QUEUE_NAMES.runs, { connection: redis, prefix });
-  const results = new Queue(QUEUE_NAMES.results, { connection: redis, prefix });
+/** Opens the runs and results queues on `redis` (the caller owns and closes the connection), reporting their errors to `onError`. */
+export function openQueues(redis: Redis, prefix: string, onError: (error: Error) => void): Queues {
+  const runs = new Queue(QUEUE_NAMES.runs, { connection: redis, prefix }).on("error", onError);
+  const results = new Queue(QUEUE_NAMES.results, { connection: redis, prefix }).on("error", onError);
   return { runs, results, close: async () => void (await Promise.all([runs.close(), results.close()])) };
 }
 

@@ -80,7 +80,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const { trainer, prefix, log } = options;
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const redis = connectRedis(options.redisUrl, "worker", (e) => log(`redis: ${e.message}`));
-  const results = new Queue(QUEUE_NAMES.results, { connection: redis, prefix });
+  const results = new Queue(QUEUE_NAMES.results, { connection: redis, prefix }).on("error", (e) => log(`results queue: ${e.message}`));
   const active = new Map<string, ActiveRun>();
   const finishedAt: number[] = [];
   const startedAt = new Date().toISOString();

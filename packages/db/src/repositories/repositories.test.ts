@@ -1,7 +1,7 @@
 import { Run, train, type EpochRecord, type RunSpecInput, type Trace } from "@gradtrace/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
-import { createTestDatabase, type TestDatabase } from "../test-database.ts";
+import { createTestDatabase, expectSameEpochs, type TestDatabase } from "../testing.ts";
 import { failRun, finishRun, finishRuns, releaseRun, startRun, startRuns, transitionRun } from "./runs.ts";
 import { cancelSweepRuns, createSweep, getSweep, listSweeps, refreshSweepStatus, requeueFailedRuns, setSweepStatus, sweepGrid, sweepRuns } from "./sweeps.ts";
 import { appendEpochChunks, appendEpochs, getRun, getRuns, runSeries } from "./traces.ts";
@@ -27,23 +27,6 @@ async function record(runId: string, trace: Trace, worker = "w1"): Promise<numbe
   await appendEpochs(db.prisma, runId, attempt, trace.epochs);
   await finishRun(db.prisma, runId, attempt, trace.summary, trace.epochs.at(-1)!);
   return attempt;
-}
-
-/** Stored epochs equal the core's, metrics at float32 precision (JSON null stays null). */
-function expectSameEpochs(stored: readonly EpochRecord[], original: readonly EpochRecord[]): void {
-  expect(stored.map((e) => e.epoch)).toEqual(original.map((e) => e.epoch));
-  stored.forEach((e, i) => {
-    const o = original[i]!;
-    expect(e.trainLoss).toBe(o.trainLoss);
-    expect(e.valAccuracy).toBe(o.valAccuracy);
-    e.layers.forEach((l, j) => {
-      const ol = o.layers[j]!;
-      expect(l.histogram).toEqual(ol.histogram);
-      expect(l.gradNorm).toBe(Math.fround(ol.gradNorm));
-      expect(l.updateRatio).toBe(ol.updateRatio === null ? null : Math.fround(ol.updateRatio));
-      expect(l.saturatedFraction).toBe(ol.saturatedFraction === null ? null : Math.fround(ol.saturatedFraction));
-    });
-  });
 }
 
 describe("sweeps", () => {

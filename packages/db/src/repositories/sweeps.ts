@@ -31,9 +31,9 @@ function runColumns(spec: RunSpec) {
 /**
  * Stores a sweep and all its runs in one transaction. RunSpecs are validated (SpecError names
  * the bad field) and deduplicated by key, so the same run is never stored twice; returns the
- * sweep id and the run ids in the order of first appearance.
+ * sweep id and the runs (ids and validated RunSpecs) in the order of first appearance.
  */
-export async function createSweep(prisma: PrismaClient, sweep: NewSweep): Promise<{ sweepId: string; runIds: string[] }> {
+export async function createSweep(prisma: PrismaClient, sweep: NewSweep): Promise<{ sweepId: string; runIds: string[]; runs: QueuedRun[] }> {
   const sweepId = randomUUID();
   const byKey = new Map<string, ReturnType<typeof runColumns> & { id: string; sweepId: string }>();
   for (const input of sweep.runs) {
@@ -45,7 +45,7 @@ export async function createSweep(prisma: PrismaClient, sweep: NewSweep): Promis
     prisma.sweep.create({ data: { id: sweepId, name: sweep.name, spec: sweep.spec as object } }),
     prisma.run.createMany({ data: rows, skipDuplicates: true }),
   ]);
-  return { sweepId, runIds: rows.map((r) => r.id) };
+  return { sweepId, runIds: rows.map((r) => r.id), runs: rows.map((r) => ({ id: r.id, spec: r.spec as RunSpec, attempt: 0 })) };
 }
 
 /** Runs of a sweep by status. */

@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { getSweep, type PrismaClient } from "@gradtrace/db";
+
+const BIN = fileURLToPath(new URL("../bin/gradtrace.js", import.meta.url));
+
+/** A gradtrace process started by a test or a benchmark, with what it printed so far. */
+export interface CliProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code (or the signal's name) once it exits. */
+  exited: Promise<number | string>;
+  /** Waits until its output matches `pattern`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Starts `gradtrace ARGS` with exactly `env` beside PATH and HOME: a worker started this way sees
+ * no DATABASE_URL unless given one.
+ */
+export function startCli(args: string[], env: Record<string, string>): CliProcess {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = once(child, "exit").then(([code, signal]) => (code ?? signal) as number | string);
+  return {
+    child,
+    output: () => output,
+    exited,
+    waitFor: (pattern, timeoutMs = 30_000) => until(() => pattern.test(output), timeoutMs, `output matching ${pattern} from gradtrace ${args[0]}:\n${output}`),
+  };
+}
+
+/** Polls `check` every 50 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits until no run of the sweep is queued or running and the sweep says so itself; returns the sweep. */
+export async function sweepSettled(prisma: PrismaClient, sweepId: string, timeoutMs: number) {
+  await until(async () => {
+    const { runs, status } = await getSweep(prisma, sweepId);
+    return runs.queued + runs.running === 0 && status !== "queued" && status !== "running";
+  }, timeoutMs, `sweep ${sweepId} to settle`);
+  return getSweep(prisma, sweepId);
+}

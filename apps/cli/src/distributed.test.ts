@@ -1,0 +1,324 @@
+import { spawn } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { createServer, Socket, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cancelSweep, pauseSweep, resumeSweep, retryFailedRuns, submitSweep, type Control } from "@gradtrace/control";
+import { train, type RunSpec } from "@gradtrace/core";
+import { failRun, getRun } from "@gradtrace/db";
+import { createTestDatabase, expectSameEpochs, TEST_DATABASE_URL, type TestDatabase } from "@gradtrace/db/testing";
+import { connectRedis, listWorkers, openQueues, PAYLOAD_VERSION, QUEUE_NAMES, RunProgressSchema, type RunProgress, type SweepSpecInput } from "@gradtrace/queue";
+import { QueueEvents } from "bullmq";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startCli, sweepSettled, until, type CliProcess } from "./cluster.ts";
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+// Short leases so a killed worker's run is handed on within seconds, not the default 30 s.
+const LEASE = { GRADTRACE_LOCK_MS: "2000", GRADTRACE_STALLED_MS: "1000" };
+
+let db: TestDatabase;
+const processes: CliProcess[] = [];
+const cleanups: Array<() => Promise<unknown> | void> = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase("distributed");
+});
+afterEach(async () => {
+  for (const p of processes.splice(0)) p.child.kill("SIGKILL");
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+/** A cluster on its own key prefix: workers and recorders as real processes, sweep control in-process. */
+function cluster(redisUrl = REDIS_URL, databaseUrl = db.schemaUrl) {
+  const prefix = `gt-test-${randomBytes(4).toString("hex")}`;
+  const redis = connectRedis(redisUrl, "worker", () => undefined);
+  const control: Control = { prisma: db.prisma, redis, prefix, queues: openQueues(redis, prefix, () => undefined) };
+  cleanups.push(async () => {
+    await control.queues.close();
+    const stale = await redis.keys(`${prefix}:*`);
+    if (stale.length > 0) await redis.del(...stale);
+    redis.disconnect();
+  });
+  const env = { REDIS_URL: redisUrl, GRADTRACE_QUEUE_PREFIX: prefix, ...LEASE };
+  const start = (args: string[], extra: Record<string, string> = {}) => {
+    const p = startCli(args, { ...env, ...extra });
+    processes.push(p);
+    return p;
+  };
+  return {
+    control,
+    prefix,
+    worker: async (shutdownSeconds = 5) => {
+      const p = start(["worker", "--concurrency", "1", "--shutdown-timeout", String(shutdownSeconds)]);
+      await p.waitFor(/ready: cpu/);
+      return p;
+    },
+    recorder: async () => {
+      const p = start(["recorder"], { DATABASE_URL: databaseUrl });
+      await p.waitFor(/ready/);
+      return p;
+    },
+  };
+}
+
+/** A sweep of 4 activations × 3 initializers × depths × seeds runs, `epochs` each. */
+function sweepSpec(name: string, epochs: number, depths: number[], seeds: number[], width = 8, samples = 200): SweepSpecInput {
+  return {
+    name,
+    axes: {
+      activations: [{ name: "tanh" }, { name: "relu" }, { name: "logistic" }, { name: "leaky_relu", alpha: 0.01 }],
+      initializers: [{ name: "xavier_normal" }, { name: "he_normal" }, { name: "normal", std: 0.01 }],
+      depths,
+      widths: [width],
+      learningRates: [0.1],
+      datasets: [{ name: "moons", samples }],
+      seeds,
+    },
+    fixed: { epochs, batchSize: 32 },
+  };
+}
+
+/** Every run of the sweep is completed once, with exactly the trace the core gives directly. */
+async function expectCompleteTraces(sweepId: string): Promise<Array<{ id: string; attempt: number }>> {
+  const runs = await db.prisma.run.findMany({ where: { sweepId }, select: { id: true, attempt: true, status: true, spec: true } });
+  for (const run of runs) {
+    expect(run.status).toBe("completed");
+    const stored = await getRun(db.prisma, run.id);
+    const trace = train(run.spec as unknown as RunSpec);
+    expectSameEpochs(stored.epochs, trace.epochs);
+    expect(stored.run.diagnoses).toEqual(trace.summary.diagnoses);
+    // One attempt's rows only: nothing of an attempt that died mid-run.
+    const attempts = await db.prisma.traceEpoch.groupBy({ by: ["attempt"], where: { runId: run.id } });
+    expect(attempts.map((a) => a.attempt)).toEqual([run.attempt]);
+  }
+  return runs;
+}
+
+describe("workers and recorders as processes", () => {
+  it("two workers and two recorders drain a 48-run sweep: each run once, traces equal the core's, progress live", async () => {
+    const c = cluster();
+    await c.recorder();
+    await c.recorder();
+    const workers = [await c.worker(), await c.worker()];
+    const events = new QueueEvents(QUEUE_NAMES.runs, { connection: { url: REDIS_URL }, prefix: c.prefix });
+    cleanups.push(() => events.close());
+    const progress: RunProgress[] = [];
+    events.on("progress", ({ data }) => progress.push(RunProgressSchema.parse(data)));
+    await events.waitUntilReady();
+    const { sweepId, runs } = await submitSweep(c.control, sweepSpec("two workers", 10, [1, 2], [0, 1]));
+    expect(runs).toBe(48);
+    const live = await listWorkers(c.control.redis, c.prefix);
+    expect(live).toHaveLength(2);
+    expect(live.map((w) => [w.device, w.concurrency])).toEqual([["cpu", 1], ["cpu", 1]]);
+    const sweep = await sweepSettled(db.prisma, sweepId, 90_000);
+    expect(sweep).toMatchObject({ status: "completed", runs: { completed: 48, total: 48 } });
+    const stored = await expectCompleteTraces(sweepId);
+    expect(stored.every((r) => r.attempt === 1)).toBe(true);
+    const jobs = await c.control.queues.runs.getJobs(["completed"]);
+    expect(jobs).toHaveLength(48);
+    // Both workers trained some of the runs.
+    const byWorker = await db.prisma.run.groupBy({ by: ["workerId"], where: { sweepId }, _count: { _all: true } });
+    expect(byWorker).toHaveLength(2);
+    // Every run published its progress, its last epoch included, with the worst diagnosis so far.
+    expect(new Set(progress.map((p) => p.runId)).size).toBe(48);
+    expect(progress.filter((p) => p.epoch === 10)).toHaveLength(48);
+    expect(progress.every((p) => p.sweepId === sweepId)).toBe(true);
+    expect(progress.some((p) => p.worst === "collapsed_at_init" || p.worst === "vanishing_gradients")).toBe(true);
+    for (const w of workers) w.child.kill("SIGTERM");
+    expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
+    expect(await listWorkers(c.control.redis, c.prefix)).toEqual([]);
+  });
+
+  it("loses nothing when a worker is killed with -9 mid-run: another worker takes the run over", async () => {
+    const c = cluster();
+    await c.recorder();
+    const victim = await c.worker();
+    const { sweepId } = await submitSweep(c.control, sweepSpec("kill -9", 150, [3], [0], 32, 1280));
+    // Kill it once it is well into a run: the one job it holds.
+    const active = async () => (await c.control.queues.runs.getActive())[0];
+    await until(async () => (((await active())?.progress as { epoch?: number } | undefined)?.epoch ?? 0) >= 20, 30_000, "a run past epoch 20");
+    const killed = (await active())!.id!;
+    victim.child.kill("SIGKILL");
+    await c.worker();
+    await c.worker();
+    await sweepSettled(db.prisma, sweepId, 150_000);
+    const runs = await expectCompleteTraces(sweepId);
+    expect(runs).toHaveLength(12);
+    expect(runs.find((r) => r.id === killed)!.attempt).toBe(2);
+    expect(runs.filter((r) => r.attempt !== 1)).toHaveLength(1);
+  });
+
+  it("survives a Redis restart mid-sweep: workers and recorder reconnect and the sweep completes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gt-redis-"));
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const startRedis = async () => {
+      const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--save", ""], { stdio: "ignore" });
+      const probe = connectRedis(`redis://127.0.0.1:${port}`, "worker", () => undefined);
+      await until(async () => (await probe.ping().catch(() => "")) === "PONG", 10_000, "redis-server to answer");
+      probe.disconnect();
+      return server;
+    };
+    let server = await startRedis();
+    cleanups.push(() => void server.kill("SIGKILL"));
+    const c = cluster(`redis://127.0.0.1:${port}`);
+    await c.recorder();
+    await c.worker();
+    await c.worker();
+    const { sweepId } = await submitSweep(c.control, sweepSpec("redis restart", 60, [2], [0, 1]));
+    await until(async () => (await db.prisma.run.count({ where: { sweepId, status: "completed" } })) >= 3, 60_000, "3 completed runs");
+    server.kill("SIGTERM");
+    await new Promise((r) => server.once("exit", r));
+    await new Promise((r) => setTimeout(r, 1500));
+    server = await startRedis();
+    await sweepSettled(db.prisma, sweepId, 120_000);
+    expect(await expectCompleteTraces(sweepId)).toHaveLength(24);
+  });
+
+  it("loses nothing while Postgres is unreachable for 10 s: the recorder waits and writes it all", async () => {
+    const proxy = new TcpProxy(new URL(TEST_DATABASE_URL));
+    const port = await proxy.listen();
+    cleanups.push(() => proxy.close());
+    const url = new URL(db.schemaUrl);
+    url.host = `127.0.0.1:${port}`;
+    const c = cluster(REDIS_URL, url.toString());
+    const recorder = await c.recorder();
+    await c.worker();
+    await c.worker();
+    const { sweepId } = await submitSweep(c.control, sweepSpec("postgres outage", 40, [2], [0, 1]));
+    await until(async () => (await db.prisma.run.count({ where: { sweepId, status: "completed" } })) >= 2, 60_000, "2 completed runs");
+    proxy.cut();
+    const cutAt = Date.now();
+    // Runs keep finishing while the database is away; their results wait in the queue.
+    await until(async () => (await c.control.queues.runs.getCompletedCount()) >= 12, 60_000, "12 runs trained during the outage");
+    await new Promise((r) => setTimeout(r, Math.max(0, cutAt + 10_000 - Date.now())));
+    expect(await db.prisma.run.count({ where: { sweepId, status: { not: "completed" } } })).toBeGreaterThan(0);
+    proxy.restore();
+    await sweepSettled(db.prisma, sweepId, 120_000);
+    expect(await expectCompleteTraces(sweepId)).toHaveLength(24);
+    expect(recorder.output()).toMatch(/database write failed/);
+  });
+
+  it("cancels a running sweep: waiting runs never start, running ones stop within 2 s", async () => {
+    const c = cluster();
+    await c.recorder();
+    await c.worker();
+    await c.worker();
+    const { sweepId } = await submitSweep(c.control, sweepSpec("cancel", 10_000, [3], [0], 32, 1280));
+    await until(async () => (await db.prisma.run.count({ where: { sweepId, status: "running", epochsDone: { gt: 0 } } })) === 2, 30_000, "2 runs training");
+    const cancelledAt = Date.now();
+    await cancelSweep(c.control, sweepId);
+    await until(async () => (await c.control.queues.runs.getActiveCount()) === 0, 2000, "no active runs");
+    expect(Date.now() - cancelledAt).toBeLessThan(2000);
+    const rows = await db.prisma.traceEpoch.count({ where: { run: { sweepId } } });
+    await new Promise((r) => setTimeout(r, 1500));
+    const runs = await db.prisma.run.findMany({ where: { sweepId }, select: { status: true, startedAt: true } });
+    expect(runs.every((r) => r.status === "cancelled")).toBe(true);
+    expect(runs.filter((r) => r.startedAt !== null)).toHaveLength(2);
+    expect(await db.prisma.traceEpoch.count({ where: { run: { sweepId } } })).toBeLessThanOrEqual(rows);
+    expect(await c.control.queues.runs.getWaitingCount()).toBe(0);
+    expect((await db.prisma.sweep.findUniqueOrThrow({ where: { id: sweepId } })).status).toBe("cancelled");
+  });
+
+  it("hands a running run back on SIGTERM after the deadline, exits 0, and another worker finishes it", async () => {
+    const c = cluster();
+    await c.recorder();
+    const first = await c.worker(1);
+    const { sweepId } = await submitSweep(c.control, { ...sweepSpec("hand back", 1000, [3], [0], 32, 1280), axes: { ...sweepSpec("", 1, [3], [0]).axes, activations: [{ name: "tanh" }], initializers: [{ name: "xavier_normal" }], widths: [32], datasets: [{ name: "moons", samples: 1280 }] } });
+    await until(async () => (await db.prisma.run.count({ where: { sweepId, status: "running", epochsDone: { gt: 0 } } })) === 1, 30_000, "the run training");
+    const stoppedAt = Date.now();
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    // --shutdown-timeout 1: the run had 1 s to finish, then went back to the queue.
+    expect(Date.now() - stoppedAt).toBeLessThan(4000);
+    expect(first.output()).toMatch(/stopped/);
+    expect(await c.control.queues.runs.getWaitingCount()).toBe(1);
+    await until(async () => (await db.prisma.run.findFirstOrThrow({ where: { sweepId } })).status === "queued", 10_000, "the run back in the queue");
+    await c.worker();
+    await sweepSettled(db.prisma, sweepId, 120_000);
+    const [run] = await expectCompleteTraces(sweepId);
+    expect(run!.attempt).toBe(2);
+  });
+
+  it("pauses and resumes a sweep, and retries its failed runs with a new attempt", async () => {
+    const c = cluster();
+    await c.recorder();
+    const { sweepId } = await submitSweep(c.control, sweepSpec("pause", 5, [1], [0]));
+    await pauseSweep(c.control, sweepId);
+    expect(await c.control.queues.runs.getWaitingCount()).toBe(0);
+    await c.worker();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await db.prisma.sweep.findUniqueOrThrow({ where: { id: sweepId } })).status).toBe("paused");
+    expect(await db.prisma.run.count({ where: { sweepId, status: "queued" } })).toBe(12);
+    await resumeSweep(c.control, sweepId);
+    expect((await sweepSettled(db.prisma, sweepId, 60_000)).status).toBe("completed");
+    // A run that failed (as if its retries were spent) is retried with the next attempt.
+    const run = await db.prisma.run.findFirstOrThrow({ where: { sweepId } });
+    await db.prisma.run.update({ where: { id: run.id }, data: { status: "running" } });
+    await failRun(db.prisma, run.id, run.attempt, "out of memory");
+    expect(await retryFailedRuns(c.control, sweepId)).toBe(1);
+    expect((await sweepSettled(db.prisma, sweepId, 60_000)).status).toBe("completed");
+    const retried = await expectCompleteTraces(sweepId);
+    expect(retried.find((r) => r.id === run.id)!.attempt).toBe(run.attempt + 1);
+  });
+
+  it("fails a bad payload and an invalid RunSpec once, without retrying, naming the field", async () => {
+    const c = cluster();
+    await c.worker();
+    const runId = randomUUID();
+    const jobs = c.control.queues.runs;
+    await jobs.add("run", { v: PAYLOAD_VERSION, runId, sweepId: randomUUID(), device: "cpu", spec: { dataset: { name: "moons" }, model: { hidden: [8], activation: { name: "swish" }, weightInit: { name: "he_normal" } }, training: { epochs: 2 } } }, { jobId: runId, attempts: 3 });
+    await jobs.add("run", { v: 99, runs: "all of them" }, { jobId: "garbage", attempts: 3 });
+    await until(async () => (await jobs.getFailedCount()) === 2, 20_000, "both jobs failed");
+    const invalid = (await jobs.getJob(runId))!;
+    expect(invalid.attemptsMade).toBe(1);
+    expect(invalid.failedReason).toMatch(/spec\.model\.activation/);
+    const garbage = (await jobs.getJob("garbage"))!;
+    expect(garbage.attemptsMade).toBe(1);
+    expect(garbage.failedReason).toMatch(/\bv\b.*version 99 is not supported/);
+    expect(garbage.failedReason).toMatch(/runId/);
+  });
+});
+
+/** A TCP proxy in front of Postgres that a test can cut (every connection dropped, new ones refused) and restore. */
+class TcpProxy {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private port = 0;
+
+  constructor(private readonly target: URL) {}
+
+  async listen(): Promise<number> {
+    this.server = createServer((client) => {
+      const upstream = new Socket();
+      upstream.connect(Number(this.target.port || 5432), this.target.hostname);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on("error", () => undefined).on("close", () => this.sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+      client.on("close", () => upstream.destroy());
+      upstream.on("close", () => client.destroy());
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, "127.0.0.1", resolve));
+    this.port = (this.server.address() as { port: number }).port;
+    return this.port;
+  }
+
+  cut(): void {
+    this.server?.close();
+    this.server = undefined;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  restore(): Promise<number> {
+    return this.listen();
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+  }
+}

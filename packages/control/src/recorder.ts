@@ -1,0 +1,180 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { SpecError } from "@gradtrace/core";
+import {
+  appendEpochChunks,
+  DbError,
+  failRun,
+  finishRuns,
+  refreshSweepStatus,
+  releaseRun,
+  StaleAttemptError,
+  startRuns,
+  TraceOrderError,
+  type PrismaClient,
+} from "@gradtrace/db";
+import { connectRedis, parseResultMessage, QUEUE_NAMES, RESULT_BACKOFF, type ResultMessage } from "@gradtrace/queue";
+import { UnrecoverableError, Worker, type Job } from "bullmq";
+
+export interface RecorderOptions {
+  redisUrl: string;
+  prefix: string;
+  prisma: PrismaClient;
+  log: (line: string) => void;
+  /** Result messages held at once, and so the largest batch written in one go. */
+  concurrency?: number;
+  /** How long to keep retrying a batch while the database is unreachable before handing it back to the queue. */
+  dbRetryMs?: number;
+}
+
+/** What a recorder did so far. */
+export interface RecorderStats {
+  /** Messages written. */
+  written: number;
+  /** Messages dropped as moot: a replaced attempt's, a cancelled or finished run's, an unknown run's. */
+  dropped: number;
+  /** Messages handed back to be retried later: they arrived before what they follow. */
+  early: number;
+  /** Batches retried because the database was unreachable. */
+  dbRetries: number;
+}
+
+/** A running recorder. */
+export interface Recorder {
+  readonly stats: RecorderStats;
+  /** Stops taking messages; those held are written first, or handed back if the database stays away. */
+  close(): Promise<void>;
+}
+
+interface Held {
+  message: ResultMessage;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** A message's fate; `early` and `refused` fail its job with `error` (retried, or not: UnrecoverableError). */
+type Outcome = { kind: "written" | "dropped" } | { kind: "early" | "refused"; error: Error };
+
+/**
+ * Starts the recorder: the one writer of run results. It consumes the results queue, gathers what
+ * arrives together into batches and writes each batch with the data layer's batch writers, which
+ * are idempotent: several recorders may run at once and a redelivered message changes nothing.
+ * A message that arrived before one it follows (an epoch chunk before the run's start) goes back
+ * to the queue to be retried; while the database is unreachable the batch waits and retries, so
+ * nothing is lost.
+ */
+export async function startRecorder(options: RecorderOptions): Promise<Recorder> {
+  const { prisma, log } = options;
+  const dbRetryMs = options.dbRetryMs ?? 60_000;
+  const stats: RecorderStats = { written: 0, dropped: 0, early: 0, dbRetries: 0 };
+  const held: Held[] = [];
+  let flushing: Promise<void> | undefined;
+  let closing = false;
+
+  const flush = async () => {
+    // Let the messages fetched together join one batch.
+    await sleep(10);
+    while (held.length > 0) await writeWithRetry(held.splice(0));
+    flushing = undefined;
+  };
+
+  const writeWithRetry = async (batch: Held[]) => {
+    const began = Date.now();
+    for (let tries = 0; ; tries++) {
+      try {
+        const outcomes = await writeBatch(prisma, batch.map((h) => h.message));
+        batch.forEach((h, i) => {
+          const outcome = outcomes[i]!;
+          if (outcome.kind !== "refused") stats[outcome.kind]++;
+          if ("error" in outcome) h.reject(outcome.error);
+          else h.resolve();
+        });
+        return;
+      } catch (error) {
+        if (closing || Date.now() - began > dbRetryMs) {
+          batch.forEach((h) => h.reject(error as Error));
+          return;
+        }
+        stats.dbRetries++;
+        if (tries === 0) log(`recorder: database write failed (${(error as Error).message.split("\n")[0]}); retrying until it answers`);
+        await sleep(Math.min(250 * 2 ** tries, 5000));
+      }
+    }
+  };
+
+  const processor = async (job: Job): Promise<void> => {
+    let message: ResultMessage;
+    try {
+      message = parseResultMessage(job.data);
+    } catch (error) {
+      if (error instanceof SpecError) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+    await new Promise<void>((resolve, reject) => {
+      held.push({ message, resolve, reject });
+      flushing ??= flush();
+    });
+  };
+
+  const redis = connectRedis(options.redisUrl, "worker", (e) => log(`recorder redis: ${e.message}`));
+  const worker = new Worker(QUEUE_NAMES.results, processor, {
+    connection: redis,
+    prefix: options.prefix,
+    concurrency: options.concurrency ?? 256,
+    // Early messages come back quickly at first, then at most every 30 s.
+    settings: { backoffStrategy: (attemptsMade, type) => (type === RESULT_BACKOFF ? Math.min(30_000, 100 * 2 ** Math.min(attemptsMade, 10)) : 1000) },
+  });
+  worker.on("error", (e) => log(`recorder: ${e.message}`));
+  worker.on("failed", (job, e) => {
+    if (e instanceof UnrecoverableError || (job && job.attemptsMade >= (job.opts.attempts ?? 1))) log(`recorder: result ${job?.name ?? "?"} refused: ${e.message}`);
+  });
+  await worker.waitUntilReady();
+
+  return {
+    stats,
+    async close() {
+      closing = true;
+      await worker.close();
+      await flushing;
+      redis.disconnect();
+    },
+  };
+}
+
+/** Classifies a data-layer refusal: early ones are retried, malformed ones fail for good, moot ones are dropped. */
+function outcomeOf(error: DbError | undefined): Outcome {
+  if (!error) return { kind: "written" };
+  if ((error instanceof StaleAttemptError || error instanceof TraceOrderError) && error.early) return { kind: "early", error: new Error(error.message) };
+  if (error instanceof TraceOrderError) return { kind: "refused", error: new UnrecoverableError(error.message) };
+  return { kind: "dropped" };
+}
+
+/**
+ * Writes one batch in the order a run's messages depend on each other — starts, epochs, ends,
+ * failures and hand-backs — with one statement per kind, then brings the sweeps' statuses up to
+ * date. Throws only when the database itself fails; every per-message refusal is an outcome.
+ */
+async function writeBatch(prisma: PrismaClient, messages: ResultMessage[]): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(messages.length);
+  const ofType = <T extends ResultMessage["type"]>(type: T) =>
+    messages.flatMap((m, i) => (m.type === type ? [{ m: m as Extract<ResultMessage, { type: T }>, i }] : []));
+
+  const starts = ofType("started");
+  const started = await startRuns(prisma, starts.map(({ m }) => ({ id: m.runId, attempt: m.attempt, workerId: m.workerId, device: m.device, layers: m.layers })));
+  starts.forEach(({ i }, k) => (outcomes[i] = outcomeOf(started[k] instanceof DbError ? started[k] : undefined)));
+
+  // A run's chunks in epoch order, so two chunks of one run in a batch are both accepted.
+  const chunks = ofType("epochs").sort((a, b) => a.m.runId.localeCompare(b.m.runId) || a.m.records[0]!.epoch - b.m.records[0]!.epoch);
+  const appended = await appendEpochChunks(prisma, chunks.map(({ m }) => ({ runId: m.runId, attempt: m.attempt, records: m.records })));
+  chunks.forEach(({ i }, k) => (outcomes[i] = outcomeOf(appended[k]!.error)));
+
+  const ends = ofType("finished");
+  const ended = await finishRuns(prisma, ends.map(({ m }) => ({ id: m.runId, attempt: m.attempt, summary: m.summary, last: m.last })));
+  ends.forEach(({ i }, k) => (outcomes[i] = outcomeOf(ended[k])));
+
+  for (const { m, i } of [...ofType("failed"), ...ofType("released")]) {
+    const write = m.type === "failed" ? failRun(prisma, m.runId, m.attempt, m.error) : releaseRun(prisma, m.runId, m.attempt);
+    outcomes[i] = outcomeOf(await write.then(() => undefined, (e: unknown) => (e instanceof DbError ? e : Promise.reject(e))));
+  }
+  await refreshSweepStatus(prisma, [...new Set(messages.map((m) => m.runId))]);
+  return outcomes;
+}
