@@ -36,20 +36,21 @@ export function startCli(args: string[], env: Record<string, string>): CliProces
   };
 }
 
-/** Polls `check` every 50 ms until it holds; throws naming `what` after `timeoutMs`. */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+/** Polls `check` every `everyMs` until it holds; throws naming `what` after `timeoutMs`. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
 /** Waits until no run of the sweep is queued or running and the sweep says so itself; returns the sweep. */
-export async function sweepSettled(prisma: PrismaClient, sweepId: string, timeoutMs: number) {
-  await until(async () => {
+export async function sweepSettled(prisma: PrismaClient, sweepId: string, timeoutMs: number, everyMs = 50) {
+  const settled = async () => {
     const { runs, status } = await getSweep(prisma, sweepId);
     return runs.queued + runs.running === 0 && status !== "queued" && status !== "running";
-  }, timeoutMs, `sweep ${sweepId} to settle`);
+  };
+  await until(settled, timeoutMs, `sweep ${sweepId} to settle`, everyMs);
   return getSweep(prisma, sweepId);
 }

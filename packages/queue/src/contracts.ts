@@ -10,10 +10,27 @@ export const PAYLOAD_VERSION = 1;
 /**
  * JSON has no NaN or ±Infinity (JSON.stringify writes null), yet a diverged run's losses are NaN.
  * Payloads therefore go on the wire through toWire, which spells non-finite numbers as strings;
- * the schemas below read them back as numbers.
+ * the schemas below read them back as numbers. It walks the value and copies only the objects and
+ * arrays on the way to a non-finite number: a healthy run's records go as they are.
  */
 export function toWire<T>(payload: T): unknown {
-  return JSON.parse(JSON.stringify(payload, (_key, value: unknown) => (typeof value === "number" && !Number.isFinite(value) ? String(value) : value)));
+  if (typeof payload === "number") return Number.isFinite(payload) ? payload : String(payload);
+  if (payload === null || typeof payload !== "object") return payload;
+  if (Array.isArray(payload)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < payload.length; i++) {
+      const wired = toWire(payload[i]);
+      if (wired !== payload[i]) (copy ??= [...payload])[i] = wired;
+    }
+    return copy ?? payload;
+  }
+  const object = payload as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key in object) {
+    const wired = toWire(object[key]);
+    if (wired !== object[key]) (copy ??= { ...object })[key] = wired;
+  }
+  return copy ?? payload;
 }
 
 const wireNumber = z.union([z.number(), z.enum(["NaN", "Infinity", "-Infinity"]).transform(Number)]);

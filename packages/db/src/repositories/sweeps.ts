@@ -35,15 +35,35 @@ function runColumns(spec: RunSpec) {
  */
 export async function createSweep(prisma: PrismaClient, sweep: NewSweep): Promise<{ sweepId: string; runIds: string[]; runs: QueuedRun[] }> {
   const sweepId = randomUUID();
-  const byKey = new Map<string, ReturnType<typeof runColumns> & { id: string; sweepId: string }>();
+  const byKey = new Map<string, ReturnType<typeof runColumns> & { id: string }>();
   for (const input of sweep.runs) {
     const columns = runColumns(parseRunSpec(input));
-    if (!byKey.has(columns.key)) byKey.set(columns.key, { id: randomUUID(), sweepId, ...columns });
+    if (!byKey.has(columns.key)) byKey.set(columns.key, { id: randomUUID(), ...columns });
   }
   const rows = [...byKey.values()];
+  const column = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
+  // One INSERT … SELECT FROM unnest for all runs: Prisma's createMany took ~4 s for 10,000 runs here.
   await prisma.$transaction([
     prisma.sweep.create({ data: { id: sweepId, name: sweep.name, spec: sweep.spec as object } }),
-    prisma.run.createMany({ data: rows, skipDuplicates: true }),
+    prisma.$executeRawUnsafe(
+      `INSERT INTO "Run" (id, "sweepId", key, spec, activation, initializer, depth, width, optimizer, "learningRate", dataset, seed, "diagnosisKinds")
+       SELECT i.id, $1::uuid, i.key, i.spec::jsonb, i.activation, i.initializer, i.depth, i.width, i.optimizer, i.lr, i.dataset, i.seed::bigint, '{}'
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::text[], $10::float8[], $11::text[], $12::text[])
+         AS i(id, key, spec, activation, initializer, depth, width, optimizer, lr, dataset, seed)
+       ON CONFLICT DO NOTHING`,
+      sweepId,
+      column("id"),
+      column("key"),
+      rows.map((r) => JSON.stringify(r.spec)),
+      column("activation"),
+      column("initializer"),
+      column("depth"),
+      column("width"),
+      column("optimizer"),
+      column("learningRate"),
+      column("dataset"),
+      rows.map((r) => r.seed.toString()),
+    ),
   ]);
   return { sweepId, runIds: rows.map((r) => r.id), runs: rows.map((r) => ({ id: r.id, spec: r.spec as RunSpec, attempt: 0 })) };
 }
