@@ -1,0 +1,101 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { Run, type RunSpec, type TraceSummary } from "@gradtrace/core";
+import { Job, type Queue } from "bullmq";
+import { afterAll, describe, expect, it } from "vitest";
+import { connectRedis } from "./connection.ts";
+import { parseResultMessage, PAYLOAD_VERSION, type ResultMessage, type RunJob } from "./contracts.ts";
+import { openQueues } from "./producer.ts";
+import { startWorker, type RunningWorker, type Trainer, type TrainSink } from "./run-worker.ts";
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const prefix = `gt-test-${randomBytes(4).toString("hex")}`;
+const redis = connectRedis(REDIS_URL, "worker", () => undefined);
+const queues = openQueues(redis, prefix, () => undefined);
+const workers: RunningWorker[] = [];
+
+afterAll(async () => {
+  for (const w of workers) await w.close(1000);
+  await queues.close();
+  const stale = await redis.keys(`${prefix}:*`);
+  if (stale.length > 0) await redis.del(...stale);
+  redis.disconnect();
+});
+
+/** Trains in this thread with the core, failing the first `failures` runs it is given. */
+class FlakyTrainer implements Trainer {
+  readonly device = "cpu";
+  readonly deviceName = "test";
+  readonly concurrency = 1;
+  calls = 0;
+  constructor(private readonly failures: number) {}
+  async train(spec: RunSpec, sink: TrainSink): Promise<TraceSummary> {
+    if (++this.calls <= this.failures) throw new Error(`out of memory (call ${this.calls})`);
+    const run = new Run(spec);
+    await sink.layers(run.layers);
+    const epochs = run.epochs();
+    for (let next = epochs.next(); ; next = epochs.next()) {
+      if (next.done) return next.value;
+      await sink.epoch(next.value);
+    }
+  }
+  async close() {}
+}
+
+const spec = (over: Partial<{ activation: string; lr: number }> = {}) => ({
+  dataset: { name: "moons", samples: 200 },
+  model: { hidden: [8, 8], activation: over.activation ?? "tanh", weightInit: "xavier_normal" },
+  training: { epochs: 5, seed: 2, optimizer: { name: "sgd", lr: over.lr ?? 0.1 } },
+});
+
+async function enqueue(runs: Queue, data: object): Promise<string> {
+  const runId = randomUUID();
+  await runs.add("run", { v: PAYLOAD_VERSION, runId, sweepId: randomUUID(), device: "any", ...data } satisfies Partial<RunJob>, { jobId: runId, attempts: 3, backoff: { type: "exponential", delay: 100 } });
+  return runId;
+}
+
+async function settledJob(runs: Queue, id: string): Promise<Job> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const job = (await runs.getJob(id))!;
+    if (job.finishedOn) return job;
+    if (Date.now() > deadline) throw new Error(`job ${id} did not finish`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function messages(runId: string): Promise<ResultMessage[]> {
+  const jobs = await queues.results.getJobs(["waiting"], 0, -1, true);
+  return jobs.map((j) => parseResultMessage(j.data)).filter((m) => m.runId === runId);
+}
+
+describe("the worker shell", () => {
+  it("retries a run that throws with backoff, each try a new attempt, and reports only the one that worked", async () => {
+    const trainer = new FlakyTrainer(2);
+    workers.push(await startWorker({ redisUrl: REDIS_URL, prefix, trainer, log: () => undefined }));
+    const runId = await enqueue(queues.runs, { spec: spec() });
+    const job = await settledJob(queues.runs, runId);
+    expect(job.returnvalue).toEqual({ outcome: "completed", epochsRun: 5 });
+    expect(job.attemptsMade).toBe(3);
+    const sent = await messages(runId);
+    expect(sent.filter((m) => m.type === "started").map((m) => m.attempt)).toEqual([3]);
+    expect(sent.filter((m) => m.type === "failed")).toEqual([]);
+    expect(sent.at(-1)).toMatchObject({ type: "finished", attempt: 3, summary: { status: "completed" } });
+    const epochs = sent.flatMap((m) => (m.type === "epochs" ? m.records.map((r) => r.epoch) : []));
+    expect(epochs).toEqual([0, 1, 2, 3, 4, 5]);
+    await workers.pop()!.close(1000);
+  });
+
+  it("reports a failure once, when the last attempt fails, and completes a diverged run as diverged", async () => {
+    const trainer = new FlakyTrainer(3);
+    workers.push(await startWorker({ redisUrl: REDIS_URL, prefix, trainer, log: () => undefined }));
+    const failing = await enqueue(queues.runs, { spec: spec() });
+    const job = await settledJob(queues.runs, failing);
+    expect(job.failedReason).toBe("out of memory (call 3)");
+    expect((await messages(failing)).map((m) => [m.type, m.attempt])).toEqual([["failed", 3]]);
+    const diverging = await enqueue(queues.runs, { spec: spec({ activation: "identity", lr: 20 }) });
+    const done = await settledJob(queues.runs, diverging);
+    expect(done.returnvalue).toMatchObject({ outcome: "diverged" });
+    expect((await messages(diverging)).at(-1)).toMatchObject({ type: "finished", summary: { status: "diverged", diagnoses: expect.arrayContaining([expect.objectContaining({ kind: "diverged" })]) } });
+    await workers.pop()!.close(1000);
+  });
+});
