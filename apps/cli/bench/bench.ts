@@ -5,7 +5,6 @@ import { randomBytes } from "node:crypto";
 import { createSweep, getSweep } from "@gradtrace/db";
 import { createTestDatabase } from "@gradtrace/db/test-database";
 import { submitSweep, type Control } from "@gradtrace/control";
-import { train } from "@gradtrace/core";
 import { connectRedis, enqueueRuns, expandSweep, openQueues, parseSweepSpec, PAYLOAD_VERSION, type SweepSpecInput } from "@gradtrace/queue";
 import { ThreadPool } from "@gradtrace/worker-cpu";
 import { startCli, sweepSettled, type CliProcess } from "../src/cluster.ts";
@@ -50,65 +49,54 @@ const start = async (args: string[], extra: Record<string, string> = {}) => {
 
 try {
   const specs = expandSweep(parseSweepSpec(GRID));
-  console.log(`72-run grid, ${reps} rounds; each round: bare core in this process, then queue + 1 worker + recorder, then + 2 workers`);
+  console.log(`72-run grid, ${reps} rounds, each in alternation: the bare core in 1 and in 2 worker threads of this process (no queue),`);
+  console.log("then the same runs through the queue with 1 and with 2 worker processes (concurrency 1) and a recorder, submit → all recorded");
   await start(["recorder"], { DATABASE_URL: db.schemaUrl });
   const worker = () => start(["worker", "--concurrency", "1"]);
-  await worker();
-  let second: CliProcess | undefined;
-  const core: number[] = [];
-  const one: number[] = [];
-  const two: number[] = [];
-  const oneTrained: number[] = [];
-  const twoTrained: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    let t = performance.now();
-    for (const s of specs) train(s);
-    core.push((performance.now() - t) / 1000);
-    for (const [label, times, trained] of [["one", one, oneTrained], ["two", two, twoTrained]] as const) {
-      if (label === "two") second = await worker();
-      t = performance.now();
-      const { sweepId } = await submitSweep(control, { ...GRID, name: `bench ${label} ${r}` });
-      // Poll twice a second: the benchmark must not take the CPU it measures.
-      await sweepSettled(db.prisma, sweepId, 600_000, 500);
-      times.push((performance.now() - t) / 1000);
-      const jobs = await control.queues.runs.getJobs(["completed"]);
-      const sweepJobs = jobs.filter((j) => (j.data as { sweepId: string }).sweepId === sweepId);
-      trained.push((Math.max(...sweepJobs.map((j) => j.finishedOn!)) - Math.min(...sweepJobs.map((j) => j.processedOn!))) / 1000);
-      if ((await getSweep(db.prisma, sweepId)).runs.completed !== 72) throw new Error("not every run completed");
-      if (second) {
-        second.child.kill("SIGTERM");
-        await second.exited;
-        second = undefined;
-      }
-      await control.queues.runs.clean(0, 1000, "completed");
-    }
-    console.log(`  round ${r + 1}: core ${core[r]!.toFixed(2)} s, 1 worker ${one[r]!.toFixed(2)} s, 2 workers ${two[r]!.toFixed(2)} s`);
-  }
-  const overhead = core.map((c, i) => one[i]! / c - 1);
-  const scaling = one.map((o, i) => o / two[i]!);
-  console.log(`  bare core, one process                       ${fmt(core)}`);
-  console.log(`  queue + 1 worker + recorder, submit→recorded ${fmt(one)}   (first start→last end in the worker: ${fmt(oneTrained)})`);
-  console.log(`  queue + 2 workers + recorder                 ${fmt(two)}   (${fmt(twoTrained)})`);
-  console.log(`  => overhead ${(100 * median(overhead)).toFixed(1)}% (median of ${reps} paired ratios); 2 workers ${median(scaling).toFixed(2)}× the throughput of 1`);
-  for (const p of processes.splice(0)) {
-    p.child.kill("SIGTERM");
-    await p.exited;
-  }
-
-  // The ceiling for 2 workers on this machine: the bare core on 1 and on 2 threads, no queue at all.
+  const first = await worker();
   const sink = { layers: async () => undefined, epoch: async () => undefined };
-  const threads: Record<1 | 2, number[]> = { 1: [], 2: [] };
+  const bare = async (threads: number) => {
+    const pool = new ThreadPool(threads);
+    const t = performance.now();
+    await Promise.all(specs.map((s) => pool.train(s, sink, new AbortController().signal)));
+    await pool.close();
+    return (performance.now() - t) / 1000;
+  };
+  const queued = async (label: string) => {
+    const t = Date.now();
+    const { sweepId } = await submitSweep(control, { ...GRID, name: label });
+    // Poll twice a second (the benchmark must not take the CPU it measures); the end is when the
+    // database recorded the last run, not when the poll noticed.
+    await sweepSettled(db.prisma, sweepId, 600_000, 500);
+    const last = await db.prisma.run.aggregate({ where: { sweepId }, _max: { finishedAt: true } });
+    const seconds = (last._max.finishedAt!.getTime() - t) / 1000;
+    if ((await getSweep(db.prisma, sweepId)).runs.completed !== 72) throw new Error("not every run completed");
+    await control.queues.runs.clean(0, 1000, "completed");
+    return seconds;
+  };
+  const t1: number[] = [];
+  const t2: number[] = [];
+  const q1: number[] = [];
+  const q2: number[] = [];
   for (let r = 0; r < reps; r++) {
-    for (const n of [1, 2] as const) {
-      const pool = new ThreadPool(n);
-      const t = performance.now();
-      await Promise.all(specs.map((s) => pool.train(s, sink, new AbortController().signal)));
-      threads[n].push((performance.now() - t) / 1000);
-      await pool.close();
-    }
+    t1.push(await bare(1));
+    q1.push(await queued(`bench 1 worker ${r}`));
+    t2.push(await bare(2));
+    const second = await worker();
+    q2.push(await queued(`bench 2 workers ${r}`));
+    second.child.kill("SIGTERM");
+    await second.exited;
+    console.log(`  round ${r + 1}: bare 1 thread ${t1[r]!.toFixed(2)} s, queue 1 worker ${q1[r]!.toFixed(2)} s, bare 2 threads ${t2[r]!.toFixed(2)} s, queue 2 workers ${q2[r]!.toFixed(2)} s`);
   }
-  console.log(`\nbare core in threads, no queue: 1 thread ${fmt(threads[1])}, 2 threads ${fmt(threads[2])}`);
-  console.log(`  => 2 threads ${median(threads[1].map((t, i) => t / threads[2][i]!)).toFixed(2)}× the throughput of 1 (the ceiling for 2 workers here)`);
+  const ratio = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!));
+  console.log(`  bare core, 1 thread            ${fmt(t1)}`);
+  console.log(`  queue + 1 worker + recorder    ${fmt(q1)}`);
+  console.log(`  bare core, 2 threads           ${fmt(t2)}`);
+  console.log(`  queue + 2 workers + recorder   ${fmt(q2)}`);
+  console.log(`  => queue and recorder overhead ${(100 * (ratio(q1, t1) - 1)).toFixed(1)}% (median of ${reps} paired ratios)`);
+  console.log(`  => 2 workers ${ratio(q1, q2).toFixed(2)}× the throughput of 1; the bare core on 2 threads ${ratio(t1, t2).toFixed(2)}× that of 1 thread (the machine's ceiling)`);
+  first.child.kill("SIGTERM");
+  await first.exited;
 
   console.log("\n10,000-run sweep (random sample of a 14,400-run grid), not trained:");
   const big: SweepSpecInput = { ...GRID, name: "bench enqueue", axes: { ...GRID.axes, seeds: Array.from({ length: 200 }, (_, i) => i) }, sampling: { mode: "random", count: 10_000 } };

@@ -7,6 +7,7 @@ export { downsample, type Bucket } from "./downsample.ts";
 export { LAYER_METRICS, type LayerMetric } from "./trace-codec.ts";
 export { canonicalJson, runKey } from "./repositories/run-key.ts";
 export {
+  bestRuns,
   cancelSweepRuns,
   createSweep,
   getSweep,
@@ -16,11 +17,14 @@ export {
   setSweepStatus,
   sweepGrid,
   sweepRuns,
+  sweepRunTable,
+  type BestRun,
   type GridCell,
   type NewSweep,
   type QueuedRun,
+  type RunTableRow,
   type SweepSummary,
 } from "./repositories/sweeps.ts";
 export { failRun, finishRun, finishRuns, releaseRun, RUN_TRANSITIONS, startRun, startRuns, transitionRun, type RunEnd, type RunStart } from "./repositories/runs.ts";
-export { appendEpochChunks, appendEpochs, getRun, getRuns, runSeries, type ChunkResult, type EpochChunk, type SeriesMetric, type StoredRun } from "./repositories/traces.ts";
+export { appendEpochChunks, appendEpochs, getRun, getRunRow, getRuns, runSeries, type ChunkResult, type EpochChunk, type SeriesMetric, type StoredRun } from "./repositories/traces.ts";
 export type { RunStatus, SweepStatus } from "./generated/client.ts";

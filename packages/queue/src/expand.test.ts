@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { LIMITS, SpecError } from "@gradtrace/core";
 import { describe, expect, it } from "vitest";
 import { expandSweep, sampledIndices } from "./expand.ts";
@@ -89,5 +90,12 @@ describe("sweep expansion", () => {
     const huge = { ...bestPractices, axes: { ...bestPractices.axes, seeds: Array.from({ length: 1000 }, (_, i) => i) } };
     const spec = parseSweepSpec({ ...huge, sampling: { mode: "random", count: MAX_RUNS_PER_SWEEP } });
     expect(sampledIndices(spec)).toHaveLength(MAX_RUNS_PER_SWEEP);
+  });
+});
+
+describe("the example sweeps", () => {
+  it("are valid sweep specs that expand to the runs the README says", () => {
+    const spec = parseSweepSpec(JSON.parse(readFileSync(new URL("../../../examples/best-practices.json", import.meta.url), "utf8")));
+    expect(expandSweep(spec)).toHaveLength(180);
   });
 });

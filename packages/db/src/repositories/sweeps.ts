@@ -256,3 +256,60 @@ export async function requeueFailedRuns(prisma: PrismaClient, sweepId: string): 
   ]);
   return rows;
 }
+
+/** The best completed run of a sweep: highest validation accuracy (training accuracy without validation). */
+export interface BestRun {
+  id: string;
+  activation: string;
+  initializer: string;
+  depth: number;
+  valAccuracy: number | null;
+  trainAccuracy: number | null;
+}
+
+/** Each sweep's best completed run so far (one query for all the sweeps). */
+export async function bestRuns(prisma: PrismaClient, sweepIds: readonly string[]): Promise<Map<string, BestRun>> {
+  if (sweepIds.length === 0) return new Map();
+  const rows = await prisma.$queryRawUnsafe<Array<BestRun & { sweepId: string }>>(
+    `SELECT DISTINCT ON ("sweepId") "sweepId"::text AS "sweepId", id::text AS id, activation, initializer, depth, "valAccuracy", "trainAccuracy"
+     FROM "Run" WHERE "sweepId" = ANY($1::uuid[]) AND status = 'completed'
+     ORDER BY "sweepId", COALESCE(NULLIF("valAccuracy", 'NaN'), NULLIF("trainAccuracy", 'NaN'), -1) DESC`,
+    [...sweepIds],
+  );
+  return new Map(rows.map(({ sweepId, ...best }) => [sweepId, best]));
+}
+
+/** A row of a sweep's run table. */
+export type RunTableRow = Awaited<ReturnType<typeof sweepRunTable>>[number];
+
+/** Every run of a sweep for its table: axes, status, progress, final metrics and diagnosis kinds. */
+export async function sweepRunTable(prisma: PrismaClient, sweepId: string) {
+  const rows = await prisma.run.findMany({
+    where: { sweepId },
+    orderBy: [{ activation: "asc" }, { initializer: "asc" }, { depth: "asc" }, { width: "asc" }, { learningRate: "asc" }, { seed: "asc" }],
+    select: {
+      id: true,
+      activation: true,
+      initializer: true,
+      depth: true,
+      width: true,
+      optimizer: true,
+      learningRate: true,
+      dataset: true,
+      seed: true,
+      status: true,
+      attempt: true,
+      epochsDone: true,
+      trainLoss: true,
+      trainAccuracy: true,
+      valLoss: true,
+      valAccuracy: true,
+      gradientRatio: true,
+      deadFraction: true,
+      saturatedFraction: true,
+      diagnosisKinds: true,
+      error: true,
+    },
+  });
+  return rows.map((r) => ({ ...r, seed: Number(r.seed) }));
+}

@@ -155,6 +155,13 @@ export async function appendEpochs(prisma: PrismaClient, runId: string, attempt:
   return result!.inserted;
 }
 
+/** A run's row without its trace (NotFoundError for an unknown id). */
+export async function getRunRow(prisma: PrismaClient, id: string): Promise<Omit<StoredRun["run"], "layers"> & { layers: LayerInfo[] | null }> {
+  const run = await prisma.run.findUnique({ where: { id } });
+  if (!run) throw new NotFoundError("run", id);
+  return { ...run, seed: Number(run.seed), layers: run.layers as LayerInfo[] | null };
+}
+
 /** A stored run: its row, its layers and every stored traced epoch, decoded. */
 export interface StoredRun {
   run: Omit<Run, "seed"> & { seed: number };
