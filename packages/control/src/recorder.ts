@@ -12,7 +12,7 @@ import {
   TraceOrderError,
   type PrismaClient,
 } from "@gradtrace/db";
-import { connectRedis, parseResultMessage, QUEUE_NAMES, RESULT_BACKOFF, type ResultMessage } from "@gradtrace/queue";
+import { connectRedis, parseResultMessage, QUEUE_NAMES, type ResultMessage } from "@gradtrace/queue";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 
 export interface RecorderOptions {
@@ -32,7 +32,7 @@ export interface RecorderStats {
   written: number;
   /** Messages dropped as moot: a replaced attempt's, a cancelled or finished run's, an unknown run's. */
   dropped: number;
-  /** Messages handed back to be retried later: they arrived before what they follow. */
+  /** Tries at which a message had arrived before what it follows (it is retried). */
   early: number;
   /** Batches retried because the database was unreachable. */
   dbRetries: number;
@@ -49,7 +49,12 @@ interface Held {
   message: ResultMessage;
   resolve: () => void;
   reject: (error: Error) => void;
+  /** Batches it was early in: it is retried with the next batch a few times before going back to the queue. */
+  early: number;
 }
+
+/** How many batches in a row an early message may wait in hand for what it follows. */
+const EARLY_IN_HAND = 20;
 
 /** A message's fate; `early` and `refused` fail its job with `error` (retried, or not: UnrecoverableError). */
 type Outcome = { kind: "written" | "dropped" } | { kind: "early" | "refused"; error: Error };
@@ -71,9 +76,11 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   let closing = false;
 
   const flush = async () => {
-    // Let the messages fetched together join one batch.
-    await sleep(10);
-    while (held.length > 0) await writeWithRetry(held.splice(0));
+    while (held.length > 0) {
+      // Let the messages fetched together join one batch.
+      await sleep(10);
+      await writeWithRetry(held.splice(0));
+    }
     flushing = undefined;
   };
 
@@ -85,7 +92,10 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
         batch.forEach((h, i) => {
           const outcome = outcomes[i]!;
           if (outcome.kind !== "refused") stats[outcome.kind]++;
-          if ("error" in outcome) h.reject(outcome.error);
+          // What an early message waits for is usually being written right now (by this batch's
+          // neighbour or another recorder): keep it for the next batch before the queue's backoff.
+          if (outcome.kind === "early" && h.early < EARLY_IN_HAND && !closing) held.push({ ...h, early: h.early + 1 });
+          else if ("error" in outcome) h.reject(outcome.error);
           else h.resolve();
         });
         return;
@@ -110,7 +120,7 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
       throw error;
     }
     await new Promise<void>((resolve, reject) => {
-      held.push({ message, resolve, reject });
+      held.push({ message, resolve, reject, early: 0 });
       flushing ??= flush();
     });
   };
@@ -120,8 +130,7 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     connection: redis,
     prefix: options.prefix,
     concurrency: options.concurrency ?? 256,
-    // Early messages come back quickly at first, then at most every 30 s.
-    settings: { backoffStrategy: (attemptsMade, type) => (type === RESULT_BACKOFF ? Math.min(30_000, 100 * 2 ** Math.min(attemptsMade, 10)) : 1000) },
+    settings: { backoffStrategy: resultBackoff },
   });
   worker.on("error", (e) => log(`recorder: ${e.message}`));
   worker.on("failed", (job, e) => {
@@ -140,10 +149,25 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   };
 }
 
+/** A message that arrived before one it follows: it is retried soon, as what it waits for is usually in flight. */
+class EarlyWriteError extends Error {
+  override name = "EarlyWriteError";
+}
+
+/**
+ * When a result message is tried again: an early one soon (50 ms doubling to 1 s: the message it
+ * waits for is usually being written by another batch or recorder), one that failed because the
+ * database stayed away longer (1 s doubling to 30 s).
+ */
+export function resultBackoff(attemptsMade: number, _type?: string, error?: Error): number {
+  const n = Math.min(attemptsMade, 16);
+  return error?.name === "EarlyWriteError" ? Math.min(1000, 50 * 2 ** n) : Math.min(30_000, 1000 * 2 ** n);
+}
+
 /** Classifies a data-layer refusal: early ones are retried, malformed ones fail for good, moot ones are dropped. */
 function outcomeOf(error: DbError | undefined): Outcome {
   if (!error) return { kind: "written" };
-  if ((error instanceof StaleAttemptError || error instanceof TraceOrderError) && error.early) return { kind: "early", error: new Error(error.message) };
+  if ((error instanceof StaleAttemptError || error instanceof TraceOrderError) && error.early) return { kind: "early", error: new EarlyWriteError(error.message) };
   if (error instanceof TraceOrderError) return { kind: "refused", error: new UnrecoverableError(error.message) };
   return { kind: "dropped" };
 }

@@ -22,11 +22,12 @@ export const RESULT_BACKOFF = "capped";
 
 /**
  * Result messages: retried while the recorder cannot place them yet (an epoch that arrived before
- * the one it follows) or cannot write (the database is away): 200 attempts with a backoff capped
- * at 30 s outlast an outage of over an hour.
+ * the one it follows) or cannot write (the database is away; the recorder itself waits a minute
+ * before handing a batch back): 1,000 attempts on the recorder's schedule outlast any outage
+ * short of a day.
  */
 export const RESULT_JOB_OPTIONS = {
-  attempts: 200,
+  attempts: 1000,
   backoff: { type: RESULT_BACKOFF },
   removeOnComplete: true,
   removeOnFail: { count: 10_000 },
