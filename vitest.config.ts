@@ -9,6 +9,7 @@ export default defineConfig({
       { test: { name: "queue", root: "packages/queue", include: ["src/**/*.test.ts"], testTimeout: 60_000 } },
       { test: { name: "worker-cpu", root: "packages/worker-cpu", include: ["src/**/*.test.ts"], testTimeout: 60_000 } },
       { test: { name: "control", root: "packages/control", include: ["src/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 } },
+      { test: { name: "web", root: "apps/web", include: ["app/**/*.test.ts", "lib/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 } },
       { test: { name: "db", root: "packages/db", include: ["src/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 } },
     ],
   },

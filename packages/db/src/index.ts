@@ -1,8 +1,6 @@
 export { createPrismaClient, getPrisma, type ConnectionOptions, type PrismaClient } from "./client.ts";
 export { databaseUrlFromEnv, DatabaseUrlSchema, DbEnvSchema, type DbEnv } from "./env.ts";
 export { DbError, IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "./errors.ts";
-export { migrate, readMigrations, MIGRATIONS_DIR, SCHEMA_FILE, type Migration } from "./migrations.ts";
-export { diffSchemas } from "./schema-engine.ts";
 export { downsample, type Bucket } from "./downsample.ts";
 export { LAYER_METRICS, type LayerMetric } from "./trace-codec.ts";
 export { canonicalJson, runKey } from "./repositories/run-key.ts";

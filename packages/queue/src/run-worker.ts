@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { SpecError, type EpochRecord, type LayerInfo, type RunSpec, type TraceSummary } from "@gradtrace/core";
 import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import { z } from "zod";
+import pkg from "../package.json" with { type: "json" };
 import { connectRedis } from "./connection.ts";
 import { parseRunJob, QUEUE_NAMES } from "./contracts.ts";
 import { haltedSweeps } from "./producer.ts";
@@ -51,7 +51,7 @@ export interface RunningWorker {
   close(deadlineMs: number): Promise<void>;
 }
 
-const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const VERSION = pkg.version;
 const CANCELLED = "cancelled";
 const SHUTDOWN = "shutdown";
 const HEARTBEAT_MS = 2000;

@@ -1,0 +1,213 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { train, type RunSpec } from "@gradtrace/core";
+import { appendEpochs, finishRun, refreshSweepStatus, startRun } from "@gradtrace/db";
+import { createTestDatabase, type TestDatabase } from "@gradtrace/db/testing";
+import { announceWorker, PAYLOAD_VERSION, toWire } from "@gradtrace/queue";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { control } from "../../lib/server.ts";
+import { GET as compare } from "./compare/route.ts";
+import { GET as events } from "./events/route.ts";
+import { GET as run } from "./runs/[id]/route.ts";
+import { GET as trace } from "./runs/[id]/trace/route.ts";
+import { POST as act } from "./sweeps/[id]/[action]/route.ts";
+import { GET as grid } from "./sweeps/[id]/grid/route.ts";
+import { GET as sweep } from "./sweeps/[id]/route.ts";
+import { GET as sweepRuns } from "./sweeps/[id]/runs/route.ts";
+import { GET as listSweeps, POST as createSweep } from "./sweeps/route.ts";
+import { GET as workers } from "./workers/route.ts";
+
+let db: TestDatabase;
+const prefix = `gt-test-${randomBytes(4).toString("hex")}`;
+const base = "http://test.local";
+
+beforeAll(async () => {
+  db = await createTestDatabase("web_api");
+  process.env.DATABASE_URL = db.schemaUrl;
+  process.env.REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+  process.env.GRADTRACE_QUEUE_PREFIX = prefix;
+});
+afterAll(async () => {
+  const c = control();
+  await c.queues.runs.obliterate({ force: true });
+  await c.queues.results.obliterate({ force: true });
+  await c.queues.close();
+  const stale = await c.redis.keys(`${prefix}:*`);
+  if (stale.length > 0) await c.redis.del(...stale);
+  c.redis.disconnect();
+  await c.prisma.$disconnect();
+  await db.drop();
+});
+
+const params = <T extends object>(p: T) => ({ params: Promise.resolve(p) });
+const get = (path: string) => new Request(`${base}${path}`);
+const post = (path: string, body?: unknown) => new Request(`${base}${path}`, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), headers: { "content-type": "application/json" } });
+const body = async (response: Response) => ({ status: response.status, json: (await response.json()) as Record<string, any> }); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const spec = {
+  name: "api test",
+  axes: {
+    activations: [{ name: "tanh" }, { name: "relu" }],
+    initializers: [{ name: "xavier_normal" }, { name: "he_normal" }],
+    depths: [2],
+    widths: [8],
+    learningRates: [0.1],
+    datasets: [{ name: "moons", samples: 200 }],
+    seeds: [0, 1],
+  },
+  fixed: { epochs: 4, batchSize: 32 },
+};
+
+/** Records a run as a worker and the recorder would, with the core's trace, and takes its job off the queue. */
+async function complete(runId: string): Promise<void> {
+  await control().queues.runs.remove(runId);
+  const row = await db.prisma.run.findUniqueOrThrow({ where: { id: runId } });
+  const t = train(row.spec as unknown as RunSpec);
+  await startRun(db.prisma, runId, { workerId: "w", device: "cpu", layers: t.layers, attempt: 1 });
+  await appendEpochs(db.prisma, runId, 1, t.epochs);
+  await finishRun(db.prisma, runId, 1, t.summary, t.epochs.at(-1)!);
+  await refreshSweepStatus(db.prisma, [runId]);
+}
+
+describe("the HTTP API", () => {
+  let sweepId = "";
+  let runIds: string[] = [];
+
+  it("POST /api/sweeps creates a sweep and enqueues its runs; ?dryRun=1 only counts them", async () => {
+    expect(await body(await createSweep(post("/api/sweeps?dryRun=1", spec)))).toEqual({ status: 200, json: { runs: 8 } });
+    const created = await body(await createSweep(post("/api/sweeps", spec)));
+    expect(created.status).toBe(201);
+    expect(created.json.runs).toBe(8);
+    sweepId = created.json.sweepId;
+    expect(await control().queues.runs.getWaitingCount()).toBe(8);
+    runIds = (await db.prisma.run.findMany({ where: { sweepId }, orderBy: [{ activation: "asc" }, { initializer: "asc" }, { seed: "asc" }] })).map((r) => r.id);
+  });
+
+  it.each([
+    ["not JSON", "{oops", 400, /not valid JSON/],
+    ["a bad field", { ...spec, axes: { ...spec.axes, activations: [{ name: "swish" }] } }, 400, /swish/],
+    ["too many runs", { ...spec, axes: { ...spec.axes, seeds: Array.from({ length: 1000 }, (_, i) => i), widths: [8, 16, 32, 64, 128, 256] } }, 413, /at most 20000 are allowed/],
+    ["too deep and too many epochs", { ...spec, axes: { ...spec.axes, depths: [500] }, fixed: { epochs: 10_000_000, batchSize: 32 } }, 422, /Too big/],
+  ])("POST /api/sweeps with %s answers %d naming the field", async (_case, input, status, pattern) => {
+    const response = await body(await createSweep(post("/api/sweeps", input)));
+    expect(response.status).toBe(status);
+    expect(JSON.stringify(response.json)).toMatch(pattern);
+    if (typeof input !== "string") expect(response.json.issues[0]).toHaveProperty("path");
+  });
+
+  it("GET /api/sweeps lists sweeps with counts and the best run; GET /api/sweeps/:id one", async () => {
+    await complete(runIds[0]!);
+    await complete(runIds[3]!);
+    const list = await body(await listSweeps(get("/api/sweeps")));
+    expect(list.json.sweeps).toHaveLength(1);
+    expect(list.json.sweeps[0]).toMatchObject({ id: sweepId, runs: { completed: 2, queued: 6, total: 8 } });
+    expect([runIds[0], runIds[3]]).toContain(list.json.sweeps[0].best.id);
+    const one = await body(await sweep(get(`/api/sweeps/${sweepId}`), params({ id: sweepId })));
+    expect(one.json).toMatchObject({ id: sweepId, name: "api test", status: "running", runs: { completed: 2 } });
+    expect((await listSweeps(get("/api/sweeps?take=0"))).status).toBe(400);
+  });
+
+  it("GET /api/sweeps/:id/grid and /runs give the heatmap cells and the run table", async () => {
+    const cells = await body(await grid(get(""), params({ id: sweepId })));
+    expect(cells.json.cells.length).toBeGreaterThanOrEqual(1);
+    expect(cells.json.cells[0]).toHaveProperty("valLoss.mean");
+    const table = await body(await sweepRuns(get(""), params({ id: sweepId })));
+    expect(table.json.runs).toHaveLength(8);
+    expect(table.json.runs.filter((r: { status: string }) => r.status === "completed")).toHaveLength(2);
+  });
+
+  it("GET /api/runs/:id and /trace give the run and its trace, thinned to ?buckets, or as CSV", async () => {
+    const one = await body(await run(get(""), params({ id: runIds[0]! })));
+    expect(one.json).toMatchObject({ id: runIds[0], status: "completed", attempt: 1 });
+    expect(one.json.layers).toHaveLength(3);
+    const full = await body(await trace(get(`/api/runs/${runIds[0]}/trace?buckets=0`), params({ id: runIds[0]! })));
+    expect(full.json.epochs).toHaveLength(5);
+    expect(full.json.series.trainLoss).toHaveLength(5);
+    const thin = await body(await trace(get(`/api/runs/${runIds[0]}/trace?buckets=2`), params({ id: runIds[0]! })));
+    expect(thin.json.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([0, 4]);
+    expect(thin.json.series.trainLoss.length).toBeLessThanOrEqual(2);
+    expect(thin.json.layerSeries.gradNorm).toHaveLength(3);
+    const csv = await trace(get(`/api/runs/${runIds[0]}/trace?format=csv`), params({ id: runIds[0]! }));
+    const lines = (await csv.text()).trim().split("\n");
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toMatch(/^epoch,trainLoss,.*layer1_gradNorm/);
+    expect((await trace(get(`/api/runs/${runIds[0]}/trace?format=xml`), params({ id: runIds[0]! }))).status).toBe(400);
+  });
+
+  it("GET /api/compare gives several runs side by side", async () => {
+    const both = await body(await compare(get(`/api/compare?runs=${runIds[0]},${runIds[3]}`)));
+    expect(both.json.runs.map((r: { id: string }) => r.id)).toEqual([runIds[0], runIds[3]]);
+    expect(both.json.runs[0].last.epoch).toBe(4);
+    expect((await compare(get("/api/compare?runs="))).status).toBe(400);
+    expect((await compare(get(`/api/compare?runs=${runIds[0]},nope`))).status).toBe(400);
+    expect((await compare(get(`/api/compare?runs=${randomUUID()}`))).status).toBe(404);
+  });
+
+  it("unknown ids are 404, malformed ids 400, never a 500", async () => {
+    const unknown = randomUUID();
+    for (const [handler, p] of [
+      [sweep, { id: unknown }],
+      [grid, { id: unknown }],
+      [sweepRuns, { id: unknown }],
+      [run, { id: unknown }],
+      [trace, { id: unknown }],
+    ] as const) {
+      expect((await handler(get(""), params(p))).status).toBe(404);
+      expect((await handler(get(""), params({ id: "42" }))).status).toBe(400);
+    }
+    expect((await act(post(""), params({ id: unknown, action: "cancel" }))).status).toBe(404);
+    expect((await act(post(""), params({ id: "42", action: "cancel" }))).status).toBe(400);
+    expect((await act(post(""), params({ id: sweepId, action: "explode" }))).status).toBe(404);
+  });
+
+  it("POST /api/sweeps/:id/{pause,resume,retry,cancel} steer the sweep; a forbidden move is 409", async () => {
+    const paused = await body(await act(post(""), params({ id: sweepId, action: "pause" })));
+    expect(paused.json.status).toBe("paused");
+    expect(await control().queues.runs.getWaitingCount()).toBe(0);
+    expect((await body(await act(post(""), params({ id: sweepId, action: "resume" })))).json.status).toBe("running");
+    expect(await control().queues.runs.getWaitingCount()).toBe(6);
+    expect((await act(post(""), params({ id: sweepId, action: "retry" }))).status).toBe(200);
+    const cancelled = await body(await act(post(""), params({ id: sweepId, action: "cancel" })));
+    expect(cancelled.json).toMatchObject({ status: "cancelled", runs: { cancelled: 6, completed: 2 } });
+    expect(await control().queues.runs.getWaitingCount()).toBe(0);
+    const again = await body(await act(post(""), params({ id: sweepId, action: "resume" })));
+    expect(again.status).toBe(409);
+    expect(again.json.error).toMatch(/is cancelled/);
+  });
+
+  it("GET /api/workers lists announced workers and the queue depth", async () => {
+    const now = new Date().toISOString();
+    await announceWorker(control().redis, prefix, { id: "w-test", host: "h", pid: 1, device: "cpu", deviceName: "test", concurrency: 2, version: "0.1.0", startedAt: now, heartbeatAt: now, runs: [], completed: 3, runsPerMinute: 1 }, 5000);
+    const listed = await body(await workers());
+    expect(listed.json.workers.map((w: { id: string }) => w.id)).toEqual(["w-test"]);
+    expect(listed.json.queue).toHaveProperty("waiting");
+  });
+
+  it("GET /api/events streams the sweep's counts every second and run progress as it is published", async () => {
+    const abort = new AbortController();
+    const response = await events(new Request(`${base}/api/events?sweep=${sweepId}`, { signal: abort.signal }));
+    expect(response.headers.get("content-type")).toBe("text/event-stream");
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const until = async (pattern: RegExp) => {
+      const deadline = Date.now() + 3000;
+      while (!pattern.test(text)) {
+        if (Date.now() > deadline) throw new Error(`no ${pattern} in ${text}`);
+        const { value } = await reader.read();
+        text += decoder.decode(value);
+      }
+    };
+    await until(/event: sweep\ndata: .*"status":"cancelled"/);
+    // The second tick: by then the stream's reader of progress events is listening.
+    await until(/event: sweep[^]*event: sweep/);
+    // A worker's progress update reaches the stream within a second.
+    const job = await control().queues.runs.add("run", { v: PAYLOAD_VERSION }, { jobId: randomUUID() });
+    const published = Date.now();
+    await job.updateProgress(toWire({ v: PAYLOAD_VERSION, sweepId, runId: runIds[1], attempt: 1, epoch: 3, epochs: 4, trainLoss: Number.NaN, valAccuracy: 0.5, worst: "diverged" }) as object);
+    await until(/event: progress\ndata: .*"epoch":3.*"trainLoss":"NaN"/);
+    expect(Date.now() - published).toBeLessThan(1000);
+    abort.abort();
+    expect((await events(get("/api/events?sweep=42"))).status).toBe(400);
+    expect((await events(get(`/api/events?sweep=${randomUUID()}`))).status).toBe(404);
+  });
+});

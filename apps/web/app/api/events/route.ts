@@ -1,0 +1,50 @@
+import { getSweep, listSweeps } from "@gradtrace/db";
+import { listWorkers, toWire } from "@gradtrace/queue";
+import { handle, uuidParam } from "../../../lib/http.ts";
+import { onProgress } from "../../../lib/live.ts";
+import { control } from "../../../lib/server.ts";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * GET /api/events[?sweep=ID] — Server-Sent Events: `progress` for each run's per-epoch summary as
+ * workers publish it (of one sweep, or all), and every second `sweep` (its status and run counts)
+ * or, without a sweep, `overview` (sweeps, workers and queue depth).
+ */
+export function GET(request: Request): Promise<Response> {
+  return handle(async () => {
+    const raw = new URL(request.url).searchParams.get("sweep");
+    const sweepId = raw === null ? null : uuidParam(raw, "sweep");
+    const c = control();
+    if (sweepId) await getSweep(c.prisma, sweepId);
+    const encoder = new TextEncoder();
+    let stop = () => undefined as void;
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        const send = (event: string, data: unknown) => controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(toWire(data))}\n\n`));
+        const unsubscribe = onProgress((p) => (sweepId === null || p.sweepId === sweepId) && send("progress", p));
+        const tick = async () => {
+          if (sweepId) {
+            const { status, runs } = await getSweep(c.prisma, sweepId);
+            send("sweep", { id: sweepId, status, runs });
+          } else {
+            const [sweeps, workers, queue] = await Promise.all([listSweeps(c.prisma, { take: 50 }), listWorkers(c.redis, c.prefix), c.queues.runs.getJobCounts("waiting", "active", "delayed")]);
+            send("overview", { sweeps, workers, queue });
+          }
+        };
+        const timer = setInterval(() => void tick().catch((e: Error) => console.error(`events: ${e.message}`)), 1000);
+        void tick().catch(() => undefined);
+        stop = () => {
+          clearInterval(timer);
+          unsubscribe();
+        };
+        request.signal.addEventListener("abort", () => {
+          stop();
+          controller.close();
+        });
+      },
+      cancel: () => stop(),
+    });
+    return new Response(stream, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache, no-transform", connection: "keep-alive" } });
+  });
+}

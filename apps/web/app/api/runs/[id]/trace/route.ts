@@ -1,0 +1,24 @@
+import { getRun } from "@gradtrace/db";
+import { handle, HttpError, intParam, json, uuidParam } from "../../../../../lib/http.ts";
+import { control } from "../../../../../lib/server.ts";
+import { thinTrace } from "../../../../../lib/thin-trace.ts";
+import { traceCsv } from "../../../../../lib/trace-csv.ts";
+
+/**
+ * GET /api/runs/:id/trace?buckets=N — the run's trace for charts: scalar series downsampled to at
+ * most N buckets (min/max kept) and at most N traced epochs in full (the first and last always),
+ * so a 1,000-epoch run costs what a 50-epoch one does. ?buckets=0 returns every epoch;
+ * ?format=csv the whole trace as CSV.
+ */
+export function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
+  return handle(async () => {
+    const id = uuidParam((await params).id, "run");
+    const url = new URL(request.url);
+    const buckets = intParam(url, "buckets", 200, 0, 10_000);
+    const format = url.searchParams.get("format") ?? "json";
+    if (format !== "json" && format !== "csv") throw new HttpError(400, `format must be json or csv, got '${format}'`);
+    const stored = await getRun(control().prisma, id);
+    if (format === "csv") return new Response(traceCsv(stored.epochs), { headers: { "content-type": "text/csv; charset=utf-8" } });
+    return json({ id, layers: stored.layers, ...thinTrace(stored.epochs, buckets) });
+  });
+}

@@ -1,0 +1,18 @@
+import { cancelSweep, pauseSweep, resumeSweep, retryFailedRuns } from "@gradtrace/control";
+import { getSweep } from "@gradtrace/db";
+import { handle, HttpError, json, uuidParam } from "../../../../../lib/http.ts";
+import { control } from "../../../../../lib/server.ts";
+
+const ACTIONS = { cancel: cancelSweep, pause: pauseSweep, resume: resumeSweep, retry: retryFailedRuns } as const;
+
+/** POST /api/sweeps/:id/{cancel,pause,resume,retry} — steers a sweep; answers with the sweep after the action. */
+export function POST(_request: Request, { params }: { params: Promise<{ id: string; action: string }> }): Promise<Response> {
+  return handle(async () => {
+    const { id, action } = await params;
+    if (!(action in ACTIONS)) throw new HttpError(404, `no sweep action '${action}'; actions: ${Object.keys(ACTIONS).join(", ")}`);
+    const sweepId = uuidParam(id, "sweep");
+    const c = control();
+    await ACTIONS[action as keyof typeof ACTIONS](c, sweepId);
+    return json(await getSweep(c.prisma, sweepId));
+  });
+}

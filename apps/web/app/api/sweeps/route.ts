@@ -1,0 +1,40 @@
+import { submitSweep } from "@gradtrace/control";
+import { SpecError } from "@gradtrace/core";
+import { bestRuns, listSweeps } from "@gradtrace/db";
+import { expandSweep, parseSweepSpec } from "@gradtrace/queue";
+import { handle, HttpError, intParam, json, jsonBody } from "../../../lib/http.ts";
+import { control } from "../../../lib/server.ts";
+
+/** GET /api/sweeps?take=N — sweeps, newest first, with run counts by status and the best run so far. */
+export function GET(request: Request): Promise<Response> {
+  return handle(async () => {
+    const take = intParam(new URL(request.url), "take", 100, 1, 1000);
+    const { prisma } = control();
+    const sweeps = await listSweeps(prisma, { take });
+    const best = await bestRuns(prisma, sweeps.map((s) => s.id));
+    return json({ sweeps: sweeps.map((s) => ({ ...s, best: best.get(s.id) ?? null })) });
+  });
+}
+
+/** A sweep's size limits: beyond them the request is 413 (runs per sweep) or 422 (depth, width, epochs). */
+const LIMIT_PATHS = /^axes\.(depths|widths)\[\d+\]$|^fixed\.epochs$/;
+
+/**
+ * POST /api/sweeps — a sweep spec → 201 { sweepId, runs }; 400 lists each bad field. With
+ * ?dryRun=1 it only validates and expands: 200 { runs } (the form's live run count).
+ */
+export function POST(request: Request): Promise<Response> {
+  return handle(async () => {
+    const body = await jsonBody(request);
+    try {
+      if (new URL(request.url).searchParams.get("dryRun") === "1") return json({ runs: expandSweep(parseSweepSpec(body)).length });
+      const created = await submitSweep(control(), body);
+      return json(created, { status: 201, headers: { location: `/api/sweeps/${created.sweepId}` } });
+    } catch (error) {
+      if (error instanceof SpecError && error.issues.every((i) => LIMIT_PATHS.test(i.path) && /too big/i.test(i.message))) {
+        throw new HttpError(422, "the sweep is beyond the documented limits", error.issues);
+      }
+      throw error;
+    }
+  });
+}

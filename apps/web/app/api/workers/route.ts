@@ -1,0 +1,12 @@
+import { listWorkers } from "@gradtrace/queue";
+import { handle, json } from "../../../lib/http.ts";
+import { control } from "../../../lib/server.ts";
+
+/** GET /api/workers — the connected workers and the queue's depth. */
+export function GET(): Promise<Response> {
+  return handle(async () => {
+    const c = control();
+    const [workers, queue] = await Promise.all([listWorkers(c.redis, c.prefix), c.queues.runs.getJobCounts("waiting", "active", "delayed", "prioritized")]);
+    return json({ workers, queue });
+  });
+}

@@ -1,0 +1,22 @@
+/** A metric for a table cell: 3 significant digits, NaN and null as a dash. */
+export function fmt(value: number | string | null | undefined, digits = 3): string {
+  if (value === null || value === undefined) return "–";
+  const n = typeof value === "string" ? Number(value) : value;
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? "NaN" : String(n);
+  if (n !== 0 && (Math.abs(n) < 1e-3 || Math.abs(n) >= 1e5)) return n.toExponential(2);
+  return Number(n.toPrecision(digits)).toString();
+}
+
+/** Reads a wire number (non-finite numbers arrive as strings) back into a number. */
+export function num(value: number | string | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === "string" ? Number(value) : value;
+}
+
+/** Fetches JSON from the API, throwing the API's error message on failure. */
+export async function api<T>(path: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(path, { ...init, headers: { "content-type": "application/json", ...(init?.headers ?? {}) } });
+  const body = (await response.json()) as T & { error?: string };
+  if (!response.ok) throw Object.assign(new Error(body.error ?? response.statusText), { body, status: response.status });
+  return body;
+}

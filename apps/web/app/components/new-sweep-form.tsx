@@ -1,0 +1,292 @@
+"use client";
+import { useEffect, useMemo, useState } from "react";
+import { api } from "./format.ts";
+import { PRESETS } from "./presets.ts";
+
+const ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus"] as const;
+const INITIALIZERS = ["zeros", "constant", "normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform", "lecun_normal", "lecun_uniform", "orthogonal"] as const;
+/** The parameter each parameterised initializer or activation takes, and its default in the form. */
+const PARAMETER: Record<string, [string, number]> = { constant: ["value", 0.5], normal: ["std", 0.01], uniform: ["limit", 0.05], leaky_relu: ["alpha", 0.01], elu: ["alpha", 1] };
+const OPTIMIZERS = ["sgd", "momentum", "nesterov", "adam"] as const;
+const DATASETS = ["moons", "circles", "spirals", "blobs", "xor"] as const;
+
+/** The form's state: checked names with their parameters, and the list fields as typed. */
+interface Form {
+  name: string;
+  activations: Record<string, number | null>;
+  initializers: Array<{ name: string; param: number | null }>;
+  depths: string;
+  widths: string;
+  optimizers: string[];
+  learningRates: string;
+  dataset: string;
+  samples: string;
+  seeds: string;
+  epochs: string;
+  batchSize: string;
+  sampling: "grid" | "random";
+  count: string;
+}
+
+const list = (text: string): number[] =>
+  text
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number);
+
+function toSpec(f: Form): object {
+  return {
+    name: f.name,
+    axes: {
+      activations: Object.entries(f.activations).map(([name, p]) => (p === null ? { name } : { name, [PARAMETER[name]![0]]: p })),
+      initializers: f.initializers.map(({ name, param }) => (param === null ? { name } : { name, [PARAMETER[name]![0]]: param })),
+      depths: list(f.depths),
+      widths: list(f.widths),
+      optimizers: f.optimizers,
+      learningRates: list(f.learningRates),
+      datasets: [{ name: f.dataset, samples: Number(f.samples) }],
+      seeds: list(f.seeds),
+    },
+    fixed: { epochs: Number(f.epochs), batchSize: f.batchSize === "full" ? "full" : Number(f.batchSize) },
+    sampling: f.sampling === "grid" ? { mode: "grid" } : { mode: "random", count: Number(f.count) },
+  };
+}
+
+type Named = { name: string } & Record<string, unknown>;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an imported spec is checked by the API, not here
+function fromSpec(spec: Record<string, any>): Form {
+  const param = (n: Named) => (PARAMETER[n.name] ? (n[PARAMETER[n.name]![0]] as number) ?? PARAMETER[n.name]![1] : null);
+  const dataset = (spec.axes?.datasets?.[0] ?? { name: "moons" }) as Named;
+  return {
+    name: spec.name ?? "",
+    activations: Object.fromEntries(((spec.axes?.activations ?? []) as Named[]).map((a) => [a.name, param(a)])),
+    initializers: ((spec.axes?.initializers ?? []) as Named[]).map((i) => ({ name: i.name, param: param(i) })),
+    depths: (spec.axes?.depths ?? []).join(", "),
+    widths: (spec.axes?.widths ?? []).join(", "),
+    optimizers: spec.axes?.optimizers ?? ["sgd"],
+    learningRates: (spec.axes?.learningRates ?? []).join(", "),
+    dataset: dataset.name,
+    samples: String(dataset.samples ?? 1280),
+    seeds: (spec.axes?.seeds ?? [0]).join(", "),
+    epochs: String(spec.fixed?.epochs ?? 30),
+    batchSize: String(spec.fixed?.batchSize ?? 32),
+    sampling: spec.sampling?.mode === "random" ? "random" : "grid",
+    count: String(spec.sampling?.count ?? 100),
+  };
+}
+
+/** Which form field an API issue path belongs to. */
+function fieldOf(path: string): string {
+  const [head, second] = path.replace(/\[\d+\]/g, "").split(".");
+  if (head === "axes") return second === "datasets" ? "dataset" : (second ?? "axes");
+  if (head === "fixed") return second ?? "fixed";
+  return head ?? "";
+}
+
+/** The new-sweep form: axes, presets, live run count, server-side validation next to each field, JSON import/export. */
+export function NewSweepForm() {
+  const [form, setForm] = useState<Form>(() => fromSpec(PRESETS["best-practices"]!.spec));
+  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  const [runs, setRuns] = useState<number | null>(null);
+  const [submitting, setSubmitting] = useState(false);
+  const [json, setJson] = useState("");
+  const spec = useMemo(() => toSpec(form), [form]);
+  const set = (patch: Partial<Form>) => setForm((f) => ({ ...f, ...patch }));
+
+  // Validation and the run count come from the server, with the same schemas the API applies.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      api<{ runs: number }>("/api/sweeps?dryRun=1", { method: "POST", body: JSON.stringify(spec) })
+        .then((r) => {
+          setRuns(r.runs);
+          setErrors({});
+        })
+        .catch((e: { body?: { issues?: Array<{ path: string; message: string }>; error?: string } }) => {
+          setRuns(null);
+          const byField: Record<string, string[]> = {};
+          for (const issue of e.body?.issues ?? [{ path: "form", message: e.body?.error ?? String(e) }]) (byField[fieldOf(issue.path)] ??= []).push(issue.message);
+          setErrors(byField);
+        });
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [spec]);
+
+  const err = (field: string) => (errors[field] ? <div className="error" data-error={field}>{errors[field]!.join("; ")}</div> : null);
+  const submit = async () => {
+    setSubmitting(true);
+    try {
+      const { sweepId } = await api<{ sweepId: string }>("/api/sweeps", { method: "POST", body: JSON.stringify(spec) });
+      window.location.href = `/sweeps/${sweepId}`;
+    } catch {
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <>
+      <h1>New sweep</h1>
+      <div className="card">
+        Presets:{" "}
+        {Object.entries(PRESETS).map(([key, p]) => (
+          <button key={key} type="button" onClick={() => setForm(fromSpec(p.spec))} style={{ marginRight: 8 }}>
+            {p.title}
+          </button>
+        ))}
+      </div>
+      <div className="row">
+        <div style={{ flex: "1 1 560px" }}>
+          <label htmlFor="name">Name</label>
+          <input id="name" value={form.name} onChange={(e) => set({ name: e.target.value })} size={50} />
+          {err("name")}
+          <fieldset className="checks">
+            <legend>Activations</legend>
+            {ACTIVATIONS.map((a) => (
+              <label key={a}>
+                <input
+                  type="checkbox"
+                  name={`activation-${a}`}
+                  checked={a in form.activations}
+                  onChange={(e) => {
+                    const next = { ...form.activations };
+                    if (e.target.checked) next[a] = PARAMETER[a]?.[1] ?? null;
+                    else delete next[a];
+                    set({ activations: next });
+                  }}
+                />
+                {a}
+                {PARAMETER[a] && a in form.activations && (
+                  <input type="number" step="any" style={{ width: 60 }} aria-label={`${a} ${PARAMETER[a]![0]}`} value={form.activations[a] ?? ""} onChange={(e) => set({ activations: { ...form.activations, [a]: Number(e.target.value) } })} />
+                )}
+              </label>
+            ))}
+            {err("activations")}
+          </fieldset>
+          <fieldset className="checks">
+            <legend>Initializers</legend>
+            {INITIALIZERS.map((name) => {
+              const entries = form.initializers.filter((i) => i.name === name);
+              return (
+                <label key={name}>
+                  <input
+                    type="checkbox"
+                    name={`init-${name}`}
+                    checked={entries.length > 0}
+                    onChange={(e) =>
+                      set({ initializers: e.target.checked ? [...form.initializers, { name, param: PARAMETER[name]?.[1] ?? null }] : form.initializers.filter((i) => i.name !== name) })
+                    }
+                  />
+                  {name}
+                  {PARAMETER[name] &&
+                    entries.length > 0 &&
+                    entries.map((entry, k) => (
+                      <input
+                        key={k}
+                        type="number"
+                        step="any"
+                        style={{ width: 60 }}
+                        aria-label={`${name} ${PARAMETER[name]![0]}`}
+                        value={entry.param ?? ""}
+                        onChange={(e) => set({ initializers: form.initializers.map((i) => (i === entry ? { ...i, param: Number(e.target.value) } : i)) })}
+                      />
+                    ))}
+                </label>
+              );
+            })}
+            {err("initializers")}
+          </fieldset>
+          <div className="row">
+            {(
+              [
+                ["depths", "Depths (hidden layers)"],
+                ["widths", "Widths"],
+                ["learningRates", "Learning rates"],
+                ["seeds", "Seeds"],
+              ] as const
+            ).map(([field, title]) => (
+              <div key={field}>
+                <label htmlFor={field}>{title}</label>
+                <input id={field} value={form[field]} onChange={(e) => set({ [field]: e.target.value })} />
+                {err(field)}
+              </div>
+            ))}
+          </div>
+          <fieldset className="checks">
+            <legend>Optimizers</legend>
+            {OPTIMIZERS.map((o) => (
+              <label key={o}>
+                <input type="checkbox" checked={form.optimizers.includes(o)} onChange={(e) => set({ optimizers: e.target.checked ? [...form.optimizers, o] : form.optimizers.filter((x) => x !== o) })} />
+                {o}
+              </label>
+            ))}
+            {err("optimizers")}
+          </fieldset>
+          <div className="row">
+            <div>
+              <label htmlFor="dataset">Dataset</label>
+              <select id="dataset" value={form.dataset} onChange={(e) => set({ dataset: e.target.value })}>
+                {DATASETS.map((d) => (
+                  <option key={d}>{d}</option>
+                ))}
+              </select>
+              {err("dataset")}
+            </div>
+            <div>
+              <label htmlFor="samples">Samples</label>
+              <input id="samples" value={form.samples} onChange={(e) => set({ samples: e.target.value })} size={6} />
+            </div>
+            <div>
+              <label htmlFor="epochs">Epochs</label>
+              <input id="epochs" value={form.epochs} onChange={(e) => set({ epochs: e.target.value })} size={6} />
+              {err("epochs")}
+            </div>
+            <div>
+              <label htmlFor="batchSize">Batch size</label>
+              <input id="batchSize" value={form.batchSize} onChange={(e) => set({ batchSize: e.target.value })} size={6} />
+              {err("batchSize")}
+            </div>
+            <div>
+              <label htmlFor="sampling">Runs</label>
+              <select id="sampling" value={form.sampling} onChange={(e) => set({ sampling: e.target.value as Form["sampling"] })}>
+                <option value="grid">full grid</option>
+                <option value="random">random sample of N</option>
+              </select>
+              {form.sampling === "random" && <input aria-label="N" value={form.count} onChange={(e) => set({ count: e.target.value })} size={6} />}
+              {err("sampling")}
+            </div>
+          </div>
+          {err("form")}
+          {err("axes")}
+          <p>
+            <strong data-testid="run-count">{runs === null ? "–" : runs}</strong> runs{" "}
+            <button className="primary" type="button" disabled={runs === null || submitting} onClick={() => void submit()}>
+              Launch sweep
+            </button>
+          </p>
+        </div>
+        <div style={{ flex: "1 1 360px" }}>
+          <label htmlFor="json">Sweep spec as JSON (export: copy; import: paste and apply)</label>
+          <textarea id="json" rows={24} cols={60} value={json || JSON.stringify(spec, null, 2)} onChange={(e) => setJson(e.target.value)} />
+          <div>
+            <button
+              type="button"
+              onClick={() => {
+                try {
+                  setForm(fromSpec(JSON.parse(json)));
+                  setJson("");
+                } catch (e) {
+                  setErrors({ form: [`the JSON could not be read: ${(e as Error).message}`] });
+                }
+              }}
+            >
+              Apply JSON
+            </button>{" "}
+            <a download="sweep.json" href={`data:application/json,${encodeURIComponent(JSON.stringify(spec, null, 2))}`}>
+              Download JSON
+            </a>
+          </div>
+        </div>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,148 @@
+"use client";
+import { useEffect, useState } from "react";
+import { fmt } from "./format.ts";
+
+interface Counts {
+  queued: number;
+  running: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  total: number;
+}
+interface SweepRow {
+  id: string;
+  name: string;
+  status: string;
+  createdAt: string;
+  runs: Counts;
+  best?: { id: string; activation: string; initializer: string; depth: number; valAccuracy: number | null; trainAccuracy: number | null } | null;
+}
+interface WorkerRow {
+  id: string;
+  host: string;
+  device: string;
+  deviceName: string;
+  concurrency: number;
+  runs: Array<{ runId: string; epoch: number; epochs: number }>;
+  runsPerMinute: number;
+  completed: number;
+}
+export interface OverviewData {
+  sweeps: SweepRow[];
+  workers: WorkerRow[];
+  queue: Record<string, number>;
+}
+
+/** The home page: sweeps with live progress, connected workers and the queue's depth. */
+export function Overview({ initial }: { initial: OverviewData }) {
+  const [data, setData] = useState(initial);
+  useEffect(() => {
+    const source = new EventSource("/api/events");
+    source.addEventListener("overview", (e) => {
+      const next = JSON.parse((e as MessageEvent<string>).data) as OverviewData;
+      // The stream's sweeps lack the best run; keep the one the page was rendered with.
+      setData((old) => ({ ...next, sweeps: next.sweeps.map((s) => ({ ...s, best: old.sweeps.find((o) => o.id === s.id)?.best ?? null })) }));
+    });
+    return () => source.close();
+  }, []);
+  return (
+    <>
+      <h1>Sweeps</h1>
+      {data.sweeps.length === 0 ? (
+        <p className="muted">
+          No sweeps yet. <a href="/sweeps/new">Launch one</a>.
+        </p>
+      ) : (
+        <table data-testid="sweeps">
+          <thead>
+            <tr>
+              <th>name</th>
+              <th>status</th>
+              <th>progress</th>
+              <th className="num">runs</th>
+              <th>created</th>
+              <th>best run (val. accuracy)</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.sweeps.map((s) => {
+              const done = s.runs.completed + s.runs.failed + s.runs.cancelled;
+              return (
+                <tr key={s.id}>
+                  <td>
+                    <a href={`/sweeps/${s.id}`}>{s.name}</a>
+                  </td>
+                  <td>{s.status}</td>
+                  <td>
+                    <span className="progress">
+                      <span style={{ width: `${(100 * done) / Math.max(1, s.runs.total)}%` }} />
+                    </span>{" "}
+                    <span className="muted">
+                      {done}/{s.runs.total}
+                      {s.runs.running > 0 ? `, ${s.runs.running} running` : ""}
+                      {s.runs.failed > 0 ? `, ${s.runs.failed} failed` : ""}
+                    </span>
+                  </td>
+                  <td className="num">{s.runs.total}</td>
+                  <td className="muted">{new Date(s.createdAt).toLocaleString()}</td>
+                  <td>
+                    {s.best ? (
+                      <a href={`/runs/${s.best.id}`}>
+                        {s.best.activation} · {s.best.initializer} · depth {s.best.depth} ({fmt(s.best.valAccuracy ?? s.best.trainAccuracy)})
+                      </a>
+                    ) : (
+                      <span className="muted">–</span>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      <h2>Workers</h2>
+      <p className="muted">
+        Queue: {data.queue.waiting ?? 0} waiting, {data.queue.active ?? 0} active, {data.queue.delayed ?? 0} delayed.
+      </p>
+      {data.workers.length === 0 ? (
+        <p className="muted">No worker connected. Start one with <code>npx gradtrace worker --redis redis://HOST:PORT</code>.</p>
+      ) : (
+        <table data-testid="workers">
+          <thead>
+            <tr>
+              <th>worker</th>
+              <th>host</th>
+              <th>device</th>
+              <th className="num">concurrency</th>
+              <th>current runs</th>
+              <th className="num">runs/min</th>
+              <th className="num">completed</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.workers.map((w) => (
+              <tr key={w.id}>
+                <td>{w.id}</td>
+                <td>{w.host}</td>
+                <td>
+                  {w.device} <span className="muted">{w.deviceName}</span>
+                </td>
+                <td className="num">{w.concurrency}</td>
+                <td>
+                  {w.runs.map((r) => (
+                    <a key={r.runId} href={`/runs/${r.runId}`} className="badge">
+                      epoch {Math.max(0, r.epoch)}/{r.epochs}
+                    </a>
+                  ))}
+                </td>
+                <td className="num">{w.runsPerMinute}</td>
+                <td className="num">{w.completed}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

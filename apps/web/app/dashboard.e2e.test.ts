@@ -1,0 +1,165 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { createTestDatabase, type TestDatabase } from "@gradtrace/db/testing";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// End to end in a real browser (Debian's chromium, driven by playwright-core) against the
+// production build (`npm test` builds it first) with a real worker and recorder.
+const WEB = fileURLToPath(new URL("..", import.meta.url));
+const CLI = fileURLToPath(new URL("../../cli/bin/gradtrace.js", import.meta.url));
+const NEXT = createRequire(import.meta.url).resolve("next/dist/bin/next");
+const ARTIFACTS = fileURLToPath(new URL("../../../artifacts/", import.meta.url));
+const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+let db: TestDatabase;
+let browser: Browser;
+let page: Page;
+let base = "";
+const children: Array<{ child: ChildProcess; output: () => string }> = [];
+
+function start(command: string, args: string[], env: Record<string, string>, cwd?: string) {
+  const child = spawn(process.execPath, [command, ...args], { cwd: cwd ?? process.cwd(), env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  const entry = { child, output: () => output };
+  children.push(entry);
+  return entry;
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${children.map((c) => c.output()).join("\n---\n")}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+beforeAll(async () => {
+  if (!existsSync(`${WEB}.next/BUILD_ID`)) throw new Error("no production build of apps/web: run `npm test` (it builds first) or `npm run build`");
+  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  db = await createTestDatabase("web_e2e");
+  const env = { REDIS_URL, GRADTRACE_QUEUE_PREFIX: `gt-e2e-${randomBytes(4).toString("hex")}` };
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const web = start(NEXT, ["start", "-p", String(port), "-H", "127.0.0.1"], { ...env, DATABASE_URL: db.schemaUrl, NEXT_TELEMETRY_DISABLED: "1" }, WEB);
+  const recorder = start(CLI, ["recorder"], { ...env, DATABASE_URL: db.schemaUrl });
+  const worker = start(CLI, ["worker", "--concurrency", "2"], env);
+  await waitFor(() => /Ready/.test(web.output()) && /ready/.test(recorder.output()) && /ready: cpu/.test(worker.output()), 60_000, "web, recorder and worker");
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  for (const c of children) c.child.kill("SIGTERM");
+  await db?.drop();
+});
+
+const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+
+/** Draws of a chart: line paths with data (a `d` with several segments) and tick labels on its axes. */
+async function chartHasData(testId: string): Promise<void> {
+  const chart = page.locator(`[data-testid="${testId}"]`);
+  await expect.poll(() => chart.locator("path.recharts-curve, path.recharts-rectangle").count()).toBeGreaterThan(0);
+  const d = await chart.locator("path.recharts-curve, path.recharts-rectangle").first().getAttribute("d");
+  expect(d?.length ?? 0).toBeGreaterThan(20);
+  expect(await chart.locator(".recharts-cartesian-axis-tick-value").count()).toBeGreaterThan(3);
+  expect(await chart.locator(".recharts-legend-item, figcaption").count()).toBeGreaterThan(0);
+}
+
+describe("the dashboard in a browser", () => {
+  let sweepUrl = "";
+
+  it("creates a sweep through the form and watches it complete live, without reloading", async () => {
+    await page.goto(`${base}/sweeps/new`);
+    const spec = {
+      name: "e2e symmetry",
+      axes: {
+        activations: [{ name: "tanh" }, { name: "relu" }],
+        initializers: [{ name: "zeros" }, { name: "he_normal" }],
+        depths: [2, 3],
+        widths: [16],
+        optimizers: ["sgd"],
+        learningRates: [0.1],
+        datasets: [{ name: "moons", samples: 400 }],
+        seeds: [0, 1],
+      },
+      fixed: { epochs: 60, batchSize: 32 },
+      sampling: { mode: "grid" },
+    };
+    await page.fill("#json", JSON.stringify(spec));
+    await page.click("text=Apply JSON");
+    await expect.poll(() => page.locator("[data-testid=run-count]").textContent(), { timeout: 10_000 }).toBe("16");
+    // A bad value shows its error next to the field, and the count disappears.
+    await page.fill("#depths", "2, 500");
+    await expect.poll(() => page.locator("[data-error=depths]").textContent(), { timeout: 10_000 }).toMatch(/Too big/);
+    await shot("new-sweep");
+    await page.fill("#depths", "2, 3");
+    await expect.poll(() => page.locator("[data-testid=run-count]").textContent(), { timeout: 10_000 }).toBe("16");
+    await page.click("text=Launch sweep");
+    await page.waitForURL(/\/sweeps\/[0-9a-f-]{36}$/);
+    sweepUrl = page.url();
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await expect.poll(() => page.locator("[data-testid=sweep-status]").textContent(), { timeout: 90_000 }).toBe("completed");
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    await expect.poll(() => page.locator("[data-testid=sweep-counts]").textContent()).toMatch(/^16 completed/);
+  });
+
+  it("shows the heatmap, diagnosis counts and the run table", async () => {
+    await expect.poll(() => page.locator("[data-testid=heatmap-2] td.cell").count()).toBe(4);
+    const cells = await page.locator("[data-testid=heatmap-2] td.cell").allTextContents();
+    expect(cells.every((c) => /± .*\(2\)/.test(c))).toBe(true);
+    await expect.poll(() => page.locator("[data-testid=diagnosis-counts]").textContent()).toMatch(/symmetric_units: 8/);
+    expect(await page.locator("[data-testid=runs] tbody tr").count()).toBe(16);
+    await page.selectOption("#metric", "valAccuracy");
+    await shot("sweep");
+  });
+
+  it("opens a run and shows its charts with data, axes and legends", async () => {
+    await page.locator("[data-testid=runs] tbody tr td a").first().click();
+    await page.waitForURL(/\/runs\//);
+    await expect.poll(() => page.locator("[data-testid=run-status]").textContent()).toBe("completed");
+    for (const chart of ["chart-loss", "chart-accuracy", "chart-gradient norm per layer (log)", "chart-activationStd by layer", "chart-fractions"]) await chartHasData(chart);
+    expect(await page.locator("[data-testid=histograms] figure").count()).toBe(3);
+    await page.fill("#epoch", "30");
+    await shot("run");
+  });
+
+  it("compares two runs: overlaid curves and depth profiles, grouped with a band", async () => {
+    await page.goto(sweepUrl);
+    const boxes = page.locator("[data-testid=runs] tbody input[type=checkbox]");
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    await page.click("[data-testid=compare-link]");
+    await page.waitForURL(/\/compare\?runs=/);
+    await chartHasData("chart-valLoss over epochs");
+    await chartHasData("chart-activationStd by layer");
+    expect(await page.locator('[data-testid="chart-valLoss over epochs"] .recharts-legend-item').count()).toBe(2);
+    await page.selectOption("#group", "activation");
+    await expect.poll(() => page.locator('[data-testid="chart-valLoss over epochs"] .recharts-legend-item').count()).toBe(1);
+    await shot("compare");
+  });
+
+  it("lists the sweep and the connected worker on the home page", async () => {
+    await page.goto(base);
+    await expect.poll(() => page.locator("[data-testid=sweeps] tbody tr").count()).toBe(1);
+    await expect.poll(() => page.locator("[data-testid=workers] tbody tr").count(), { timeout: 10_000 }).toBe(1);
+    await shot("home");
+  });
+});

@@ -1,0 +1,66 @@
+import { SpecError } from "@gradtrace/core";
+import { NotFoundError } from "@gradtrace/db";
+import { SweepStateError } from "@gradtrace/control";
+import { toWire } from "@gradtrace/queue";
+import { z } from "zod";
+
+/** An HTTP error with a JSON body: what went wrong, and for bad input each field with what was given and what is allowed. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly issues?: ReadonlyArray<{ path: string; message: string; received?: string }>,
+  ) {
+    super(message);
+  }
+}
+
+/** A JSON response; non-finite numbers (a diverged run's NaN losses) are spelled as strings. */
+export function json(body: unknown, init: ResponseInit = {}): Response {
+  return Response.json(toWire(body), init);
+}
+
+/**
+ * Runs a route handler, turning known errors into their status codes: bad input 400, unknown
+ * ids 404, an action the state forbids 409, a sweep beyond the limits 413. Anything else is a 500
+ * that says only that something failed (the details go to the server log).
+ */
+export async function handle(work: () => Promise<Response>): Promise<Response> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof HttpError) return json({ error: error.message, ...(error.issues ? { issues: error.issues } : {}) }, { status: error.status });
+    if (error instanceof SpecError) {
+      const tooBig = error.issues.some((i) => /at most \d+ are allowed/.test(i.message));
+      return json({ error: error.message.split("\n")[0], issues: error.issues }, { status: tooBig ? 413 : 400 });
+    }
+    if (error instanceof NotFoundError) return json({ error: error.message }, { status: 404 });
+    if (error instanceof SweepStateError) return json({ error: error.message }, { status: 409 });
+    console.error(error);
+    return json({ error: "internal error; the server log has the details" }, { status: 500 });
+  }
+}
+
+/** Reads a path id that must be a UUID (400 otherwise). */
+export function uuidParam(value: string, what: string): string {
+  if (!z.uuid().safeParse(value).success) throw new HttpError(400, `${what} '${value}' is not an id (a UUID)`);
+  return value;
+}
+
+/** Reads a request's JSON body (400 when it is not JSON). */
+export async function jsonBody(request: Request): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch {
+    throw new HttpError(400, "the request body is not valid JSON");
+  }
+}
+
+/** Reads an integer query parameter within [min, max], or its default (400 otherwise). */
+export function intParam(url: URL, name: string, fallback: number, min: number, max: number): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new HttpError(400, `${name} must be a whole number from ${min} to ${max}, got '${raw}'`);
+  return value;
+}
