@@ -103,6 +103,8 @@ describe("the dashboard in a browser", () => {
       fixed: { epochs: 60, batchSize: 32 },
       sampling: { mode: "grid" },
     };
+    // The count of the default preset appears once the page is hydrated and has asked the API.
+    await expect.poll(() => page.locator("[data-testid=run-count]").textContent(), { timeout: 30_000 }).toBe("180");
     await page.fill("#json", JSON.stringify(spec));
     await page.click("text=Apply JSON");
     await expect.poll(() => page.locator("[data-testid=run-count]").textContent(), { timeout: 10_000 }).toBe("16");

@@ -1,0 +1,91 @@
+// npm run bench -w @gradtrace/web: the dashboard's server with 1,000 completed runs in Postgres —
+// sweep and run page responses, and API latency at 20 concurrent clients (autocannon) against
+// `next start` (the production build; `npm run build` first).
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { train } from "@gradtrace/core";
+import { appendEpochChunks, createSweep, finishRuns, refreshSweepStatus, startRuns } from "@gradtrace/db";
+import { createTestDatabase } from "@gradtrace/db/test-database";
+import { expandSweep, parseSweepSpec } from "@gradtrace/queue";
+import autocannon from "autocannon";
+
+const require = createRequire(import.meta.url);
+const WEB = fileURLToPath(new URL("..", import.meta.url));
+const PORT = 3900 + Math.floor(Math.random() * 90);
+const base = `http://127.0.0.1:${PORT}`;
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+
+const db = await createTestDatabase("web_bench");
+const server = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "start", "-p", String(PORT), "-H", "127.0.0.1"], {
+  cwd: WEB,
+  env: { ...process.env, DATABASE_URL: db.schemaUrl, GRADTRACE_QUEUE_PREFIX: `gt-bench-${PORT}`, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
+  stdio: ["ignore", "pipe", "inherit"],
+});
+try {
+  // 1,000 runs of the grid's shapes (4 activations × 6 initializers × depths 2/4/8, width 64, 50 epochs, traced every epoch).
+  const spec = parseSweepSpec({
+    name: "bench: 1,000 runs",
+    axes: {
+      activations: [{ name: "logistic" }, { name: "tanh" }, { name: "relu" }, { name: "leaky_relu" }],
+      initializers: [{ name: "zeros" }, { name: "constant", value: 0.5 }, { name: "normal", std: 0.01 }, { name: "normal", std: 1 }, { name: "xavier_normal" }, { name: "he_normal" }],
+      depths: [2, 4, 8],
+      widths: [64],
+      learningRates: [0.05],
+      datasets: [{ name: "moons", samples: 1280 }],
+      seeds: Array.from({ length: 14 }, (_, i) => i),
+    },
+    fixed: { epochs: 50, batchSize: 32 },
+    sampling: { mode: "random", count: 1000 },
+  });
+  const seeded = performance.now();
+  const { sweepId, runs } = await createSweep(db.prisma, { name: spec.name, spec, runs: expandSweep(spec) });
+  // Each run stores the trace of its own activation × initializer × depth cell, trained once per cell.
+  const traces = new Map<string, ReturnType<typeof train>>();
+  const traceOf = (s: (typeof runs)[number]["spec"]) => {
+    const key = JSON.stringify([s.model, s.training.optimizer]);
+    if (!traces.has(key)) traces.set(key, train({ ...s, training: { ...s.training, seed: 0 } }));
+    return traces.get(key)!;
+  };
+  for (let i = 0; i < runs.length; i += 25) {
+    const batch = runs.slice(i, i + 25).map((r) => ({ id: r.id, trace: traceOf(r.spec) }));
+    await startRuns(db.prisma, batch.map((b) => ({ id: b.id, workerId: "bench", device: "cpu", layers: b.trace.layers, attempt: 1 })));
+    await appendEpochChunks(db.prisma, batch.map((b) => ({ runId: b.id, attempt: 1, records: b.trace.epochs })));
+    await finishRuns(db.prisma, batch.map((b) => ({ id: b.id, attempt: 1, summary: b.trace.summary, last: b.trace.epochs.at(-1)! })));
+  }
+  await refreshSweepStatus(db.prisma, [runs[0]!.id]);
+  console.log(`seeded 1 sweep of ${runs.length} completed runs × 51 traced epochs in ${((performance.now() - seeded) / 1000).toFixed(1)} s (${traces.size} distinct traces)`);
+
+  const deadline = Date.now() + 60_000;
+  while (!(await fetch(base).then((r) => r.ok).catch(() => false))) {
+    if (Date.now() > deadline) throw new Error("next start did not answer");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const run = runs[0]!.id;
+  const timed = async (path: string, times = 21) => {
+    await fetch(base + path).then((r) => r.text()); // warm-up
+    const samples: number[] = [];
+    for (let i = 0; i < times; i++) {
+      const t = performance.now();
+      const r = await fetch(base + path);
+      await r.text();
+      if (!r.ok) throw new Error(`${path}: ${r.status}`);
+      samples.push(performance.now() - t);
+    }
+    console.log(`  ${path.padEnd(62)} median ${median(samples).toFixed(1)} ms, max ${Math.max(...samples).toFixed(1)} ms`);
+  };
+  console.log("server response, whole body, medians of 21 after a warm-up:");
+  await timed(`/sweeps/${sweepId}`);
+  await timed(`/runs/${run}`);
+  await timed("/");
+  console.log("API under 20 concurrent clients, 10 s each (autocannon):");
+  for (const path of [`/api/sweeps/${sweepId}`, `/api/sweeps/${sweepId}/grid`, `/api/sweeps/${sweepId}/runs`, `/api/runs/${run}/trace?buckets=200`, "/api/sweeps", "/api/workers"]) {
+    const result = await autocannon({ url: base + path, connections: 20, duration: 10 });
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    console.log(`  ${path.padEnd(62)} p50 ${result.latency.p50} ms, p97.5 ${result.latency.p97_5} ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s`);
+  }
+} finally {
+  server.kill("SIGTERM");
+  await db.drop();
+}
