@@ -16,6 +16,7 @@ export {
   sweepGrid,
   sweepRuns,
   sweepRunTable,
+  sweepRunTableJson,
   type BestRun,
   type GridCell,
   type NewSweep,

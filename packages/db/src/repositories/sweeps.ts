@@ -280,36 +280,48 @@ export async function bestRuns(prisma: PrismaClient, sweepIds: readonly string[]
 }
 
 /** A row of a sweep's run table. */
-export type RunTableRow = Awaited<ReturnType<typeof sweepRunTable>>[number];
+export interface RunTableRow {
+  id: string;
+  activation: string;
+  initializer: string;
+  depth: number;
+  width: number;
+  optimizer: string;
+  learningRate: number;
+  dataset: string;
+  seed: number;
+  status: RunStatus;
+  attempt: number;
+  epochsDone: number;
+  trainLoss: number | string | null;
+  trainAccuracy: number | string | null;
+  valLoss: number | string | null;
+  valAccuracy: number | string | null;
+  gradientRatio: number | string | null;
+  deadFraction: number | string | null;
+  saturatedFraction: number | string | null;
+  diagnosisKinds: string[];
+  error: string | null;
+}
 
-/** Every run of a sweep for its table: axes, status, progress, final metrics and diagnosis kinds. */
-export async function sweepRunTable(prisma: PrismaClient, sweepId: string) {
-  const rows = await prisma.run.findMany({
-    where: { sweepId },
-    orderBy: [{ activation: "asc" }, { initializer: "asc" }, { depth: "asc" }, { width: "asc" }, { learningRate: "asc" }, { seed: "asc" }],
-    select: {
-      id: true,
-      activation: true,
-      initializer: true,
-      depth: true,
-      width: true,
-      optimizer: true,
-      learningRate: true,
-      dataset: true,
-      seed: true,
-      status: true,
-      attempt: true,
-      epochsDone: true,
-      trainLoss: true,
-      trainAccuracy: true,
-      valLoss: true,
-      valAccuracy: true,
-      gradientRatio: true,
-      deadFraction: true,
-      saturatedFraction: true,
-      diagnosisKinds: true,
-      error: true,
-    },
-  });
-  return rows.map((r) => ({ ...r, seed: Number(r.seed) }));
+/**
+ * Every run of a sweep for its table (axes, status, progress, final metrics, diagnosis kinds) as
+ * one JSON array built by Postgres: for 1,000 runs this is several times faster than rows through
+ * Prisma. Non-finite numbers come as the strings "NaN" / "Infinity", as on the wire.
+ */
+export async function sweepRunTableJson(prisma: PrismaClient, sweepId: string): Promise<string> {
+  const [row] = await prisma.$queryRawUnsafe<Array<{ json: string }>>(
+    `SELECT coalesce(json_agg(t ORDER BY t.activation, t.initializer, t.depth, t.width, t."learningRate", t.seed), '[]')::text AS json FROM (
+       SELECT id, activation, initializer, depth, width, optimizer, "learningRate", dataset, seed::float8 AS seed, status, attempt, "epochsDone",
+         "trainLoss", "trainAccuracy", "valLoss", "valAccuracy", "gradientRatio", "deadFraction", "saturatedFraction",
+         coalesce("diagnosisKinds", '{}') AS "diagnosisKinds", error
+       FROM "Run" WHERE "sweepId" = $1::uuid) t`,
+    sweepId,
+  );
+  return row!.json;
+}
+
+/** The run table (see sweepRunTableJson) as objects. */
+export async function sweepRunTable(prisma: PrismaClient, sweepId: string): Promise<RunTableRow[]> {
+  return JSON.parse(await sweepRunTableJson(prisma, sweepId)) as RunTableRow[];
 }

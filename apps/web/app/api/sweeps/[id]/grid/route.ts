@@ -7,7 +7,9 @@ export function GET(_request: Request, { params }: { params: Promise<{ id: strin
   return handle(async () => {
     const id = uuidParam((await params).id, "sweep");
     const { prisma } = control();
-    await getSweep(prisma, id);
-    return json({ cells: await sweepGrid(prisma, id) });
+    const cells = await sweepGrid(prisma, id);
+    // No cells: an unknown sweep (404) or one with nothing completed yet.
+    if (cells.length === 0) await getSweep(prisma, id);
+    return json({ cells });
   });
 }
