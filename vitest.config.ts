@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     projects: [
+      { test: { name: "repo", root: ".", include: ["*.test.ts"] } },
       { test: { name: "core", root: "packages/core", include: ["src/**/*.test.ts", "scripts/**/*.test.ts"], testTimeout: 60_000 } },
       { test: { name: "cli", root: "apps/cli", include: ["src/**/*.test.ts"], testTimeout: 180_000, hookTimeout: 60_000 } },
       { test: { name: "queue", root: "packages/queue", include: ["src/**/*.test.ts"], testTimeout: 60_000 } },

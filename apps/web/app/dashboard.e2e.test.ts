@@ -9,7 +9,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // End to end in a real browser (Debian's chromium, driven by playwright-core) against the
-// production build (`npm test` builds it first) with a real worker and recorder.
+// production build (`npm test` builds it first) with a real worker and the recorder in the server.
 const WEB = fileURLToPath(new URL("..", import.meta.url));
 const CLI = fileURLToPath(new URL("../../cli/bin/gradtrace.js", import.meta.url));
 const NEXT = createRequire(import.meta.url).resolve("next/dist/bin/next");
@@ -57,10 +57,10 @@ beforeAll(async () => {
   const env = { REDIS_URL, GRADTRACE_QUEUE_PREFIX: `gt-e2e-${randomBytes(4).toString("hex")}` };
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  const web = start(NEXT, ["start", "-p", String(port), "-H", "127.0.0.1"], { ...env, DATABASE_URL: db.schemaUrl, NEXT_TELEMETRY_DISABLED: "1" }, WEB);
-  const recorder = start(CLI, ["recorder"], { ...env, DATABASE_URL: db.schemaUrl });
+  // The recorder runs inside the dashboard's server (GRADTRACE_RECORDER=1), as docker-compose runs it.
+  const web = start(NEXT, ["start", "-p", String(port), "-H", "127.0.0.1"], { ...env, DATABASE_URL: db.schemaUrl, NEXT_TELEMETRY_DISABLED: "1", GRADTRACE_RECORDER: "1" }, WEB);
   const worker = start(CLI, ["worker", "--concurrency", "2"], env);
-  await waitFor(() => /Ready/.test(web.output()) && /ready/.test(recorder.output()) && /ready: cpu/.test(worker.output()), 60_000, "web, recorder and worker");
+  await waitFor(() => /Ready/.test(web.output()) && /recorder ready/.test(web.output()) && /ready: cpu/.test(worker.output()), 60_000, "web with its recorder, and a worker");
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
 }, 120_000);

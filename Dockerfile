@@ -1,0 +1,19 @@
+# One image for every gradtrace service; the targets differ only in what they build and run.
+# docker compose builds `web` for the dashboard (with the recorder) and `worker` for workers.
+FROM node:20-bookworm-slim AS base
+WORKDIR /app
+ENV NEXT_TELEMETRY_DISABLED=1 TURBO_TELEMETRY_DISABLED=1
+COPY . .
+# `npm ci` builds the core's kernels and the Prisma client (the prepare script).
+RUN npm ci --no-audit --no-fund
+
+FROM base AS worker
+# Workers need only Redis: REDIS_URL, nothing else.
+CMD ["node", "apps/cli/bin/gradtrace.js", "worker"]
+
+FROM base AS web
+RUN npm run build -w @gradtrace/web
+EXPOSE 3000
+# The recorder runs inside the dashboard's server process (GRADTRACE_RECORDER=1).
+ENV GRADTRACE_RECORDER=1 PORT=3000
+CMD ["npm", "run", "start", "-w", "@gradtrace/web", "--", "-H", "0.0.0.0"]

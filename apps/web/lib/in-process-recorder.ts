@@ -1,0 +1,16 @@
+import { startRecorder } from "@gradtrace/control";
+import { getPrisma } from "@gradtrace/db";
+import { redisEnv } from "@gradtrace/queue";
+import { z } from "zod";
+
+const RecorderEnvSchema = z.object({ GRADTRACE_RECORDER: z.enum(["0", "1"], { error: "GRADTRACE_RECORDER must be 0 or 1" }).default("0") });
+
+/** Starts the recorder in the dashboard's process when GRADTRACE_RECORDER=1; it stops on SIGTERM. */
+export async function startInProcessRecorder(): Promise<void> {
+  if (RecorderEnvSchema.parse(process.env).GRADTRACE_RECORDER !== "1") return;
+  const env = redisEnv();
+  const log = (line: string) => console.error(`${new Date().toISOString()} recorder ${line}`);
+  const recorder = await startRecorder({ redisUrl: env.REDIS_URL, prefix: env.GRADTRACE_QUEUE_PREFIX, prisma: getPrisma(), log });
+  log("ready (in the dashboard's process)");
+  process.once("SIGTERM", () => void recorder.close());
+}
