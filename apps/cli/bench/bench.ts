@@ -2,6 +2,7 @@
 // and enqueueing a 10,000-run sweep — real processes on the local Redis and Postgres.
 // Environment: BENCH_REPS (default 3), TEST_DATABASE_URL, TEST_REDIS_URL.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createSweep, getSweep } from "@gradtrace/db";
 import { createTestDatabase } from "@gradtrace/db/test-database";
 import { submitSweep, type Control } from "@gradtrace/control";
@@ -13,19 +14,7 @@ const reps = Number(process.env.BENCH_REPS ?? 3);
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 /** The core bench's 72-cell grid (4 activations × 6 initializers × depths 2, 4, 8 of width 64, 50 epochs) as a sweep. */
-const GRID: SweepSpecInput = {
-  name: "bench grid",
-  axes: {
-    activations: [{ name: "logistic" }, { name: "tanh" }, { name: "relu" }, { name: "leaky_relu" }],
-    initializers: [{ name: "zeros" }, { name: "constant", value: 0.5 }, { name: "normal", std: 0.01 }, { name: "normal", std: 1 }, { name: "xavier_normal" }, { name: "he_normal" }],
-    depths: [2, 4, 8],
-    widths: [64],
-    learningRates: [0.05],
-    datasets: [{ name: "moons", samples: 1280, validationFraction: 0.2, noise: 0.2, seed: 0 }],
-    seeds: [1],
-  },
-  fixed: { epochs: 50, batchSize: 32 },
-};
+const GRID = JSON.parse(readFileSync(new URL("../../../examples/grid-72.json", import.meta.url), "utf8")) as SweepSpecInput;
 
 const median = (values: number[]) => {
   const s = [...values].sort((a, b) => a - b);

@@ -16,11 +16,12 @@ export interface CliProcess {
 }
 
 /**
- * Starts `gradtrace ARGS` with exactly `env` beside PATH and HOME: a worker started this way sees
- * no DATABASE_URL unless given one.
+ * Starts `gradtrace ARGS` (in `cwd`) with exactly `env` beside PATH and HOME: a worker started
+ * this way sees no DATABASE_URL unless given one.
  */
-export function startCli(args: string[], env: Record<string, string>): CliProcess {
+export function startCli(args: string[], env: Record<string, string>, cwd?: string): CliProcess {
   const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -8,6 +8,7 @@ Usage:
   gradtrace worker [--concurrency N] [--redis URL]   train runs from the queue (needs only Redis)
   gradtrace recorder [--redis URL] [--database URL]  write results from the queue into Postgres
   gradtrace sweep submit|status|cancel|pause|resume|retry ARG   submit and steer sweeps
+  gradtrace up [--port N] [--host H]   the dashboard, recorder and workers in one process
   gradtrace help [COMMAND]
 
 Run 'gradtrace help COMMAND' for the flags of a command.`;
@@ -17,6 +18,7 @@ const HELP: Record<string, () => Promise<string>> = {
   worker: async () => (await import("./worker-command.ts")).WORKER_USAGE,
   recorder: async () => (await import("./recorder-command.ts")).RECORDER_USAGE,
   sweep: async () => (await import("./sweep-command.ts")).SWEEP_USAGE,
+  up: async () => (await import("./up-command.ts")).UP_USAGE,
 };
 
 /** Runs the gradtrace command with `argv` (without node and script); resolves to the exit code. */
@@ -32,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import("./recorder-command.ts")).runRecorder(rest);
       case "sweep":
         return await (await import("./sweep-command.ts")).runSweep(rest, process.stdout);
+      case "up":
+        return await (await import("./up-command.ts")).runUp(rest);
       case "help":
       case "--help":
       case "-h":
@@ -39,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${(await HELP[rest[0] ?? ""]?.()) ?? USAGE}\n`);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command '${command}'; commands: train, worker, recorder, sweep, help`);
+        throw new UsageError(`unknown command '${command}'; commands: train, worker, recorder, sweep, up, help`);
     }
   } catch (error) {
     const code = (error as { code?: unknown }).code;

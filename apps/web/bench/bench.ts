@@ -2,12 +2,13 @@
 // sweep and run page responses, and API latency at 20 concurrent clients (autocannon) against
 // `next start` (the production build; `npm run build` first).
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { train } from "@gradtrace/core";
 import { appendEpochChunks, createSweep, finishRuns, refreshSweepStatus, startRuns } from "@gradtrace/db";
 import { createTestDatabase } from "@gradtrace/db/test-database";
-import { expandSweep, parseSweepSpec } from "@gradtrace/queue";
+import { expandSweep, parseSweepSpec, type SweepSpecInput } from "@gradtrace/queue";
 import autocannon from "autocannon";
 
 const require = createRequire(import.meta.url);
@@ -25,20 +26,8 @@ const server = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "
 });
 try {
   // 1,000 runs of the grid's shapes (4 activations × 6 initializers × depths 2/4/8, width 64, 50 epochs, traced every epoch).
-  const spec = parseSweepSpec({
-    name: "bench: 1,000 runs",
-    axes: {
-      activations: [{ name: "logistic" }, { name: "tanh" }, { name: "relu" }, { name: "leaky_relu" }],
-      initializers: [{ name: "zeros" }, { name: "constant", value: 0.5 }, { name: "normal", std: 0.01 }, { name: "normal", std: 1 }, { name: "xavier_normal" }, { name: "he_normal" }],
-      depths: [2, 4, 8],
-      widths: [64],
-      learningRates: [0.05],
-      datasets: [{ name: "moons", samples: 1280 }],
-      seeds: Array.from({ length: 14 }, (_, i) => i),
-    },
-    fixed: { epochs: 50, batchSize: 32 },
-    sampling: { mode: "random", count: 1000 },
-  });
+  const grid = JSON.parse(readFileSync(new URL("../../../examples/grid-72.json", import.meta.url), "utf8")) as SweepSpecInput;
+  const spec = parseSweepSpec({ ...grid, name: "bench: 1,000 runs", axes: { ...grid.axes, seeds: Array.from({ length: 14 }, (_, i) => i) }, sampling: { mode: "random", count: 1000 } });
   const seeded = performance.now();
   const { sweepId, runs } = await createSweep(db.prisma, { name: spec.name, spec, runs: expandSweep(spec) });
   // Each run stores the trace of its own activation × initializer × depth cell, trained once per cell.

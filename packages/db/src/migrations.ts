@@ -62,53 +62,66 @@ export async function connect({ url, schema }: ConnectionOptions, before?: (clie
   }
 }
 
+/** What applying migrations needs of a connection: node-postgres and PGlite both offer it. */
+export interface MigrationSession {
+  query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /** Runs a script of several statements. */
+  exec(sql: string): Promise<unknown>;
+}
+
 /**
  * Applies the pending migrations of `dir` and records them in `_prisma_migrations` as Prisma does,
  * under Prisma's advisory lock: processes that start at once apply each migration once. Throws
  * when an applied migration's file has changed since, or a migration fails (recorded with its log).
  */
 export async function migrate(target: ConnectionOptions, dir = MIGRATIONS_DIR): Promise<{ applied: string[] }> {
-  const migrations = readMigrations(dir);
   const client = await connect(target, (c) => c.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]));
   try {
-    await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
-      "id" VARCHAR(36) PRIMARY KEY NOT NULL,
-      "checksum" VARCHAR(64) NOT NULL,
-      "finished_at" TIMESTAMPTZ,
-      "migration_name" VARCHAR(255) NOT NULL,
-      "logs" TEXT,
-      "rolled_back_at" TIMESTAMPTZ,
-      "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
-      "applied_steps_count" INTEGER NOT NULL DEFAULT 0
-    )`);
-    const { rows } = await client.query<{ migration_name: string; checksum: string }>(
-      `SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-    );
-    const done = new Map(rows.map((r) => [r.migration_name, r.checksum]));
-    const applied: string[] = [];
-    for (const m of migrations) {
-      const checksum = done.get(m.name);
-      if (checksum !== undefined) {
-        if (checksum !== m.checksum) throw new Error(`migration ${m.name} was edited after it was applied (checksum ${checksum} in the database, ${m.checksum} on disk)`);
-        continue;
-      }
-      const id = randomUUID();
-      await client.query(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name) VALUES ($1, $2, $3)`, [id, m.checksum, m.name]);
-      try {
-        await client.query("BEGIN");
-        await client.query(m.sql);
-        await client.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK");
-        await client.query(`UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1`, [id, String(error)]);
-        throw new Error(`migration ${m.name} failed: ${(error as Error).message}`);
-      }
-      applied.push(m.name);
-    }
-    return { applied };
+    const session: MigrationSession = { query: async <R>(sql: string, params?: unknown[]) => ({ rows: (await client.query(sql, params)).rows as R[] }), exec: (sql) => client.query(sql) };
+    return await applyMigrations(session, dir);
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
     await client.end();
   }
+}
+
+/** Applies the pending migrations on an open session that no other migrator uses (see migrate). */
+export async function applyMigrations(session: MigrationSession, dir = MIGRATIONS_DIR): Promise<{ applied: string[] }> {
+  const migrations = readMigrations(dir);
+  await session.exec(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum" VARCHAR(64) NOT NULL,
+    "finished_at" TIMESTAMPTZ,
+    "migration_name" VARCHAR(255) NOT NULL,
+    "logs" TEXT,
+    "rolled_back_at" TIMESTAMPTZ,
+    "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+  )`);
+  const { rows } = await session.query<{ migration_name: string; checksum: string }>(
+    `SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+  );
+  const done = new Map(rows.map((r) => [r.migration_name, r.checksum]));
+  const applied: string[] = [];
+  for (const m of migrations) {
+    const checksum = done.get(m.name);
+    if (checksum !== undefined) {
+      if (checksum !== m.checksum) throw new Error(`migration ${m.name} was edited after it was applied (checksum ${checksum} in the database, ${m.checksum} on disk)`);
+      continue;
+    }
+    const id = randomUUID();
+    await session.query(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name) VALUES ($1, $2, $3)`, [id, m.checksum, m.name]);
+    try {
+      await session.exec("BEGIN");
+      await session.exec(m.sql);
+      await session.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
+      await session.exec("COMMIT");
+    } catch (error) {
+      await session.exec("ROLLBACK");
+      await session.query(`UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1`, [id, String(error)]);
+      throw new Error(`migration ${m.name} failed: ${(error as Error).message}`);
+    }
+    applied.push(m.name);
+  }
+  return { applied };
 }

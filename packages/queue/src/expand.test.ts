@@ -97,5 +97,7 @@ describe("the example sweeps", () => {
   it("are valid sweep specs that expand to the runs the README says", () => {
     const spec = parseSweepSpec(JSON.parse(readFileSync(new URL("../../../examples/best-practices.json", import.meta.url), "utf8")));
     expect(expandSweep(spec)).toHaveLength(180);
+    const grid = parseSweepSpec(JSON.parse(readFileSync(new URL("../../../examples/grid-72.json", import.meta.url), "utf8")));
+    expect(expandSweep(grid)).toHaveLength(72);
   });
 });

@@ -3,27 +3,18 @@ import { useEffect, useMemo, useState } from "react";
 import { Area, CartesianGrid, ComposedChart, Legend, Line, Tooltip, XAxis, YAxis } from "recharts";
 import { PALETTE } from "./charts.tsx";
 import { api, num } from "./format.ts";
+import type { RunTableRow } from "@gradtrace/db";
+import type { Wire, Wired } from "./wire.ts";
 
-type Wire = number | string | null;
 interface Bucket {
   toEpoch: number;
   last: Wire;
 }
-interface CompareRun {
-  id: string;
-  activation: string;
-  initializer: string;
-  depth: number;
-  width: number;
-  optimizer: string;
-  learningRate: number;
-  dataset: string;
-  seed: number;
-  status: string;
+type CompareRun = Pick<Wired<RunTableRow>, "id" | "activation" | "initializer" | "depth" | "width" | "optimizer" | "learningRate" | "dataset" | "seed" | "status"> & {
   series: Record<string, Bucket[]>;
   first: { layers: Array<Record<string, Wire>> } | null;
   last: { epoch: number; layers: Array<Record<string, Wire>> } | null;
-}
+};
 const AXES = ["none", "activation", "initializer", "depth", "width", "learningRate", "optimizer", "seed"] as const;
 type Axis = (typeof AXES)[number];
 const SCALARS = ["valLoss", "trainLoss", "valAccuracy", "trainAccuracy"];

@@ -1,21 +1,14 @@
 "use client";
 import { useEffect, useState } from "react";
 import { fmt } from "./format.ts";
+import type { RunCounts } from "./wire.ts";
 
-interface Counts {
-  queued: number;
-  running: number;
-  completed: number;
-  failed: number;
-  cancelled: number;
-  total: number;
-}
 interface SweepRow {
   id: string;
   name: string;
   status: string;
   createdAt: string;
-  runs: Counts;
+  runs: RunCounts;
   best?: { id: string; activation: string; initializer: string; depth: number; valAccuracy: number | null; trainAccuracy: number | null } | null;
 }
 interface WorkerRow {

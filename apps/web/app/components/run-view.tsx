@@ -3,8 +3,8 @@ import { useMemo, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
 import { Lines, PALETTE } from "./charts.tsx";
 import { fmt, num } from "./format.ts";
+import type { Wire } from "./wire.ts";
 
-type Wire = number | string | null;
 interface Bucket {
   fromEpoch: number;
   toEpoch: number;

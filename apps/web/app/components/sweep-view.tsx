@@ -1,56 +1,13 @@
 "use client";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { api, fmt, num } from "./format.ts";
+import type { GridCell, RunTableRow } from "@gradtrace/db";
+import type { RunCounts, Wire, Wired } from "./wire.ts";
 
-type Wire = number | string | null;
-interface Aggregate {
-  mean: Wire;
-  std: Wire;
-  n: number;
-}
-interface Cell {
-  activation: string;
-  initializer: string;
-  depth: number;
-  runs: number;
-  valLoss: Aggregate;
-  valAccuracy: Aggregate;
-  trainLoss: Aggregate;
-  log10GradientRatio: Aggregate;
-  deadFraction: Aggregate;
-  saturatedFraction: Aggregate;
-  diagnoses: Record<string, number>;
-}
-interface RunRow {
-  id: string;
-  activation: string;
-  initializer: string;
-  depth: number;
-  width: number;
-  optimizer: string;
-  learningRate: number;
-  dataset: string;
-  seed: number;
-  status: string;
-  epochsDone: number;
-  valLoss: Wire;
-  valAccuracy: Wire;
-  trainLoss: Wire;
-  gradientRatio: Wire;
-  deadFraction: Wire;
-  saturatedFraction: Wire;
-  diagnosisKinds: string[];
-}
-interface Counts {
-  queued: number;
-  running: number;
-  completed: number;
-  failed: number;
-  cancelled: number;
-  total: number;
-}
+type Cell = Wired<GridCell>;
+type RunRow = Wired<RunTableRow>;
 export interface SweepData {
-  sweep: { id: string; name: string; status: string; runs: Counts; spec: { fixed?: { epochs?: number } } };
+  sweep: { id: string; name: string; status: string; runs: RunCounts; spec: { fixed?: { epochs?: number } } };
   cells: Cell[];
   runs: RunRow[];
 }
@@ -111,7 +68,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
       setLive((old) => ({ ...old, [p.runId]: p }));
     });
     source.addEventListener("sweep", (e) => {
-      const s = JSON.parse((e as MessageEvent<string>).data) as { status: string; runs: Counts };
+      const s = JSON.parse((e as MessageEvent<string>).data) as { status: string; runs: RunCounts };
       setData((old) => ({ ...old, sweep: { ...old.sweep, status: s.status, runs: s.runs } }));
       const done = s.runs.completed + s.runs.failed;
       if (done !== finished.current) {

@@ -1,0 +1,67 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { startCli, until, type CliProcess } from "./cluster.ts";
+
+// `gradtrace up` with no environment at all: embedded PGlite, a child redis-server, the dashboard
+// (the production build `npm test` makes first), the recorder and workers in one process.
+const started: CliProcess[] = [];
+afterEach(() => {
+  for (const p of started.splice(0)) p.child.kill("SIGKILL");
+});
+
+async function up(cwd: string, port: number, ...args: string[]): Promise<{ p: CliProcess; url: string; redis: string }> {
+  const p = startCli(["up", "--port", String(port), ...args], {}, cwd);
+  started.push(p);
+  await p.waitFor(/gradtrace is up: (http:\/\/\S+)/, 120_000);
+  await p.waitFor(/more workers: npx gradtrace worker --redis (\S+)/);
+  return { p, url: /gradtrace is up: (http:\/\/\S+)/.exec(p.output())![1]!, redis: /--redis (redis:\/\/\S+)/.exec(p.output())![1]! };
+}
+
+const json = async (url: string, init?: RequestInit) => (await (await fetch(url, init)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const sweep = {
+  name: "up",
+  axes: { activations: [{ name: "tanh" }, { name: "relu" }], initializers: [{ name: "xavier_normal" }], depths: [2], widths: [8], learningRates: [0.1], datasets: [{ name: "moons", samples: 200 }], seeds: [0, 1] },
+  fixed: { epochs: 10, batchSize: 32 },
+};
+
+describe("gradtrace up", () => {
+  it("runs on embedded defaults with no environment; a worker with only REDIS_URL trains; data survives a restart", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "gt-up-"));
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    // No workers in this process: the one started below, with nothing but REDIS_URL, must train.
+    const first = await up(cwd, port, "--concurrency", "0");
+    expect(first.url).toBe(`http://127.0.0.1:${port}`);
+    expect((await fetch(first.url)).status).toBe(200);
+    const worker = startCli(["worker", "--concurrency", "1"], { REDIS_URL: first.redis });
+    started.push(worker);
+    await worker.waitFor(/ready: cpu/);
+    const { sweepId } = await json(`${first.url}/api/sweeps`, { method: "POST", body: JSON.stringify(sweep), headers: { "content-type": "application/json" } });
+    await until(async () => (await json(`${first.url}/api/sweeps/${sweepId}`)).status === "completed", 60_000, "the sweep to complete");
+    const { runs } = await json(`${first.url}/api/sweeps/${sweepId}/runs`);
+    expect(runs).toHaveLength(4);
+    const trained = await json(`${first.url}/api/runs/${runs[0].id}`);
+    expect(trained.workerId).toMatch(new RegExp(`-${worker.child.pid}-`));
+    worker.child.kill("SIGTERM");
+    expect(await worker.exited).toBe(0);
+
+    first.p.child.kill("SIGINT");
+    expect(await first.p.exited).toBe(0);
+    expect(first.p.output()).toMatch(/stopped/);
+    const second = await up(cwd, port);
+    const { sweeps } = await json(`${second.url}/api/sweeps`);
+    expect(sweeps.map((s: { id: string; status: string }) => [s.id, s.status])).toEqual([[sweepId, "completed"]]);
+    second.p.child.kill("SIGINT");
+    expect(await second.p.exited).toBe(0);
+  });
+
+  it("says how to install redis-server when there is none and no REDIS_URL", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "gt-up-"));
+    const p = startCli(["up", "--port", "1"], { PATH: cwd }, cwd);
+    started.push(p);
+    expect(await p.exited).toBe(2);
+    expect(p.output()).toMatch(/redis-server was not found on PATH\. Install it \(Debian\/Ubuntu: apt-get install redis-server; macOS: brew install redis\), or set REDIS_URL/);
+    expect(p.output()).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,161 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createRequire } from "node:module";
+import { createServer as createNetServer } from "node:net";
+import { availableParallelism } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { startRecorder, type Control } from "@gradtrace/control";
+import { createPrismaClient, type PrismaClient } from "@gradtrace/db";
+import { connectRedis, openQueues, redisEnv, startWorker } from "@gradtrace/queue";
+import { ThreadPool } from "@gradtrace/worker-cpu";
+import { z } from "zod";
+import { logLine, runUntilSignal } from "./service.ts";
+import { UsageError } from "./usage-error.ts";
+import { envOrUsage } from "./worker-command.ts";
+
+/** Help text of `gradtrace up`. */
+export const UP_USAGE = `gradtrace up — the dashboard, the recorder and a CPU worker pool in one process
+
+  --port N              the dashboard's port                  (default PORT, else 3000)
+  --host H              the address it listens on             (default HOST, else 127.0.0.1: not the network)
+  --concurrency N       runs trained at once in this process  (default: number of cores; 0: none,
+                        when workers run elsewhere)
+  --data DIR            where embedded data lives             (default ./.gradtrace)
+
+Database: DATABASE_URL when set (migrated at start); otherwise an embedded PGlite in DIR/pg.
+Redis: REDIS_URL when set; otherwise redis-server from PATH as a child process, data in DIR/redis.
+More workers, from any machine: gradtrace worker --redis redis://HOST:PORT (printed at start).`;
+
+const WEB = fileURLToPath(new URL("../../web/", import.meta.url));
+
+/** What `gradtrace up` uses of Next's programmatic server. */
+interface NextServer {
+  prepare(): Promise<void>;
+  getRequestHandler(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+}
+
+const UpEnvSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATABASE_URL: z.string().optional(),
+  REDIS_URL: z.string().optional(),
+});
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createNetServer().once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** Starts redis-server from PATH on a port of its own with its data in `dir`; resolves once it answers. */
+async function startRedisServer(dir: string): Promise<{ url: string; child: ChildProcess }> {
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--save", "", "--maxmemory-policy", "noeviction"];
+  const child = spawn("redis-server", args, { stdio: "ignore" });
+  const missing = await new Promise<boolean>((done) => {
+    child.once("error", (e: NodeJS.ErrnoException) => done(e.code === "ENOENT"));
+    child.once("spawn", () => done(false));
+  });
+  if (missing) {
+    throw new UsageError("redis-server was not found on PATH. Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis), or set REDIS_URL to a Redis you run.");
+  }
+  const url = `redis://127.0.0.1:${port}`;
+  const probe = connectRedis(url, "producer", () => undefined);
+  const deadline = Date.now() + 10_000;
+  while ((await probe.ping().catch(() => "")) !== "PONG") {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-server did not start on port ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  probe.disconnect();
+  return { url, child };
+}
+
+/** Runs `gradtrace up` until a signal; resolves to the exit code. */
+export async function runUp(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { port: { type: "string" }, host: { type: "string" }, concurrency: { type: "string" }, data: { type: "string" } }, strict: true });
+  const env = envOrUsage(() => UpEnvSchema.parse({ ...process.env, ...(values.port ? { PORT: values.port } : {}), ...(values.host ? { HOST: values.host } : {}) }));
+  const concurrency = values.concurrency === undefined ? availableParallelism() : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 0 || concurrency > 256) throw new UsageError(`--concurrency: expected a whole number from 0 to 256, got '${values.concurrency}'`);
+  const data = resolve(values.data ?? ".gradtrace");
+  mkdirSync(data, { recursive: true });
+  const log = logLine("up");
+  const closers: Array<() => Promise<unknown> | void> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch((e: Error) => log(`stopping: ${e.message}`));
+  };
+  try {
+    let redisUrl = env.REDIS_URL;
+    if (!redisUrl) {
+      const redis = await startRedisServer(join(data, "redis"));
+      redisUrl = redis.url;
+      closers.push(() => new Promise((done) => (redis.child.exitCode !== null ? done(undefined) : (redis.child.once("exit", done), redis.child.kill("SIGTERM")))));
+      log(`redis-server started on ${redisUrl} (data in ${join(data, "redis")})`);
+    }
+    const { GRADTRACE_QUEUE_PREFIX: prefix } = envOrUsage(() => redisEnv({ ...process.env, REDIS_URL: redisUrl }));
+    // The dashboard's routes read these; it runs in this process.
+    process.env.REDIS_URL = redisUrl;
+    process.env.GRADTRACE_QUEUE_PREFIX = prefix;
+
+    let prisma: PrismaClient;
+    if (env.DATABASE_URL) {
+      const { migrate } = await import("@gradtrace/db/migrations");
+      const { applied } = await migrate({ url: env.DATABASE_URL });
+      prisma = createPrismaClient({ url: env.DATABASE_URL });
+      closers.push(() => prisma.$disconnect());
+      log(`database ${env.DATABASE_URL.replace(/\/\/[^@]*@/, "//***@")}${applied.length ? `, applied ${applied.join(", ")}` : ""}`);
+    } else {
+      const { openEmbeddedDatabase } = await import("@gradtrace/db/embedded");
+      const embedded = await openEmbeddedDatabase(join(data, "pg"));
+      prisma = embedded.prisma;
+      closers.push(() => embedded.close());
+      log(`embedded database (PGlite) in ${join(data, "pg")}`);
+    }
+
+    if (!existsSync(join(WEB, ".next", "BUILD_ID"))) {
+      log("building the dashboard (first start only; about a minute)…");
+      const built = spawnSync("npm", ["run", "build", "-w", "@gradtrace/web"], { cwd: join(WEB, "..", ".."), stdio: ["ignore", "inherit", "inherit"] });
+      if (built.status !== 0) throw new Error("building the dashboard failed (see above)");
+    }
+
+    const redis = connectRedis(redisUrl, "producer", (e) => log(`redis: ${e.message}`));
+    const control: Control = { prisma, redis, prefix, queues: openQueues(redis, prefix, (e) => log(`queue: ${e.message}`)) };
+    closers.push(async () => {
+      await control.queues.close();
+      redis.disconnect();
+    });
+    // The dashboard's server code takes this connection set instead of opening its own.
+    (globalThis as { gradtraceControl?: Control }).gradtraceControl = control;
+
+    const recorder = await startRecorder({ redisUrl, prefix, prisma, log });
+    closers.push(() => recorder.close());
+    if (concurrency > 0) {
+      const worker = await startWorker({ redisUrl, prefix, trainer: new ThreadPool(concurrency), log });
+      closers.push(() => worker.close(10_000));
+    }
+
+    // Loaded by name, not imported with its types: they would bend this package's global types.
+    const next = createRequire(import.meta.url)("next") as (options: object) => NextServer;
+    const app = next({ dev: false, dir: WEB, hostname: env.HOST, port: env.PORT });
+    await app.prepare();
+    const handle = app.getRequestHandler();
+    const server = createServer((req, res) => void handle(req, res));
+    await new Promise<void>((done, fail) => server.once("error", fail).listen(env.PORT, env.HOST, done));
+    closers.push(() => new Promise((done) => server.close(done)));
+    closers.push(() => server.closeAllConnections());
+    process.stdout.write(`gradtrace is up: http://${env.HOST}:${env.PORT}\n`);
+    log(`more workers: npx gradtrace worker --redis ${redisUrl}${env.REDIS_URL ? "" : " (this Redis listens on 127.0.0.1 only)"}`);
+  } catch (error) {
+    await closeAll();
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") throw new UsageError(`port ${env.PORT} is in use; choose another with --port or PORT`);
+    throw error;
+  }
+  return runUntilSignal({ close: closeAll }, 20_000, log);
+}

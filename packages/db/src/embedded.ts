@@ -1,0 +1,29 @@
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "./generated/client.ts";
+import { applyMigrations } from "./migrations.ts";
+
+/** An embedded database: Postgres compiled to WebAssembly (PGlite), in this process, on disk. */
+export interface EmbeddedDatabase {
+  prisma: PrismaClient;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (or creates) the PGlite database in `dir`, applies pending migrations and returns a Prisma
+ * client over it. Only this process may open it: PGlite is single-connection, which gradtrace's
+ * architecture allows, as workers never touch the database.
+ */
+export async function openEmbeddedDatabase(dir: string): Promise<EmbeddedDatabase> {
+  const pg = await PGlite.create(dir);
+  await applyMigrations({ query: async (sql, params) => ({ rows: (await pg.query(sql, params)).rows as never[] }), exec: (sql) => pg.exec(sql) });
+  // PGlite.create types the instance with its extensions; the adapter takes the plain class.
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pg as unknown as ConstructorParameters<typeof PrismaPGlite>[0]) });
+  return {
+    prisma,
+    async close() {
+      await prisma.$disconnect();
+      await pg.close();
+    },
+  };
+}
