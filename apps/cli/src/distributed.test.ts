@@ -14,19 +14,27 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startCli, sweepSettled, until, type CliProcess } from "./cluster.ts";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-// Short leases so a killed worker's run is handed on within seconds, not the default 30 s.
-const LEASE = { GRADTRACE_LOCK_MS: "2000", GRADTRACE_STALLED_MS: "1000" };
+// Leases: long enough that a worker starved of CPU by the other test files never loses its run,
+// and short ones only where a killed worker's run must be handed on within seconds.
+const LEASE = { GRADTRACE_LOCK_MS: "15000", GRADTRACE_STALLED_MS: "5000" };
+const SHORT_LEASE = { GRADTRACE_LOCK_MS: "3000", GRADTRACE_STALLED_MS: "1000" };
 
 let db: TestDatabase;
 const processes: CliProcess[] = [];
 const cleanups: Array<() => Promise<unknown> | void> = [];
+/** What a failed test prints about its queues and runs. */
+const diagnostics: Array<() => Promise<string>> = [];
 
 beforeAll(async () => {
   db = await createTestDatabase("distributed");
 });
 afterEach(async (context) => {
   // A failed test shows what its processes printed.
-  if (context.task.result?.state === "fail") for (const p of processes) console.error(`--- ${p.child.spawnargs.slice(2).join(" ")}\n${p.output()}`);
+  if (context.task.result?.state === "fail") {
+    for (const p of processes) console.error(`--- ${p.child.spawnargs.slice(2).join(" ")}\n${p.output()}`);
+    for (const d of diagnostics) console.error(await d().catch((e: Error) => e.message));
+  }
+  diagnostics.length = 0;
   for (const p of processes.splice(0)) p.child.kill("SIGKILL");
   for (const c of cleanups.splice(0).reverse()) await c();
 });
@@ -35,7 +43,7 @@ afterAll(async () => {
 });
 
 /** A cluster on its own key prefix: workers and recorders as real processes, sweep control in-process. */
-function cluster(redisUrl = REDIS_URL, databaseUrl = db.schemaUrl) {
+function cluster(redisUrl = REDIS_URL, databaseUrl = db.schemaUrl, lease: Record<string, string> = LEASE) {
   const prefix = `gt-test-${randomBytes(4).toString("hex")}`;
   const redis = connectRedis(redisUrl, "worker", () => undefined);
   const control: Control = { prisma: db.prisma, redis, prefix, queues: openQueues(redis, prefix, () => undefined) };
@@ -45,7 +53,13 @@ function cluster(redisUrl = REDIS_URL, databaseUrl = db.schemaUrl) {
     if (stale.length > 0) await redis.del(...stale);
     redis.disconnect();
   });
-  const env = { REDIS_URL: redisUrl, GRADTRACE_QUEUE_PREFIX: prefix, ...LEASE };
+  const env = { REDIS_URL: redisUrl, GRADTRACE_QUEUE_PREFIX: prefix, ...lease };
+  diagnostics.push(async () => {
+    const [runs, results] = await Promise.all([control.queues.runs.getJobCounts(), control.queues.results.getJobCounts()]);
+    const failed = await control.queues.runs.getFailed(0, 5);
+    const statuses = await db.prisma.run.groupBy({ by: ["status"], _count: { _all: true } });
+    return `runs queue ${JSON.stringify(runs)}; results queue ${JSON.stringify(results)}; failed runs: ${failed.map((j) => j.failedReason).join(" | ")}; run statuses ${JSON.stringify(statuses.map((s) => [s.status, s._count._all]))}`;
+  });
   const start = (args: string[], extra: Record<string, string> = {}) => {
     const p = startCli(args, { ...env, ...extra });
     processes.push(p);
@@ -136,7 +150,7 @@ describe("workers and recorders as processes", () => {
   });
 
   it("loses nothing when a worker is killed with -9 mid-run: another worker takes the run over", async () => {
-    const c = cluster();
+    const c = cluster(REDIS_URL, db.schemaUrl, SHORT_LEASE);
     await c.recorder();
     const victim = await c.worker();
     const { sweepId } = await submitSweep(c.control, sweepSpec("kill -9", 150, [3], [0], 32, 1280));
@@ -166,7 +180,8 @@ describe("workers and recorders as processes", () => {
     };
     let server = await startRedis();
     cleanups.push(() => void server.kill("SIGKILL"));
-    const c = cluster(`redis://127.0.0.1:${port}`);
+    // Runs whose locks lapsed while Redis was down are handed on quickly with short leases.
+    const c = cluster(`redis://127.0.0.1:${port}`, db.schemaUrl, SHORT_LEASE);
     await c.recorder();
     await c.worker();
     await c.worker();

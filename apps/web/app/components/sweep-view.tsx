@@ -154,7 +154,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
             <table className="heatmap" data-testid={`heatmap-${depth}`}>
               <thead>
                 <tr>
-                  <th>activation \\ init</th>
+                  <th>activation ∖ initializer</th>
                   {initializers.map((i) => (
                     <th key={i}>{i}</th>
                   ))}
