@@ -303,6 +303,11 @@ describe("workers and recorders as processes", () => {
     expect(garbage.attemptsMade).toBe(1);
     expect(garbage.failedReason).toMatch(/\bv\b.*version 99 is not supported/);
     expect(garbage.failedReason).toMatch(/runId/);
+    // The job that names a run tells the recorder that run failed, once; the garbage names none.
+    const told = (await c.control.queues.results.getJobs(["waiting"])).map((j) => j.data as { type: string; runId: string; error: string });
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatchObject({ type: "failed", runId });
+    expect(told[0]!.error).toMatch(/spec\.model\.activation/);
   });
 });
 

@@ -5,8 +5,8 @@ import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job
 import { z } from "zod";
 import pkg from "../package.json" with { type: "json" };
 import { connectRedis } from "./connection.ts";
-import { parseRunJob, QUEUE_NAMES } from "./contracts.ts";
-import { haltedSweeps } from "./producer.ts";
+import { parseRunJob, PAYLOAD_VERSION, QUEUE_NAMES, type ResultMessage } from "./contracts.ts";
+import { haltedSweeps, RESULT_JOB_OPTIONS } from "./producer.ts";
 import { announceWorker, withdrawWorker, type WorkerInfo } from "./registry.ts";
 import { DEFAULT_REPORTER_OPTIONS, RunReporter, type ReporterOptions } from "./reporter.ts";
 
@@ -198,6 +198,6 @@ async function reportInvalid(results: Queue, job: Job, error: string): Promise<v
   const runId = z.uuid().safeParse(data?.runId);
   if (!runId.success) return;
   const base = typeof data?.attemptBase === "number" ? data.attemptBase : 0;
-  const reporter = new RunReporter(results, job, { runId: runId.data, sweepId: runId.data, attempt: base + job.attemptsStarted, epochs: 1 });
-  await reporter.failed(error);
+  const message: ResultMessage = { v: PAYLOAD_VERSION, type: "failed", runId: runId.data, attempt: base + job.attemptsStarted, error };
+  await results.add("failed", message, RESULT_JOB_OPTIONS);
 }
