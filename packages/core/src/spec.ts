@@ -257,11 +257,16 @@ export function describeIssues(error: z.ZodError, input: unknown): SpecIssue[] {
   });
 }
 
+/** Validates `input` against `schema` (defaults filled in); throws SpecError naming each bad field of `subject`. */
+export function parseWith<T>(schema: z.ZodType<T>, input: unknown, subject: string): T {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new SpecError(describeIssues(result.error, input), subject);
+  return result.data;
+}
+
 /** Validates a RunSpec and fills in defaults; throws SpecError naming each bad field. */
 export function parseRunSpec(input: unknown): RunSpec {
-  const result = RunSpecSchema.safeParse(input);
-  if (!result.success) throw new SpecError(describeIssues(result.error, input));
-  return result.data;
+  return parseWith(RunSpecSchema, input, "RunSpec");
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

@@ -1,4 +1,4 @@
-import { DIAGNOSIS_KINDS, describeIssues, RunSpecSchema, SpecError, type EpochRecord, type LayerInfo, type LayerRecord, type TraceSummary } from "@gradtrace/core";
+import { DIAGNOSIS_KINDS, parseWith, RunSpecSchema, type EpochRecord, type LayerInfo, type LayerRecord, type TraceSummary } from "@gradtrace/core";
 import { z } from "zod";
 
 /** The BullMQ queues: runs to train, and results travelling back to the recorder. */
@@ -125,18 +125,12 @@ export const RunProgressSchema = z
   .strict();
 export type RunProgress = z.infer<typeof RunProgressSchema>;
 
-function parse<T>(schema: z.ZodType<T>, input: unknown, subject: string): T {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new SpecError(describeIssues(parsed.error, input), subject);
-  return parsed.data;
-}
-
 /** Reads a job's data; a SpecError names each bad field (workers fail such jobs without retrying). */
 export function parseRunJob(input: unknown): z.output<typeof RunJobSchema> {
-  return parse(RunJobSchema, input, "run job");
+  return parseWith(RunJobSchema, input, "run job");
 }
 
 /** Reads a result message; a SpecError names each bad field. */
 export function parseResultMessage(input: unknown): ResultMessage {
-  return parse(ResultMessageSchema, input, "result message");
+  return parseWith(ResultMessageSchema, input, "result message");
 }

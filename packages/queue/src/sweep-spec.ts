@@ -1,10 +1,10 @@
 import {
   ActivationSpecSchema,
   DatasetSpecSchema,
-  describeIssues,
   InitializerSpecSchema,
   LIMITS,
   OPTIMIZER_NAMES,
+  parseWith,
   SpecError,
   TrainingSpecSchema,
   TracingSpecSchema,
@@ -79,16 +79,15 @@ export function runCount(spec: SweepSpec): number {
 
 /** Validates a sweep spec; throws SpecError naming each bad field, including a sweep with too many runs. */
 export function parseSweepSpec(input: unknown): SweepSpec {
-  const result = SweepSpecSchema.safeParse(input);
-  if (!result.success) throw new SpecError(describeIssues(result.error, input), "sweep spec");
-  const count = runCount(result.data);
+  const spec = parseWith(SweepSpecSchema, input, "sweep spec");
+  const count = runCount(spec);
   if (count > MAX_RUNS_PER_SWEEP) {
     throw new SpecError(
       [{ path: "axes", message: `the sweep expands to ${count} runs; at most ${MAX_RUNS_PER_SWEEP} are allowed (drop axis values or sample at random)`, received: `${count} runs` }],
       "sweep spec",
     );
   }
-  return result.data;
+  return spec;
 }
 
 /** The RunSpec (as input, defaults still to fill) of the combination with this index into the grid. */
