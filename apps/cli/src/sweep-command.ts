@@ -1,13 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Writable } from "node:stream";
-import { cancelSweep, pauseSweep, resumeSweep, retryFailedRuns, submitSweep, type Control } from "@gradtrace/control";
+import { cancelSweep, openControl, pauseSweep, resumeSweep, retryFailedRuns, submitSweep } from "@gradtrace/control";
 import { SpecError } from "@gradtrace/core";
 import { createPrismaClient, databaseUrlFromEnv, getSweep, NotFoundError } from "@gradtrace/db";
-import { connectRedis, openQueues, redisEnv } from "@gradtrace/queue";
+import { redisEnv } from "@gradtrace/queue";
 import { z } from "zod";
 import { logLine } from "./service.ts";
-import { UsageError } from "./usage-error.ts";
-import { envOrUsage } from "./worker-command.ts";
+import { envOrUsage, UsageError } from "./usage-error.ts";
 
 /** Help text of `gradtrace sweep`. */
 export const SWEEP_USAGE = `gradtrace sweep — submit and steer sweeps (needs Redis and Postgres)
@@ -32,9 +31,7 @@ export async function runSweep(argv: string[], out: Writable): Promise<number> {
   if (chosen.data !== "submit" && !z.uuid().safeParse(arg).success) throw new UsageError(`sweep ${action}: '${arg}' is not a sweep id (a UUID)`);
   const env = envOrUsage(() => redisEnv());
   const prisma = createPrismaClient({ url: envOrUsage(() => databaseUrlFromEnv()) });
-  const log = logLine("sweep");
-  const redis = connectRedis(env.REDIS_URL, "producer", (e) => log(`redis: ${e.message}`));
-  const control: Control = { prisma, redis, prefix: env.GRADTRACE_QUEUE_PREFIX, queues: openQueues(redis, env.GRADTRACE_QUEUE_PREFIX, (e) => log(`queue: ${e.message}`)) };
+  const control = openControl(prisma, env.REDIS_URL, env.GRADTRACE_QUEUE_PREFIX, logLine("sweep"));
   const print = (value: unknown) => out.write(`${JSON.stringify(value)}\n`);
   try {
     switch (chosen.data) {
@@ -65,8 +62,7 @@ export async function runSweep(argv: string[], out: Writable): Promise<number> {
     if (error instanceof SpecError || error instanceof NotFoundError || (error as Error).name === "SweepStateError") throw new UsageError(String((error as Error).message));
     throw error;
   } finally {
-    await control.queues.close();
-    redis.disconnect();
+    await control.close();
     await prisma.$disconnect();
   }
 }

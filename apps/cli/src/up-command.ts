@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, mkdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
@@ -7,14 +8,13 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { startRecorder, type Control } from "@gradtrace/control";
+import { openControl, startRecorder, type Control } from "@gradtrace/control";
 import { createPrismaClient, type PrismaClient } from "@gradtrace/db";
-import { connectRedis, openQueues, redisEnv, startWorker } from "@gradtrace/queue";
+import { connectRedis, redisEnv, startWorker } from "@gradtrace/queue";
 import { ThreadPool } from "@gradtrace/worker-cpu";
 import { z } from "zod";
 import { logLine, runUntilSignal } from "./service.ts";
-import { UsageError } from "./usage-error.ts";
-import { envOrUsage } from "./worker-command.ts";
+import { envOrUsage, UsageError } from "./usage-error.ts";
 
 /** Help text of `gradtrace up`. */
 export const UP_USAGE = `gradtrace up — the dashboard, the recorder and a CPU worker pool in one process
@@ -96,7 +96,12 @@ export async function runUp(argv: string[]): Promise<number> {
     if (!redisUrl) {
       const redis = await startRedisServer(join(data, "redis"));
       redisUrl = redis.url;
-      closers.push(() => new Promise((done) => (redis.child.exitCode !== null ? done(undefined) : (redis.child.once("exit", done), redis.child.kill("SIGTERM")))));
+      closers.push(async () => {
+        if (redis.child.exitCode !== null) return;
+        const exited = once(redis.child, "exit");
+        redis.child.kill("SIGTERM");
+        await exited;
+      });
       log(`redis-server started on ${redisUrl} (data in ${join(data, "redis")})`);
     }
     const { GRADTRACE_QUEUE_PREFIX: prefix } = envOrUsage(() => redisEnv({ ...process.env, REDIS_URL: redisUrl }));
@@ -125,12 +130,8 @@ export async function runUp(argv: string[]): Promise<number> {
       if (built.status !== 0) throw new Error("building the dashboard failed (see above)");
     }
 
-    const redis = connectRedis(redisUrl, "producer", (e) => log(`redis: ${e.message}`));
-    const control: Control = { prisma, redis, prefix, queues: openQueues(redis, prefix, (e) => log(`queue: ${e.message}`)) };
-    closers.push(async () => {
-      await control.queues.close();
-      redis.disconnect();
-    });
+    const control = openControl(prisma, redisUrl, prefix, log);
+    closers.push(() => control.close());
     // The dashboard's server code takes this connection set instead of opening its own.
     (globalThis as { gradtraceControl?: Control }).gradtraceControl = control;
 

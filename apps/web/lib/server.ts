@@ -1,6 +1,6 @@
-import type { Control } from "@gradtrace/control";
+import { openControl, type Control } from "@gradtrace/control";
 import { getPrisma } from "@gradtrace/db";
-import { connectRedis, openQueues, redisEnv } from "@gradtrace/queue";
+import { redisEnv } from "@gradtrace/queue";
 
 // One set of connections per server process, created on first use (and kept across hot reloads).
 const globals = globalThis as typeof globalThis & { gradtraceControl?: Control };
@@ -9,13 +9,7 @@ const globals = globalThis as typeof globalThis & { gradtraceControl?: Control }
 export function control(): Control {
   if (!globals.gradtraceControl) {
     const env = redisEnv();
-    const redis = connectRedis(env.REDIS_URL, "producer", (e) => console.error(`redis: ${e.message}`));
-    globals.gradtraceControl = {
-      prisma: getPrisma(),
-      redis,
-      prefix: env.GRADTRACE_QUEUE_PREFIX,
-      queues: openQueues(redis, env.GRADTRACE_QUEUE_PREFIX, (e) => console.error(`queue: ${e.message}`)),
-    };
+    globals.gradtraceControl = openControl(getPrisma(), env.REDIS_URL, env.GRADTRACE_QUEUE_PREFIX, (line) => console.error(line));
   }
   return globals.gradtraceControl;
 }

@@ -8,7 +8,7 @@ import {
   type PrismaClient,
   type QueuedRun,
 } from "@gradtrace/db";
-import { enqueueRuns, expandSweep, haltSweep, parseSweepSpec, PAYLOAD_VERSION, removeRuns, unhaltSweep, type Queues, type SweepSpec } from "@gradtrace/queue";
+import { connectRedis, enqueueRuns, expandSweep, haltSweep, openQueues, parseSweepSpec, PAYLOAD_VERSION, removeRuns, unhaltSweep, type Queues, type SweepSpec } from "@gradtrace/queue";
 import type { Redis } from "ioredis";
 
 /** What sweep control needs: the database, a producer connection and the queues on it. */
@@ -17,6 +17,22 @@ export interface Control {
   redis: Redis;
   prefix: string;
   queues: Queues;
+}
+
+/** Opens the producer side of a Control on `prisma`: one fail-fast Redis connection and the queues on it. */
+export function openControl(prisma: PrismaClient, redisUrl: string, prefix: string, log: (line: string) => void): Control & { close(): Promise<void> } {
+  const redis = connectRedis(redisUrl, "producer", (e) => log(`redis: ${e.message}`));
+  const queues = openQueues(redis, prefix, (e) => log(`queue: ${e.message}`));
+  return {
+    prisma,
+    redis,
+    prefix,
+    queues,
+    async close() {
+      await queues.close();
+      redis.disconnect();
+    },
+  };
 }
 
 /** A sweep action its current status does not allow (resuming a cancelled sweep, say). */
