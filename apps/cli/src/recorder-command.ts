@@ -3,7 +3,7 @@ import { startRecorder } from "@gradtrace/control";
 import { createPrismaClient, databaseUrlFromEnv } from "@gradtrace/db";
 import { redisEnv } from "@gradtrace/queue";
 import { logLine, runUntilSignal } from "./service.ts";
-import { envOrUsage } from "./worker-command.ts";
+import { envOrUsage } from "./usage-error.ts";
 
 /** Help text of `gradtrace recorder`. */
 export const RECORDER_USAGE = `gradtrace recorder — write run results from the queue into Postgres

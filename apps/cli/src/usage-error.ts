@@ -2,3 +2,12 @@
 export class UsageError extends Error {
   override name = "UsageError";
 }
+
+/** Turns an environment validation error into a usage error (no stack trace). */
+export function envOrUsage<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}

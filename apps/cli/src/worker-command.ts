@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { LeaseEnvSchema, redisEnv, startWorker } from "@gradtrace/queue";
 import { ThreadPool } from "@gradtrace/worker-cpu";
 import { logLine, runUntilSignal } from "./service.ts";
-import { UsageError } from "./usage-error.ts";
+import { envOrUsage, UsageError } from "./usage-error.ts";
 
 /** Help text of `gradtrace worker`. */
 export const WORKER_USAGE = `gradtrace worker — train runs from the queue (needs only Redis)
@@ -42,13 +42,4 @@ export async function runWorker(argv: string[]): Promise<number> {
   });
   log(`${worker.id} ready: cpu × ${concurrency}, ${env.REDIS_URL.replace(/\/\/[^@]*@/, "//***@")}`);
   return runUntilSignal({ close: () => worker.close(timeout * 1000) }, timeout * 1000 + 5000, log);
-}
-
-/** Turns an environment validation error into a usage error (no stack trace). */
-export function envOrUsage<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
 }
