@@ -199,6 +199,7 @@ async function writeBatch(prisma: PrismaClient, messages: ResultMessage[]): Prom
     const write = m.type === "failed" ? failRun(prisma, m.runId, m.attempt, m.error) : releaseRun(prisma, m.runId, m.attempt);
     outcomes[i] = outcomeOf(await write.then(() => undefined, (e: unknown) => (e instanceof DbError ? e : Promise.reject(e))));
   }
-  await refreshSweepStatus(prisma, [...new Set(messages.map((m) => m.runId))]);
+  // Epoch chunks move no run's status: only starts, ends, failures and hand-backs can move a sweep's.
+  await refreshSweepStatus(prisma, [...new Set(messages.filter((m) => m.type !== "epochs").map((m) => m.runId))]);
   return outcomes;
 }
