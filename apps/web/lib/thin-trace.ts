@@ -1,11 +1,10 @@
 import type { EpochRecord } from "@gradtrace/core";
-import { downsample, LAYER_METRICS, type Bucket } from "@gradtrace/db";
+import { downsample, EPOCH_SCALARS, LAYER_METRICS, type Bucket } from "@gradtrace/db";
 
-const SCALARS = ["trainLoss", "trainAccuracy", "valLoss", "valAccuracy", "outputStd"] as const;
 
 /** Series for charts, each downsampled to buckets: the epoch scalars, and each per-layer metric per layer. */
 export interface ThinTrace {
-  series: Record<(typeof SCALARS)[number], Bucket[]>;
+  series: Record<(typeof EPOCH_SCALARS)[number], Bucket[]>;
   layerSeries: Record<(typeof LAYER_METRICS)[number], Bucket[][]>;
   /** At most `buckets` traced epochs in full, first and last included: for histograms and depth profiles. */
   epochs: EpochRecord[];
@@ -23,7 +22,7 @@ export function thinTrace(epochs: readonly EpochRecord[], buckets: number): Thin
   const layerCount = epochs[0]?.layers.length ?? 0;
   const picked = keep === n ? [...epochs] : Array.from(new Set(Array.from({ length: keep }, (_, i) => Math.round((i * (n - 1)) / Math.max(1, keep - 1))))).map((i) => epochs[i]!);
   return {
-    series: Object.fromEntries(SCALARS.map((k) => [k, bucketsOf(epochs.map((e) => value(e[k])))])) as ThinTrace["series"],
+    series: Object.fromEntries(EPOCH_SCALARS.map((k) => [k, bucketsOf(epochs.map((e) => value(e[k])))])) as ThinTrace["series"],
     layerSeries: Object.fromEntries(
       LAYER_METRICS.map((m) => [m, Array.from({ length: layerCount }, (_, l) => bucketsOf(epochs.map((e) => value(e.layers[l]![m]))))]),
     ) as ThinTrace["layerSeries"],

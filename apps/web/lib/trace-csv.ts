@@ -1,13 +1,12 @@
 import type { EpochRecord } from "@gradtrace/core";
-import { LAYER_METRICS } from "@gradtrace/db";
+import { EPOCH_SCALARS, LAYER_METRICS } from "@gradtrace/db";
 
-const SCALARS = ["trainLoss", "trainAccuracy", "valLoss", "valAccuracy", "outputStd"] as const;
 
 /** A trace as CSV: one row per traced epoch, the scalars then every per-layer metric (layer1_gradNorm, …); null is empty. */
 export function traceCsv(epochs: readonly EpochRecord[]): string {
   const layers = epochs[0]?.layers.length ?? 0;
-  const header = ["epoch", ...SCALARS, ...Array.from({ length: layers }, (_, l) => LAYER_METRICS.map((m) => `layer${l + 1}_${m}`)).flat()];
+  const header = ["epoch", ...EPOCH_SCALARS, ...Array.from({ length: layers }, (_, l) => LAYER_METRICS.map((m) => `layer${l + 1}_${m}`)).flat()];
   const cell = (v: number | null) => (v === null ? "" : String(v));
-  const rows = epochs.map((e) => [e.epoch, ...SCALARS.map((k) => cell(e[k])), ...e.layers.flatMap((l) => LAYER_METRICS.map((m) => cell(l[m])))].join(","));
+  const rows = epochs.map((e) => [e.epoch, ...EPOCH_SCALARS.map((k) => cell(e[k])), ...e.layers.flatMap((l) => LAYER_METRICS.map((m) => cell(l[m])))].join(","));
   return `${header.join(",")}\n${rows.join("\n")}\n`;
 }

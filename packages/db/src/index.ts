@@ -25,5 +25,5 @@ export {
   type SweepSummary,
 } from "./repositories/sweeps.ts";
 export { failRun, finishRun, finishRuns, releaseRun, RUN_TRANSITIONS, startRun, startRuns, transitionRun, type RunEnd, type RunStart } from "./repositories/runs.ts";
-export { appendEpochChunks, appendEpochs, getRun, getRunRow, getRuns, runSeries, type ChunkResult, type EpochChunk, type SeriesMetric, type StoredRun } from "./repositories/traces.ts";
+export { appendEpochChunks, appendEpochs, EPOCH_SCALARS, getRun, getRunRow, getRuns, runSeries, type ChunkResult, type EpochChunk, type SeriesMetric, type StoredRun } from "./repositories/traces.ts";
 export type { RunStatus, SweepStatus } from "./generated/client.ts";

@@ -204,7 +204,8 @@ export async function getRun(prisma: PrismaClient, id: string): Promise<StoredRu
 
 /** The series a chart can ask for: an epoch scalar, or a per-layer metric of one layer. */
 export type SeriesMetric = "trainLoss" | "trainAccuracy" | "valLoss" | "valAccuracy" | "outputStd" | LayerMetric;
-const SCALARS = ["trainLoss", "trainAccuracy", "valLoss", "valAccuracy", "outputStd"] as const;
+/** The per-epoch scalars of a trace, the columns of TraceEpoch besides the packed layer metrics. */
+export const EPOCH_SCALARS = ["trainLoss", "trainAccuracy", "valLoss", "valAccuracy", "outputStd"] as const;
 
 /**
  * One metric of several runs, each downsampled to at most `buckets` buckets (first, last, min,
@@ -218,7 +219,7 @@ export async function runSeries(
   buckets: number,
   layer = 0,
 ): Promise<Map<string, Bucket[]>> {
-  const scalar = (SCALARS as readonly string[]).includes(metric);
+  const scalar = (EPOCH_SCALARS as readonly string[]).includes(metric);
   if (!scalar && !(LAYER_METRICS as readonly string[]).includes(metric)) throw new TraceOrderError(`unknown series metric ${metric}`);
   const rows = await prisma.traceEpoch.findMany({
     where: { runId: { in: [...ids] } },
