@@ -22,7 +22,7 @@ export function json(body: unknown, init: ResponseInit = {}): Response {
 
 /**
  * Runs a route handler, turning known errors into their status codes: bad input 400, unknown
- * ids 404, an action the state forbids 409, a sweep beyond the limits 413. Anything else is a 500
+ * ids 404, an action the state forbids 409 (routes raise others as HttpError). Anything else is a 500
  * that says only that something failed (the details go to the server log).
  */
 export async function handle(work: () => Promise<Response>): Promise<Response> {
@@ -30,10 +30,7 @@ export async function handle(work: () => Promise<Response>): Promise<Response> {
     return await work();
   } catch (error) {
     if (error instanceof HttpError) return json({ error: error.message, ...(error.issues ? { issues: error.issues } : {}) }, { status: error.status });
-    if (error instanceof SpecError) {
-      const tooBig = error.issues.some((i) => /at most \d+ are allowed/.test(i.message));
-      return json({ error: error.message.split("\n")[0], issues: error.issues }, { status: tooBig ? 413 : 400 });
-    }
+    if (error instanceof SpecError) return json({ error: error.message.split("\n")[0], issues: error.issues }, { status: 400 });
     if (error instanceof NotFoundError) return json({ error: error.message }, { status: 404 });
     if (error instanceof SweepStateError) return json({ error: error.message }, { status: 409 });
     console.error(error);

@@ -1,5 +1,5 @@
 import { submitSweep } from "@gradtrace/control";
-import { SpecError } from "@gradtrace/core";
+import { SpecError, type SpecIssue } from "@gradtrace/core";
 import { bestRuns, listSweeps } from "@gradtrace/db";
 import { expandSweep, parseSweepSpec } from "@gradtrace/queue";
 import { handle, HttpError, intParam, json, jsonBody } from "../../../lib/http.ts";
@@ -16,8 +16,9 @@ export function GET(request: Request): Promise<Response> {
   });
 }
 
-/** A sweep's size limits: beyond them the request is 413 (runs per sweep) or 422 (depth, width, epochs). */
-const LIMIT_PATHS = /^axes\.(depths|widths)\[\d+\]$|^fixed\.epochs$/;
+/** Issues that put a sweep beyond the documented limits: too many runs (413), too deep, wide or long (422). */
+const TOO_MANY_RUNS = (i: SpecIssue) => i.path === "axes" && /at most \d+ are allowed/.test(i.message);
+const TOO_BIG = (i: SpecIssue) => /^axes\.(depths|widths)\[\d+\]$|^fixed\.epochs$/.test(i.path) && /too big/i.test(i.message);
 
 /**
  * POST /api/sweeps — a sweep spec → 201 { sweepId, runs }; 400 lists each bad field. With
@@ -31,9 +32,8 @@ export function POST(request: Request): Promise<Response> {
       const created = await submitSweep(control(), body);
       return json(created, { status: 201, headers: { location: `/api/sweeps/${created.sweepId}` } });
     } catch (error) {
-      if (error instanceof SpecError && error.issues.every((i) => LIMIT_PATHS.test(i.path) && /too big/i.test(i.message))) {
-        throw new HttpError(422, "the sweep is beyond the documented limits", error.issues);
-      }
+      if (error instanceof SpecError && error.issues.some(TOO_MANY_RUNS)) throw new HttpError(413, error.message.split("\n")[0]!, error.issues);
+      if (error instanceof SpecError && error.issues.every(TOO_BIG)) throw new HttpError(422, "the sweep is beyond the documented limits", error.issues);
       throw error;
     }
   });
