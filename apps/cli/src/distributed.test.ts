@@ -58,7 +58,9 @@ function cluster(redisUrl = REDIS_URL, databaseUrl = db.schemaUrl, lease: Record
     const [runs, results] = await Promise.all([control.queues.runs.getJobCounts(), control.queues.results.getJobCounts()]);
     const failed = await control.queues.runs.getFailed(0, 5);
     const statuses = await db.prisma.run.groupBy({ by: ["status"], _count: { _all: true } });
-    return `runs queue ${JSON.stringify(runs)}; results queue ${JSON.stringify(results)}; failed runs: ${failed.map((j) => j.failedReason).join(" | ")}; run statuses ${JSON.stringify(statuses.map((s) => [s.status, s._count._all]))}`;
+    const open = await db.prisma.run.findMany({ where: { status: { in: ["queued", "running"] } }, select: { id: true, status: true, attempt: true, epochsDone: true } });
+    const jobs = await Promise.all(open.slice(0, 5).map(async (r) => [r, await control.queues.runs.getJob(r.id).then((j) => j && j.getState())]));
+    return `runs queue ${JSON.stringify(runs)}; results queue ${JSON.stringify(results)}; failed runs: ${failed.map((j) => j.failedReason).join(" | ")}; run statuses ${JSON.stringify(statuses.map((s) => [s.status, s._count._all]))}; open runs and their jobs ${JSON.stringify(jobs)}`;
   });
   const start = (args: string[], extra: Record<string, string> = {}) => {
     const p = startCli(args, { ...env, ...extra });

@@ -13,12 +13,13 @@ let db: TestDatabase;
 let redis: Redis;
 let queues: Queues;
 let recorder: Recorder;
+const logged: string[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase("recorder");
   redis = connectRedis(REDIS_URL, "worker", () => undefined);
   queues = openQueues(redis, prefix, () => undefined);
-  recorder = await startRecorder({ redisUrl: REDIS_URL, prefix, prisma: db.prisma, log: () => undefined });
+  recorder = await startRecorder({ redisUrl: REDIS_URL, prefix, prisma: db.prisma, log: (line) => logged.push(line) });
 });
 afterAll(async () => {
   await recorder.close();
@@ -76,6 +77,7 @@ describe("the recorder", () => {
     const garbage = await queues.results.add("result", { v: 1, type: "started" }, RESULT_JOB_OPTIONS);
     await settled();
     expect(recorder.stats.dropped).toBe(dropped + 1);
+    expect(logged).toContainEqual(expect.stringMatching(new RegExp(`dropped epochs of run ${runId} attempt 1: .*attempt 1 is stale, the current attempt is 2`)));
     for (const job of [bad, garbage]) {
       const failed = (await queues.results.getJob(job.id!))!;
       expect(failed.attemptsMade).toBe(1);

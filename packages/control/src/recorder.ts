@@ -57,7 +57,7 @@ interface Held {
 const EARLY_IN_HAND = 20;
 
 /** A message's fate; `early` and `refused` fail its job with `error` (retried, or not: UnrecoverableError). */
-type Outcome = { kind: "written" | "dropped" } | { kind: "early" | "refused"; error: Error };
+type Outcome = { kind: "written" } | { kind: "dropped"; why: string } | { kind: "early" | "refused"; error: Error };
 
 /**
  * Starts the recorder: the one writer of run results. It consumes the results queue, gathers what
@@ -92,6 +92,8 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
         batch.forEach((h, i) => {
           const outcome = outcomes[i]!;
           if (outcome.kind !== "refused") stats[outcome.kind]++;
+          // Moot messages are expected (a replaced attempt, a cancelled run) but never silent.
+          if (outcome.kind === "dropped") log(`recorder: dropped ${h.message.type} of run ${h.message.runId} attempt ${h.message.attempt}: ${outcome.why}`);
           // What an early message waits for is usually being written right now (by this batch's
           // neighbour or another recorder): keep it for the next batch before the queue's backoff.
           if (outcome.kind === "early" && h.early < EARLY_IN_HAND && !closing) held.push({ ...h, early: h.early + 1 });
@@ -169,7 +171,7 @@ function outcomeOf(error: DbError | undefined): Outcome {
   if (!error) return { kind: "written" };
   if ((error instanceof StaleAttemptError || error instanceof TraceOrderError) && error.early) return { kind: "early", error: new EarlyWriteError(error.message) };
   if (error instanceof TraceOrderError) return { kind: "refused", error: new UnrecoverableError(error.message) };
-  return { kind: "dropped" };
+  return { kind: "dropped", why: error.message };
 }
 
 /**

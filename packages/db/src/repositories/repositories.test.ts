@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { Run, train, type EpochRecord, type RunSpecInput, type Trace } from "@gradtrace/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
@@ -168,6 +169,23 @@ describe("attempts numbered by the queue", () => {
     expect((await getRun(db.prisma, id)).run).toMatchObject({ status: "completed", attempt: 1 });
     const late = appendEpochs(db.prisma, id, 2, trace.epochs.slice(0, 1));
     await expect(late).rejects.toBeInstanceOf(IllegalTransitionError);
+  });
+
+  it("call an end that races its own start early, never illegal: one read decides why it was refused", async () => {
+    // Two recorders: one writes a run's start while the other is handed its end. The end must be
+    // retried (early), not dropped, whichever way the race goes.
+    const runs = Array.from({ length: 60 }, (_, i) => spec({ seed: 200 + i, epochs: 3 }));
+    const { runIds } = await createSweep(db.prisma, { name: "racing ends", spec: {}, runs });
+    // The start lands at a different moment of the end's refusal in each round.
+    const ends = [];
+    for (const [k, id] of runIds.entries()) {
+      const start = sleep(k % 4).then(() => startRun(db.prisma, id, worker(1)));
+      ends.push((await Promise.allSettled([start, finishRun(db.prisma, id, 1, trace.summary, trace.epochs.at(-1)!)]))[1]);
+    }
+    for (const end of ends) {
+      expect(end.status).toBe("rejected");
+      expect((end as PromiseRejectedResult).reason).toMatchObject({ early: true });
+    }
   });
 
   it("accept the untraced epoch a run diverged at, as its last", async () => {

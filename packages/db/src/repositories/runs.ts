@@ -22,9 +22,17 @@ const sources = (to: RunStatus): RunStatus[] =>
 
 type Tx = Prisma.TransactionClient | PrismaClient;
 
-/** Explains why a conditional update touched no row: no such run, a stale attempt, or an illegal move. */
-async function refusal(tx: Tx, id: string, to: RunStatus, attempt?: number): Promise<DbError> {
-  const run = await tx.run.findUnique({ where: { id }, select: { status: true, attempt: true } });
+/** A run's status and attempt as one read saw them, or null when there is no such run. */
+type RunAt = { status: RunStatus; attempt: number } | null;
+
+const readRun = (tx: Tx, id: string): Promise<RunAt> => tx.run.findUnique({ where: { id }, select: { status: true, attempt: true } });
+
+/**
+ * Why a write to `to` (of `attempt`) does not fit the run as `run` was read: no such run, a stale
+ * or not yet started attempt, or an illegal move. Classified from that one read: a second read
+ * could see a start committed in between and call an early write illegal.
+ */
+function refusalOf(run: RunAt, id: string, to: RunStatus, attempt?: number): DbError {
   if (!run) return new NotFoundError("run", id);
   // A final run refuses everything, whatever the attempt: no later write can make it fit.
   if (RUN_TRANSITIONS[run.status].length === 0) return new IllegalTransitionError(id, run.status, to, []);
@@ -46,7 +54,7 @@ export async function transitionRun(
 ): Promise<void> {
   const where = { id, status: { in: sources(to) }, ...(attempt === undefined ? {} : { attempt }) };
   const { count } = await prisma.run.updateMany({ where, data: { ...data, status: to } });
-  if (count === 0) throw await refusal(prisma, id, to, attempt);
+  if (count === 0) throw refusalOf(await readRun(prisma, id), id, to, attempt);
 }
 
 /** A worker starting a run. */
@@ -171,12 +179,12 @@ export async function finishRuns(prisma: PrismaClient, ends: readonly RunEnd[]):
 
 /** Why an end was not recorded, or nothing when it already was (a redelivered end). */
 async function endRefusal(prisma: PrismaClient, end: RunEnd): Promise<DbError | undefined> {
-  const run = await prisma.run.findUnique({ where: { id: end.id }, select: { status: true, attempt: true } });
+  const run = await readRun(prisma, end.id);
   if (run?.attempt === end.attempt && run.status === "completed") return undefined;
   if (run?.attempt === end.attempt && run.status === "running") {
     return new TraceOrderError(`run ${end.id}: its end arrived before its last traced epoch ${end.last.epoch}`, true);
   }
-  return refusal(prisma, end.id, "completed", end.attempt);
+  return refusalOf(run, end.id, "completed", end.attempt);
 }
 
 /** Records one run's end (see finishRuns); throws why it was refused. */
@@ -194,9 +202,9 @@ export async function failRun(prisma: Tx, id: string, attempt: number, error: st
   const where = { id, status: { in: sources("failed").concat("queued") }, attempt: { lte: attempt } };
   const { count } = await prisma.run.updateMany({ where, data: { status: "failed", attempt, error, finishedAt: new Date() } });
   if (count > 0) return;
-  const run = await prisma.run.findUnique({ where: { id }, select: { status: true, attempt: true } });
+  const run = await readRun(prisma, id);
   if (run?.status === "failed" && run.attempt === attempt) return;
-  throw await refusal(prisma, id, "failed", attempt);
+  throw refusalOf(run, id, "failed", attempt);
 }
 
 /** A worker hands a run back unfinished (it is shutting down): the attempt ends and the run waits again. */
