@@ -8,5 +8,6 @@ export { createKernels, createJsKernels, KERNELS_NAMES, type Heap, type Kernels,
 export { Network, planNetwork, type LayerBuffers, type NetworkLayout, type NetworkShape } from "./network.ts";
 export { DIAGNOSIS_KINDS, THRESHOLDS, diagnose, type Diagnosis, type DiagnosisKind } from "./diagnose.ts";
 export { SYMMETRY_TOLERANCE, symmetry } from "./symmetry.ts";
-export { Run, train, type TrainOptions } from "./train.ts";
+export { initialiseParameters, layerInfos, layerRecord, Run, summarize, train, EVAL_CHUNK, type LayerMeasures, type TrainOptions } from "./train.ts";
+export { LayerStats, SUM } from "./layer-stats.ts";
 export type { EpochRecord, LayerInfo, LayerRecord, Trace, TraceSummary } from "./trace.ts";

@@ -18,10 +18,10 @@ export class LayerStats {
   readonly histogram: Float64Array;
   /** 1 for units with a non-zero derivative for at least one probe sample. */
   readonly live: Uint8Array;
-  /** Per-unit shifted sums of z across samples: the output layer's spread over inputs. */
-  private readonly unitShift: Float64Array;
-  private readonly unitSum: Float64Array;
-  private readonly unitSquares: Float64Array;
+  /** Per-unit shift and shifted sums of z across samples: the output layer's spread over inputs. */
+  readonly unitShift: Float64Array;
+  readonly unitSum: Float64Array;
+  readonly unitSquares: Float64Array;
   private readonly scale: number;
 
   constructor(

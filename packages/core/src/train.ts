@@ -3,9 +3,9 @@ import { makeDataset, type Dataset, type Split } from "./datasets/index.ts";
 import { diagnose } from "./diagnose.ts";
 import { initialize } from "./initializers/index.ts";
 import { createKernels } from "./kernels/index.ts";
-import type { Kernels, KernelsName } from "./kernels/kernels.ts";
+import type { Heap, Kernels, KernelsName } from "./kernels/kernels.ts";
 import { LayerStats } from "./layer-stats.ts";
-import { Network, planNetwork } from "./network.ts";
+import { Network, planNetwork, type LayerBuffers } from "./network.ts";
 import { Random } from "./random.ts";
 import { parseRunSpec, type RunSpec } from "./spec.ts";
 import { symmetry } from "./symmetry.ts";
@@ -18,7 +18,7 @@ export interface TrainOptions {
 }
 
 /** Rows of the probe/validation set evaluated per forward pass when the batch is smaller. */
-const EVAL_CHUNK = 256;
+export const EVAL_CHUNK = 256;
 
 /**
  * One training run of a RunSpec. `epochs()` trains and yields every traced epoch as it completes,
@@ -56,41 +56,14 @@ export class Run {
     this.activation = createActivation(model.activation);
     this.net = new Network(layout, kernels, this.activation);
     this.labels = new Int32Array(this.rows);
-    const depth = model.hidden.length;
-    this.layers = layout.layers.map((l, index) => {
-      const hidden = index < depth;
-      const range = tracing.histogramRange ?? (hidden ? this.activation.range : [0, 1]);
-      return {
-        index,
-        kind: hidden ? "hidden" : "output",
-        inputs: l.nin,
-        units: l.nout,
-        activation: hidden ? this.activation.name : "softmax",
-        histogramRange: [range[0], range[1]],
-      };
-    });
+    this.layers = layerInfos(this.spec, layout.layers, this.activation);
     this.stats = this.layers.map(
       (l) => new LayerStats(l.units, tracing.histogramBins, l.histogramRange, l.kind === "hidden" ? this.activation.saturation : undefined),
     );
     this.gradSums = new Float64Array(this.layers.length);
     this.biasGradSums = new Float64Array(this.layers.length);
-    this.initialiseParameters();
+    initialiseParameters(this.spec, this.net.layers, this.heap);
     this.weightsAtEpochStart = new Float64Array(layout.blockSize);
-  }
-
-  private initialiseParameters(): void {
-    const { model, training } = this.spec;
-    const weightRng = new Random(training.seed, "weights");
-    const biasRng = new Random(training.seed, "biases");
-    for (const l of this.net.layers) {
-      // Initializers fill W[out × in] as papers and frameworks define it; the heap holds Wt.
-      const w = new Float64Array(l.nout * l.nin);
-      initialize(model.weightInit, w, l.nout, l.nin, l.nin, l.nout, weightRng);
-      for (let o = 0; o < l.nout; o++) for (let k = 0; k < l.nin; k++) this.heap[l.wt + k * l.nout + o] = w[o * l.nin + k]!;
-      const b = new Float64Array(l.nout);
-      initialize(model.biasInit, b, 1, l.nout, l.nin, l.nout, biasRng);
-      this.heap.set(b, l.b);
-    }
   }
 
   /** The split that validation metrics and probe statistics come from: validation, else training. */
@@ -153,14 +126,7 @@ export class Run {
       records.push(record);
       yield record;
     }
-    const last = records[records.length - 1]!;
-    return {
-      status: divergedAt === null ? "completed" : "diverged",
-      epochsRun: last.epoch,
-      divergedAt,
-      final: { trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, valLoss: last.valLoss, valAccuracy: last.valAccuracy },
-      diagnoses: diagnose(this.layers, records, divergedAt),
-    };
+    return summarize(this.layers, records, divergedAt);
   }
 
   private accumulateGradNorms(): void {
@@ -218,9 +184,6 @@ export class Run {
 
   private layerRecord(info: LayerInfo, l: number, epoch: number): LayerRecord {
     const layer = this.net.layers[l]!;
-    const stats = this.stats[l]!;
-    const m = stats.moments();
-    const hidden = info.kind === "hidden";
     let weightSquares = 0;
     let changeSquares = 0;
     let startSquares = 0;
@@ -231,24 +194,94 @@ export class Run {
       changeSquares += (w - w0) * (w - w0);
       startSquares += w0 * w0;
     }
-    let live = 0;
-    for (let u = 0; u < layer.nout; u++) live += stats.live[u]!;
     const steps = this.gradSteps || 1;
-    return {
+    return layerRecord(info, epoch, this.stats[l]!, {
       gradNorm: this.gradSums[l]! / steps,
       biasGradNorm: this.biasGradSums[l]! / steps,
-      weightNorm: Math.sqrt(weightSquares),
-      updateRatio: epoch === 0 || startSquares === 0 ? null : Math.sqrt(changeSquares / startSquares),
-      preActivationMean: m.zMean,
-      preActivationStd: m.zStd,
-      activationMean: m.hMean,
-      activationStd: m.hStd,
-      saturatedFraction: stats.saturatedFraction(),
-      deadFraction: hidden ? 1 - live / layer.nout : null,
+      weightSquares,
+      changeSquares,
+      startSquares,
       symmetry: symmetry(this.heap, layer.wt, layer.b, layer.nin, layer.nout),
-      histogram: Array.from(stats.histogram),
-    };
+    });
   }
+}
+
+/** The traced layers of a network: its hidden layers, then the softmax output. */
+export function layerInfos(spec: RunSpec, layers: readonly LayerBuffers[], activation: Activation): LayerInfo[] {
+  const depth = spec.model.hidden.length;
+  return layers.map((l, index) => {
+    const hidden = index < depth;
+    const range = spec.tracing.histogramRange ?? (hidden ? activation.range : [0, 1]);
+    return {
+      index,
+      kind: hidden ? "hidden" : "output",
+      inputs: l.nin,
+      units: l.nout,
+      activation: hidden ? activation.name : "softmax",
+      histogramRange: [range[0], range[1]],
+    };
+  });
+}
+
+/** Fills the layers' weights and biases from the spec's initializers and seeded streams; every device starts from these. */
+export function initialiseParameters(spec: RunSpec, layers: readonly LayerBuffers[], heap: Heap): void {
+  const { model, training } = spec;
+  const weightRng = new Random(training.seed, "weights");
+  const biasRng = new Random(training.seed, "biases");
+  for (const l of layers) {
+    // Initializers fill W[out × in] as papers and frameworks define it; the heap holds Wt.
+    const w = new Float64Array(l.nout * l.nin);
+    initialize(model.weightInit, w, l.nout, l.nin, l.nin, l.nout, weightRng);
+    for (let o = 0; o < l.nout; o++) for (let k = 0; k < l.nin; k++) heap[l.wt + k * l.nout + o] = w[o * l.nin + k]!;
+    const b = new Float64Array(l.nout);
+    initialize(model.biasInit, b, 1, l.nout, l.nin, l.nout, biasRng);
+    heap.set(b, l.b);
+  }
+}
+
+/** What a layer's record needs besides its probe statistics, however a device measured it. */
+export interface LayerMeasures {
+  /** Means over the epoch's minibatches of the gradient norms. */
+  gradNorm: number;
+  biasGradNorm: number;
+  /** ‖W‖², ‖W − W_start‖² and ‖W_start‖² over the epoch. */
+  weightSquares: number;
+  changeSquares: number;
+  startSquares: number;
+  symmetry: number;
+}
+
+/** One layer's record at `epoch` from its probe statistics and measures. */
+export function layerRecord(info: LayerInfo, epoch: number, stats: LayerStats, m: LayerMeasures): LayerRecord {
+  const moments = stats.moments();
+  let live = 0;
+  for (let u = 0; u < info.units; u++) live += stats.live[u]!;
+  return {
+    gradNorm: m.gradNorm,
+    biasGradNorm: m.biasGradNorm,
+    weightNorm: Math.sqrt(m.weightSquares),
+    updateRatio: epoch === 0 || m.startSquares === 0 ? null : Math.sqrt(m.changeSquares / m.startSquares),
+    preActivationMean: moments.zMean,
+    preActivationStd: moments.zStd,
+    activationMean: moments.hMean,
+    activationStd: moments.hStd,
+    saturatedFraction: stats.saturatedFraction(),
+    deadFraction: info.kind === "hidden" ? 1 - live / info.units : null,
+    symmetry: m.symmetry,
+    histogram: Array.from(stats.histogram),
+  };
+}
+
+/** A run's summary from its traced epochs (the last one is where it stopped). */
+export function summarize(layers: readonly LayerInfo[], records: readonly EpochRecord[], divergedAt: number | null): TraceSummary {
+  const last = records[records.length - 1]!;
+  return {
+    status: divergedAt === null ? "completed" : "diverged",
+    epochsRun: last.epoch,
+    divergedAt,
+    final: { trainLoss: last.trainLoss, trainAccuracy: last.trainAccuracy, valLoss: last.valLoss, valAccuracy: last.valAccuracy },
+    diagnoses: diagnose(layers, records, divergedAt),
+  };
 }
 
 /** Trains a RunSpec to the end and returns its full Trace. */
