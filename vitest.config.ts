@@ -8,6 +8,7 @@ export default defineConfig({
       { test: { name: "core", root: "packages/core", include: ["src/**/*.test.ts", "scripts/**/*.test.ts"], testTimeout: 60_000 } },
       { test: { name: "cli", root: "apps/cli", include: ["src/**/*.test.ts"], testTimeout: 180_000, hookTimeout: 60_000 } },
       { test: { name: "queue", root: "packages/queue", include: ["src/**/*.test.ts"], testTimeout: 60_000 } },
+      { test: { name: "worker-gpu", root: "packages/worker-gpu", include: ["src/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 60_000 } },
       { test: { name: "worker-cpu", root: "packages/worker-cpu", include: ["src/**/*.test.ts"], testTimeout: 60_000 } },
       { test: { name: "control", root: "packages/control", include: ["src/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 } },
       { test: { name: "web", root: "apps/web", include: ["app/**/*.test.ts", "lib/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 } },

@@ -20,8 +20,8 @@ interface KernelExports {
   adam(p: number, g: number, m: number, v: number, count: number, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number): void;
 }
 
-/** The numbers assembly/activations.ts knows each activation by. */
-const ACTIVATION_CODES: Record<string, number> = {
+/** The numbers assembly/activations.ts (and the GPU kernels) know each activation by. */
+export const ACTIVATION_CODES: Record<string, number> = {
   identity: 0,
   logistic: 1,
   tanh: 2,

@@ -1,0 +1,94 @@
+import { parseRunSpec, train, type EpochRecord, type RunSpec, type RunSpecInput, type TraceSummary } from "@gradtrace/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openGpu, type Gpu } from "./device.ts";
+import { PackKernels, trainPack } from "./pack.ts";
+import { parityGaps } from "./parity.ts";
+
+let gpu: Gpu;
+let kernels: PackKernels;
+beforeAll(async () => {
+  gpu = await openGpu();
+  kernels = await PackKernels.create(gpu.device);
+});
+afterAll(() => gpu?.device.destroy());
+
+/** Trains specs as one pack; per spec its streamed epochs and its summary. */
+async function pack(specs: RunSpec[]): Promise<Array<{ epochs: EpochRecord[]; summary: TraceSummary }>> {
+  const epochs: EpochRecord[][] = specs.map(() => []);
+  const members = specs.map((spec, i) => ({ spec, signal: new AbortController().signal, sink: { layers: async () => {}, epoch: async (r: EpochRecord) => void epochs[i]!.push(r) } }));
+  const outcomes = await trainPack(gpu, kernels, members);
+  return outcomes.map((o, i) => {
+    if (o instanceof Error) throw o;
+    return { epochs: epochs[i]!, summary: o };
+  });
+}
+
+const ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus"] as const;
+const spec = (over: Partial<{ activation: string; init: RunSpecInput["model"]["weightInit"]; hidden: number[]; seed: number; epochs: number; optimizer: unknown; lr: number; dataset: string }>): RunSpec =>
+  parseRunSpec({
+    dataset: { name: over.dataset ?? "moons", samples: 300 },
+    model: { hidden: over.hidden ?? [16, 16], activation: over.activation ?? "tanh", weightInit: over.init ?? "xavier_normal" },
+    training: { epochs: over.epochs ?? 20, seed: over.seed ?? 3, batchSize: 32, optimizer: over.optimizer ?? { name: "sgd", lr: over.lr ?? 0.05 } },
+    tracing: { every: 1 },
+  });
+
+describe("a pack on the GPU", () => {
+  it("runs on a WebGPU adapter", () => {
+    expect(gpu.name).toMatch(/\S/);
+  });
+
+  it.each([
+    ["shallow", [16]],
+    ["deep", Array(8).fill(16) as number[]],
+  ])("records the core's trace for every activation, %s, over 20 epochs, within the stated tolerance", async (_, hidden) => {
+    const specs = ACTIVATIONS.map((activation, i) => spec({ activation, hidden, init: activation.includes("relu") ? "he_normal" : "xavier_normal", seed: i }));
+    const got = await pack(specs);
+    specs.forEach((s, i) => {
+      const core = train(s);
+      expect(parityGaps(got[i]!.epochs, core.epochs), s.model.activation.name).toEqual([]);
+      expect(got[i]!.summary.diagnoses.map((d) => d.kind)).toEqual(core.summary.diagnoses.map((d) => d.kind));
+      expect(got[i]!.epochs).toHaveLength(21);
+    });
+  });
+
+  it("trains each net with its own optimizer, learning rate and dataset, and stops a diverging one where the core does", async () => {
+    const specs = [
+      spec({ optimizer: { name: "adam", lr: 0.01 } }),
+      spec({ optimizer: { name: "nesterov", lr: 0.05 }, dataset: "circles" }),
+      spec({ optimizer: { name: "momentum", lr: 0.02 }, dataset: "xor", init: { name: "zeros" } }),
+      spec({ activation: "identity", lr: 20, seed: 1 }),
+    ];
+    const got = await pack(specs);
+    specs.forEach((s, i) => {
+      const core = train(s);
+      expect(parityGaps(got[i]!.epochs, core.epochs)).toEqual([]);
+      expect(got[i]!.summary).toMatchObject({ status: core.summary.status, divergedAt: core.summary.divergedAt, epochsRun: core.summary.epochsRun });
+    });
+    expect(got[3]!.summary.status).toBe("diverged");
+    expect(got[2]!.epochs.at(-1)!.layers[0]!.symmetry).toBe(1);
+  });
+
+  it("gives each of 64 mixed nets exactly the trace it gets trained alone", async () => {
+    const inits = ["xavier_normal", "he_normal", { name: "normal", std: 0.01 }, { name: "normal", std: 1 }] as const;
+    const specs = ACTIVATIONS.slice(1, 9).flatMap((activation) => inits.flatMap((init) => [0, 1].map((seed) => spec({ activation, init, seed, hidden: [8, 8], epochs: 5 }))));
+    expect(specs).toHaveLength(64);
+    const together = await pack(specs);
+    for (const [i, s] of specs.entries()) {
+      const [alone] = await pack([s]);
+      expect(together[i]).toEqual(alone);
+    }
+  });
+
+  it("stops a net whose signal aborts, with the signal's reason, and trains the rest", async () => {
+    const specs = [spec({ seed: 1 }), spec({ seed: 2 })];
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const outcomes = await trainPack(gpu, kernels, [
+      { spec: specs[0]!, signal: controller.signal, sink: { layers: async () => {}, epoch: async (r) => void (r.epoch === 3 && controller.abort(new Error("cancelled"))) } },
+      { spec: specs[1]!, signal: new AbortController().signal, sink: { layers: async () => {}, epoch: async (r) => void seen.push(r.epoch) } },
+    ]);
+    expect(outcomes[0]).toMatchObject({ message: "cancelled" });
+    expect(outcomes[1]).toMatchObject({ status: "completed", epochsRun: 20 });
+    expect(seen).toHaveLength(21);
+  });
+});
