@@ -9,6 +9,7 @@ import { train, type RunSpec } from "@gradtrace/core";
 import { failRun, getRun } from "@gradtrace/db";
 import { createTestDatabase, expectSameEpochs, TEST_DATABASE_URL, type TestDatabase } from "@gradtrace/db/testing";
 import { connectRedis, listWorkers, openQueues, PAYLOAD_VERSION, QUEUE_NAMES, RunProgressSchema, type RunProgress, type SweepSpecInput } from "@gradtrace/queue";
+import { parityGaps } from "@gradtrace/worker-gpu";
 import { QueueEvents } from "bullmq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startCli, sweepSettled, until, type CliProcess } from "./cluster.ts";
@@ -73,6 +74,11 @@ function cluster(redisUrl = REDIS_URL, databaseUrl = db.schemaUrl, lease: Record
     worker: async (shutdownSeconds = 5) => {
       const p = start(["worker", "--concurrency", "1", "--shutdown-timeout", String(shutdownSeconds)]);
       await p.waitFor(/ready: cpu/);
+      return p;
+    },
+    gpuWorker: async (pack: number) => {
+      const p = start(["worker", "--device", "gpu", "--pack", String(pack)]);
+      await p.waitFor(/ready: gpu/);
       return p;
     },
     recorder: async () => {
@@ -149,6 +155,25 @@ describe("workers and recorders as processes", () => {
     for (const w of workers) w.child.kill("SIGTERM");
     expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
     expect(await listWorkers(c.control.redis, c.prefix)).toEqual([]);
+  });
+
+  it("a GPU worker trains a sweep in packs of its shapes: it is in the registry, and every run's trace is the core's within the GPU tolerance", async () => {
+    const c = cluster();
+    await c.recorder();
+    await c.gpuWorker(32);
+    const live = await listWorkers(c.control.redis, c.prefix);
+    expect(live.map((w) => [w.device, w.concurrency])).toEqual([["gpu", 64]]);
+    const { sweepId, runs } = await submitSweep(c.control, sweepSpec("on the gpu", 10, [1, 3], [0, 1]));
+    expect(runs).toBe(48);
+    const sweep = await sweepSettled(db.prisma, sweepId, 120_000);
+    expect(sweep).toMatchObject({ status: "completed", runs: { completed: 48, total: 48 } });
+    const stored = await db.prisma.run.findMany({ where: { sweepId }, select: { id: true, spec: true, device: true, attempt: true } });
+    for (const run of stored) {
+      expect(run.device).toMatch(/^gpu: /);
+      expect(run.attempt).toBe(1);
+      const core = train(run.spec as unknown as RunSpec);
+      expect(parityGaps((await getRun(db.prisma, run.id)).epochs, core.epochs)).toEqual([]);
+    }
   });
 
   it("loses nothing when a worker is killed with -9 mid-run: another worker takes the run over", async () => {
