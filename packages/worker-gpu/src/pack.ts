@@ -1,7 +1,6 @@
 import {
   ACTIVATION_CODES,
   createActivation,
-  EVAL_CHUNK,
   initialiseParameters,
   layerInfos,
   layerRecord,
@@ -103,7 +102,9 @@ function planPack(spec: RunSpec, data: Dataset, nets: number): Layout {
   const hasValidation = data.validation.n > 0;
   const evalN = hasValidation ? data.validation.n : trainN;
   const batch = batchRows(spec, trainN);
-  const rows = Math.max(batch, Math.min(EVAL_CHUNK, evalN));
+  // The evaluation pass runs in chunks of a minibatch (the statistics do not depend on chunking),
+  // so activations take a minibatch of rows per net, not the core's 256-row probe chunk.
+  const rows = batch;
   const plan = planNetwork({ dims: data.dims, hidden: spec.model.hidden, classes: data.classes, rows });
   const L = plan.layers.length;
   const maxW = Math.max(data.dims, ...spec.model.hidden, data.classes);
@@ -243,6 +244,10 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
     if (packKey(m.spec, m.data) !== packKey(prepared[0]!.spec, prepared[0]!.data)) throw new Error("a pack's runs must share their shape (see packKey)");
   }
   const { device } = gpu;
+  const need = P * bytesPerNet(prepared[0]!.spec, prepared[0]!.data);
+  if (need > device.limits.maxStorageBufferBindingSize) {
+    throw new RangeError(`a pack of ${P} runs of this shape needs ${need} bytes in one GPU buffer; this device binds at most ${device.limits.maxStorageBufferBindingSize}: pack fewer`);
+  }
   const L = lay.layers.length;
   const spec0 = prepared[0]!.spec;
   const epochs = spec0.training.epochs;

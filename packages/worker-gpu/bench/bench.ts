@@ -1,0 +1,58 @@
+// npm run bench -w @gradtrace/worker-gpu: runs per second of packs of the canonical cell on the
+// WebGPU adapter (lavapipe here, the real GPU on a machine with one) against the core on one CPU
+// core, in the same process. Environment: BENCH_PACKS (pack sizes, default 1,16,64,256),
+// BENCH_EPOCHS (default 50; the cell's is 50), BENCH_DEPTH (default 8), BENCH_CPU_REPS (default 3).
+import { parseRunSpec, train, type RunSpec } from "@gradtrace/core";
+import { openGpu, PackKernels, trainPack } from "../src/index.ts";
+
+const packs = (process.env.BENCH_PACKS ?? "1,16,64,256").split(",").map(Number);
+const epochs = Number(process.env.BENCH_EPOCHS ?? 50);
+const depth = Number(process.env.BENCH_DEPTH ?? 8);
+const cpuReps = Number(process.env.BENCH_CPU_REPS ?? 3);
+
+/** The canonical cell (two moons, 1024 training points, 2 → depth × 64 → 2, ReLU/He, SGD 0.05, batch 32, traced every epoch), seeded per net. */
+const cell = (seed: number): RunSpec =>
+  parseRunSpec({
+    dataset: { name: "moons", samples: 1280, validationFraction: 0.2, noise: 0.2, seed: 0 },
+    model: { hidden: Array(depth).fill(64), activation: "relu", weightInit: "he_normal" },
+    training: { epochs, batchSize: 32, optimizer: { name: "sgd", lr: 0.05 }, seed },
+    tracing: { every: 1 },
+  });
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+const seconds = async (fn: () => unknown) => {
+  const start = performance.now();
+  await fn();
+  return (performance.now() - start) / 1000;
+};
+
+const gpu = await openGpu();
+const kernels = await PackKernels.create(gpu.device);
+const pack = (n: number) =>
+  trainPack(
+    gpu,
+    kernels,
+    Array.from({ length: n }, (_, i) => ({ spec: cell(i + 1), signal: new AbortController().signal, sink: { layers: async () => {}, epoch: async () => {} } })),
+  ).then((outcomes) => outcomes.forEach((o) => { if (o instanceof Error) throw o; }));
+
+console.log(`adapter: ${gpu.name}; cell: 2 → ${depth}×64 → 2, ${epochs} epochs, traced every epoch`);
+train(cell(1)); // warm-up
+const cpu = median(await Promise.all(Array.from({ length: cpuReps }, () => seconds(() => train(cell(1))))));
+console.log(`  core, one CPU core (wasm SIMD)   ${cpu.toFixed(3)} s per run   ${(1 / cpu).toFixed(2)} runs/s`);
+await pack(1); // warm-up: pipelines and the driver's caches
+const rows: Array<{ pack: number; seconds: number; runsPerSecond: number; vsOneCore: number }> = [];
+for (const n of packs) {
+  let s: number;
+  try {
+    s = await seconds(() => pack(n));
+  } catch (error) {
+    console.log(`  pack of ${String(n).padStart(4)}                     ${(error as Error).message}`);
+    continue;
+  }
+  const row = { pack: n, seconds: s, runsPerSecond: n / s, vsOneCore: n / s / (1 / cpu) };
+  rows.push(row);
+  console.log(`  pack of ${String(n).padStart(4)}                     ${s.toFixed(3)} s   ${row.runsPerSecond.toFixed(2)} runs/s   ${row.vsOneCore.toFixed(2)}× one core`);
+}
+console.log(JSON.stringify({ adapter: gpu.name, depth, epochs, cpuSecondsPerRun: cpu, packs: rows }));
+gpu.device.destroy();
+process.exit(0);
