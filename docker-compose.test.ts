@@ -10,12 +10,24 @@ const compose = (file: string, ...args: string[]) => spawnSync("docker-compose",
 const FILE = join(import.meta.dirname, "docker-compose.yml");
 
 describe("docker-compose.yml", () => {
-  it("is valid Compose, with Postgres, Redis, the migration, the dashboard and CPU workers", () => {
+  it("is valid Compose, with Postgres, Redis, the migration, the dashboard, CPU and GPU workers", () => {
     const check = compose(FILE, "config", "-q");
     expect(check.error, "docker-compose is not installed: apt-get install docker-compose").toBeUndefined();
     expect(check.stderr).toBe("");
     expect(check.status).toBe(0);
-    expect(compose(FILE, "config", "--services").stdout.trim().split("\n").sort()).toEqual(["migrate", "postgres", "redis", "web", "worker-cpu"]);
+    expect(compose(FILE, "config", "--services").stdout.trim().split("\n").sort()).toEqual(["migrate", "postgres", "redis", "web", "worker-cpu", "worker-gpu"]);
+  });
+
+  it("has a GPU worker under the gpu profile: one NVIDIA GPU reserved, Vulkan's graphics capability, no database", () => {
+    const resolved = compose(FILE, "--profile", "gpu", "config").stdout;
+    const gpu = resolved.slice(resolved.indexOf("  worker-gpu:"), resolved.indexOf("volumes:", resolved.indexOf("  worker-gpu:")));
+    // Only `--profile gpu` starts it: a machine without a GPU runs the rest as before.
+    expect(gpu).toMatch(/profiles:\s+- gpu/);
+    expect(gpu).toMatch(/driver: nvidia/);
+    expect(gpu).toMatch(/capabilities:\s+- gpu/);
+    expect(gpu).toMatch(/NVIDIA_DRIVER_CAPABILITIES: compute,utility,graphics/);
+    expect(gpu).toMatch(/- --device\s+- gpu/);
+    expect(gpu).not.toMatch(/DATABASE_URL/);
   });
 
   it("keeps Redis's keys (noeviction, AOF), gives workers no database, and binds the dashboard to localhost", () => {

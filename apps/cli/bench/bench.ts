@@ -60,7 +60,7 @@ try {
     const last = await db.prisma.run.aggregate({ where: { sweepId }, _max: { finishedAt: true } });
     const seconds = (last._max.finishedAt!.getTime() - t) / 1000;
     if ((await getSweep(db.prisma, sweepId)).runs.completed !== 72) throw new Error("not every run completed");
-    await control.queues.runs.clean(0, 1000, "completed");
+    await control.queues.runs.any.clean(0, 1000, "completed");
     return seconds;
   };
   const t1: number[] = [];
@@ -99,10 +99,10 @@ try {
     const stored = await createSweep(db.prisma, { name: spec.name, spec, runs });
     phases.store.push((performance.now() - t) / 1000);
     t = performance.now();
-    await enqueueRuns(control.queues.runs, stored.runs.map((run) => ({ v: PAYLOAD_VERSION, runId: run.id, sweepId: stored.sweepId, spec: run.spec, device: spec.device })));
+    await enqueueRuns(control.queues.runs.any, stored.runs.map((run) => ({ v: PAYLOAD_VERSION, runId: run.id, sweepId: stored.sweepId, spec: run.spec, device: spec.device })));
     phases.enqueue.push((performance.now() - t) / 1000);
-    if ((await control.queues.runs.getWaitingCount()) !== 10_000) throw new Error("not every run was enqueued");
-    await control.queues.runs.drain();
+    if ((await control.queues.runs.any.getWaitingCount()) !== 10_000) throw new Error("not every run was enqueued");
+    await control.queues.runs.any.drain();
   }
   console.log(`  validate + expand          ${fmt(phases.expand)}`);
   console.log(`  store in Postgres          ${fmt(phases.store)}`);
@@ -112,7 +112,7 @@ try {
 } finally {
   for (const p of processes) p.child.kill("SIGTERM");
   await Promise.all(processes.map((p) => p.exited));
-  await control.queues.runs.obliterate({ force: true }).catch(() => undefined);
+  await control.queues.runs.any.obliterate({ force: true }).catch(() => undefined);
   await control.queues.results.obliterate({ force: true }).catch(() => undefined);
   await control.queues.close();
   const stale = await redis.keys(`${prefix}:*`);

@@ -56,11 +56,11 @@ function cluster(redisUrl = REDIS_URL, databaseUrl = db.schemaUrl, lease: Record
   });
   const env = { REDIS_URL: redisUrl, GRADTRACE_QUEUE_PREFIX: prefix, ...lease };
   diagnostics.push(async () => {
-    const [runs, results] = await Promise.all([control.queues.runs.getJobCounts(), control.queues.results.getJobCounts()]);
-    const failed = await control.queues.runs.getFailed(0, 5);
+    const [runs, results] = await Promise.all([control.queues.runs.any.getJobCounts(), control.queues.results.getJobCounts()]);
+    const failed = await control.queues.runs.any.getFailed(0, 5);
     const statuses = await db.prisma.run.groupBy({ by: ["status"], _count: { _all: true } });
     const open = await db.prisma.run.findMany({ where: { status: { in: ["queued", "running"] } }, select: { id: true, status: true, attempt: true, epochsDone: true } });
-    const jobs = await Promise.all(open.slice(0, 5).map(async (r) => [r, await control.queues.runs.getJob(r.id).then((j) => j && j.getState())]));
+    const jobs = await Promise.all(open.slice(0, 5).map(async (r) => [r, await control.queues.runs.any.getJob(r.id).then((j) => j && j.getState())]));
     return `runs queue ${JSON.stringify(runs)}; results queue ${JSON.stringify(results)}; failed runs: ${failed.map((j) => j.failedReason).join(" | ")}; run statuses ${JSON.stringify(statuses.map((s) => [s.status, s._count._all]))}; open runs and their jobs ${JSON.stringify(jobs)}`;
   });
   const start = (args: string[], extra: Record<string, string> = {}) => {
@@ -142,7 +142,7 @@ describe("workers and recorders as processes", () => {
     expect(sweep).toMatchObject({ status: "completed", runs: { completed: 48, total: 48 } });
     const stored = await expectCompleteTraces(sweepId);
     expect(stored.every((r) => r.attempt === 1)).toBe(true);
-    const jobs = await c.control.queues.runs.getJobs(["completed"]);
+    const jobs = await c.control.queues.runs.any.getJobs(["completed"]);
     expect(jobs).toHaveLength(48);
     // Both workers trained some of the runs.
     const byWorker = await db.prisma.run.groupBy({ by: ["workerId"], where: { sweepId }, _count: { _all: true } });
@@ -157,17 +157,22 @@ describe("workers and recorders as processes", () => {
     expect(await listWorkers(c.control.redis, c.prefix)).toEqual([]);
   });
 
-  it("a GPU worker trains a sweep in packs of its shapes: it is in the registry, and every run's trace is the core's within the GPU tolerance", async () => {
+  it("a GPU worker trains a gpu sweep in packs of its shapes, a CPU worker the cpu sweep; every GPU trace is the core's within the GPU tolerance", async () => {
     const c = cluster();
     await c.recorder();
     await c.gpuWorker(32);
+    await c.worker();
     const live = await listWorkers(c.control.redis, c.prefix);
-    expect(live.map((w) => [w.device, w.concurrency])).toEqual([["gpu", 64]]);
-    const { sweepId, runs } = await submitSweep(c.control, sweepSpec("on the gpu", 10, [1, 3], [0, 1]));
-    expect(runs).toBe(48);
-    const sweep = await sweepSettled(db.prisma, sweepId, 120_000);
-    expect(sweep).toMatchObject({ status: "completed", runs: { completed: 48, total: 48 } });
-    const stored = await db.prisma.run.findMany({ where: { sweepId }, select: { id: true, spec: true, device: true, attempt: true } });
+    expect(live.map((w) => [w.device, w.concurrency]).sort()).toEqual([["cpu", 1], ["gpu", 64]]);
+    const gpuSweep = await submitSweep(c.control, { ...sweepSpec("on the gpu", 10, [1, 3], [0, 1]), device: "gpu" });
+    const cpuSweep = await submitSweep(c.control, { ...sweepSpec("on the cpu", 3, [2], [0]), device: "cpu" });
+    expect([gpuSweep.runs, cpuSweep.runs]).toEqual([48, 12]);
+    for (const { sweepId, runs } of [gpuSweep, cpuSweep]) {
+      expect(await sweepSettled(db.prisma, sweepId, 120_000)).toMatchObject({ status: "completed", runs: { completed: runs, total: runs } });
+    }
+    const onCpu = await db.prisma.run.findMany({ where: { sweepId: cpuSweep.sweepId }, select: { device: true } });
+    expect(onCpu.every((r) => r.device?.startsWith("cpu: "))).toBe(true);
+    const stored = await db.prisma.run.findMany({ where: { sweepId: gpuSweep.sweepId }, select: { id: true, spec: true, device: true, attempt: true } });
     for (const run of stored) {
       expect(run.device).toMatch(/^gpu: /);
       expect(run.attempt).toBe(1);
@@ -182,7 +187,7 @@ describe("workers and recorders as processes", () => {
     const victim = await c.worker();
     const { sweepId } = await submitSweep(c.control, sweepSpec("kill -9", 150, [3], [0], 32, 1280));
     // Kill it once it is well into a run: the one job it holds.
-    const active = async () => (await c.control.queues.runs.getActive())[0];
+    const active = async () => (await c.control.queues.runs.any.getActive())[0];
     await until(async () => (((await active())?.progress as { epoch?: number } | undefined)?.epoch ?? 0) >= 20, 30_000, "a run past epoch 20");
     const killed = (await active())!.id!;
     victim.child.kill("SIGKILL");
@@ -239,10 +244,10 @@ describe("workers and recorders as processes", () => {
     proxy.cut();
     const cutAt = Date.now();
     const recordedAtCut = await db.prisma.run.count({ where: { sweepId, status: "completed" } });
-    const trainedAtCut = await c.control.queues.runs.getCompletedCount();
+    const trainedAtCut = await c.control.queues.runs.any.getCompletedCount();
     expect(trainedAtCut).toBeLessThan(20);
     // Runs keep finishing while the database is away; their results wait in the queue.
-    await until(async () => (await c.control.queues.runs.getCompletedCount()) >= trainedAtCut + 4, 60_000, "4 runs trained during the outage");
+    await until(async () => (await c.control.queues.runs.any.getCompletedCount()) >= trainedAtCut + 4, 60_000, "4 runs trained during the outage");
     await new Promise((r) => setTimeout(r, Math.max(0, cutAt + 10_000 - Date.now())));
     // Nothing reached the database while it was away.
     expect(await db.prisma.run.count({ where: { sweepId, status: "completed" } })).toBeLessThanOrEqual(recordedAtCut + 2);
@@ -261,7 +266,7 @@ describe("workers and recorders as processes", () => {
     await until(async () => (await db.prisma.run.count({ where: { sweepId, status: "running", epochsDone: { gt: 0 } } })) === 2, 30_000, "2 runs training");
     const cancelledAt = Date.now();
     await cancelSweep(c.control, sweepId);
-    await until(async () => (await c.control.queues.runs.getActiveCount()) === 0, 2000, "no active runs");
+    await until(async () => (await c.control.queues.runs.any.getActiveCount()) === 0, 2000, "no active runs");
     expect(Date.now() - cancelledAt).toBeLessThan(2000);
     const rows = await db.prisma.traceEpoch.count({ where: { run: { sweepId } } });
     await new Promise((r) => setTimeout(r, 1500));
@@ -269,7 +274,7 @@ describe("workers and recorders as processes", () => {
     expect(runs.every((r) => r.status === "cancelled")).toBe(true);
     expect(runs.filter((r) => r.startedAt !== null)).toHaveLength(2);
     expect(await db.prisma.traceEpoch.count({ where: { run: { sweepId } } })).toBeLessThanOrEqual(rows);
-    expect(await c.control.queues.runs.getWaitingCount()).toBe(0);
+    expect(await c.control.queues.runs.any.getWaitingCount()).toBe(0);
     expect((await db.prisma.sweep.findUniqueOrThrow({ where: { id: sweepId } })).status).toBe("cancelled");
   });
 
@@ -285,7 +290,7 @@ describe("workers and recorders as processes", () => {
     // --shutdown-timeout 1: the run had 1 s to finish, then went back to the queue.
     expect(Date.now() - stoppedAt).toBeLessThan(4000);
     expect(first.output()).toMatch(/stopped/);
-    expect(await c.control.queues.runs.getWaitingCount()).toBe(1);
+    expect(await c.control.queues.runs.any.getWaitingCount()).toBe(1);
     await until(async () => (await db.prisma.run.findFirstOrThrow({ where: { sweepId } })).status === "queued", 10_000, "the run back in the queue");
     await c.worker();
     await sweepSettled(db.prisma, sweepId, 120_000);
@@ -298,7 +303,7 @@ describe("workers and recorders as processes", () => {
     await c.recorder();
     const { sweepId } = await submitSweep(c.control, sweepSpec("pause", 5, [1], [0]));
     await pauseSweep(c.control, sweepId);
-    expect(await c.control.queues.runs.getWaitingCount()).toBe(0);
+    expect(await c.control.queues.runs.any.getWaitingCount()).toBe(0);
     await c.worker();
     await new Promise((r) => setTimeout(r, 1000));
     expect((await db.prisma.sweep.findUniqueOrThrow({ where: { id: sweepId } })).status).toBe("paused");
@@ -319,7 +324,7 @@ describe("workers and recorders as processes", () => {
     const c = cluster();
     await c.worker();
     const runId = randomUUID();
-    const jobs = c.control.queues.runs;
+    const jobs = c.control.queues.runs.any;
     await jobs.add("run", { v: PAYLOAD_VERSION, runId, sweepId: randomUUID(), device: "cpu", spec: { dataset: { name: "moons" }, model: { hidden: [8], activation: { name: "swish" }, weightInit: { name: "he_normal" } }, training: { epochs: 2 } } }, { jobId: runId, attempts: 3 });
     await jobs.add("run", { v: 99, runs: "all of them" }, { jobId: "garbage", attempts: 3 });
     await until(async () => (await jobs.getFailedCount()) === 2, 20_000, "both jobs failed");

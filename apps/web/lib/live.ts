@@ -1,4 +1,4 @@
-import { QUEUE_NAMES, redisEnv, RunProgressSchema, type RunProgress } from "@gradtrace/queue";
+import { redisEnv, RUN_TARGETS, runQueueName, RunProgressSchema, type RunProgress } from "@gradtrace/queue";
 import { QueueEvents } from "bullmq";
 
 type Listener = (progress: RunProgress) => void;
@@ -6,19 +6,21 @@ const globals = globalThis as typeof globalThis & { gradtraceLive?: Set<Listener
 
 /**
  * Subscribes to live run progress (the runs' job progress, through one QueueEvents stream reader
- * shared by every client of this server process); returns the unsubscribe function.
+ * per runs queue, shared by every client of this server process); returns the unsubscribe function.
  */
 export function onProgress(listener: Listener): () => void {
   if (!globals.gradtraceLive) {
     const listeners = new Set<Listener>();
     globals.gradtraceLive = listeners;
     const env = redisEnv();
-    const events = new QueueEvents(QUEUE_NAMES.runs, { connection: { url: env.REDIS_URL, maxRetriesPerRequest: null }, prefix: env.GRADTRACE_QUEUE_PREFIX });
-    events.on("error", (e) => console.error(`live progress: ${e.message}`));
-    events.on("progress", ({ data }) => {
-      const parsed = RunProgressSchema.safeParse(data);
-      if (parsed.success) listeners.forEach((l) => l(parsed.data));
-    });
+    for (const target of RUN_TARGETS) {
+      const events = new QueueEvents(runQueueName(target), { connection: { url: env.REDIS_URL, maxRetriesPerRequest: null }, prefix: env.GRADTRACE_QUEUE_PREFIX });
+      events.on("error", (e) => console.error(`live progress: ${e.message}`));
+      events.on("progress", ({ data }) => {
+        const parsed = RunProgressSchema.safeParse(data);
+        if (parsed.success) listeners.forEach((l) => l(parsed.data));
+      });
+    }
   }
   const listeners = globals.gradtraceLive;
   listeners.add(listener);

@@ -35,6 +35,9 @@ export function openControl(prisma: PrismaClient, redisUrl: string, prefix: stri
   };
 }
 
+/** The runs queue of a stored sweep's target. */
+const runsQueue = (control: Control, spec: unknown) => control.queues.runs[(spec as SweepSpec).device];
+
 /** A sweep action its current status does not allow (resuming a cancelled sweep, say). */
 export class SweepStateError extends Error {
   override name = "SweepStateError";
@@ -42,7 +45,7 @@ export class SweepStateError extends Error {
 
 function enqueue(control: Control, sweepId: string, device: SweepSpec["device"], runs: readonly QueuedRun[]): Promise<void> {
   return enqueueRuns(
-    control.queues.runs,
+    control.queues.runs[device],
     runs.map((r) => ({ v: PAYLOAD_VERSION, runId: r.id, sweepId, spec: r.spec, device, attemptBase: r.attempt })),
   );
 }
@@ -66,7 +69,7 @@ export async function cancelSweep(control: Control, sweepId: string): Promise<vo
   // Halt first: a worker taking one of the runs from now on skips it.
   await haltSweep(control.redis, control.prefix, sweepId, "cancelled");
   const open = await cancelSweepRuns(control.prisma, sweepId);
-  await removeRuns(control.queues.runs, open);
+  await removeRuns(runsQueue(control, sweep.spec), open);
 }
 
 /** Pauses a sweep: its waiting runs leave the queue (running ones finish); resumeSweep brings them back. */
@@ -75,7 +78,7 @@ export async function pauseSweep(control: Control, sweepId: string): Promise<voi
   if (sweep.status !== "queued" && sweep.status !== "running") throw new SweepStateError(`sweep ${sweepId} is ${sweep.status}; only a queued or running sweep can be paused`);
   await haltSweep(control.redis, control.prefix, sweepId, "paused");
   await setSweepStatus(control.prisma, sweepId, "paused");
-  await removeRuns(control.queues.runs, (await sweepRuns(control.prisma, sweepId, ["queued"])).map((r) => r.id));
+  await removeRuns(runsQueue(control, sweep.spec), (await sweepRuns(control.prisma, sweepId, ["queued"])).map((r) => r.id));
 }
 
 /** Resumes a paused sweep, or re-enqueues a sweep's queued runs whose enqueueing failed. */
@@ -93,7 +96,7 @@ export async function retryFailedRuns(control: Control, sweepId: string): Promis
   if (sweep.status === "cancelled") throw new SweepStateError(`sweep ${sweepId} is cancelled; its runs cannot be retried`);
   const runs = await requeueFailedRuns(control.prisma, sweepId);
   // The failed jobs keep their ids; remove them so the runs can be enqueued again.
-  await removeRuns(control.queues.runs, runs.map((r) => r.id));
+  await removeRuns(runsQueue(control, sweep.spec), runs.map((r) => r.id));
   await enqueue(control, sweepId, (sweep.spec as SweepSpec).device, runs);
   return runs.length;
 }

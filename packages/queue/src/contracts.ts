@@ -4,6 +4,18 @@ import { z } from "zod";
 /** The BullMQ queues: runs to train, and results travelling back to the recorder. */
 export const QUEUE_NAMES = { runs: "gradtrace-runs", results: "gradtrace-results" } as const;
 
+/** Which workers may train a sweep's runs: any, or only CPU or only GPU workers. */
+export const RUN_TARGETS = ["any", "cpu", "gpu"] as const;
+export type RunTarget = (typeof RUN_TARGETS)[number];
+
+/**
+ * The runs queue of a target: runs any worker may take wait in gradtrace-runs, those for one kind
+ * of device in gradtrace-runs-cpu or gradtrace-runs-gpu; a worker takes from the first and its own.
+ */
+export function runQueueName(target: RunTarget): string {
+  return target === "any" ? QUEUE_NAMES.runs : `${QUEUE_NAMES.runs}-${target}`;
+}
+
 /** The payload version this code writes; older versions it still reads are listed in the schemas. */
 export const PAYLOAD_VERSION = 1;
 
@@ -88,7 +100,7 @@ export const RunJobSchema = z
     runId: uuid,
     sweepId: uuid,
     spec: RunSpecSchema,
-    device: z.enum(["cpu", "gpu", "any"]),
+    device: z.enum(RUN_TARGETS),
     /** Attempts the run had before this job: a delivery's attempt is this plus the job's starts. */
     attemptBase: z.number().int().min(0).default(0),
   })

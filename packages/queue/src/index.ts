@@ -7,6 +7,8 @@ export {
   parseRunJob,
   PAYLOAD_VERSION,
   QUEUE_NAMES,
+  RUN_TARGETS,
+  runQueueName,
   ResultMessageSchema,
   RunJobSchema,
   RunProgressSchema,
@@ -15,6 +17,7 @@ export {
   type ResultMessage,
   type RunJob,
   type RunProgress,
+  type RunTarget,
 } from "./contracts.ts";
 export { expandSweep, sampledIndices } from "./expand.ts";
 export { keys } from "./keys.ts";
@@ -24,6 +27,7 @@ export {
   haltSweep,
   openQueues,
   removeRuns,
+  runJobCounts,
   RESULT_BACKOFF,
   RESULT_JOB_OPTIONS,
   RUN_ATTEMPTS,

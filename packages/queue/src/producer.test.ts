@@ -25,12 +25,12 @@ describe("producer helpers", () => {
   it("enqueue runs in chunks under their run ids, never twice, and remove waiting ones", async () => {
     const sweepId = randomUUID();
     const jobs = Array.from({ length: 25 }, () => job(sweepId));
-    await enqueueRuns(queues.runs, jobs, 10);
-    await enqueueRuns(queues.runs, jobs.slice(0, 5), 10);
-    expect(await queues.runs.getWaitingCount()).toBe(25);
-    expect((await queues.runs.getJob(jobs[3]!.runId))!.data).toMatchObject({ runId: jobs[3]!.runId, sweepId });
-    expect(await removeRuns(queues.runs, jobs.slice(0, 20).map((j) => j.runId), 8)).toBe(20);
-    expect(await queues.runs.getWaitingCount()).toBe(5);
+    await enqueueRuns(queues.runs.any, jobs, 10);
+    await enqueueRuns(queues.runs.any, jobs.slice(0, 5), 10);
+    expect(await queues.runs.any.getWaitingCount()).toBe(25);
+    expect((await queues.runs.any.getJob(jobs[3]!.runId))!.data).toMatchObject({ runId: jobs[3]!.runId, sweepId });
+    expect(await removeRuns(queues.runs.any, jobs.slice(0, 20).map((j) => j.runId), 8)).toBe(20);
+    expect(await queues.runs.any.getWaitingCount()).toBe(5);
   });
 
   it("halt sweeps and tell which are halted in one round trip", async () => {

@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
-import { QUEUE_NAMES, type RunJob } from "./contracts.ts";
+import { QUEUE_NAMES, RUN_TARGETS, runQueueName, type RunJob, type RunTarget } from "./contracts.ts";
 import { keys } from "./keys.ts";
 
 /** A run that throws is retried this many times in all, with exponential backoff from 2 s. */
@@ -33,18 +33,26 @@ export const RESULT_JOB_OPTIONS = {
   removeOnFail: { count: 10_000 },
 } as const satisfies JobsOptions;
 
-/** The two queues on one connection: runs to train and results to record. */
+/** The queues on one connection: runs to train, one queue per target, and results to record. */
 export interface Queues {
-  runs: Queue;
+  runs: Record<RunTarget, Queue>;
   results: Queue;
   close(): Promise<void>;
 }
 
 /** Opens the runs and results queues on `redis` (the caller owns and closes the connection), reporting their errors to `onError`. */
 export function openQueues(redis: Redis, prefix: string, onError: (error: Error) => void): Queues {
-  const runs = new Queue(QUEUE_NAMES.runs, { connection: redis, prefix }).on("error", onError);
+  const runs = Object.fromEntries(RUN_TARGETS.map((t) => [t, new Queue(runQueueName(t), { connection: redis, prefix }).on("error", onError)])) as Record<RunTarget, Queue>;
   const results = new Queue(QUEUE_NAMES.results, { connection: redis, prefix }).on("error", onError);
-  return { runs, results, close: async () => void (await Promise.all([runs.close(), results.close()])) };
+  const all = [...Object.values(runs), results];
+  return { runs, results, close: async () => void (await Promise.all(all.map((q) => q.close()))) };
+}
+
+/** Runs waiting, active and delayed, over the queues of every target: the queue's depth as a dashboard shows it. */
+export async function runJobCounts(queues: Queues): Promise<{ waiting: number; active: number; delayed: number }> {
+  const counts = await Promise.all(Object.values(queues.runs).map((q) => q.getJobCounts("waiting", "active", "delayed", "prioritized")));
+  const sum = (k: string) => counts.reduce((s, c) => s + (c[k] ?? 0), 0);
+  return { waiting: sum("waiting") + sum("prioritized"), active: sum("active"), delayed: sum("delayed") };
 }
 
 /** Adds run jobs with `addBulk` in chunks (one round trip each); a run already in the queue is not added again. */

@@ -72,8 +72,8 @@ describe("the worker shell", () => {
   it("retries a run that throws with backoff, each try a new attempt, and reports only the one that worked", async () => {
     const trainer = new FlakyTrainer(2);
     workers.push(await startWorker({ redisUrl: REDIS_URL, prefix, trainer, log: () => undefined }));
-    const runId = await enqueue(queues.runs, { spec: spec() });
-    const job = await settledJob(queues.runs, runId);
+    const runId = await enqueue(queues.runs.any, { spec: spec() });
+    const job = await settledJob(queues.runs.any, runId);
     expect(job.returnvalue).toEqual({ outcome: "completed", epochsRun: 5 });
     expect(job.attemptsMade).toBe(3);
     const sent = await messages(runId);
@@ -88,12 +88,12 @@ describe("the worker shell", () => {
   it("reports a failure once, when the last attempt fails, and completes a diverged run as diverged", async () => {
     const trainer = new FlakyTrainer(3);
     workers.push(await startWorker({ redisUrl: REDIS_URL, prefix, trainer, log: () => undefined }));
-    const failing = await enqueue(queues.runs, { spec: spec() });
-    const job = await settledJob(queues.runs, failing);
+    const failing = await enqueue(queues.runs.any, { spec: spec() });
+    const job = await settledJob(queues.runs.any, failing);
     expect(job.failedReason).toBe("out of memory (call 3)");
     expect((await messages(failing)).map((m) => [m.type, m.attempt])).toEqual([["failed", 3]]);
-    const diverging = await enqueue(queues.runs, { spec: spec({ activation: "identity", lr: 20 }) });
-    const done = await settledJob(queues.runs, diverging);
+    const diverging = await enqueue(queues.runs.any, { spec: spec({ activation: "identity", lr: 20 }) });
+    const done = await settledJob(queues.runs.any, diverging);
     expect(done.returnvalue).toMatchObject({ outcome: "diverged" });
     expect((await messages(diverging)).at(-1)).toMatchObject({ type: "finished", summary: { status: "diverged", diagnoses: expect.arrayContaining([expect.objectContaining({ kind: "diverged" })]) } });
     await workers.pop()!.close(1000);

@@ -5,7 +5,7 @@ import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job
 import { z } from "zod";
 import pkg from "../package.json" with { type: "json" };
 import { connectRedis } from "./connection.ts";
-import { parseRunJob, PAYLOAD_VERSION, QUEUE_NAMES, type ResultMessage } from "./contracts.ts";
+import { parseRunJob, PAYLOAD_VERSION, QUEUE_NAMES, runQueueName, type ResultMessage } from "./contracts.ts";
 import { haltedSweeps, RESULT_JOB_OPTIONS } from "./producer.ts";
 import { announceWorker, withdrawWorker, type WorkerInfo } from "./registry.ts";
 import { DEFAULT_REPORTER_OPTIONS, RunReporter, type ReporterOptions } from "./reporter.ts";
@@ -134,16 +134,21 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   };
 
   const lease = LeaseEnvSchema.parse({ GRADTRACE_LOCK_MS: options.lockMs, GRADTRACE_STALLED_MS: options.stalledMs });
-  const worker = new Worker(QUEUE_NAMES.runs, processor, {
-    connection: redis,
-    prefix,
-    concurrency: trainer.concurrency,
-    lockDuration: lease.GRADTRACE_LOCK_MS,
-    stalledInterval: lease.GRADTRACE_STALLED_MS,
-    maxStalledCount: 3,
+  // Runs for any device and runs for this one: while both queues hold runs, the trainer holds up
+  // to twice its concurrency, the second half waiting for a thread (their leases kept alive).
+  const workers = ["any" as const, trainer.device].map((target) => {
+    const w = new Worker(runQueueName(target), processor, {
+      connection: redis,
+      prefix,
+      concurrency: trainer.concurrency,
+      lockDuration: lease.GRADTRACE_LOCK_MS,
+      stalledInterval: lease.GRADTRACE_STALLED_MS,
+      maxStalledCount: 3,
+    });
+    w.on("error", (e) => log(`worker: ${e.message}`));
+    w.on("failed", (job, e) => log(`run ${job?.id ?? "?"} failed (attempt ${job?.attemptsMade ?? "?"}): ${e.message}`));
+    return w;
   });
-  worker.on("error", (e) => log(`worker: ${e.message}`));
-  worker.on("failed", (job, e) => log(`run ${job?.id ?? "?"} failed (attempt ${job?.attemptsMade ?? "?"}): ${e.message}`));
 
   const info = (): WorkerInfo => {
     const minuteAgo = Date.now() - 60_000;
@@ -173,14 +178,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       .then((halted) => runs.filter((r) => halted.get(r.sweepId) === "cancelled").forEach((r) => r.controller.abort(CANCELLED)))
       .catch((e: Error) => log(`halt poll: ${e.message}`));
   }, HALT_POLL_MS);
-  await worker.waitUntilReady();
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
   await heartbeat();
 
   return {
     id,
     async close(deadlineMs) {
       const handBack = setTimeout(() => active.forEach((r) => r.controller.abort(SHUTDOWN)), deadlineMs);
-      await worker.close();
+      await Promise.all(workers.map((w) => w.close()));
       clearTimeout(handBack);
       clearInterval(beats);
       clearInterval(polls);

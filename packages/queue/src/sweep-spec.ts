@@ -11,6 +11,7 @@ import {
   type RunSpecInput,
 } from "@gradtrace/core";
 import { z } from "zod";
+import { RUN_TARGETS } from "./contracts.ts";
 
 /** The most runs one sweep may expand to. */
 export const MAX_RUNS_PER_SWEEP = 20_000;
@@ -57,7 +58,7 @@ export const SweepSpecSchema = z
       ])
       .default({ mode: "grid" }),
     /** Which workers may train the runs. */
-    device: z.enum(["cpu", "gpu", "any"]).default("any"),
+    device: z.enum(RUN_TARGETS).default("any"),
   })
   .strict();
 export type SweepSpec = z.infer<typeof SweepSpecSchema>;

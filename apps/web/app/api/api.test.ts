@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   const c = control();
-  await c.queues.runs.obliterate({ force: true });
+  await c.queues.runs.any.obliterate({ force: true });
   await c.queues.results.obliterate({ force: true });
   await c.queues.close();
   const stale = await c.redis.keys(`${prefix}:*`);
@@ -59,7 +59,7 @@ const spec = {
 
 /** Records a run as a worker and the recorder would, with the core's trace, and takes its job off the queue. */
 async function complete(runId: string): Promise<void> {
-  await control().queues.runs.remove(runId);
+  await control().queues.runs.any.remove(runId);
   const row = await db.prisma.run.findUniqueOrThrow({ where: { id: runId } });
   const t = train(row.spec as unknown as RunSpec);
   await startRun(db.prisma, runId, { workerId: "w", device: "cpu", layers: t.layers, attempt: 1 });
@@ -78,7 +78,7 @@ describe("the HTTP API", () => {
     expect(created.status).toBe(201);
     expect(created.json.runs).toBe(8);
     sweepId = created.json.sweepId;
-    expect(await control().queues.runs.getWaitingCount()).toBe(8);
+    expect(await control().queues.runs.any.getWaitingCount()).toBe(8);
     runIds = (await db.prisma.run.findMany({ where: { sweepId }, orderBy: [{ activation: "asc" }, { initializer: "asc" }, { seed: "asc" }] })).map((r) => r.id);
   });
 
@@ -162,13 +162,13 @@ describe("the HTTP API", () => {
   it("POST /api/sweeps/:id/{pause,resume,retry,cancel} steer the sweep; a forbidden move is 409", async () => {
     const paused = await body(await act(post(""), params({ id: sweepId, action: "pause" })));
     expect(paused.json.status).toBe("paused");
-    expect(await control().queues.runs.getWaitingCount()).toBe(0);
+    expect(await control().queues.runs.any.getWaitingCount()).toBe(0);
     expect((await body(await act(post(""), params({ id: sweepId, action: "resume" })))).json.status).toBe("running");
-    expect(await control().queues.runs.getWaitingCount()).toBe(6);
+    expect(await control().queues.runs.any.getWaitingCount()).toBe(6);
     expect((await act(post(""), params({ id: sweepId, action: "retry" }))).status).toBe(200);
     const cancelled = await body(await act(post(""), params({ id: sweepId, action: "cancel" })));
     expect(cancelled.json).toMatchObject({ status: "cancelled", runs: { cancelled: 6, completed: 2 } });
-    expect(await control().queues.runs.getWaitingCount()).toBe(0);
+    expect(await control().queues.runs.any.getWaitingCount()).toBe(0);
     const again = await body(await act(post(""), params({ id: sweepId, action: "resume" })));
     expect(again.status).toBe(409);
     expect(again.json.error).toMatch(/is cancelled/);
@@ -201,7 +201,7 @@ describe("the HTTP API", () => {
     // The second tick: by then the stream's reader of progress events is listening.
     await until(/event: sweep[^]*event: sweep/);
     // A worker's progress update reaches the stream within a second.
-    const job = await control().queues.runs.add("run", { v: PAYLOAD_VERSION }, { jobId: randomUUID() });
+    const job = await control().queues.runs.any.add("run", { v: PAYLOAD_VERSION }, { jobId: randomUUID() });
     const published = Date.now();
     await job.updateProgress(toWire({ v: PAYLOAD_VERSION, sweepId, runId: runIds[1], attempt: 1, epoch: 3, epochs: 4, trainLoss: Number.NaN, valAccuracy: 0.5, worst: "diverged" }) as object);
     await until(/event: progress\ndata: .*"epoch":3.*"trainLoss":"NaN"/);

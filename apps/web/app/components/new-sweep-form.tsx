@@ -26,6 +26,7 @@ interface Form {
   batchSize: string;
   sampling: "grid" | "random";
   count: string;
+  device: "any" | "cpu" | "gpu";
 }
 
 const list = (text: string): number[] =>
@@ -49,6 +50,7 @@ function toSpec(f: Form): object {
     },
     fixed: { epochs: Number(f.epochs), batchSize: f.batchSize === "full" ? "full" : Number(f.batchSize) },
     sampling: f.sampling === "grid" ? { mode: "grid" } : { mode: "random", count: Number(f.count) },
+    device: f.device,
   };
 }
 
@@ -73,6 +75,7 @@ function fromSpec(spec: Record<string, any>): Form {
     batchSize: String(spec.fixed?.batchSize ?? 32),
     sampling: spec.sampling?.mode === "random" ? "random" : "grid",
     count: String(spec.sampling?.count ?? 100),
+    device: spec.device === "cpu" || spec.device === "gpu" ? spec.device : "any",
   };
 }
 
@@ -253,6 +256,15 @@ export function NewSweepForm() {
               </select>
               {form.sampling === "random" && <input aria-label="N" value={form.count} onChange={(e) => set({ count: e.target.value })} size={6} />}
               {err("sampling")}
+            </div>
+            <div>
+              <label htmlFor="device">Workers</label>
+              <select id="device" value={form.device} onChange={(e) => set({ device: e.target.value as Form["device"] })}>
+                <option value="any">any (CPU or GPU)</option>
+                <option value="cpu">CPU only</option>
+                <option value="gpu">GPU only</option>
+              </select>
+              {err("device")}
             </div>
           </div>
           {err("form")}

@@ -1,5 +1,5 @@
 import { getSweep, listSweeps } from "@gradtrace/db";
-import { listWorkers, toWire } from "@gradtrace/queue";
+import { listWorkers, runJobCounts, toWire } from "@gradtrace/queue";
 import { handle, uuidParam } from "../../../lib/http.ts";
 import { onProgress } from "../../../lib/live.ts";
 import { control } from "../../../lib/server.ts";
@@ -28,7 +28,7 @@ export function GET(request: Request): Promise<Response> {
             const { status, runs } = await getSweep(c.prisma, sweepId);
             send("sweep", { id: sweepId, status, runs });
           } else {
-            const [sweeps, workers, queue] = await Promise.all([listSweeps(c.prisma, { take: 50 }), listWorkers(c.redis, c.prefix), c.queues.runs.getJobCounts("waiting", "active", "delayed")]);
+            const [sweeps, workers, queue] = await Promise.all([listSweeps(c.prisma, { take: 50 }), listWorkers(c.redis, c.prefix), runJobCounts(c.queues)]);
             send("overview", { sweeps, workers, queue });
           }
         };

@@ -1,4 +1,4 @@
-import { listWorkers } from "@gradtrace/queue";
+import { listWorkers, runJobCounts } from "@gradtrace/queue";
 import { handle, json } from "../../../lib/http.ts";
 import { control } from "../../../lib/server.ts";
 
@@ -6,7 +6,7 @@ import { control } from "../../../lib/server.ts";
 export function GET(): Promise<Response> {
   return handle(async () => {
     const c = control();
-    const [workers, queue] = await Promise.all([listWorkers(c.redis, c.prefix), c.queues.runs.getJobCounts("waiting", "active", "delayed", "prioritized")]);
+    const [workers, queue] = await Promise.all([listWorkers(c.redis, c.prefix), runJobCounts(c.queues)]);
     return json({ workers, queue });
   });
 }
