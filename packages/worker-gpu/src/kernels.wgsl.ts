@@ -11,8 +11,11 @@ export const PACK_FIELDS = [
   "nets", "block", "acts", "rows", "dims", "classes", "layers", "bins",
   "trainN", "evalN", "maxW", "hiddenUnits", "dataStride", "intStride", "stateAt", "histAt",
   "liveAt", "aGrad", "aVal", "aStats", "aUnits", "aNorms", "rowLoss", "rowCorrect",
-  "outLo", "outScale", "pad0", "pad1",
+  "aPairs", "symmetryTolerance", "outLo", "outScale",
 ] as const;
+
+/** The Pack uniform's float fields. */
+export const PACK_F32_FIELDS: ReadonlySet<string> = new Set(["symmetryTolerance", "outLo", "outScale"]);
 
 /** The fields of a Layer uniform, in order. */
 export const LAYER_FIELDS = ["index", "nin", "nout", "wt", "b", "x", "z", "h", "dz", "dx", "hidden", "live", "prevZ", "pad0", "pad1", "pad2"] as const;
@@ -33,7 +36,7 @@ const struct = (name: string, fields: readonly string[], f32: (f: string) => boo
   `struct ${name} {\n${fields.map((f) => `  ${f}: ${f32(f) ? "f32" : "u32"},`).join("\n")}\n}`;
 
 export const KERNELS = /* wgsl */ `
-${struct("Pack", PACK_FIELDS, (f) => f === "outLo" || f === "outScale")}
+${struct("Pack", PACK_FIELDS, (f) => PACK_F32_FIELDS.has(f))}
 ${struct("Layer", LAYER_FIELDS, () => false)}
 ${struct("Step", STEP_FIELDS, () => false)}
 ${struct("Net", NET_FIELDS, (f) => !NET_U32_FIELDS.has(f))}
@@ -404,6 +407,44 @@ var<workgroup> bins: array<atomic<u32>, 256>;
   }
   let hb = pack.histAt + (p * pack.layers + layer.index) * pack.bins;
   for (var b = lid; b < pack.bins; b += WG) { ints[hb + b] += atomicLoad(&bins[b]); }
+}
+
+var<workgroup> largest: array<f32, WG>;
+
+// One workgroup per net: how many units of this layer have a copy — another unit whose incoming
+// weights and bias agree within the core's symmetry tolerance of the layer's largest value. Where
+// none has, the layer's symmetry is 0 without reading its weights back.
+@compute @workgroup_size(WG) fn pairs(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let p = wid.x;
+  let pb = p * pack.block;
+  let nin = layer.nin;
+  let nout = layer.nout;
+  var m = 0.0;
+  for (var j = lid; j < nin * nout; j += WG) { m = max(m, abs(params[pb + layer.wt + j])); }
+  for (var j = lid; j < nout; j += WG) { m = max(m, abs(params[pb + layer.b + j])); }
+  largest[lid] = m;
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    workgroupBarrier();
+    if (lid < s) { largest[lid] = max(largest[lid], largest[lid + s]); }
+  }
+  workgroupBarrier();
+  let tolerance = pack.symmetryTolerance * largest[0];
+  var copies = 0.0;
+  for (var u = lid; u < nout; u += WG) {
+    var found = false;
+    for (var v = 0u; v < nout && !found; v++) {
+      if (v == u || !(abs(params[pb + layer.b + u] - params[pb + layer.b + v]) <= tolerance)) { continue; }
+      var same = true;
+      for (var k = 0u; k < nin && same; k++) {
+        same = abs(params[pb + layer.wt + k * nout + u] - params[pb + layer.wt + k * nout + v]) <= tolerance;
+      }
+      found = same;
+    }
+    if (found) { copies += 1.0; }
+  }
+  red[lid] = copies;
+  reduce(lid, 1u);
+  if (lid == 0u) { acc[pack.aPairs + p * pack.layers + layer.index] = red[0]; }
 }
 
 // One workgroup per net: ‖Wt‖², ‖Wt − Wt_start‖² and ‖Wt_start‖² of this layer.

@@ -11,6 +11,7 @@ import {
   SUM,
   summarize,
   symmetry,
+  SYMMETRY_TOLERANCE,
   type Activation,
   type Dataset,
   type EpochRecord,
@@ -21,7 +22,7 @@ import {
 } from "@gradtrace/core";
 import type { TrainSink } from "@gradtrace/queue";
 import type { Gpu } from "./device.ts";
-import { KERNELS, LAYER_FIELDS, NET_FIELDS, NET_U32_FIELDS, PACK_FIELDS, STAT_SLOTS, STEP_FIELDS, TRAIN_SLOTS, WORKGROUP } from "./kernels.wgsl.ts";
+import { KERNELS, LAYER_FIELDS, NET_FIELDS, NET_U32_FIELDS, PACK_F32_FIELDS, PACK_FIELDS, STAT_SLOTS, STEP_FIELDS, TRAIN_SLOTS, WORKGROUP } from "./kernels.wgsl.ts";
 
 /** One run prepared for a pack: its data, activation, layers and the shape that packs share. */
 export interface PackMember {
@@ -94,6 +95,7 @@ interface Layout {
   aStats: number;
   aUnits: number;
   aNorms: number;
+  aPairs: number;
   accSize: number;
 }
 
@@ -130,6 +132,7 @@ function planPack(spec: RunSpec, data: Dataset, nets: number): Layout {
   const aStats = aVal + 2 * nets;
   const aUnits = aStats + STAT_SLOTS * nets * L;
   const aNorms = aUnits + 3 * nets * data.classes;
+  const aPairs = aNorms + 3 * nets * L;
   return {
     nets,
     block: plan.blockSize,
@@ -158,7 +161,8 @@ function planPack(spec: RunSpec, data: Dataset, nets: number): Layout {
     aStats,
     aUnits,
     aNorms,
-    accSize: aNorms + 3 * nets * L,
+    aPairs,
+    accSize: aPairs + nets * L,
   };
 }
 
@@ -181,7 +185,7 @@ function fields(names: readonly string[], values: Record<string, number>, f32: (
   return buffer;
 }
 
-const KERNEL_NAMES = ["gather", "forward", "softmax_loss", "reduce_rows", "backward_params", "backward_input", "grad_norms", "optimize", "observe", "norms"] as const;
+const KERNEL_NAMES = ["gather", "forward", "softmax_loss", "reduce_rows", "backward_params", "backward_input", "grad_norms", "optimize", "observe", "norms", "pairs"] as const;
 type KernelName = (typeof KERNEL_NAMES)[number];
 /** Selects a kernel (and the layer its uniforms describe) for the next dispatch. */
 type Use = (name: KernelName, layer?: number) => void;
@@ -282,9 +286,10 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
           nets: P, block: lay.block, acts: lay.acts, rows: lay.rows, dims: lay.dims, classes: lay.classes, layers: L, bins: lay.bins,
           trainN: lay.trainN, evalN: lay.evalN, maxW: 0, hiddenUnits: lay.hiddenUnits, dataStride: lay.data, intStride: lay.ints,
           stateAt: lay.stateAt, histAt: lay.histAt, liveAt: lay.liveBase, aGrad: lay.aGrad, aVal: lay.aVal, aStats: lay.aStats,
-          aUnits: lay.aUnits, aNorms: lay.aNorms, rowLoss: lay.at.rowLoss, rowCorrect: lay.at.rowCorrect, outLo, outScale: lay.bins / (outHi - outLo),
+          aUnits: lay.aUnits, aNorms: lay.aNorms, rowLoss: lay.at.rowLoss, rowCorrect: lay.at.rowCorrect, aPairs: lay.aPairs,
+          symmetryTolerance: SYMMETRY_TOLERANCE, outLo, outScale: lay.bins / (outHi - outLo),
         },
-        (f) => f === "outLo" || f === "outScale",
+        (f) => PACK_F32_FIELDS.has(f),
       ),
     );
     const layerGroups = lay.layers.map((l, i) => {
@@ -376,10 +381,16 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
       use("reduce_rows");
       pass.dispatchWorkgroups(P);
     };
-    const read = async (source: GPUBuffer, offset: number, elements: number): Promise<ArrayBuffer> => {
-      const staging = device.createBuffer({ size: elements * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    /** Reads ranges [offset, offset + elements) of `source` (element units), back to back. */
+    const read = async (source: GPUBuffer, ranges: ReadonlyArray<readonly [number, number]>): Promise<ArrayBuffer> => {
+      const elements = ranges.reduce((s, [, n]) => s + n, 0);
+      const staging = device.createBuffer({ size: Math.max(4, elements * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
       const enc = device.createCommandEncoder();
-      enc.copyBufferToBuffer(source, offset * 4, staging, 0, elements * 4);
+      let at = 0;
+      for (const [offset, n] of ranges) {
+        enc.copyBufferToBuffer(source, offset * 4, staging, at * 4, n * 4);
+        at += n;
+      }
       device.queue.submit([enc.finish()]);
       await staging.mapAsync(GPUMapMode.READ);
       const copy = staging.getMappedRange().slice(0);
@@ -443,7 +454,7 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
           first ? clears : undefined,
         );
       }
-      const states = new Uint32Array(await read(ints, lay.stateAt, P));
+      const states = new Uint32Array(await read(ints, [[lay.stateAt, P]]));
       const recordNow = nets.map((net, p) => !net.done && (traced || states[p] === STATE.diverged));
       if (!recordNow.some(Boolean)) continue;
 
@@ -465,6 +476,8 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
               for (let i = 0; i < L; i++) {
                 use("norms", i);
                 pass.dispatchWorkgroups(P);
+                use("pairs", i);
+                pass.dispatchWorkgroups(P);
               }
             }
           },
@@ -477,15 +490,19 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
         );
         from += n;
       }
-      const [accF, tail, weights] = await Promise.all([
-        read(acc, 0, lay.accSize).then((b) => new Float32Array(b)),
-        read(ints, lay.histAt, lay.intsSize - lay.histAt).then((b) => new Uint32Array(b)),
-        read(params, 0, P * lay.block).then((b) => new Float32Array(b)),
+      const [accF, tail] = await Promise.all([
+        read(acc, [[0, lay.accSize]]).then((b) => new Float32Array(b)),
+        read(ints, [[lay.histAt, lay.intsSize - lay.histAt]]).then((b) => new Uint32Array(b)),
       ]);
+      // Weights come back only for nets with a layer whose units have copies: the rest have symmetry 0.
+      const copied = nets.map((_, p) => recordNow[p] && lay.layers.some((__, l) => accF[lay.aPairs + p * L + l]! > 0));
+      const wanted = nets.flatMap((_, p) => (copied[p] ? [p] : []));
+      const blocks = new Float32Array(await read(params, wanted.map((p) => [p * lay.block, lay.block] as const)));
+      const weightsOf = new Map(wanted.map((p, k) => [p, blocks.subarray(k * lay.block, (k + 1) * lay.block)]));
       const deliveries: Promise<void>[] = [];
       nets.forEach((net, p) => {
         if (!recordNow[p]) return;
-        const record = epochRecord(net.member, p, epoch, lay, accF, tail, weights);
+        const record = epochRecord(net.member, p, epoch, lay, accF, tail, weightsOf.get(p));
         net.records.push(record);
         deliveries.push(net.member.sink.epoch(record));
         const diverged = states[p] === STATE.diverged || (record.valLoss !== null && !Number.isFinite(record.valLoss));
@@ -506,8 +523,8 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
   }
 }
 
-/** One net's EpochRecord from the pack's read-back accumulators, histograms, live units and weights. */
-function epochRecord(m: Prepared, p: number, epoch: number, lay: Layout, acc: Float32Array, tail: Uint32Array, weights: Float32Array): EpochRecord {
+/** One net's EpochRecord from the pack's read-back accumulators, histograms, live units and (where a layer has copied units) its weights. */
+function epochRecord(m: Prepared, p: number, epoch: number, lay: Layout, acc: Float32Array, tail: Uint32Array, weights: Float32Array | undefined): EpochRecord {
   const L = lay.layers.length;
   const seen = acc[TRAIN_SLOTS * p + 2]!;
   const grad = lay.aGrad + p * (2 * L + 1);
@@ -546,14 +563,13 @@ function epochRecord(m: Prepared, p: number, epoch: number, lay: Layout, acc: Fl
     layers: m.layers.map((info, l) => {
       const layer = lay.layers[l]!;
       const nb = lay.aNorms + 3 * (p * L + l);
-      const base = p * lay.block;
       return layerRecord(info, epoch, stats[l]!, {
         gradNorm: acc[grad + 2 * l]! / steps,
         biasGradNorm: acc[grad + 2 * l + 1]! / steps,
         weightSquares: acc[nb]!,
         changeSquares: acc[nb + 1]!,
         startSquares: acc[nb + 2]!,
-        symmetry: symmetry(weights, base + layer.wt, base + layer.b, layer.nin, layer.nout),
+        symmetry: weights && acc[lay.aPairs + p * L + l]! > 0 ? symmetry(weights, layer.wt, layer.b, layer.nin, layer.nout) : 0,
       });
     }),
   };
