@@ -200,6 +200,29 @@ describe("workers and recorders as processes", () => {
     expect(runs.filter((r) => r.attempt !== 1)).toHaveLength(1);
   });
 
+  it("loses nothing when a GPU worker is killed with -9 mid-pack: another takes its runs over as new attempts", async () => {
+    const c = cluster(REDIS_URL, db.schemaUrl, SHORT_LEASE);
+    await c.recorder();
+    const victim = await c.gpuWorker(4);
+    const { sweepId } = await submitSweep(c.control, { ...sweepSpec("kill -9 on the gpu", 60, [2], [0], 16, 400), device: "gpu" });
+    const active = () => c.control.queues.runs.gpu.getActive();
+    await until(async () => (await active()).some((j) => ((j.progress as { epoch?: number } | undefined)?.epoch ?? 0) >= 5), 60_000, "a pack past epoch 5");
+    const killed = (await active()).map((j) => j.id!);
+    victim.child.kill("SIGKILL");
+    await c.gpuWorker(4);
+    await sweepSettled(db.prisma, sweepId, 150_000);
+    const runs = await db.prisma.run.findMany({ where: { sweepId }, select: { id: true, spec: true, attempt: true, status: true } });
+    expect(runs).toHaveLength(12);
+    for (const run of runs) {
+      expect(run.status).toBe("completed");
+      expect(run.attempt).toBe(killed.includes(run.id) ? 2 : 1);
+      expect(parityGaps((await getRun(db.prisma, run.id)).epochs, train(run.spec as unknown as RunSpec).epochs)).toEqual([]);
+      const attempts = await db.prisma.traceEpoch.groupBy({ by: ["attempt"], where: { runId: run.id } });
+      expect(attempts.map((a) => a.attempt)).toEqual([run.attempt]);
+    }
+    expect(killed.length).toBeGreaterThan(0);
+  });
+
   it("survives a Redis restart mid-sweep: workers and recorder reconnect and the sweep completes", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gt-redis-"));
     const port = 20_000 + Math.floor(Math.random() * 20_000);
