@@ -121,6 +121,7 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => page.locator("[data-testid=sweep-status]").textContent(), { timeout: 90_000 }).toBe("completed");
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
     await expect.poll(() => page.locator("[data-testid=sweep-counts]").textContent()).toMatch(/^16 completed/);
+    expect(await page.locator("[data-testid=sweep-device]").textContent()).toMatch(/trained by any worker/);
   });
 
   it("shows the heatmap, diagnosis counts and the run table", async () => {

@@ -7,7 +7,7 @@ import type { RunCounts, Wire, Wired } from "./wire.ts";
 type Cell = Wired<GridCell>;
 type RunRow = Wired<RunTableRow>;
 export interface SweepData {
-  sweep: { id: string; name: string; status: string; runs: RunCounts; spec: { fixed?: { epochs?: number } } };
+  sweep: { id: string; name: string; status: string; runs: RunCounts; spec: { fixed?: { epochs?: number }; device?: "any" | "cpu" | "gpu" } };
   cells: Cell[];
   runs: RunRow[];
 }
@@ -131,6 +131,9 @@ export function SweepView({ initial }: { initial: SweepData }) {
         </span>{" "}
         <span data-testid="sweep-counts">
           {runs.completed} completed, {runs.running} running, {runs.queued} queued, {runs.failed} failed, {runs.cancelled} cancelled of {runs.total}
+        </span>{" "}
+        <span className="muted" data-testid="sweep-device">
+          · trained by {data.sweep.spec.device === "cpu" ? "CPU workers" : data.sweep.spec.device === "gpu" ? "GPU workers" : "any worker"}
         </span>
         <div style={{ marginTop: 8 }}>
           <button onClick={() => void act("pause")}>Pause</button> <button onClick={() => void act("resume")}>Resume</button>{" "}
