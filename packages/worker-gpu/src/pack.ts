@@ -258,6 +258,8 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
   const every = spec0.tracing.every;
 
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+  // WebGPU reports a buffer it could not make asynchronously, not by throwing: catch it here.
+  device.pushErrorScope("out-of-memory");
   const buffers: GPUBuffer[] = [];
   const buffer = (elements: number, use = usage) => {
     const b = device.createBuffer({ size: Math.max(16, Math.ceil((elements * 4) / 16) * 16), usage: use });
@@ -275,6 +277,8 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
   const acc = buffer(lay.accSize);
   const w0 = buffer(P * lay.block);
   try {
+    const refused = await device.popErrorScope();
+    if (refused) throw new Error(`the GPU could not hold a pack of ${P} runs of this shape (${need} bytes per buffer): ${refused.message}`);
     const outLo = spec0.tracing.histogramRange?.[0] ?? 0;
     const outHi = spec0.tracing.histogramRange?.[1] ?? 1;
     device.queue.writeBuffer(
