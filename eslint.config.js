@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "**/build/**", "**/.turbo/**", "**/.next/**", "**/next-env.d.ts", "artifacts/**", "packages/db/src/generated/**", "**/*.generated.ts", "packages/core/assembly/**"] },
+  { ignores: ["**/node_modules/**", "**/dist/**", "**/build/**", "**/.turbo/**", "**/.next/**", "**/next-env.d.ts", "artifacts/**", ".gpu-bench/**", "packages/db/src/generated/**", "**/*.generated.ts", "packages/core/assembly/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
