@@ -31,9 +31,13 @@ case "${1:-}" in
   --bundle)
     out="${2:?--bundle DIR}"
     mkdir -p "$out/node_modules/webgpu/dist/linux-x64"
-    node_modules/.bin/esbuild packages/worker-gpu/bench/bench.ts --bundle --platform=node --format=esm --target=node20 \
-      --external:webgpu --outfile="$out/bench.mjs" --log-level=warning \
-      --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+    bundle() {
+      node_modules/.bin/esbuild "$1" --bundle --platform=node --format=esm --target=node20 --external:webgpu --outfile="$2" --log-level=warning \
+        --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+    }
+    bundle packages/worker-gpu/bench/bench.ts "$out/bench.mjs"
+    # The CPU worker's thread script, which the thread pool loads from beside the benchmark.
+    bundle packages/worker-cpu/src/train-thread.ts "$out/train-thread.mjs"
     cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$out/node_modules/webgpu/"
     xz -T0 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node > "$out/dawn.node.xz"
     xz -T0 -6 -c "$(command -v node)" > "$out/node.xz"

@@ -1,8 +1,10 @@
 // npm run bench -w @gradtrace/worker-gpu: runs per second of packs of the canonical cell on the
 // WebGPU adapter (lavapipe here, the real GPU on a machine with one) against the core on one CPU
-// core, in the same process. Environment: BENCH_PACKS (pack sizes, default 1,16,64,256),
+// core and against the CPU worker's thread pool on every core, in the same process. Environment: BENCH_PACKS (pack sizes, default 1,16,64,256),
 // BENCH_EPOCHS (default 50; the cell's is 50), BENCH_DEPTH (default 8), BENCH_CPU_REPS (default 3).
+import { availableParallelism } from "node:os";
 import { parseRunSpec, train, type RunSpec } from "@gradtrace/core";
+import { ThreadPool } from "@gradtrace/worker-cpu";
 import { openGpu, PackKernels, trainPack } from "../src/index.ts";
 
 const packs = (process.env.BENCH_PACKS ?? "1,16,64,256").split(",").map(Number);
@@ -39,6 +41,15 @@ console.log(`adapter: ${gpu.name}; cell: 2 → ${depth}×64 → 2, ${epochs} epo
 train(cell(1)); // warm-up
 const cpu = median(await Promise.all(Array.from({ length: cpuReps }, () => seconds(() => train(cell(1))))));
 console.log(`  core, one CPU core (wasm SIMD)   ${cpu.toFixed(3)} s per run   ${(1 / cpu).toFixed(2)} runs/s`);
+// The CPU worker as `gradtrace worker` runs it: one thread per core, twice as many runs as threads.
+const threads = availableParallelism();
+const poolRuns = 2 * threads;
+const threadPool = new ThreadPool(threads);
+const poolBatch = () => Promise.all(Array.from({ length: poolRuns }, (_, i) => threadPool.train(cell(i + 1), { layers: async () => {}, epoch: async () => {} }, new AbortController().signal)));
+await poolBatch(); // warm-up: threads and their wasm instances
+const pool = median(await (async () => { const s: number[] = []; for (let r = 0; r < cpuReps; r++) s.push(await seconds(poolBatch)); return s; })());
+await threadPool.close();
+console.log(`  CPU worker, ${threads} threads            ${pool.toFixed(3)} s per ${poolRuns} runs   ${(poolRuns / pool).toFixed(2)} runs/s`);
 await pack(1); // warm-up: pipelines and the driver's caches
 const rows: Array<{ pack: number; seconds: number; runsPerSecond: number; vsOneCore: number }> = [];
 for (const n of packs) {
@@ -49,10 +60,10 @@ for (const n of packs) {
     console.log(`  pack of ${String(n).padStart(4)}                     ${(error as Error).message}`);
     continue;
   }
-  const row = { pack: n, seconds: s, runsPerSecond: n / s, vsOneCore: n / s / (1 / cpu) };
+  const row = { pack: n, seconds: s, runsPerSecond: n / s, vsOneCore: n / s / (1 / cpu), vsCpuWorker: n / s / (poolRuns / pool) };
   rows.push(row);
-  console.log(`  pack of ${String(n).padStart(4)}                     ${s.toFixed(3)} s   ${row.runsPerSecond.toFixed(2)} runs/s   ${row.vsOneCore.toFixed(2)}× one core`);
+  console.log(`  pack of ${String(n).padStart(4)}                     ${s.toFixed(3)} s   ${row.runsPerSecond.toFixed(2)} runs/s   ${row.vsOneCore.toFixed(2)}× one core, ${row.vsCpuWorker.toFixed(2)}× the CPU worker`);
 }
-console.log(JSON.stringify({ adapter: gpu.name, depth, epochs, cpuSecondsPerRun: cpu, packs: rows }));
+console.log(JSON.stringify({ adapter: gpu.name, depth, epochs, cpuSecondsPerRun: cpu, cpuWorker: { threads, runsPerSecond: poolRuns / pool }, packs: rows }));
 gpu.device.destroy();
 process.exit(0);
