@@ -1,16 +1,16 @@
 // npm run bench -w @gradtrace/worker-gpu: runs per second of packs of the canonical cell on the
 // WebGPU adapter (lavapipe here, the real GPU on a machine with one) against the core on one CPU
 // core and against the CPU worker's thread pool on every core, in the same process. Environment: BENCH_PACKS (pack sizes, default 1,16,64,256),
-// BENCH_EPOCHS (default 50; the cell's is 50), BENCH_DEPTH (default 8), BENCH_CPU_REPS (default 3).
+// BENCH_EPOCHS (default 50; the cell's is 50), BENCH_DEPTH (default 8), BENCH_CPU_REPS (default 5).
 import { availableParallelism } from "node:os";
 import { parseRunSpec, train, type RunSpec } from "@gradtrace/core";
 import { ThreadPool } from "@gradtrace/worker-cpu";
-import { openGpu, PackKernels, trainPack } from "../src/index.ts";
+import { openGpu, PackKernels, trainPack, type Gpu } from "../src/index.ts";
 
 const packs = (process.env.BENCH_PACKS ?? "1,16,64,256").split(",").map(Number);
 const epochs = Number(process.env.BENCH_EPOCHS ?? 50);
 const depth = Number(process.env.BENCH_DEPTH ?? 8);
-const cpuReps = Number(process.env.BENCH_CPU_REPS ?? 3);
+const cpuReps = Number(process.env.BENCH_CPU_REPS ?? 5);
 
 /** The canonical cell (two moons, 1024 training points, 2 → depth × 64 → 2, ReLU/He, SGD 0.05, batch 32, traced every epoch), seeded per net. */
 const cell = (seed: number): RunSpec =>
@@ -28,34 +28,39 @@ const seconds = async (fn: () => unknown) => {
   return (performance.now() - start) / 1000;
 };
 
-const gpu = await openGpu();
-const kernels = await PackKernels.create(gpu.device);
-const pack = (n: number) =>
+const pack = (gpu: Gpu, kernels: PackKernels, n: number) =>
   trainPack(
     gpu,
     kernels,
     Array.from({ length: n }, (_, i) => ({ spec: cell(i + 1), signal: new AbortController().signal, sink: { layers: async () => {}, epoch: async () => {} } })),
   ).then((outcomes) => outcomes.forEach((o) => { if (o instanceof Error) throw o; }));
 
-console.log(`adapter: ${gpu.name}; cell: 2 → ${depth}×64 → 2, ${epochs} epochs, traced every epoch`);
-train(cell(1)); // warm-up
-const cpu = median(await Promise.all(Array.from({ length: cpuReps }, () => seconds(() => train(cell(1))))));
+// The CPU baselines first: the GPU driver (lavapipe above all) may keep cores busy once opened.
+console.log(`cell: 2 → ${depth}×64 → 2, ${epochs} epochs, traced every epoch`);
+// Warm-ups: the first runs of a process are JIT-slow (about twice the settled time here).
+for (let i = 0; i < 3; i++) train(cell(1));
+const cpuSamples: number[] = [];
+for (let r = 0; r < cpuReps; r++) cpuSamples.push(await seconds(() => train(cell(1))));
+const cpu = median(cpuSamples);
 console.log(`  core, one CPU core (wasm SIMD)   ${cpu.toFixed(3)} s per run   ${(1 / cpu).toFixed(2)} runs/s`);
 // The CPU worker as `gradtrace worker` runs it: one thread per core, twice as many runs as threads.
 const threads = availableParallelism();
 const poolRuns = 2 * threads;
 const threadPool = new ThreadPool(threads);
 const poolBatch = () => Promise.all(Array.from({ length: poolRuns }, (_, i) => threadPool.train(cell(i + 1), { layers: async () => {}, epoch: async () => {} }, new AbortController().signal)));
-await poolBatch(); // warm-up: threads and their wasm instances
+for (let i = 0; i < 2; i++) await poolBatch(); // warm-ups: threads, their wasm instances, their JIT
 const pool = median(await (async () => { const s: number[] = []; for (let r = 0; r < cpuReps; r++) s.push(await seconds(poolBatch)); return s; })());
 await threadPool.close();
 console.log(`  CPU worker, ${threads} threads            ${pool.toFixed(3)} s per ${poolRuns} runs   ${(poolRuns / pool).toFixed(2)} runs/s`);
-await pack(1); // warm-up: pipelines and the driver's caches
+const gpu = await openGpu();
+const kernels = await PackKernels.create(gpu.device);
+console.log(`adapter: ${gpu.name}`);
+await pack(gpu, kernels, 1); // warm-up: pipelines and the driver's caches
 const rows: Array<{ pack: number; seconds: number; runsPerSecond: number; vsOneCore: number }> = [];
 for (const n of packs) {
   let s: number;
   try {
-    s = await seconds(() => pack(n));
+    s = await seconds(() => pack(gpu, kernels, n));
   } catch (error) {
     console.log(`  pack of ${String(n).padStart(4)}                     ${(error as Error).message}`);
     continue;
