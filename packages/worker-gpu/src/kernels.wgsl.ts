@@ -9,7 +9,7 @@ export const WORKGROUP = 64;
 /** The fields of the Pack uniform, in order (all u32 but the last two). */
 export const PACK_FIELDS = [
   "nets", "block", "acts", "rows", "dims", "classes", "layers", "bins",
-  "trainN", "evalN", "maxW", "hiddenUnits", "dataStride", "intStride", "stateAt", "histAt",
+  "trainN", "evalN", "pad0", "hiddenUnits", "dataStride", "intStride", "stateAt", "histAt",
   "liveAt", "aGrad", "aVal", "aStats", "aUnits", "aNorms", "rowLoss", "rowCorrect",
   "aPairs", "symmetryTolerance", "outLo", "outScale",
 ] as const;

@@ -278,7 +278,7 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
   const w0 = buffer(P * lay.block);
   try {
     const refused = await device.popErrorScope();
-    if (refused) throw new Error(`the GPU could not hold a pack of ${P} runs of this shape (${need} bytes per buffer): ${refused.message}`);
+    if (refused) throw new Error(`the GPU could not hold a pack of ${P} runs of this shape (${need} bytes in its largest buffer): ${refused.message}`);
     const outLo = spec0.tracing.histogramRange?.[0] ?? 0;
     const outHi = spec0.tracing.histogramRange?.[1] ?? 1;
     device.queue.writeBuffer(
@@ -288,7 +288,7 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
         PACK_FIELDS,
         {
           nets: P, block: lay.block, acts: lay.acts, rows: lay.rows, dims: lay.dims, classes: lay.classes, layers: L, bins: lay.bins,
-          trainN: lay.trainN, evalN: lay.evalN, maxW: 0, hiddenUnits: lay.hiddenUnits, dataStride: lay.data, intStride: lay.ints,
+          trainN: lay.trainN, evalN: lay.evalN, hiddenUnits: lay.hiddenUnits, dataStride: lay.data, intStride: lay.ints,
           stateAt: lay.stateAt, histAt: lay.histAt, liveAt: lay.liveBase, aGrad: lay.aGrad, aVal: lay.aVal, aStats: lay.aStats,
           aUnits: lay.aUnits, aNorms: lay.aNorms, rowLoss: lay.at.rowLoss, rowCorrect: lay.at.rowCorrect, aPairs: lay.aPairs,
           symmetryTolerance: SYMMETRY_TOLERANCE, outLo, outScale: lay.bins / (outHi - outLo),
