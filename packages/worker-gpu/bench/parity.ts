@@ -2,8 +2,8 @@
 // activation, a shallow and a deep shape, SGD and Adam, 20 epochs — as the largest deviation
 // |gpu − core| / (|core| + 1e-3) over every scalar of the trace; beside it, as the yardstick, how
 // far the core's own two kernel sets (js, float64 sums; wasm, float32 SIMD) stray from each other.
-import { parseRunSpec, train, type EpochRecord, type RunSpec } from "@gradtrace/core";
-import { openGpu, PackKernels, trainPack, worstDeviation } from "../src/index.ts";
+import { parseRunSpec, train, type RunSpec } from "@gradtrace/core";
+import { openGpu, PackKernels, trainCollected, worstDeviation } from "../src/index.ts";
 
 const ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus"];
 const gpu = await openGpu();
@@ -18,9 +18,7 @@ for (const optimizer of [{ name: "sgd", lr: 0.05 }, { name: "adam", lr: 0.01 }])
         training: { epochs: 20, seed, batchSize: 32, optimizer },
       }),
     );
-    const epochs: EpochRecord[][] = specs.map(() => []);
-    const members = specs.map((spec, i) => ({ spec, signal: new AbortController().signal, sink: { layers: async () => {}, epoch: async (r: EpochRecord) => void epochs[i]!.push(r) } }));
-    await trainPack(gpu, kernels, members);
+    const epochs = (await trainCollected(gpu, kernels, specs)).map((r) => r.epochs);
     const summary = (deviations: Array<{ activation: string; deviation: number; where: string }>) => {
       const sorted = [...deviations].sort((a, b) => b.deviation - a.deviation);
       return `worst ${sorted[0]!.deviation.toExponential(2)} (${sorted[0]!.activation}, ${sorted[0]!.where}), median ${sorted[sorted.length >> 1]!.deviation.toExponential(2)}`;

@@ -67,7 +67,7 @@ export class GpuTrainer implements Trainer {
         group = { runs: [], limit: Math.min(this.options.pack, fit) };
         this.groups.set(key, group);
       }
-      group.runs.push({ spec, sink, signal, resolve, reject });
+      group.runs.push({ spec, sink, signal, data, resolve, reject });
       clearTimeout(group.timer);
       if (group.runs.length >= group.limit) this.launch(key);
       else group.timer = setTimeout(() => this.launch(key), this.options.gatherMs);

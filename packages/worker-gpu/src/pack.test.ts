@@ -1,7 +1,7 @@
 import { parseRunSpec, train, type EpochRecord, type RunSpec, type RunSpecInput, type TraceSummary } from "@gradtrace/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openGpu, type Gpu } from "./device.ts";
-import { PackKernels, trainPack } from "./pack.ts";
+import { PackKernels, trainCollected, trainPack } from "./pack.ts";
 import { parityGaps } from "./parity.ts";
 
 let gpu: Gpu;
@@ -14,12 +14,9 @@ afterAll(() => gpu?.device.destroy());
 
 /** Trains specs as one pack; per spec its streamed epochs and its summary. */
 async function pack(specs: RunSpec[]): Promise<Array<{ epochs: EpochRecord[]; summary: TraceSummary }>> {
-  const epochs: EpochRecord[][] = specs.map(() => []);
-  const members = specs.map((spec, i) => ({ spec, signal: new AbortController().signal, sink: { layers: async () => {}, epoch: async (r: EpochRecord) => void epochs[i]!.push(r) } }));
-  const outcomes = await trainPack(gpu, kernels, members);
-  return outcomes.map((o, i) => {
-    if (o instanceof Error) throw o;
-    return { epochs: epochs[i]!, summary: o };
+  return (await trainCollected(gpu, kernels, specs)).map(({ epochs, outcome }) => {
+    if (outcome instanceof Error) throw outcome;
+    return { epochs, summary: outcome };
   });
 }
 

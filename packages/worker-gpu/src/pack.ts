@@ -29,6 +29,8 @@ export interface PackMember {
   spec: RunSpec;
   sink: TrainSink;
   signal: AbortSignal;
+  /** The spec's dataset, when the caller generated it already (to find the run's pack). */
+  data?: Dataset;
 }
 
 interface Prepared extends PackMember {
@@ -237,7 +239,7 @@ interface NetState {
  */
 export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonly PackMember[]): Promise<Array<TraceSummary | Error>> {
   const prepared = members.map((m): Prepared => {
-    const data = makeDataset(m.spec.dataset);
+    const data = m.data ?? makeDataset(m.spec.dataset);
     const activation = createActivation(m.spec.model.activation);
     return { ...m, data, activation, layers: [] };
   });
@@ -525,6 +527,14 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
   } finally {
     for (const b of buffers) b.destroy();
   }
+}
+
+/** Trains specs as one pack, keeping what each run streams: its traced epochs and how it ended. */
+export async function trainCollected(gpu: Gpu, kernels: PackKernels, specs: readonly RunSpec[]): Promise<Array<{ epochs: EpochRecord[]; outcome: TraceSummary | Error }>> {
+  const epochs: EpochRecord[][] = specs.map(() => []);
+  const members = specs.map((spec, i) => ({ spec, signal: new AbortController().signal, sink: { layers: async () => {}, epoch: async (r: EpochRecord) => void epochs[i]!.push(r) } }));
+  const outcomes = await trainPack(gpu, kernels, members);
+  return outcomes.map((outcome, i) => ({ epochs: epochs[i]!, outcome }));
 }
 
 /** One net's EpochRecord from the pack's read-back accumulators, histograms, live units and (where a layer has copied units) its weights. */
