@@ -44,10 +44,10 @@ export class Run {
   /** Validates `input` as a RunSpec (SpecError names every bad field) and initialises the network. */
   constructor(input: unknown, options: TrainOptions = {}) {
     this.spec = parseRunSpec(input);
-    const { dataset, model, training, tracing } = this.spec;
+    const { dataset, model, tracing } = this.spec;
     this.data = makeDataset(dataset);
     const trainN = this.data.train.n;
-    this.batch = training.batchSize === "full" ? trainN : Math.min(training.batchSize, trainN);
+    this.batch = batchRows(this.spec, trainN);
     this.rows = Math.max(this.batch, Math.min(EVAL_CHUNK, this.evalSet().n));
     const layout = planNetwork({ dims: this.data.dims, hidden: model.hidden, classes: this.data.classes, rows: this.rows });
     const kernels = createKernels(options.kernels ?? "wasm", layout.size);
@@ -204,6 +204,11 @@ export class Run {
       symmetry: symmetry(this.heap, layer.wt, layer.b, layer.nin, layer.nout),
     });
   }
+}
+
+/** Rows per minibatch: the spec's batch size, all of the `trainN` training rows for "full", never more than there are. */
+export function batchRows(spec: RunSpec, trainN: number): number {
+  return spec.training.batchSize === "full" ? trainN : Math.min(spec.training.batchSize, trainN);
 }
 
 /** The traced layers of a network: its hidden layers, then the softmax output. */

@@ -1,5 +1,6 @@
 import {
   ACTIVATION_CODES,
+  batchRows,
   createActivation,
   initialiseParameters,
   layerInfos,
@@ -41,11 +42,6 @@ interface Prepared extends PackMember {
 
 const OPTIMIZER_CODES = { sgd: 0, momentum: 1, nesterov: 2, adam: 3 } as const;
 const STATE = { training: 0, finished: 1, diverged: 2 } as const;
-
-/** Training rows per minibatch, as the core takes them. */
-function batchRows(spec: RunSpec, trainN: number): number {
-  return spec.training.batchSize === "full" ? trainN : Math.min(spec.training.batchSize, trainN);
-}
 
 /**
  * What runs must share to train in one pack: everything that fixes buffer sizes and the epoch
