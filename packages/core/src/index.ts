@@ -9,6 +9,6 @@ export { ACTIVATION_CODES } from "./kernels/wasm-kernels.ts";
 export { Network, planNetwork, type LayerBuffers, type NetworkLayout, type NetworkShape } from "./network.ts";
 export { DIAGNOSIS_KINDS, THRESHOLDS, diagnose, type Diagnosis, type DiagnosisKind } from "./diagnose.ts";
 export { SYMMETRY_TOLERANCE, symmetry } from "./symmetry.ts";
-export { batchRows, initialiseParameters, layerInfos, layerRecord, Run, summarize, train, EVAL_CHUNK, type LayerMeasures, type TrainOptions } from "./train.ts";
+export { batchRows, initialiseParameters, layerInfos, layerRecord, Run, summarize, train, type LayerMeasures, type TrainOptions } from "./train.ts";
 export { LayerStats, SUM } from "./layer-stats.ts";
 export type { EpochRecord, LayerInfo, LayerRecord, Trace, TraceSummary } from "./trace.ts";

@@ -18,7 +18,7 @@ export interface TrainOptions {
 }
 
 /** Rows of the probe/validation set evaluated per forward pass when the batch is smaller. */
-export const EVAL_CHUNK = 256;
+const EVAL_CHUNK = 256;
 
 /**
  * One training run of a RunSpec. `epochs()` trains and yields every traced epoch as it completes,
