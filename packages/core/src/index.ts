@@ -10,5 +10,5 @@ export { Network, planNetwork, type LayerBuffers, type NetworkLayout, type Netwo
 export { DIAGNOSIS_KINDS, THRESHOLDS, diagnose, type Diagnosis, type DiagnosisKind } from "./diagnose.ts";
 export { SYMMETRY_TOLERANCE, symmetry } from "./symmetry.ts";
 export { batchRows, initialiseParameters, layerInfos, layerRecord, Run, summarize, train, type LayerMeasures, type TrainOptions } from "./train.ts";
-export { LayerStats, SUM } from "./layer-stats.ts";
+export { LayerStats } from "./layer-stats.ts";
 export type { EpochRecord, LayerInfo, LayerRecord, Trace, TraceSummary } from "./trace.ts";

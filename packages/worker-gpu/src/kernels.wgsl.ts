@@ -29,7 +29,7 @@ export const NET_U32_FIELDS: ReadonlySet<string> = new Set(["act", "opt", "sat",
 
 /** Per-net accumulator slots of the train region: loss sum, correct, rows seen (cleared every epoch). */
 export const TRAIN_SLOTS = 3;
-/** Per-(net, layer) slots of the stats region: shifted Σz, Σz², Σh, Σh², saturated, non-finite, shift z, shift h. */
+/** Per-(net, layer) slots of the stats region: LayerStats.sums in SUM's order (shifted Σz, Σz², Σh, Σh², saturated, non-finite), then shift z, shift h. */
 export const STAT_SLOTS = 8;
 
 const struct = (name: string, fields: readonly string[], f32: (f: string) => boolean) =>

@@ -9,7 +9,6 @@ import {
   makeDataset,
   planNetwork,
   Random,
-  SUM,
   summarize,
   symmetry,
   SYMMETRY_TOLERANCE,
@@ -546,7 +545,8 @@ function epochRecord(m: Prepared, p: number, epoch: number, lay: Layout, acc: Fl
     s.reset();
     s.count = lay.probe * info.units;
     const sb = lay.aStats + STAT_SLOTS * (p * L + l);
-    for (const k of [SUM.z, SUM.zSquares, SUM.h, SUM.hSquares, SUM.saturated, SUM.nonFinite]) s.sums[k] = acc[sb + k]!;
+    // The GPU's first six stat slots are LayerStats.sums, in SUM's order.
+    s.sums.set(acc.subarray(sb, sb + s.sums.length));
     s.shift[0] = acc[sb + 6]!;
     s.shift[1] = acc[sb + 7]!;
     for (let b = 0; b < lay.bins; b++) s.histogram[b] = tail[histBase + l * lay.bins + b]!;
