@@ -1,8 +1,7 @@
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
-import { LeaseEnvSchema, redisEnv, startWorker } from "@gradtrace/queue";
+import { LeaseEnvSchema, redisEnv, startWorker, type Trainer } from "@gradtrace/queue";
 import { ThreadPool } from "@gradtrace/worker-cpu";
-import type { Trainer } from "@gradtrace/queue";
 import { logLine, runUntilSignal } from "./service.ts";
 import { envOrUsage, UsageError } from "./usage-error.ts";
 

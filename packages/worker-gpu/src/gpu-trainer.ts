@@ -1,7 +1,7 @@
-import type { RunSpec, TraceSummary } from "@gradtrace/core";
+import { makeDataset, type RunSpec, type TraceSummary } from "@gradtrace/core";
 import type { Trainer, TrainSink } from "@gradtrace/queue";
 import { openGpu, type Gpu } from "./device.ts";
-import { bytesPerNet, datasetOf, packKey, PackKernels, trainPack, type PackMember } from "./pack.ts";
+import { bytesPerNet, packKey, PackKernels, trainPack, type PackMember } from "./pack.ts";
 
 /** The most nets one pack holds. */
 export const MAX_PACK = 4096;
@@ -56,14 +56,16 @@ export class GpuTrainer implements Trainer {
   train(spec: RunSpec, sink: TrainSink, signal: AbortSignal): Promise<TraceSummary> {
     if (this.closed) return Promise.reject(new Error("the GPU trainer is closed"));
     signal.throwIfAborted();
-    const data = datasetOf(spec);
+    const data = makeDataset(spec.dataset);
     const key = packKey(spec, data);
     return new Promise((resolve, reject) => {
       let group = this.groups.get(key);
       if (!group) {
         // A pack is as large as asked, and as the device's largest buffer allows.
-        const fit = Math.floor(this.gpu.device.limits.maxStorageBufferBindingSize / bytesPerNet(spec, data));
-        if (fit < 1) return reject(new Error(`one run of this shape needs ${bytesPerNet(spec, data)} bytes in one GPU buffer; the device allows ${this.gpu.device.limits.maxStorageBufferBindingSize}`));
+        const limit = this.gpu.device.limits.maxStorageBufferBindingSize;
+        const perNet = bytesPerNet(spec, data);
+        const fit = Math.floor(limit / perNet);
+        if (fit < 1) return reject(new Error(`one run of this shape needs ${perNet} bytes in one GPU buffer; the device allows ${limit}`));
         group = { runs: [], limit: Math.min(this.options.pack, fit) };
         this.groups.set(key, group);
       }

@@ -56,11 +56,6 @@ export function packKey(spec: RunSpec, data: Dataset): string {
   ]);
 }
 
-/** Generates a run's dataset: what packKey and a pack need. */
-export function datasetOf(spec: RunSpec): Dataset {
-  return makeDataset(spec.dataset);
-}
-
 /** Where everything of one net lives in the pack's buffers (element offsets), shared by all nets. */
 interface Layout {
   nets: number;
