@@ -1,10 +1,12 @@
 /**
  * The WGSL kernels of a pack: every entry point works on all nets of the pack at once, net-major
- * buffers, one thread per output element (matmuls, activations, optimizer) or one workgroup per
- * net (reductions and probe statistics). Activation codes are the core's ACTIVATION_CODES and the
+ * buffers, one thread per output element (the matmuls: PER_THREAD of them; the optimizer) or one
+ * workgroup per net (reductions and probe statistics). Activation codes are the core's ACTIVATION_CODES and the
  * formulas those of packages/core/assembly/activations.ts, in float32.
  */
 export const WORKGROUP = 64;
+/** Outputs per thread of the matmul kernels (rows of Z and of dZ, input units of dWt): each value a thread loads serves that many products. */
+export const PER_THREAD = 4;
 
 /** The fields of the Pack uniform, in order (all u32 but the last two). */
 export const PACK_FIELDS = [
@@ -55,6 +57,7 @@ ${struct("Net", NET_FIELDS, (f) => !NET_U32_FIELDS.has(f))}
 @group(1) @binding(0) var<uniform> layer: Layer;
 
 const WG = ${WORKGROUP}u;
+const PER_THREAD = ${PER_THREAD}u;
 const LAMBDA: f32 = 1.0507009873554805;
 const SELU_ALPHA: f32 = 1.6732632423543772;
 const GELU_C: f32 = 0.7978845608028654;
@@ -149,24 +152,34 @@ fn dact(k: u32, a: f32, z: f32, h: f32) -> f32 {
   }
 }
 
-// Z = X·Wt + b, and H = f(Z) in hidden layers (the output's softmax is its own kernel).
+// Z = X·Wt + b, and H = f(Z) in hidden layers (the output's softmax is its own kernel); each
+// thread computes one output unit for PER_THREAD rows.
 @compute @workgroup_size(WG) fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let t = flat(gid, nwg);
-  let per = step.n * layer.nout;
+  let blocks = (step.n + PER_THREAD - 1u) / PER_THREAD;
+  let per = blocks * layer.nout;
   if (t >= pack.nets * per) { return; }
   let p = t / per;
-  let i = (t % per) / layer.nout;
+  let i0 = ((t % per) / layer.nout) * PER_THREAD;
   let o = (t % per) % layer.nout;
+  let m = min(PER_THREAD, step.n - i0);
   let pb = p * pack.block;
-  let ab = p * pack.acts;
-  var z = 0.0;
+  let xb = p * pack.acts + layer.x + i0 * layer.nin;
+  var z = array<f32, PER_THREAD>();
   for (var k = 0u; k < layer.nin; k++) {
-    z += acts[ab + layer.x + i * layer.nin + k] * params[pb + layer.wt + k * layer.nout + o];
+    let w = params[pb + layer.wt + k * layer.nout + o];
+    for (var r = 0u; r < PER_THREAD; r++) {
+      if (r < m) { z[r] += acts[xb + r * layer.nin + k] * w; }
+    }
   }
-  z += params[pb + layer.b + o];
-  acts[ab + layer.z + i * layer.nout + o] = z;
-  if (layer.hidden == 1u) {
-    acts[ab + layer.h + i * layer.nout + o] = act(nets[p].act, nets[p].alpha, z);
+  let bias = params[pb + layer.b + o];
+  let a = nets[p].act;
+  let alpha = nets[p].alpha;
+  for (var r = 0u; r < m; r++) {
+    let at = p * pack.acts + (i0 + r) * layer.nout + o;
+    let zr = z[r] + bias;
+    acts[at + layer.z] = zr;
+    if (layer.hidden == 1u) { acts[at + layer.h] = act(a, alpha, zr); }
   }
 }
 
@@ -245,43 +258,60 @@ fn reduce(lid: u32, slots: u32) {
   }
 }
 
-// dWt = Xᵀ·dZ (threads k < nin) and db = Σ rows of dZ (k = nin).
+// dWt = Xᵀ·dZ (k < nin) and db = Σ rows of dZ (k = nin); each thread computes PER_THREAD consecutive k.
 @compute @workgroup_size(WG) fn backward_params(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let t = flat(gid, nwg);
-  let per = (layer.nin + 1u) * layer.nout;
+  let blocks = (layer.nin + PER_THREAD) / PER_THREAD;
+  let per = blocks * layer.nout;
   if (t >= pack.nets * per) { return; }
   let p = t / per;
   if (!alive(p)) { return; }
-  let k = (t % per) / layer.nout;
+  let k0 = ((t % per) / layer.nout) * PER_THREAD;
   let o = (t % per) % layer.nout;
+  let m = min(PER_THREAD, layer.nin + 1u - k0);
   let ab = p * pack.acts;
-  var g = 0.0;
-  if (k == layer.nin) {
-    for (var i = 0u; i < step.n; i++) { g += acts[ab + layer.dz + i * layer.nout + o]; }
-    opt[p * 3u * pack.block + layer.b + o] = g;
-  } else {
-    for (var i = 0u; i < step.n; i++) { g += acts[ab + layer.x + i * layer.nin + k] * acts[ab + layer.dz + i * layer.nout + o]; }
-    opt[p * 3u * pack.block + layer.wt + k * layer.nout + o] = g;
+  var g = array<f32, PER_THREAD>();
+  for (var i = 0u; i < step.n; i++) {
+    let d = acts[ab + layer.dz + i * layer.nout + o];
+    let xb = ab + layer.x + i * layer.nin + k0;
+    for (var r = 0u; r < PER_THREAD; r++) {
+      if (k0 + r < layer.nin) { g[r] += acts[xb + r] * d; } else if (k0 + r == layer.nin) { g[r] += d; }
+    }
+  }
+  let gb = p * 3u * pack.block;
+  for (var r = 0u; r < m; r++) {
+    let k = k0 + r;
+    opt[gb + select(layer.wt + k * layer.nout, layer.b, k == layer.nin) + o] = g[r];
   }
 }
 
-// The previous layer's dZ = (dZ·Wtᵀ) ⊙ f′(Z_prev).
+// The previous layer's dZ = (dZ·Wtᵀ) ⊙ f′(Z_prev); each thread computes one input unit for PER_THREAD rows.
 @compute @workgroup_size(WG) fn backward_input(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let t = flat(gid, nwg);
-  let per = step.n * layer.nin;
+  let blocks = (step.n + PER_THREAD - 1u) / PER_THREAD;
+  let per = blocks * layer.nin;
   if (t >= pack.nets * per) { return; }
   let p = t / per;
   if (!alive(p)) { return; }
-  let i = (t % per) / layer.nin;
+  let i0 = ((t % per) / layer.nin) * PER_THREAD;
   let k = (t % per) % layer.nin;
+  let m = min(PER_THREAD, step.n - i0);
   let ab = p * pack.acts;
-  let pb = p * pack.block;
-  var d = 0.0;
+  let wb = p * pack.block + layer.wt + k * layer.nout;
+  let db = ab + layer.dz + i0 * layer.nout;
+  var d = array<f32, PER_THREAD>();
   for (var o = 0u; o < layer.nout; o++) {
-    d += acts[ab + layer.dz + i * layer.nout + o] * params[pb + layer.wt + k * layer.nout + o];
+    let w = params[wb + o];
+    for (var r = 0u; r < PER_THREAD; r++) {
+      if (r < m) { d[r] += acts[db + r * layer.nout + o] * w; }
+    }
   }
-  let at = i * layer.nin + k;
-  acts[ab + layer.dx + at] = d * dact(nets[p].act, nets[p].alpha, acts[ab + layer.prevZ + at], acts[ab + layer.x + at]);
+  let a = nets[p].act;
+  let alpha = nets[p].alpha;
+  for (var r = 0u; r < m; r++) {
+    let at = (i0 + r) * layer.nin + k;
+    acts[ab + layer.dx + at] = d[r] * dact(a, alpha, acts[ab + layer.prevZ + at], acts[ab + layer.x + at]);
+  }
 }
 
 // One workgroup per net: adds this minibatch's ‖dWt‖ and ‖db‖ to the layer's sums (traced epochs).

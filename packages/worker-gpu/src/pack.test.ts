@@ -21,11 +21,11 @@ async function pack(specs: RunSpec[]): Promise<Array<{ epochs: EpochRecord[]; su
 }
 
 const ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus"] as const;
-const spec = (over: Partial<{ activation: string; init: RunSpecInput["model"]["weightInit"]; hidden: number[]; seed: number; epochs: number; optimizer: unknown; lr: number; dataset: string }>): RunSpec =>
+const spec = (over: Partial<{ activation: string; init: RunSpecInput["model"]["weightInit"]; hidden: number[]; seed: number; epochs: number; optimizer: unknown; lr: number; dataset: string; batch: number }>): RunSpec =>
   parseRunSpec({
     dataset: { name: over.dataset ?? "moons", samples: 300 },
     model: { hidden: over.hidden ?? [16, 16], activation: over.activation ?? "tanh", weightInit: over.init ?? "xavier_normal" },
-    training: { epochs: over.epochs ?? 20, seed: over.seed ?? 3, batchSize: 32, optimizer: over.optimizer ?? { name: "sgd", lr: over.lr ?? 0.05 } },
+    training: { epochs: over.epochs ?? 20, seed: over.seed ?? 3, batchSize: over.batch ?? 32, optimizer: over.optimizer ?? { name: "sgd", lr: over.lr ?? 0.05 } },
     tracing: { every: 1 },
   });
 
@@ -35,10 +35,12 @@ describe("a pack on the GPU", () => {
   });
 
   it.each([
-    ["shallow", [16]],
-    ["deep", Array(8).fill(16) as number[]],
-  ])("records the core's trace for every activation, %s, over 20 epochs, within the stated tolerance", async (_, hidden) => {
-    const specs = ACTIVATIONS.map((activation, i) => spec({ activation, hidden, init: activation.includes("relu") ? "he_normal" : "xavier_normal", seed: i }));
+    ["shallow", [16], 32],
+    ["deep", Array(8).fill(16) as number[], 32],
+    // Widths and minibatches (26, then 6; evaluation chunks 26, 26, 8) that the kernels' row blocks do not divide.
+    ["irregular", [7, 13, 5], 26],
+  ])("records the core's trace for every activation, %s, over 20 epochs, within the stated tolerance", async (_, hidden, batch) => {
+    const specs = ACTIVATIONS.map((activation, i) => spec({ activation, hidden, batch, init: activation.includes("relu") ? "he_normal" : "xavier_normal", seed: i }));
     const got = await pack(specs);
     specs.forEach((s, i) => {
       const core = train(s);

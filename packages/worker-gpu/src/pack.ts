@@ -22,7 +22,7 @@ import {
 } from "@gradtrace/core";
 import type { TrainSink } from "@gradtrace/queue";
 import type { Gpu } from "./device.ts";
-import { KERNELS, LAYER_FIELDS, NET_FIELDS, NET_U32_FIELDS, PACK_F32_FIELDS, PACK_FIELDS, STAT_SLOTS, STEP_FIELDS, TRAIN_SLOTS, WORKGROUP } from "./kernels.wgsl.ts";
+import { KERNELS, LAYER_FIELDS, NET_FIELDS, NET_U32_FIELDS, PACK_F32_FIELDS, PACK_FIELDS, PER_THREAD, STAT_SLOTS, STEP_FIELDS, TRAIN_SLOTS, WORKGROUP } from "./kernels.wgsl.ts";
 
 /** One run prepared for a pack: its data, activation, layers and the shape that packs share. */
 export interface PackMember {
@@ -370,7 +370,7 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
       dispatchThreads(pass, P * n * (lay.dims + 1));
       lay.layers.forEach((l, i) => {
         use("forward", i);
-        dispatchThreads(pass, P * n * l.nout);
+        dispatchThreads(pass, P * Math.ceil(n / PER_THREAD) * l.nout);
       });
       use("softmax_loss", L - 1);
       dispatchThreads(pass, P * n);
@@ -432,14 +432,14 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
             for (let i = L - 1; i >= 0; i--) {
               const l = lay.layers[i]!;
               use("backward_params", i);
-              dispatchThreads(pass, P * (l.nin + 1) * l.nout);
+              dispatchThreads(pass, P * Math.ceil((l.nin + 1) / PER_THREAD) * l.nout);
               if (traced) {
                 use("grad_norms", i);
                 pass.dispatchWorkgroups(P);
               }
               if (i > 0) {
                 use("backward_input", i);
-                dispatchThreads(pass, P * n * l.nin);
+                dispatchThreads(pass, P * Math.ceil(n / PER_THREAD) * l.nin);
               }
             }
             if (update) {
