@@ -134,6 +134,35 @@ describe("the dashboard in a browser", () => {
     await shot("sweep");
   });
 
+  it("filters, orders and pages the run table on the server", async () => {
+    const rows = page.locator("[data-testid=runs] tbody tr");
+    const pageText = () => page.locator("[data-testid=runs-page]").textContent();
+    // A diagnosis count filters the table to its runs, and a second click lifts the filter.
+    // One page holds them all: neither way to turn it is open.
+    expect(await page.locator("[data-testid=runs-page] button").evaluateAll((b) => b.map((x) => (x as HTMLButtonElement).disabled))).toEqual([true, true]);
+    await page.click("[data-testid=diagnosis-counts] >> text=symmetric_units: 8");
+    await expect.poll(pageText).toMatch(/runs 1–8 of 8/);
+    expect(await rows.count()).toBe(8);
+    expect((await rows.locator("td:nth-child(3)").allTextContents()).every((init) => init === "zeros")).toBe(true);
+    await page.click("[data-testid=diagnosis-counts] >> text=symmetric_units: 8");
+    await expect.poll(pageText).toMatch(/runs 1–16 of 16/);
+    await page.fill("input[placeholder^=filter]", "relu");
+    await expect.poll(pageText).toMatch(/runs 1–8 of 8/);
+    expect((await rows.locator("td:nth-child(2)").allTextContents()).every((a) => a === "relu")).toBe(true);
+    // Ordered by validation loss, smallest first, then largest first.
+    await page.click("[data-testid=runs] th >> text=val. loss");
+    await expect.poll(() => page.locator("[data-testid=runs] th >> text=val. loss").textContent()).toMatch(/▲/);
+    const losses = async () => (await rows.locator("td:nth-child(10)").allTextContents()).map(Number);
+    await expect.poll(async () => { const l = await losses(); return l.every((v, i) => i === 0 || l[i - 1]! <= v); }).toBe(true);
+    await page.click("[data-testid=runs] th >> text=val. loss");
+    await expect.poll(async () => { const l = await losses(); return l.length === 8 && l.every((v, i) => i === 0 || l[i - 1]! >= v); }).toBe(true);
+    await page.fill("input[placeholder^=filter]", "");
+    await expect.poll(pageText).toMatch(/runs 1–16 of 16/);
+    // Back in the default order (by activation), as the next test finds the table.
+    await page.click("[data-testid=runs] th >> text=activation");
+    await expect.poll(() => rows.first().locator("td:nth-child(3)").textContent()).toBe("he_normal");
+  });
+
   it("opens a run and shows its charts with data, axes and legends", async () => {
     await page.locator("[data-testid=runs] tbody tr td a").first().click();
     await page.waitForURL(/\/runs\//);

@@ -69,7 +69,7 @@ try {
   await timed(`/runs/${run}`);
   await timed("/");
   console.log("API under 20 concurrent clients, 10 s each (autocannon):");
-  for (const path of [`/api/sweeps/${sweepId}`, `/api/sweeps/${sweepId}/grid`, `/api/sweeps/${sweepId}/runs`, `/api/runs/${run}/trace?buckets=200`, "/api/sweeps", "/api/workers"]) {
+  for (const path of [`/api/sweeps/${sweepId}`, `/api/sweeps/${sweepId}/grid`, `/api/sweeps/${sweepId}/runs`, `/api/sweeps/${sweepId}/runs?limit=1000`, `/api/sweeps/${sweepId}/runs?sort=valLoss&dir=desc&diagnosis=vanishing_gradients`, `/api/runs/${run}/trace?buckets=200`, "/api/sweeps", "/api/workers"]) {
     const result = await autocannon({ url: base + path, connections: 20, duration: 10 });
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
     console.log(`  ${path.padEnd(62)} p50 ${result.latency.p50} ms, p90 ${result.latency.p90} ms, p97.5 ${result.latency.p97_5} ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s`);

@@ -12,6 +12,7 @@ export {
   listSweeps,
   refreshSweepStatus,
   requeueFailedRuns,
+  RUN_TABLE_SORTS,
   setSweepStatus,
   sweepGrid,
   sweepRuns,
@@ -21,7 +22,10 @@ export {
   type GridCell,
   type NewSweep,
   type QueuedRun,
+  type RunTablePage,
+  type RunTableQuery,
   type RunTableRow,
+  type RunTableSort,
   type SweepSummary,
 } from "./repositories/sweeps.ts";
 export { failRun, finishRun, finishRuns, releaseRun, RUN_TRANSITIONS, startRun, startRuns, transitionRun, type RunEnd, type RunStart } from "./repositories/runs.ts";

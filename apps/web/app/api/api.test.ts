@@ -110,9 +110,31 @@ describe("the HTTP API", () => {
     const cells = await body(await grid(get(""), params({ id: sweepId })));
     expect(cells.json.cells.length).toBeGreaterThanOrEqual(1);
     expect(cells.json.cells[0]).toHaveProperty("valLoss.mean");
-    const table = await body(await sweepRuns(get(""), params({ id: sweepId })));
+    const table = await body(await sweepRuns(get(`/api/sweeps/${sweepId}/runs`), params({ id: sweepId })));
+    expect(table.json).toMatchObject({ total: 8, offset: 0, limit: 100 });
     expect(table.json.runs).toHaveLength(8);
     expect(table.json.runs.filter((r: { status: string }) => r.status === "completed")).toHaveLength(2);
+    const page = async (query: string) => body(await sweepRuns(get(`/api/sweeps/${sweepId}/runs?${query}`), params({ id: sweepId })));
+    const done = await page("status=completed&sort=valLoss&dir=desc");
+    expect(done.json.total).toBe(2);
+    expect(done.json.runs[0].valLoss).toBeGreaterThanOrEqual(done.json.runs[1].valLoss);
+    const last = await page("sort=seed&offset=6&limit=3");
+    expect(last.json).toMatchObject({ total: 8, offset: 6, limit: 3 });
+    expect(last.json.runs.map((r: { seed: number }) => r.seed)).toEqual([1, 1]);
+    expect((await page("q=RELU")).json.total).toBe(4);
+    for (const [query, pattern] of [
+      ["sort=bogus", /sort.*expected one of .*activation/],
+      ["limit=0", /limit.*>=1/],
+      ["limit=20001", /limit.*<=20000/],
+      ["status=lost", /status.*expected one of .*queued/],
+      ["diagnosis=dead_relu", /diagnosis.*expected one of .*dead_units/],
+      ["colour=red", /colour/],
+    ] as const) {
+      const bad = await page(query);
+      expect(bad.status, query).toBe(400);
+      expect(JSON.stringify(bad.json), query).toMatch(pattern);
+    }
+    expect((await sweepRuns(get(""), params({ id: randomUUID() }))).status).toBe(404);
   });
 
   it("GET /api/runs/:id and /trace give the run and its trace, thinned to ?buckets, or as CSV", async () => {

@@ -1,5 +1,5 @@
 "use client";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api, fmt, num } from "./format.ts";
 import type { GridCell, RunTableRow } from "@gradtrace/db";
 import type { RunCounts, Wire, Wired } from "./wire.ts";
@@ -9,8 +9,22 @@ type RunRow = Wired<RunTableRow>;
 export interface SweepData {
   sweep: { id: string; name: string; status: string; runs: RunCounts; spec: { fixed?: { epochs?: number }; device?: "any" | "cpu" | "gpu" } };
   cells: Cell[];
+  /** One page of the run table, and how many runs match its query in all. */
   runs: RunRow[];
+  total: number;
+  offset: number;
+  limit: number;
 }
+/** What the run table shows: the server filters, orders and pages (GET /api/sweeps/:id/runs). */
+interface TableQuery {
+  q: string;
+  status: string;
+  diagnosis: string;
+  sort: string;
+  dir: "asc" | "desc";
+  offset: number;
+}
+const STATUSES = ["queued", "running", "completed", "failed", "cancelled"];
 interface Live {
   epoch: number;
   epochs: number;
@@ -46,20 +60,48 @@ export function SweepView({ initial }: { initial: SweepData }) {
   const [live, setLive] = useState<Record<string, Live>>({});
   const [metric, setMetric] = useState<Metric>("valLoss");
   const [filter, setFilter] = useState("");
-  const [sort, setSort] = useState<{ key: keyof RunRow; dir: 1 | -1 }>({ key: "activation", dir: 1 });
+  const [query, setQuery] = useState<TableQuery>({ q: "", status: "", diagnosis: "", sort: "activation", dir: "asc", offset: 0 });
+  const initialQuery = useRef(query);
+  const queryRef = useRef(query);
+  const asked = useRef(0);
   const [selected, setSelected] = useState<string[]>([]);
   const [message, setMessage] = useState("");
   const id = data.sweep.id;
   const finished = useRef(initial.sweep.runs.completed + initial.sweep.runs.failed);
 
-  const refresh = async () => {
-    const [sweep, grid, runs] = await Promise.all([
-      api<SweepData["sweep"]>(`/api/sweeps/${id}`),
-      api<{ cells: Cell[] }>(`/api/sweeps/${id}/grid`),
-      api<{ runs: RunRow[] }>(`/api/sweeps/${id}/runs`),
-    ]);
-    setData({ sweep: { ...sweep, id }, cells: grid.cells, runs: runs.runs });
+  const runsUrl = (q: TableQuery) => {
+    const params = new URLSearchParams({ sort: q.sort, dir: q.dir, offset: String(q.offset), limit: String(initial.limit) });
+    for (const key of ["q", "status", "diagnosis"] as const) if (q[key]) params.set(key, q[key]);
+    return `/api/sweeps/${id}/runs?${params}`;
   };
+  // Answers may arrive out of order: only the newest request's rows are shown. A page that runs
+  // left (they finished, and the filter is "running") is traded for the last page that has some.
+  const fetchRuns = async (q: TableQuery) => {
+    const n = ++asked.current;
+    const page = await api<{ runs: RunRow[]; total: number; offset: number }>(runsUrl(q));
+    if (n !== asked.current) return null;
+    if (page.runs.length === 0 && page.total > 0) setQuery((old) => ({ ...old, offset: Math.floor((page.total - 1) / initial.limit) * initial.limit }));
+    return page;
+  };
+  const refresh = async () => {
+    const [sweep, grid, page] = await Promise.all([api<SweepData["sweep"]>(`/api/sweeps/${id}`), api<{ cells: Cell[] }>(`/api/sweeps/${id}/grid`), fetchRuns(queryRef.current)]);
+    setData((old) => ({ ...old, sweep: { ...sweep, id }, cells: grid.cells, ...(page ?? {}) }));
+  };
+  const ask = (change: Partial<TableQuery>) => setQuery((q) => ({ ...q, offset: 0, ...change }));
+
+  useEffect(() => {
+    queryRef.current = query;
+    if (query === initialQuery.current) return;
+    fetchRuns(query)
+      .then((page) => page && setData((old) => ({ ...old, ...page })))
+      .catch((e: Error) => setMessage(e.message));
+  }, [query]);
+  // Typing filters after a pause, not at every key.
+  useEffect(() => {
+    if (filter === queryRef.current.q) return;
+    const timer = setTimeout(() => ask({ q: filter }), 250);
+    return () => clearTimeout(timer);
+  }, [filter]);
 
   useEffect(() => {
     const source = new EventSource(`/api/events?sweep=${id}`);
@@ -100,26 +142,15 @@ export function SweepView({ initial }: { initial: SweepData }) {
   }, {});
   const scale = (v: number | null) => (v === null ? null : metric === "deadFraction" || metric === "saturatedFraction" ? 100 * v : v);
 
-  const rows = useMemo(() => {
-    const needle = filter.trim().toLowerCase();
-    const matching = needle ? data.runs.filter((r) => Object.values(r).some((v) => String(v).toLowerCase().includes(needle))) : data.runs;
-    return [...matching].sort((a, b) => {
-      const x = a[sort.key];
-      const y = b[sort.key];
-      const nx = typeof x === "string" && !Number.isNaN(Number(x)) ? Number(x) : x;
-      const ny = typeof y === "string" && !Number.isNaN(Number(y)) ? Number(y) : y;
-      return (nx === null ? 1 : ny === null ? -1 : nx < ny ? -1 : nx > ny ? 1 : 0) * sort.dir;
-    });
-  }, [data.runs, filter, sort]);
-
   const { runs } = data.sweep;
   const done = runs.completed + runs.failed + runs.cancelled;
   const column = (key: keyof RunRow, title: string, numeric = false) => (
-    <th className={`sortable${numeric ? " num" : ""}`} onClick={() => setSort((s) => ({ key, dir: s.key === key ? ((-s.dir) as 1 | -1) : 1 }))}>
+    <th className={`sortable${numeric ? " num" : ""}`} onClick={() => ask({ sort: key, dir: query.sort === key && query.dir === "asc" ? "desc" : "asc" })}>
       {title}
-      {sort.key === key ? (sort.dir === 1 ? " ▲" : " ▼") : ""}
+      {query.sort === key ? (query.dir === "asc" ? " ▲" : " ▼") : ""}
     </th>
   );
+  const last = data.offset + data.runs.length;
 
   return (
     <>
@@ -188,16 +219,36 @@ export function SweepView({ initial }: { initial: SweepData }) {
         {Object.keys(diagnoses).length === 0
           ? "none yet"
           : Object.entries(diagnoses).map(([k, n]) => (
-              <span key={k} className="badge bad">
+              <button key={k} className={`badge bad${query.diagnosis === k ? " chosen" : ""}`} title="show these runs in the table" onClick={() => ask({ diagnosis: query.diagnosis === k ? "" : k })}>
                 {k}: {n}
-              </span>
+              </button>
             ))}
       </p>
       <h2>Runs</h2>
       <input placeholder="filter (any column)" value={filter} onChange={(e) => setFilter(e.target.value)} />{" "}
+      <select aria-label="status" data-testid="status-filter" value={query.status} onChange={(e) => ask({ status: e.target.value })}>
+        <option value="">any status</option>
+        {STATUSES.map((s) => (
+          <option key={s}>{s}</option>
+        ))}
+      </select>{" "}
+      {query.diagnosis && (
+        <button onClick={() => ask({ diagnosis: "" })} data-testid="diagnosis-filter">
+          {query.diagnosis} ×
+        </button>
+      )}{" "}
       <a href={selected.length > 0 ? `/compare?runs=${selected.join(",")}` : undefined} aria-disabled={selected.length === 0} data-testid="compare-link">
         Compare {selected.length} selected
       </a>
+      <div className="muted" data-testid="runs-page" style={{ marginTop: 8 }}>
+        <button disabled={data.offset === 0} onClick={() => setQuery((q) => ({ ...q, offset: Math.max(0, q.offset - initial.limit) }))}>
+          ‹ previous
+        </button>{" "}
+        {data.total === 0 ? "no runs match" : `runs ${data.offset + 1}–${last} of ${data.total}`}{" "}
+        <button disabled={last >= data.total} onClick={() => setQuery((q) => ({ ...q, offset: q.offset + initial.limit }))}>
+          next ›
+        </button>
+      </div>
       <table data-testid="runs" style={{ marginTop: 8 }}>
         <thead>
           <tr>
@@ -219,7 +270,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
           </tr>
         </thead>
         <tbody>
-          {rows.map((r) => {
+          {data.runs.map((r) => {
             const l = live[r.id];
             const running = r.status === "running" && l;
             return (

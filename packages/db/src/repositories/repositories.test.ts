@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
 import { createTestDatabase, expectSameEpochs, type TestDatabase } from "../testing.ts";
 import { failRun, finishRun, finishRuns, releaseRun, startRun, startRuns, transitionRun } from "./runs.ts";
-import { cancelSweepRuns, createSweep, getSweep, listSweeps, refreshSweepStatus, requeueFailedRuns, setSweepStatus, sweepGrid, sweepRuns } from "./sweeps.ts";
+import { cancelSweepRuns, createSweep, getSweep, listSweeps, refreshSweepStatus, requeueFailedRuns, setSweepStatus, sweepGrid, sweepRuns, sweepRunTable } from "./sweeps.ts";
 import { appendEpochChunks, appendEpochs, getRun, getRuns, runSeries } from "./traces.ts";
 
 let db: TestDatabase;
@@ -315,6 +315,37 @@ describe("reading", () => {
     }
     const zeros = grid.find((c) => c.activation === "tanh" && c.initializer === "zeros")!;
     expect(zeros.diagnoses).toMatchObject({ symmetric_units: 3, collapsed_at_init: 3 });
+  });
+
+  it("pages the run table: filtered by text, status and diagnosis, in any column's order, missing values last", async () => {
+    const all = await sweepRunTable(db.prisma, sweepId);
+    expect(all.total).toBe(12);
+    expect(all.runs.map((r) => r.activation)).toEqual([...Array(6).fill("relu"), ...Array(6).fill("tanh")]);
+    // By final validation loss, worst first (ties in the table's default order), in pages of 5 that add up to the whole order.
+    const loss = (id: string) => traces.get(id)!.summary.final.valLoss!;
+    const byLoss = all.runs.map((r) => r.id).sort((a, b) => loss(b) - loss(a));
+    const pages = await Promise.all([0, 5, 10].map((offset) => sweepRunTable(db.prisma, sweepId, { sort: "valLoss", dir: "desc", offset, limit: 5 })));
+    expect(pages.map((p) => p.runs.length)).toEqual([5, 5, 2]);
+    expect(pages.every((p) => p.total === 12)).toBe(true);
+    expect(pages.flatMap((p) => p.runs.map((r) => r.id))).toEqual(byLoss);
+    const symmetric = [...traces].filter(([, t]) => t.summary.diagnoses.some((d) => d.kind === "symmetric_units")).map(([id]) => id);
+    expect(symmetric.length).toBeGreaterThan(0);
+    const filtered = await sweepRunTable(db.prisma, sweepId, { diagnosis: "symmetric_units" });
+    expect(filtered.runs.map((r) => r.id).sort()).toEqual(symmetric.sort());
+    expect(filtered.total).toBe(symmetric.length);
+    // Text matches any column, case-insensitively; % and _ are themselves, not wildcards.
+    expect((await sweepRunTable(db.prisma, sweepId, { text: "RELU" })).runs.every((r) => r.activation === "relu")).toBe(true);
+    expect((await sweepRunTable(db.prisma, sweepId, { text: "RELU" })).total).toBe(6);
+    expect((await sweepRunTable(db.prisma, sweepId, { text: "xavier_n" })).total).toBe(6);
+    expect((await sweepRunTable(db.prisma, sweepId, { text: "%" })).total).toBe(0);
+    expect((await sweepRunTable(db.prisma, sweepId, { text: "xavier_n", status: "queued" })).total).toBe(0);
+    expect((await sweepRunTable(db.prisma, sweepId, { status: "completed", sort: "seed", limit: 3 })).runs.map((r) => r.seed)).toEqual([1, 1, 1]);
+    const half = await createSweep(db.prisma, { name: "half done", spec: {}, runs: [spec({ seed: 1 }), spec({ seed: 2 })] });
+    await record(half.runIds[1]!, train(spec({ seed: 2 })));
+    for (const dir of ["asc", "desc"] as const) {
+      expect((await sweepRunTable(db.prisma, half.sweepId, { sort: "valLoss", dir })).runs.map((r) => r.id)).toEqual([half.runIds[1], half.runIds[0]]);
+    }
+    await expect(sweepRunTable(db.prisma, sweepId, { sort: "id; DROP TABLE \"Run\"" as "seed" })).rejects.toThrow(/cannot be ordered by .* it can by activation/);
   });
 
   it("downsamples series to buckets that keep first, last, min and max", async () => {
