@@ -93,10 +93,10 @@ describe("the dashboard in a browser", () => {
       axes: {
         activations: [{ name: "tanh" }, { name: "relu" }],
         initializers: [{ name: "zeros" }, { name: "he_normal" }],
-        depths: [2, 3],
+        depths: [2],
         widths: [16],
         optimizers: ["sgd"],
-        learningRates: [0.1],
+        learningRates: [0.1, 0.3],
         datasets: [{ name: "moons", samples: 400 }],
         seeds: [0, 1],
       },
@@ -112,7 +112,7 @@ describe("the dashboard in a browser", () => {
     await page.fill("#depths", "2, 500");
     await expect.poll(() => page.locator("[data-error=depths]").textContent(), { timeout: 10_000 }).toMatch(/Too big/);
     await shot("new-sweep");
-    await page.fill("#depths", "2, 3");
+    await page.fill("#depths", "2");
     await expect.poll(() => page.locator("[data-testid=run-count]").textContent(), { timeout: 10_000 }).toBe("16");
     await page.click("text=Launch sweep");
     await page.waitForURL(/\/sweeps\/[0-9a-f-]{36}$/);
@@ -124,10 +124,16 @@ describe("the dashboard in a browser", () => {
     expect(await page.locator("[data-testid=sweep-device]").textContent()).toMatch(/trained by any worker/);
   });
 
-  it("shows the heatmap, diagnosis counts and the run table", async () => {
+  it("shows the heatmap, one learning rate at a time, diagnosis counts and the run table", async () => {
     await expect.poll(() => page.locator("[data-testid=heatmap-2] td.cell").count()).toBe(4);
     const cells = await page.locator("[data-testid=heatmap-2] td.cell").allTextContents();
+    // Each cell pools the 2 seeds of one learning rate, never the two rates.
     expect(cells.every((c) => /± .*\(2\)/.test(c))).toBe(true);
+    expect(await page.locator("[data-testid=slice-learningRate] option").allTextContents()).toEqual(["0.1", "0.3"]);
+    await page.selectOption("[data-testid=slice-learningRate]", "0.3");
+    await expect.poll(() => page.locator("[data-testid=heatmap-2] td.cell").allTextContents()).not.toEqual(cells);
+    expect((await page.locator("[data-testid=heatmap-2] td.cell").allTextContents()).every((c) => /± .*\(2\)/.test(c))).toBe(true);
+    await page.selectOption("[data-testid=slice-learningRate]", "0.1");
     await expect.poll(() => page.locator("[data-testid=diagnosis-counts]").textContent()).toMatch(/symmetric_units: 8/);
     expect(await page.locator("[data-testid=runs] tbody tr").count()).toBe(16);
     await page.selectOption("#metric", "valAccuracy");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "./limits.ts";
-import { parseRunSpec, SpecError, type RunSpecInput } from "./spec.ts";
+import { datasetLabel, DatasetSpecSchema, parseRunSpec, SpecError, type RunSpecInput } from "./spec.ts";
 
 const valid: RunSpecInput = {
   dataset: "moons",
@@ -26,6 +26,17 @@ const edit = (patch: (spec: Loose) => void): unknown => {
   patch(spec);
   return spec;
 };
+
+describe("datasetLabel", () => {
+  it("names a dataset by its name and the settings it changes from the defaults", () => {
+    const label = (input: unknown) => datasetLabel(DatasetSpecSchema.parse(input));
+    expect(label("moons")).toBe("moons");
+    expect(label({ name: "moons", noise: 0.2, samples: 1280 })).toBe("moons");
+    expect(label({ name: "moons", samples: 400 })).toBe("moons(samples=400)");
+    expect(label({ name: "spirals", noise: 0.5, arms: 4 })).toBe("spirals(arms=4, noise=0.5)");
+    expect(label({ name: "points", features: [[0], [1], [2], [3]], labels: [0, 1, 0, 1] })).toBe("points(4×1)");
+  });
+});
 
 describe("parseRunSpec", () => {
   it("fills in the documented defaults", () => {

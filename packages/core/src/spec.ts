@@ -136,6 +136,17 @@ export const DatasetSpecSchema = named(
   ]),
 );
 export type DatasetSpec = z.infer<typeof DatasetSpecSchema>;
+/**
+ * A dataset in words: its name and each setting that differs from that dataset's default, so
+ * that a sweep over noise levels or sizes of one dataset gets one label per variant.
+ */
+export function datasetLabel(spec: DatasetSpec): string {
+  if (spec.name === "points") return `points(${spec.features.length}×${spec.features[0]!.length})`;
+  const defaults: Record<string, unknown> = DatasetSpecSchema.parse({ name: spec.name });
+  const changed = Object.entries(spec).filter(([k, v]) => k !== "name" && defaults[k] !== v);
+  return changed.length === 0 ? spec.name : `${spec.name}(${changed.map(([k, v]) => `${k}=${String(v)}`).join(", ")})`;
+}
+
 /** Names of the datasets. */
 export const DATASET_NAMES = ["moons", "circles", "spirals", "blobs", "xor", "points"] as const;
 

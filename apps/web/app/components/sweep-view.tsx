@@ -43,6 +43,11 @@ const METRICS = {
 } as const;
 type Metric = keyof typeof METRICS;
 
+/** Axes besides activation × initializer × depth: a sweep that varies one shows a heatmap per value, chosen here. */
+const SLICE_AXES = { width: "width", optimizer: "optimizer", learningRate: "lr", dataset: "dataset" } as const;
+type SliceAxis = keyof typeof SLICE_AXES;
+const byValue = (a: string, b: string) => (Number.isNaN(Number(a)) || Number.isNaN(Number(b)) ? a.localeCompare(b) : Number(a) - Number(b));
+
 function colour(metric: Metric, value: number | null, lo: number, hi: number): string {
   if (value === null || !Number.isFinite(value)) return "#eee";
   let good: number;
@@ -59,6 +64,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
   const [data, setData] = useState(initial);
   const [live, setLive] = useState<Record<string, Live>>({});
   const [metric, setMetric] = useState<Metric>("valLoss");
+  const [slice, setSlice] = useState<Partial<Record<SliceAxis, string>>>({});
   const [filter, setFilter] = useState("");
   const [query, setQuery] = useState<TableQuery>({ q: "", status: "", diagnosis: "", sort: "activation", dir: "asc", offset: 0 });
   const initialQuery = useRef(query);
@@ -134,7 +140,13 @@ export function SweepView({ initial }: { initial: SweepData }) {
   const depths = [...new Set(data.cells.map((c) => c.depth))].sort((a, b) => a - b);
   const activations = [...new Set(data.cells.map((c) => c.activation))];
   const initializers = [...new Set(data.cells.map((c) => c.initializer))];
-  const values = data.cells.map((c) => num(c[metric].mean)).filter((v): v is number => v !== null && Number.isFinite(v));
+  // Cells that differ in another axis than the heatmap's are never pooled: one slice is shown.
+  const slices = (Object.keys(SLICE_AXES) as SliceAxis[])
+    .map((axis) => ({ axis, options: [...new Set(data.cells.map((c) => String(c[axis])))].sort(byValue) }))
+    .filter((s) => s.options.length > 1)
+    .map((s) => ({ ...s, chosen: slice[s.axis] !== undefined && s.options.includes(slice[s.axis]!) ? slice[s.axis]! : s.options[0]! }));
+  const shown = data.cells.filter((c) => slices.every((s) => String(c[s.axis]) === s.chosen));
+  const values = shown.map((c) => num(c[metric].mean)).filter((v): v is number => v !== null && Number.isFinite(v));
   const [lo, hi] = [Math.min(...values), Math.max(...values)];
   const diagnoses = data.cells.reduce<Record<string, number>>((acc, c) => {
     for (const [k, n] of Object.entries(c.diagnoses)) acc[k] = (acc[k] ?? 0) + n;
@@ -180,6 +192,16 @@ export function SweepView({ initial }: { initial: SweepData }) {
           </option>
         ))}
       </select>{" "}
+      {slices.map((s) => (
+        <label key={s.axis} style={{ marginLeft: 12 }}>
+          {SLICE_AXES[s.axis]}{" "}
+          <select data-testid={`slice-${s.axis}`} value={s.chosen} onChange={(e) => setSlice((old) => ({ ...old, [s.axis]: e.target.value }))}>
+            {s.options.map((o) => (
+              <option key={o}>{o}</option>
+            ))}
+          </select>
+        </label>
+      ))}{" "}
       <span className="muted">mean ± std over seeds (n completed runs); green is better</span>
       <div className="row">
         {depths.map((depth) => (
@@ -199,7 +221,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
                   <tr key={a}>
                     <th>{a}</th>
                     {initializers.map((i) => {
-                      const cell = data.cells.find((c) => c.depth === depth && c.activation === a && c.initializer === i);
+                      const cell = shown.find((c) => c.depth === depth && c.activation === a && c.initializer === i);
                       const mean = cell ? num(cell[metric].mean) : null;
                       return (
                         <td key={i} className="cell" style={{ background: colour(metric, mean, lo, hi) }} title={cell ? Object.keys(cell.diagnoses).join(", ") : ""}>

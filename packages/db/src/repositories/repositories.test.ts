@@ -40,8 +40,8 @@ describe("sweeps", () => {
     expect(sweep.spec).toEqual({ axes: "x" });
     const stored = await db.prisma.run.findMany({ where: { sweepId }, orderBy: { seed: "asc" } });
     expect(stored.map((r) => [r.activation, r.initializer, r.depth, r.width, r.optimizer, r.learningRate, r.dataset, Number(r.seed)])).toEqual([
-      ["tanh", "xavier_normal", 2, 8, "sgd", 0.05, "moons", 1],
-      ["tanh", "xavier_normal", 2, 8, "sgd", 0.05, "moons", 2],
+      ["tanh", "xavier_normal", 2, 8, "sgd", 0.05, "moons(samples=200)", 1],
+      ["tanh", "xavier_normal", 2, 8, "sgd", 0.05, "moons(samples=200)", 2],
     ]);
   });
 
@@ -346,6 +346,28 @@ describe("reading", () => {
       expect((await sweepRunTable(db.prisma, half.sweepId, { sort: "valLoss", dir })).runs.map((r) => r.id)).toEqual([half.runIds[1], half.runIds[0]]);
     }
     await expect(sweepRunTable(db.prisma, sweepId, { sort: "id; DROP TABLE \"Run\"" as "seed" })).rejects.toThrow(/cannot be ordered by .* it can by activation/);
+  });
+
+  it("keeps apart in the grid runs that differ in more than their seed: learning rates, dataset variants", async () => {
+    const inputs = [0.05, 0.5].flatMap((lr) =>
+      [0.2, 0.3].flatMap((noise) => [1, 2].map((seed) => ({ ...spec({ seed, lr, epochs: 3 }), dataset: { name: "moons", samples: 200, noise } }))),
+    );
+    const created = await createSweep(db.prisma, { name: "lr × noise", spec: {}, runs: inputs });
+    const finals = new Map<string, number[]>();
+    for (const [i, runId] of created.runIds.entries()) {
+      const trace = train(inputs[i]!);
+      await record(runId, trace);
+      const cell = `${inputs[i]!.training.optimizer!.lr}/${inputs[i]!.dataset.noise}`;
+      finals.set(cell, [...(finals.get(cell) ?? []), trace.summary.final.valLoss!]);
+    }
+    const grid = await sweepGrid(db.prisma, created.sweepId);
+    expect(grid.map((c) => `${c.learningRate}/${c.dataset}`).sort()).toEqual(["0.05/moons(samples=200)", "0.05/moons(samples=200, noise=0.3)", "0.5/moons(samples=200)", "0.5/moons(samples=200, noise=0.3)"]);
+    for (const cell of grid) {
+      const values = finals.get(`${cell.learningRate}/${cell.dataset.includes("noise=0.3") ? 0.3 : 0.2}`)!;
+      expect(cell).toMatchObject({ activation: "tanh", initializer: "xavier_normal", depth: 2, width: 8, optimizer: "sgd", runs: 2 });
+      expect(cell.valLoss.n).toBe(2);
+      expect(cell.valLoss.mean).toBeCloseTo((values[0]! + values[1]!) / 2, 10);
+    }
   });
 
   it("downsamples series to buckets that keep first, last, min and max", async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { DIAGNOSIS_KINDS, initializerLabel, parseRunSpec, type RunSpec } from "@gradtrace/core";
+import { datasetLabel, DIAGNOSIS_KINDS, initializerLabel, parseRunSpec, type RunSpec } from "@gradtrace/core";
 import type { PrismaClient } from "../client.ts";
 import { NotFoundError } from "../errors.ts";
 import type { RunStatus, SweepStatus } from "../generated/client.ts";
@@ -23,7 +23,7 @@ function runColumns(spec: RunSpec) {
     width: Math.max(...spec.model.hidden),
     optimizer: spec.training.optimizer.name,
     learningRate: spec.training.optimizer.lr,
-    dataset: spec.dataset.name,
+    dataset: datasetLabel(spec.dataset),
     seed: BigInt(spec.training.seed),
   };
 }
@@ -130,11 +130,19 @@ export interface Aggregate {
   n: number;
 }
 
-/** One cell of the sweep grid: activation × initializer × depth, aggregated over seeds (and other axes). */
+/**
+ * One cell of the sweep grid: the completed runs that differ only in their seed, aggregated over
+ * seeds. Activation × initializer × depth place it in a heatmap; width, optimizer, learning rate
+ * and dataset say which of the heatmap's slices it belongs to.
+ */
 export interface GridCell {
   activation: string;
   initializer: string;
   depth: number;
+  width: number;
+  optimizer: string;
+  learningRate: number;
+  dataset: string;
   runs: number;
   valLoss: Aggregate;
   valAccuracy: Aggregate;
@@ -157,8 +165,9 @@ const GRID_METRICS = {
 } as const;
 
 /**
- * The sweep grid: final metrics and diagnoses of completed runs per activation × initializer ×
- * depth, mean ± std over seeds. One aggregate query; the SQL is built from constants only.
+ * The sweep grid: final metrics and diagnoses of completed runs per cell of every axis but the
+ * seed (activation × initializer × depth × width × optimizer × learning rate × dataset), mean ±
+ * std over seeds. One aggregate query; the SQL is built from constants only.
  */
 export async function sweepGrid(prisma: PrismaClient, sweepId: string): Promise<GridCell[]> {
   const aggregates = Object.entries(GRID_METRICS).map(([name, expr]) => {
@@ -167,9 +176,10 @@ export async function sweepGrid(prisma: PrismaClient, sweepId: string): Promise<
     return `avg(${value}) FILTER (WHERE ${finite}) AS "${name}_mean", stddev_samp(${value}) FILTER (WHERE ${finite}) AS "${name}_std", count(${value}) FILTER (WHERE ${finite})::int AS "${name}_n"`;
   });
   const kinds = DIAGNOSIS_KINDS.map((k) => `count(*) FILTER (WHERE '${k}' = ANY("diagnosisKinds"))::int AS "d_${k}"`);
-  const sql = `SELECT activation, initializer, depth, count(*)::int AS runs, ${[...aggregates, ...kinds].join(", ")}
+  const axes = `activation, initializer, depth, width, optimizer, "learningRate", dataset`;
+  const sql = `SELECT ${axes}, count(*)::int AS runs, ${[...aggregates, ...kinds].join(", ")}
     FROM "Run" WHERE "sweepId" = $1::uuid AND status = 'completed'
-    GROUP BY activation, initializer, depth ORDER BY activation, initializer, depth`;
+    GROUP BY ${axes} ORDER BY ${axes}`;
   const rows = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(sql, sweepId);
   return rows.map((row) => {
     const aggregate = (name: string): Aggregate => ({
@@ -181,6 +191,10 @@ export async function sweepGrid(prisma: PrismaClient, sweepId: string): Promise<
       activation: row.activation as string,
       initializer: row.initializer as string,
       depth: row.depth as number,
+      width: row.width as number,
+      optimizer: row.optimizer as string,
+      learningRate: row.learningRate as number,
+      dataset: row.dataset as string,
       runs: row.runs as number,
       valLoss: aggregate("valLoss"),
       valAccuracy: aggregate("valAccuracy"),
