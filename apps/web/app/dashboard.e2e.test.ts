@@ -155,6 +155,12 @@ describe("the dashboard in a browser", () => {
     await page.fill("input[placeholder^=filter]", "relu");
     await expect.poll(pageText).toMatch(/runs 1–8 of 8/);
     expect((await rows.locator("td:nth-child(2)").allTextContents()).every((a) => a === "relu")).toBe(true);
+    // The CSV link downloads every run the filter matches.
+    const href = (await page.locator("[data-testid=runs-csv]").getAttribute("href"))!;
+    expect(href).toMatch(/format=csv.*q=relu/);
+    const lines = (await page.evaluate(async (url) => (await fetch(url)).text(), href)).trimEnd().split("\n");
+    expect(lines).toHaveLength(9);
+    expect(lines.slice(1).every((l) => l.split(",")[1] === "relu")).toBe(true);
     // Ordered by validation loss, smallest first, then largest first.
     await page.click("[data-testid=runs] th >> text=val. loss");
     await expect.poll(() => page.locator("[data-testid=runs] th >> text=val. loss").textContent()).toMatch(/▲/);

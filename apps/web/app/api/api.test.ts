@@ -122,6 +122,13 @@ describe("the HTTP API", () => {
     expect(last.json).toMatchObject({ total: 8, offset: 6, limit: 3 });
     expect(last.json.runs.map((r: { seed: number }) => r.seed)).toEqual([1, 1]);
     expect((await page("q=RELU")).json.total).toBe(4);
+    const csv = await sweepRuns(get(`/api/sweeps/${sweepId}/runs?format=csv&status=completed&sort=valLoss`), params({ id: sweepId }));
+    expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect(csv.headers.get("content-disposition")).toMatch(/attachment; filename="sweep-.*-runs\.csv"/);
+    const lines = (await csv.text()).trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^id,activation,initializer,depth,width,optimizer,learningRate,dataset,seed,status,.*,valLoss,.*,diagnoses,error$/);
+    expect(lines.slice(1).map((l) => l.split(",")[0]).sort()).toEqual(done.json.runs.map((r: { id: string }) => r.id).sort());
+    expect(lines[1]).toContain(",completed,");
     for (const [query, pattern] of [
       ["sort=bogus", /sort.*expected one of .*activation/],
       ["limit=0", /limit.*>=1/],

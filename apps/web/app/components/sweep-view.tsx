@@ -75,8 +75,9 @@ export function SweepView({ initial }: { initial: SweepData }) {
   const id = data.sweep.id;
   const finished = useRef(initial.sweep.runs.completed + initial.sweep.runs.failed);
 
-  const runsUrl = (q: TableQuery) => {
-    const params = new URLSearchParams({ sort: q.sort, dir: q.dir, offset: String(q.offset), limit: String(initial.limit) });
+  // A page of the table as JSON, or every run that matches as CSV.
+  const runsUrl = (q: TableQuery, format: "json" | "csv" = "json") => {
+    const params = new URLSearchParams(format === "csv" ? { sort: q.sort, dir: q.dir, format } : { sort: q.sort, dir: q.dir, offset: String(q.offset), limit: String(initial.limit) });
     for (const key of ["q", "status", "diagnosis"] as const) if (q[key]) params.set(key, q[key]);
     return `/api/sweeps/${id}/runs?${params}`;
   };
@@ -261,6 +262,9 @@ export function SweepView({ initial }: { initial: SweepData }) {
       )}{" "}
       <a href={selected.length > 0 ? `/compare?runs=${selected.join(",")}` : undefined} aria-disabled={selected.length === 0} data-testid="compare-link">
         Compare {selected.length} selected
+      </a>{" "}
+      · <a href={runsUrl(query, "csv")} data-testid="runs-csv">
+        CSV of the {data.total} matching runs
       </a>
       <div className="muted" data-testid="runs-page" style={{ marginTop: 8 }}>
         <button disabled={data.offset === 0} onClick={() => setQuery((q) => ({ ...q, offset: Math.max(0, q.offset - initial.limit) }))}>
