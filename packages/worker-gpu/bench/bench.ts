@@ -1,14 +1,14 @@
 // npm run bench -w @gradtrace/worker-gpu: runs per second of packs of the canonical cell on the
 // WebGPU adapter (lavapipe here, the real GPU on a machine with one) against the core on one CPU
 // core and against the CPU worker's thread pool on every core, in the same process. Environment: BENCH_PACKS (pack sizes, default 1,16,64,256),
-// BENCH_EPOCHS (default 50; the cell's is 50), BENCH_DEPTH (default 8), BENCH_CPU_REPS (default 5).
+// BENCH_EPOCHS (default 50, the cell's, on a GPU; 5 on a fallback adapter such as lavapipe, where 50 would take hours),
+// BENCH_DEPTH (default 8), BENCH_CPU_REPS (default 5).
 import { availableParallelism } from "node:os";
 import { parseRunSpec, train, type RunSpec } from "@gradtrace/core";
 import { ThreadPool } from "@gradtrace/worker-cpu";
 import { openGpu, PackKernels, trainPack, type Gpu } from "../src/index.ts";
 
 const packs = (process.env.BENCH_PACKS ?? "1,16,64,256").split(",").map(Number);
-const epochs = Number(process.env.BENCH_EPOCHS ?? 50);
 const depth = Number(process.env.BENCH_DEPTH ?? 8);
 const cpuReps = Number(process.env.BENCH_CPU_REPS ?? 5);
 
@@ -35,8 +35,12 @@ const pack = (gpu: Gpu, kernels: PackKernels, n: number) =>
     Array.from({ length: n }, (_, i) => ({ spec: cell(i + 1), signal: new AbortController().signal, sink: { layers: async () => {}, epoch: async () => {} } })),
   ).then((outcomes) => outcomes.forEach((o) => { if (o instanceof Error) throw o; }));
 
-// The CPU baselines first: the GPU driver (lavapipe above all) may keep cores busy once opened.
-console.log(`cell: 2 → ${depth}×64 → 2, ${epochs} epochs, traced every epoch`);
+// The adapter is opened first only to know what it is; the CPU baselines run before any GPU work,
+// which (lavapipe above all) keeps the cores busy.
+const gpu = await openGpu();
+const epochs = Number(process.env.BENCH_EPOCHS ?? (gpu.fallback ? 5 : 50));
+console.log(`adapter: ${gpu.name}`);
+console.log(`cell: 2 → ${depth}×64 → 2, ${epochs} epochs, traced every epoch${gpu.fallback && !process.env.BENCH_EPOCHS ? " (5 on a fallback adapter; BENCH_EPOCHS=50 for the cell's)" : ""}`);
 // Warm-ups: the first runs of a process are JIT-slow (about twice the settled time here).
 for (let i = 0; i < 3; i++) train(cell(1));
 const cpuSamples: number[] = [];
@@ -52,9 +56,7 @@ for (let i = 0; i < 2; i++) await poolBatch(); // warm-ups: threads, their wasm 
 const pool = median(await (async () => { const s: number[] = []; for (let r = 0; r < cpuReps; r++) s.push(await seconds(poolBatch)); return s; })());
 await threadPool.close();
 console.log(`  CPU worker, ${threads} threads            ${pool.toFixed(3)} s per ${poolRuns} runs   ${(poolRuns / pool).toFixed(2)} runs/s`);
-const gpu = await openGpu();
 const kernels = await PackKernels.create(gpu.device);
-console.log(`adapter: ${gpu.name}`);
 await pack(gpu, kernels, 1); // warm-up: pipelines and the driver's caches
 const rows: Array<{ pack: number; seconds: number; runsPerSecond: number; vsOneCore: number }> = [];
 for (const n of packs) {
