@@ -13,10 +13,10 @@ const depth = Number(process.env.BENCH_DEPTH ?? 8);
 const cpuReps = Number(process.env.BENCH_CPU_REPS ?? 5);
 
 /** The canonical cell (two moons, 1024 training points, 2 → depth × 64 → 2, ReLU/He, SGD 0.05, batch 32, traced every epoch), seeded per net. */
-const cell = (seed: number): RunSpec =>
+const cell = (seed: number, width = 64): RunSpec =>
   parseRunSpec({
     dataset: { name: "moons", samples: 1280, validationFraction: 0.2, noise: 0.2, seed: 0 },
-    model: { hidden: Array(depth).fill(64), activation: "relu", weightInit: "he_normal" },
+    model: { hidden: Array(depth).fill(width), activation: "relu", weightInit: "he_normal" },
     training: { epochs, batchSize: 32, optimizer: { name: "sgd", lr: 0.05 }, seed },
     tracing: { every: 1 },
   });
@@ -28,15 +28,15 @@ const seconds = async (fn: () => unknown) => {
   return (performance.now() - start) / 1000;
 };
 
-const pack = (gpu: Gpu, kernels: PackKernels, n: number) =>
+const pack = (gpu: Gpu, kernels: PackKernels, n: number, width?: number) =>
   trainPack(
     gpu,
     kernels,
-    Array.from({ length: n }, (_, i) => ({ spec: cell(i + 1), signal: new AbortController().signal, sink: { layers: async () => {}, epoch: async () => {} } })),
+    Array.from({ length: n }, (_, i) => ({ spec: cell(i + 1, width), signal: new AbortController().signal, sink: { layers: async () => {}, epoch: async () => {} } })),
   ).then((outcomes) => outcomes.forEach((o) => { if (o instanceof Error) throw o; }));
 
-// The adapter is opened first only to know what it is; the CPU baselines run before any GPU work,
-// which (lavapipe above all) keeps the cores busy.
+// The adapter is opened first to know what it is (an open, idle lavapipe device left the core's
+// time as it was); the CPU baselines run before any GPU work, which on lavapipe takes the cores.
 const gpu = await openGpu();
 const epochs = Number(process.env.BENCH_EPOCHS ?? (gpu.fallback ? 5 : 50));
 console.log(`adapter: ${gpu.name}`);
@@ -58,6 +58,11 @@ await threadPool.close();
 console.log(`  CPU worker, ${threads} threads            ${pool.toFixed(3)} s per ${poolRuns} runs   ${(poolRuns / pool).toFixed(2)} runs/s`);
 const kernels = await PackKernels.create(gpu.device);
 await pack(gpu, kernels, 1); // warm-up: pipelines and the driver's caches
+// The floor every pack pays whatever its size: one net of 1-unit layers does next to no arithmetic,
+// so its time is the host's and the driver's per submit (a minibatch's ~4 dispatches per layer).
+const submits = (epochs + 1) * (Math.ceil(1024 / 32) + Math.ceil(256 / 32));
+const floor = median(await (async () => { const s: number[] = []; for (let r = 0; r < 3; r++) s.push(await seconds(() => pack(gpu, kernels, 1, 1))); return s; })());
+console.log(`  fixed cost of a pack (1 net, ${depth}×1 units)  ${floor.toFixed(3)} s   ${((1000 * floor) / submits).toFixed(3)} ms per submit (${submits})`);
 const rows: Array<{ pack: number; seconds: number; runsPerSecond: number; vsOneCore: number }> = [];
 for (const n of packs) {
   let s: number;
@@ -71,6 +76,6 @@ for (const n of packs) {
   rows.push(row);
   console.log(`  pack of ${String(n).padStart(4)}                     ${s.toFixed(3)} s   ${row.runsPerSecond.toFixed(2)} runs/s   ${row.vsOneCore.toFixed(2)}× one core, ${row.vsCpuWorker.toFixed(2)}× the CPU worker`);
 }
-console.log(JSON.stringify({ adapter: gpu.name, depth, epochs, cpuSecondsPerRun: cpu, cpuWorker: { threads, runsPerSecond: poolRuns / pool }, packs: rows }));
+console.log(JSON.stringify({ adapter: gpu.name, depth, epochs, cpuSecondsPerRun: cpu, packFloorSeconds: floor, cpuWorker: { threads, runsPerSecond: poolRuns / pool }, packs: rows }));
 gpu.device.destroy();
 process.exit(0);
