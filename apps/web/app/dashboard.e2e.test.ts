@@ -170,6 +170,18 @@ describe("the dashboard in a browser", () => {
     await expect.poll(async () => { const l = await losses(); return l.length === 8 && l.every((v, i) => i === 0 || l[i - 1]! >= v); }).toBe(true);
     await page.fill("input[placeholder^=filter]", "");
     await expect.poll(pageText).toMatch(/runs 1–16 of 16/);
+    // Pages of 10: the second holds the last 6 runs of the order, the first the 10 before them.
+    const order = await rows.locator("td:nth-child(10)").allTextContents();
+    await page.selectOption("[data-testid=page-size]", "10");
+    await expect.poll(pageText).toMatch(/runs 1–10 of 16/);
+    await page.click("[data-testid=runs-page] >> text=next");
+    await expect.poll(pageText).toMatch(/runs 11–16 of 16/);
+    expect(await rows.locator("td:nth-child(10)").allTextContents()).toEqual(order.slice(10));
+    await page.click("[data-testid=runs-page] >> text=previous");
+    await expect.poll(pageText).toMatch(/runs 1–10 of 16/);
+    expect(await rows.locator("td:nth-child(10)").allTextContents()).toEqual(order.slice(0, 10));
+    await page.selectOption("[data-testid=page-size]", "100");
+    await expect.poll(pageText).toMatch(/runs 1–16 of 16/);
     // Back in the default order (by activation), as the next test finds the table.
     await page.click("[data-testid=runs] th >> text=activation");
     await expect.poll(() => rows.first().locator("td:nth-child(3)").textContent()).toBe("he_normal");

@@ -23,7 +23,9 @@ interface TableQuery {
   sort: string;
   dir: "asc" | "desc";
   offset: number;
+  limit: number;
 }
+const PAGE_SIZES = [10, 100, 1000];
 const STATUSES = ["queued", "running", "completed", "failed", "cancelled"];
 interface Live {
   epoch: number;
@@ -66,7 +68,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
   const [metric, setMetric] = useState<Metric>("valLoss");
   const [slice, setSlice] = useState<Partial<Record<SliceAxis, string>>>({});
   const [filter, setFilter] = useState("");
-  const [query, setQuery] = useState<TableQuery>({ q: "", status: "", diagnosis: "", sort: "activation", dir: "asc", offset: 0 });
+  const [query, setQuery] = useState<TableQuery>({ q: "", status: "", diagnosis: "", sort: "activation", dir: "asc", offset: 0, limit: initial.limit });
   const initialQuery = useRef(query);
   const queryRef = useRef(query);
   const asked = useRef(0);
@@ -77,7 +79,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
 
   // A page of the table as JSON, or every run that matches as CSV.
   const runsUrl = (q: TableQuery, format: "json" | "csv" = "json") => {
-    const params = new URLSearchParams(format === "csv" ? { sort: q.sort, dir: q.dir, format } : { sort: q.sort, dir: q.dir, offset: String(q.offset), limit: String(initial.limit) });
+    const params = new URLSearchParams(format === "csv" ? { sort: q.sort, dir: q.dir, format } : { sort: q.sort, dir: q.dir, offset: String(q.offset), limit: String(q.limit) });
     for (const key of ["q", "status", "diagnosis"] as const) if (q[key]) params.set(key, q[key]);
     return `/api/sweeps/${id}/runs?${params}`;
   };
@@ -87,7 +89,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
     const n = ++asked.current;
     const page = await api<{ runs: RunRow[]; total: number; offset: number }>(runsUrl(q));
     if (n !== asked.current) return null;
-    if (page.runs.length === 0 && page.total > 0) setQuery((old) => ({ ...old, offset: Math.floor((page.total - 1) / initial.limit) * initial.limit }));
+    if (page.runs.length === 0 && page.total > 0) setQuery((old) => ({ ...old, offset: Math.floor((page.total - 1) / old.limit) * old.limit }));
     return page;
   };
   const refresh = async () => {
@@ -267,13 +269,20 @@ export function SweepView({ initial }: { initial: SweepData }) {
         CSV of the {data.total} matching runs
       </a>
       <div className="muted" data-testid="runs-page" style={{ marginTop: 8 }}>
-        <button disabled={data.offset === 0} onClick={() => setQuery((q) => ({ ...q, offset: Math.max(0, q.offset - initial.limit) }))}>
+        <button disabled={data.offset === 0} onClick={() => setQuery((q) => ({ ...q, offset: Math.max(0, q.offset - q.limit) }))}>
           ‹ previous
         </button>{" "}
         {data.total === 0 ? "no runs match" : `runs ${data.offset + 1}–${last} of ${data.total}`}{" "}
-        <button disabled={last >= data.total} onClick={() => setQuery((q) => ({ ...q, offset: q.offset + initial.limit }))}>
+        <button disabled={last >= data.total} onClick={() => setQuery((q) => ({ ...q, offset: q.offset + q.limit }))}>
           next ›
-        </button>
+        </button>{" "}
+        <select aria-label="rows per page" data-testid="page-size" value={query.limit} onChange={(e) => ask({ limit: Number(e.target.value) })}>
+          {PAGE_SIZES.map((n) => (
+            <option key={n} value={n}>
+              {n} rows a page
+            </option>
+          ))}
+        </select>
       </div>
       <table data-testid="runs" style={{ marginTop: 8 }}>
         <thead>
