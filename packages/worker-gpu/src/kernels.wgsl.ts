@@ -152,17 +152,25 @@ fn dact(k: u32, a: f32, z: f32, h: f32) -> f32 {
   }
 }
 
+// Where thread t of a matmul works when each net has extent × units outputs and a thread computes
+// PER_THREAD consecutive ones along extent: its net, the first of its outputs along extent, its
+// unit, and how many of its PER_THREAD exist (fewer at the end). p ≥ pack.nets: no work.
+struct Block { p: u32, first: u32, unit: u32, count: u32 }
+fn block(t: u32, extent: u32, units: u32) -> Block {
+  let per = ((extent + PER_THREAD - 1u) / PER_THREAD) * units;
+  let first = ((t % per) / units) * PER_THREAD;
+  return Block(t / per, first, (t % per) % units, min(PER_THREAD, extent - first));
+}
+
 // Z = X·Wt + b, and H = f(Z) in hidden layers (the output's softmax is its own kernel); each
 // thread computes one output unit for PER_THREAD rows.
 @compute @workgroup_size(WG) fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = flat(gid, nwg);
-  let blocks = (step.n + PER_THREAD - 1u) / PER_THREAD;
-  let per = blocks * layer.nout;
-  if (t >= pack.nets * per) { return; }
-  let p = t / per;
-  let i0 = ((t % per) / layer.nout) * PER_THREAD;
-  let o = (t % per) % layer.nout;
-  let m = min(PER_THREAD, step.n - i0);
+  let blk = block(flat(gid, nwg), step.n, layer.nout);
+  let p = blk.p;
+  if (p >= pack.nets) { return; }
+  let i0 = blk.first;
+  let o = blk.unit;
+  let m = blk.count;
   let pb = p * pack.block;
   let xb = p * pack.acts + layer.x + i0 * layer.nin;
   var z = array<f32, PER_THREAD>();
@@ -260,15 +268,12 @@ fn reduce(lid: u32, slots: u32) {
 
 // dWt = Xᵀ·dZ (k < nin) and db = Σ rows of dZ (k = nin); each thread computes PER_THREAD consecutive k.
 @compute @workgroup_size(WG) fn backward_params(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = flat(gid, nwg);
-  let blocks = (layer.nin + PER_THREAD) / PER_THREAD;
-  let per = blocks * layer.nout;
-  if (t >= pack.nets * per) { return; }
-  let p = t / per;
-  if (!alive(p)) { return; }
-  let k0 = ((t % per) / layer.nout) * PER_THREAD;
-  let o = (t % per) % layer.nout;
-  let m = min(PER_THREAD, layer.nin + 1u - k0);
+  let blk = block(flat(gid, nwg), layer.nin + 1u, layer.nout);
+  let p = blk.p;
+  if (p >= pack.nets || !alive(p)) { return; }
+  let k0 = blk.first;
+  let o = blk.unit;
+  let m = blk.count;
   let ab = p * pack.acts;
   var g = array<f32, PER_THREAD>();
   for (var i = 0u; i < step.n; i++) {
@@ -287,15 +292,12 @@ fn reduce(lid: u32, slots: u32) {
 
 // The previous layer's dZ = (dZ·Wtᵀ) ⊙ f′(Z_prev); each thread computes one input unit for PER_THREAD rows.
 @compute @workgroup_size(WG) fn backward_input(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let t = flat(gid, nwg);
-  let blocks = (step.n + PER_THREAD - 1u) / PER_THREAD;
-  let per = blocks * layer.nin;
-  if (t >= pack.nets * per) { return; }
-  let p = t / per;
-  if (!alive(p)) { return; }
-  let i0 = ((t % per) / layer.nin) * PER_THREAD;
-  let k = (t % per) % layer.nin;
-  let m = min(PER_THREAD, step.n - i0);
+  let blk = block(flat(gid, nwg), step.n, layer.nin);
+  let p = blk.p;
+  if (p >= pack.nets || !alive(p)) { return; }
+  let i0 = blk.first;
+  let k = blk.unit;
+  let m = blk.count;
   let ab = p * pack.acts;
   let wb = p * pack.block + layer.wt + k * layer.nout;
   let db = ab + layer.dz + i0 * layer.nout;

@@ -351,6 +351,8 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
       const x = Math.min(groups, 65535);
       pass.dispatchWorkgroups(x, Math.ceil(groups / x));
     };
+    /** Threads of a matmul kernel with extent × units outputs per net, PER_THREAD along extent each (the kernels' `block`). */
+    const blocked = (extent: number, units: number) => P * Math.ceil(extent / PER_THREAD) * units;
     const run = (encode: (pass: GPUComputePassEncoder, use: Use) => void, before?: (enc: GPUCommandEncoder) => void) => {
       const enc = device.createCommandEncoder();
       before?.(enc);
@@ -370,7 +372,7 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
       dispatchThreads(pass, P * n * (lay.dims + 1));
       lay.layers.forEach((l, i) => {
         use("forward", i);
-        dispatchThreads(pass, P * Math.ceil(n / PER_THREAD) * l.nout);
+        dispatchThreads(pass, blocked(n, l.nout));
       });
       use("softmax_loss", L - 1);
       dispatchThreads(pass, P * n);
@@ -432,14 +434,14 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
             for (let i = L - 1; i >= 0; i--) {
               const l = lay.layers[i]!;
               use("backward_params", i);
-              dispatchThreads(pass, P * Math.ceil((l.nin + 1) / PER_THREAD) * l.nout);
+              dispatchThreads(pass, blocked(l.nin + 1, l.nout));
               if (traced) {
                 use("grad_norms", i);
                 pass.dispatchWorkgroups(P);
               }
               if (i > 0) {
                 use("backward_input", i);
-                dispatchThreads(pass, P * Math.ceil(n / PER_THREAD) * l.nin);
+                dispatchThreads(pass, blocked(n, l.nin));
               }
             }
             if (update) {
