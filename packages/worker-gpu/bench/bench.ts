@@ -21,11 +21,16 @@ const cell = (seed: number, width = 64): RunSpec =>
     tracing: { every: 1 },
   });
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 const seconds = async (fn: () => unknown) => {
   const start = performance.now();
   await fn();
   return (performance.now() - start) / 1000;
+};
+/** The median of `reps` timings of fn, in seconds. */
+const medianSeconds = async (reps: number, fn: () => unknown) => {
+  const samples: number[] = [];
+  for (let r = 0; r < reps; r++) samples.push(await seconds(fn));
+  return samples.sort((a, b) => a - b)[reps >> 1]!;
 };
 
 const pack = (gpu: Gpu, kernels: PackKernels, n: number, width?: number) =>
@@ -43,9 +48,7 @@ console.log(`adapter: ${gpu.name}`);
 console.log(`cell: 2 → ${depth}×64 → 2, ${epochs} epochs, traced every epoch${gpu.fallback && !process.env.BENCH_EPOCHS ? " (5 on a fallback adapter; BENCH_EPOCHS=50 for the cell's)" : ""}`);
 // Warm-ups: the first runs of a process are JIT-slow (about twice the settled time here).
 for (let i = 0; i < 3; i++) train(cell(1));
-const cpuSamples: number[] = [];
-for (let r = 0; r < cpuReps; r++) cpuSamples.push(await seconds(() => train(cell(1))));
-const cpu = median(cpuSamples);
+const cpu = await medianSeconds(cpuReps, () => train(cell(1)));
 console.log(`  core, one CPU core (wasm SIMD)   ${cpu.toFixed(3)} s per run   ${(1 / cpu).toFixed(2)} runs/s`);
 // The CPU worker as `gradtrace worker` runs it: one thread per core, twice as many runs as threads.
 const threads = availableParallelism();
@@ -53,7 +56,7 @@ const poolRuns = 2 * threads;
 const threadPool = new ThreadPool(threads);
 const poolBatch = () => Promise.all(Array.from({ length: poolRuns }, (_, i) => threadPool.train(cell(i + 1), { layers: async () => {}, epoch: async () => {} }, new AbortController().signal)));
 for (let i = 0; i < 2; i++) await poolBatch(); // warm-ups: threads, their wasm instances, their JIT
-const pool = median(await (async () => { const s: number[] = []; for (let r = 0; r < cpuReps; r++) s.push(await seconds(poolBatch)); return s; })());
+const pool = await medianSeconds(cpuReps, poolBatch);
 await threadPool.close();
 console.log(`  CPU worker, ${threads} threads            ${pool.toFixed(3)} s per ${poolRuns} runs   ${(poolRuns / pool).toFixed(2)} runs/s`);
 const kernels = await PackKernels.create(gpu.device);
@@ -61,7 +64,7 @@ await pack(gpu, kernels, 1); // warm-up: pipelines and the driver's caches
 // The floor every pack pays whatever its size: one net of 1-unit layers does next to no arithmetic,
 // so its time is the host's and the driver's per submit (a minibatch's ~4 dispatches per layer).
 const submits = (epochs + 1) * (Math.ceil(1024 / 32) + Math.ceil(256 / 32));
-const floor = median(await (async () => { const s: number[] = []; for (let r = 0; r < 3; r++) s.push(await seconds(() => pack(gpu, kernels, 1, 1))); return s; })());
+const floor = await medianSeconds(3, () => pack(gpu, kernels, 1, 1));
 console.log(`  fixed cost of a pack (1 net, ${depth}×1 units)  ${floor.toFixed(3)} s   ${((1000 * floor) / submits).toFixed(3)} ms per submit (${submits})`);
 const rows: Array<{ pack: number; seconds: number; runsPerSecond: number; vsOneCore: number }> = [];
 for (const n of packs) {
