@@ -79,7 +79,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
 
   // A page of the table as JSON, or every run that matches as CSV.
   const runsUrl = (q: TableQuery, format: "json" | "csv" = "json") => {
-    const params = new URLSearchParams(format === "csv" ? { sort: q.sort, dir: q.dir, format } : { sort: q.sort, dir: q.dir, offset: String(q.offset), limit: String(q.limit) });
+    const params = new URLSearchParams({ sort: q.sort, dir: q.dir, ...(format === "csv" ? { format } : { offset: String(q.offset), limit: String(q.limit) }) });
     for (const key of ["q", "status", "diagnosis"] as const) if (q[key]) params.set(key, q[key]);
     return `/api/sweeps/${id}/runs?${params}`;
   };
