@@ -349,15 +349,14 @@ describe("reading", () => {
   });
 
   it("keeps apart in the grid runs that differ in more than their seed: learning rates, dataset variants", async () => {
-    const inputs = [0.05, 0.5].flatMap((lr) =>
-      [0.2, 0.3].flatMap((noise) => [1, 2].map((seed) => ({ ...spec({ seed, lr, epochs: 3 }), dataset: { name: "moons", samples: 200, noise } }))),
-    );
+    const cases = [0.05, 0.5].flatMap((lr) => [0.2, 0.3].flatMap((noise) => [1, 2].map((seed) => ({ lr, noise, seed }))));
+    const inputs = cases.map(({ lr, noise, seed }) => ({ ...spec({ seed, lr, epochs: 3 }), dataset: { name: "moons", samples: 200, noise } }));
     const created = await createSweep(db.prisma, { name: "lr × noise", spec: {}, runs: inputs });
     const finals = new Map<string, number[]>();
     for (const [i, runId] of created.runIds.entries()) {
       const trace = train(inputs[i]!);
       await record(runId, trace);
-      const cell = `${inputs[i]!.training.optimizer!.lr}/${inputs[i]!.dataset.noise}`;
+      const cell = `${cases[i]!.lr}/${cases[i]!.noise}`;
       finals.set(cell, [...(finals.get(cell) ?? []), trace.summary.final.valLoss!]);
     }
     const grid = await sweepGrid(db.prisma, created.sweepId);
