@@ -1,6 +1,7 @@
-// Element-wise activations for the SIMD kernels, in float32. Codes follow ACTIVATION_CODES in
-// src/kernels/wasm-kernels.ts; src/activations/*.ts hold the reference definitions (and papers)
-// that these must match. Piecewise-linear ones run four lanes at a time.
+// Element-wise activations for the SIMD kernels, in float32. Codes are each definition's `code` in
+// src/activations/*.ts, which hold the reference functions (and papers) that these must match; a
+// code without a case here gives NaN, which the wasm-vs-js tests of every activation catch.
+// Piecewise-linear ones run four lanes at a time.
 
 const LAMBDA: f32 = 1.0507009873554805;
 const SELU_ALPHA: f32 = 1.6732632423543772;
@@ -39,7 +40,8 @@ export function activationForward(code: i32, alpha: f32, z: usize, h: usize, cou
       case 6: y = x > 0 ? LAMBDA * x : LAMBDA * SELU_ALPHA * Mathf.expm1(x); break;
       case 7: y = 0.5 * x * (1 + Mathf.tanh(GELU_C * (x + GELU_K * x * x * x))); break;
       case 8: y = x * sigmoid(x); break;
-      default: y = Mathf.max(x, 0) + Mathf.log1p(Mathf.exp(-Mathf.abs(x)));
+      case 9: y = Mathf.max(x, 0) + Mathf.log1p(Mathf.exp(-Mathf.abs(x))); break;
+      default: y = NaN;
     }
     store<f32>(h + (<usize>i << 2), y);
   }
@@ -80,7 +82,8 @@ export function activationBackward(code: i32, alpha: f32, z: usize, h: usize, d:
         s = g * (1 + x * (1 - g));
         break;
       }
-      default: s = sigmoid(x);
+      case 9: s = sigmoid(x); break;
+      default: s = NaN;
     }
     store<f32>(d + off, load<f32>(d + off) * s);
   }

@@ -1,74 +1,22 @@
 import { z } from "zod";
+import { ActivationSpecSchema } from "./activations/index.ts";
+import { INITIALIZERS, InitializerSpecSchema, type InitializerSpec } from "./initializers/index.ts";
 import { LIMITS } from "./limits.ts";
+import { choiceLabel, named } from "./named.ts";
 
 const finite = () => z.number().finite();
 const positive = () => z.number().finite().positive();
 const seed = () => z.number().int().min(0).max(2 ** 32 - 1);
 
-/** Lets `"tanh"` stand for `{ "name": "tanh" }` wherever a named object is expected. */
-function named<T extends z.ZodType>(schema: T) {
-  return z.preprocess((v) => (typeof v === "string" ? { name: v } : v), schema);
-}
-
-const noParameterActivations = [
-  "identity",
-  "logistic",
-  "tanh",
-  "relu",
-  "selu",
-  "gelu",
-  "silu",
-  "softplus",
-] as const;
-
-/** Names of the hidden-layer activations. */
-export const ACTIVATION_NAMES = [...noParameterActivations, "leaky_relu", "elu"] as const;
-export type ActivationName = (typeof ACTIVATION_NAMES)[number];
-
-export const ActivationSpecSchema = named(
-  z.discriminatedUnion("name", [
-    z.object({ name: z.enum(noParameterActivations) }).strict(),
-    z.object({ name: z.literal("leaky_relu"), alpha: z.number().min(0).lt(1).default(0.01) }).strict(),
-    z.object({ name: z.literal("elu"), alpha: positive().default(1) }).strict(),
-  ]),
-);
-export type ActivationSpec = z.infer<typeof ActivationSpecSchema>;
-
-const fanScaled = ["xavier_normal", "xavier_uniform", "he_normal", "he_uniform", "lecun_normal", "lecun_uniform"] as const;
-
-/** Names of the weight and bias initializers. */
-export const INITIALIZER_NAMES = ["zeros", "constant", "normal", "uniform", ...fanScaled, "orthogonal"] as const;
-export type InitializerName = (typeof INITIALIZER_NAMES)[number];
-
-export const InitializerSpecSchema = named(
-  z.discriminatedUnion("name", [
-    z.object({ name: z.literal("zeros") }).strict(),
-    z.object({ name: z.literal("constant"), value: finite() }).strict(),
-    z.object({ name: z.literal("normal"), std: positive(), mean: finite().default(0) }).strict(),
-    z.object({ name: z.literal("uniform"), limit: positive() }).strict(),
-    z.object({ name: z.enum(fanScaled), gain: positive().default(1) }).strict(),
-    z.object({ name: z.literal("orthogonal"), gain: positive().default(1) }).strict(),
-  ]),
-);
-export type InitializerSpec = z.infer<typeof InitializerSpecSchema>;
+export { ACTIVATION_NAMES, ActivationSpecSchema, type ActivationName, type ActivationSpec, type ActivationSpecInput } from "./activations/index.ts";
+export { INITIALIZER_NAMES, InitializerSpecSchema, type InitializerName, type InitializerSpec, type InitializerSpecInput } from "./initializers/index.ts";
 
 /**
  * A short name of an initializer with its parameters, e.g. `normal(0.01)`, `constant(0.5)`,
  * `xavier_normal`, `orthogonal(gain=2)`: distinct schemes get distinct labels (sweep axes group by it).
  */
 export function initializerLabel(spec: InitializerSpec): string {
-  switch (spec.name) {
-    case "zeros":
-      return "zeros";
-    case "constant":
-      return `constant(${spec.value})`;
-    case "normal":
-      return spec.mean === 0 ? `normal(${spec.std})` : `normal(${spec.std}, mean=${spec.mean})`;
-    case "uniform":
-      return `uniform(${spec.limit})`;
-    default:
-      return spec.gain === 1 ? spec.name : `${spec.name}(gain=${spec.gain})`;
-  }
+  return choiceLabel(INITIALIZERS, spec);
 }
 
 const common = {

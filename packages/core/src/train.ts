@@ -236,10 +236,10 @@ export function initialiseParameters(spec: RunSpec, layers: readonly LayerBuffer
   for (const l of layers) {
     // Initializers fill W[out × in] as papers and frameworks define it; the heap holds Wt.
     const w = new Float64Array(l.nout * l.nin);
-    initialize(model.weightInit, w, l.nout, l.nin, l.nin, l.nout, weightRng);
+    initialize(model.weightInit, { values: w, rows: l.nout, cols: l.nin, fanIn: l.nin, fanOut: l.nout }, weightRng);
     for (let o = 0; o < l.nout; o++) for (let k = 0; k < l.nin; k++) heap[l.wt + k * l.nout + o] = w[o * l.nin + k]!;
     const b = new Float64Array(l.nout);
-    initialize(model.biasInit, b, 1, l.nout, l.nin, l.nout, biasRng);
+    initialize(model.biasInit, { values: b, rows: 1, cols: l.nout, fanIn: l.nin, fanOut: l.nout }, biasRng);
     heap.set(b, l.b);
   }
 }

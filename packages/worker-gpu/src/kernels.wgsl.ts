@@ -1,8 +1,9 @@
 /**
  * The WGSL kernels of a pack: every entry point works on all nets of the pack at once, net-major
  * buffers, one thread per output element (the matmuls: PER_THREAD of them; the optimizer) or one
- * workgroup per net (reductions and probe statistics). Activation codes are the core's ACTIVATION_CODES and the
- * formulas those of packages/core/assembly/activations.ts, in float32.
+ * workgroup per net (reductions and probe statistics). Activation codes are each core activation's
+ * `code` and the formulas those of packages/core/assembly/activations.ts, in float32; a code without
+ * a case gives NaN, which the parity tests of every activation catch.
  */
 export const WORKGROUP = 64;
 /** Outputs per thread of the matmul kernels (rows of Z and of dZ, input units of dWt): each value a thread loads serves that many products. */
@@ -92,6 +93,12 @@ fn tanh_(z: f32) -> f32 {
   return sign(z) * e / (e + 2.0);
 }
 
+// A NaN made at run time (a constant NaN is a shader-creation error): what an unknown code gives.
+fn nan() -> f32 {
+  var bits = 0x7fc00000u;
+  return bitcast<f32>(bits);
+}
+
 fn act(k: u32, a: f32, z: f32) -> f32 {
   switch k {
     case 0u: { return z; }
@@ -103,7 +110,8 @@ fn act(k: u32, a: f32, z: f32) -> f32 {
     case 6u: { return select(LAMBDA * SELU_ALPHA * expm1(z), LAMBDA * z, z > 0.0); }
     case 7u: { return 0.5 * z * (1.0 + tanh_(GELU_C * (z + GELU_K * z * z * z))); }
     case 8u: { return z * sigmoid(z); }
-    default: { return max(z, 0.0) + log1p(exp(-abs(z))); }
+    case 9u: { return max(z, 0.0) + log1p(exp(-abs(z))); }
+    default: { return nan(); }
   }
 }
 
@@ -124,7 +132,8 @@ fn dact(k: u32, a: f32, z: f32, h: f32) -> f32 {
       let g = sigmoid(z);
       return g * (1.0 + z * (1.0 - g));
     }
-    default: { return sigmoid(z); }
+    case 9u: { return sigmoid(z); }
+    default: { return nan(); }
   }
 }
 

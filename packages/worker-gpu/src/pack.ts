@@ -1,5 +1,4 @@
 import {
-  ACTIVATION_CODES,
   batchRows,
   createActivation,
   initialiseParameters,
@@ -316,10 +315,8 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
       const o = m.spec.training.optimizer;
       const range = m.layers[0]!.histogramRange;
       const sat = m.activation.saturation;
-      const code = ACTIVATION_CODES[m.activation.name];
-      if (code === undefined) throw new Error(`no GPU kernel for activation ${m.activation.name}`);
       const values: Record<string, number> = {
-        act: code, alpha: m.activation.alpha, opt: OPTIMIZER_CODES[o.name], lr: o.lr,
+        act: m.activation.code, alpha: m.activation.alpha, opt: OPTIMIZER_CODES[o.name], lr: o.lr,
         mu: "momentum" in o ? o.momentum : 0, b1: "beta1" in o ? o.beta1 : 0, b2: "beta2" in o ? o.beta2 : 0, eps: "epsilon" in o ? o.epsilon : 0,
         lo: range[0], scale: lay.bins / (range[1] - range[0]), satLo: sat?.[0] ?? 0, satHi: sat?.[1] ?? 0, sat: sat ? 1 : 0,
       };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ACTIVATION_NAMES, ActivationSpecSchema } from "../spec.ts";
-import { createActivation } from "./index.ts";
+import { ACTIVATIONS, createActivation } from "./index.ts";
 
 const kinked = new Set(["relu", "leaky_relu", "elu", "selu"]);
 
@@ -42,5 +42,12 @@ describe("activation values", () => {
 
   it("give leaky_relu its documented default slope of 0.01", () => {
     expect(ActivationSpecSchema.parse("leaky_relu")).toEqual({ name: "leaky_relu", alpha: 0.01 });
+  });
+});
+
+describe("activation kernel codes", () => {
+  it("are distinct, one per activation", () => {
+    const codes = ACTIVATIONS.map((a) => a.code);
+    expect(new Set(codes).size).toBe(ACTIVATIONS.length);
   });
 });

@@ -1,13 +1,17 @@
-import { UNBOUNDED_RANGE, type Activation } from "./activation.ts";
+import { UNBOUNDED_RANGE, defineActivation } from "./activation.ts";
 
 /**
  * Identity, f(z) = z, f'(z) = 1: the "no non-linearity" control. Any depth of identity layers
  * composes to one linear map, so the network is a linear classifier.
  */
-export const identity: Activation = {
+export const identity = defineActivation({
   name: "identity",
-  forward: (z) => z,
-  derivative: () => 1,
-  range: UNBOUNDED_RANGE,
-  alpha: 0,
-};
+  code: 0,
+  parameters: {},
+  create: () => ({
+    forward: (z) => z,
+    derivative: () => 1,
+    range: UNBOUNDED_RANGE,
+    alpha: 0,
+  }),
+});

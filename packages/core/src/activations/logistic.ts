@@ -1,4 +1,4 @@
-import type { Activation } from "./activation.ts";
+import { defineActivation } from "./activation.ts";
 
 /** Units outside [SATURATION_LOW, 1 - SATURATION_LOW] count as saturated: f' < 0.0099 there. */
 export const LOGISTIC_SATURATION_LOW = 0.01;
@@ -14,11 +14,15 @@ export function sigmoid(z: number): number {
  * Logistic sigmoid, f(z) = σ(z), f'(z) = σ(z)(1 − σ(z)) ≤ 1/4. Its mean output of 1/2 and
  * small slope are why deep logistic nets train slowly (Glorot & Bengio, AISTATS 2010).
  */
-export const logistic: Activation = {
+export const logistic = defineActivation({
   name: "logistic",
-  forward: sigmoid,
-  derivative: (_z, h) => h * (1 - h),
-  saturation: [LOGISTIC_SATURATION_LOW, 1 - LOGISTIC_SATURATION_LOW],
-  alpha: 0,
-  range: [0, 1],
-};
+  code: 1,
+  parameters: {},
+  create: () => ({
+    forward: sigmoid,
+    derivative: (_z, h) => h * (1 - h),
+    saturation: [LOGISTIC_SATURATION_LOW, 1 - LOGISTIC_SATURATION_LOW],
+    alpha: 0,
+    range: [0, 1],
+  }),
+});

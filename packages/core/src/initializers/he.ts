@@ -1,3 +1,5 @@
+import { fanScaled } from "./fill.ts";
+
 /**
  * He/Kaiming: Var(W) = 2 / fan_in. ReLU zeroes half of its inputs, halving the variance each layer;
  * the factor 2 restores it, so activations keep their scale through any depth of ReLU layers
@@ -7,3 +9,6 @@
 export function heStd(fanIn: number): number {
   return Math.sqrt(2 / fanIn);
 }
+
+/** he_normal and he_uniform. */
+export const [heNormal, heUniform] = fanScaled("he", (fanIn) => heStd(fanIn));

@@ -1,52 +1,31 @@
+import { choiceSchema, type InputOf, type SpecOf } from "../named.ts";
 import type { Random } from "../random.ts";
-import type { InitializerSpec } from "../spec.ts";
-import { fillNormal, fillUniform, UNIFORM_LIMIT_PER_STD } from "./fill.ts";
-import { heStd } from "./he.ts";
-import { lecunStd } from "./lecun.ts";
-import { fillOrthogonal } from "./orthogonal.ts";
-import { xavierStd } from "./xavier.ts";
+import { constant, zeros } from "./constant.ts";
+import { normal, uniform } from "./fill.ts";
+import { heNormal, heUniform } from "./he.ts";
+import type { InitializerDefinition, InitTarget } from "./initializer.ts";
+import { lecunNormal, lecunUniform } from "./lecun.ts";
+import { orthogonal } from "./orthogonal.ts";
+import { xavierNormal, xavierUniform } from "./xavier.ts";
 
-/** The standard deviation a fan-scaled scheme asks for, before its gain. */
-function fanStd(name: string, fanIn: number, fanOut: number): number {
-  if (name.startsWith("xavier")) return xavierStd(fanIn, fanOut);
-  if (name.startsWith("he")) return heStd(fanIn);
-  return lecunStd(fanIn);
-}
+export type { InitializerDefinition, InitTarget } from "./initializer.ts";
 
-/**
- * Fills a row-major rows × cols `target` as `spec` says, for a layer with the given fans.
- * zeros and constant(c) set every entry alike, which is why they can never break symmetry:
- * all units of a layer then receive identical gradients forever.
- */
-export function initialize(
-  spec: InitializerSpec,
-  target: Float64Array,
-  rows: number,
-  cols: number,
-  fanIn: number,
-  fanOut: number,
-  rng: Random,
-): void {
-  switch (spec.name) {
-    case "zeros":
-      target.fill(0);
-      return;
-    case "constant":
-      target.fill(spec.value);
-      return;
-    case "normal":
-      fillNormal(target, spec.mean, spec.std, rng);
-      return;
-    case "uniform":
-      fillUniform(target, spec.limit, rng);
-      return;
-    case "orthogonal":
-      fillOrthogonal(target, rows, cols, spec.gain, rng);
-      return;
-    default: {
-      const std = spec.gain * fanStd(spec.name, fanIn, fanOut);
-      if (spec.name.endsWith("_normal")) fillNormal(target, 0, std, rng);
-      else fillUniform(target, std * UNIFORM_LIMIT_PER_STD, rng);
-    }
-  }
+/** Every weight and bias initializer: the one list the rest derives from. */
+export const INITIALIZERS = [zeros, constant, normal, uniform, xavierNormal, xavierUniform, heNormal, heUniform, lecunNormal, lecunUniform, orthogonal] as const;
+
+/** Names of the weight and bias initializers. */
+export const INITIALIZER_NAMES = INITIALIZERS.map((i) => i.name) as readonly InitializerName[] as readonly [InitializerName, ...InitializerName[]];
+export type InitializerName = (typeof INITIALIZERS)[number]["name"];
+
+/** An initializer and its parameters, e.g. `"he_normal"` or `{ "name": "normal", "std": 0.01 }`. */
+export const InitializerSpecSchema = choiceSchema(INITIALIZERS);
+export type InitializerSpec = SpecOf<(typeof INITIALIZERS)[number]>;
+/** An InitializerSpec as written: parameters with defaults may be left out. */
+export type InitializerSpecInput = InputOf<(typeof INITIALIZERS)[number]> | InitializerName;
+
+/** Fills a layer's weights or biases as `spec` says. */
+export function initialize(spec: InitializerSpec, target: InitTarget, rng: Random): void {
+  const definition = INITIALIZERS.find((i) => i.name === spec.name) as InitializerDefinition | undefined;
+  if (!definition) throw new RangeError(`unknown initializer '${spec.name}'`);
+  definition.fill(spec as unknown as Record<string, number>, target, rng);
 }

@@ -5,7 +5,7 @@ import { initialize } from "./index.ts";
 
 function draw(spec: unknown, rows: number, cols: number, seed = 1): Float64Array {
   const target = new Float64Array(rows * cols);
-  initialize(InitializerSpecSchema.parse(spec), target, rows, cols, cols, rows, new Random(seed, "test"));
+  initialize(InitializerSpecSchema.parse(spec), { values: target, rows, cols, fanIn: cols, fanOut: rows }, new Random(seed, "test"));
   return target;
 }
 

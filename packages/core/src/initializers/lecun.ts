@@ -1,3 +1,5 @@
+import { fanScaled } from "./fill.ts";
+
 /**
  * LeCun: Var(W) = 1 / fan_in, unit-variance pre-activations for unit-variance inputs
  * (LeCun et al., "Efficient BackProp", 1998); the initialisation SELU's self-normalisation assumes
@@ -6,3 +8,6 @@
 export function lecunStd(fanIn: number): number {
   return Math.sqrt(1 / fanIn);
 }
+
+/** lecun_normal and lecun_uniform. */
+export const [lecunNormal, lecunUniform] = fanScaled("lecun", (fanIn) => lecunStd(fanIn));

@@ -1,4 +1,6 @@
 import type { Random } from "../random.ts";
+import { defineInitializer } from "./initializer.ts";
+import { z } from "zod";
 
 /**
  * Orthogonal: W = gain·Q, Q from the QR decomposition of a standard normal matrix with the signs
@@ -36,3 +38,10 @@ export function fillOrthogonal(target: Float64Array, rows: number, cols: number,
   }
   for (let i = 0; i < k; i++) for (let t = 0; t < m; t++) target[t * k + i] = q[i * m + t]!;
 }
+
+/** gain · a (semi-)orthogonal matrix: see fillOrthogonal. */
+export const orthogonal = defineInitializer({
+  name: "orthogonal",
+  parameters: { gain: { schema: z.number().finite().positive(), default: 1, doc: "factor on the orthonormal matrix, > 0" } },
+  fill: ({ gain }, t, rng) => fillOrthogonal(t.values, t.rows, t.cols, gain, rng),
+});

@@ -1,3 +1,5 @@
+import { fanScaled } from "./fill.ts";
+
 /**
  * Xavier/Glorot: Var(W) = 2 / (fan_in + fan_out), the compromise that keeps both the forward
  * activations' and the backward gradients' variance constant through tanh/logistic layers near
@@ -7,3 +9,6 @@
 export function xavierStd(fanIn: number, fanOut: number): number {
   return Math.sqrt(2 / (fanIn + fanOut));
 }
+
+/** xavier_normal and xavier_uniform. */
+export const [xavierNormal, xavierUniform] = fanScaled("xavier", xavierStd);

@@ -1,6 +1,5 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- a global declaration file cannot be imported
 /// <reference path="./webassembly.d.ts" />
-import type { Activation } from "../activations/activation.ts";
 import type { Kernels } from "./kernels.ts";
 import { KERNELS_WASM_BASE64 } from "./kernels-wasm.generated.ts";
 
@@ -18,26 +17,6 @@ interface KernelExports {
   sgd(p: number, g: number, count: number, lr: number): void;
   momentum(p: number, g: number, v: number, count: number, lr: number, mu: number, nesterov: number): void;
   adam(p: number, g: number, m: number, v: number, count: number, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number): void;
-}
-
-/** The numbers assembly/activations.ts (and the GPU kernels) know each activation by. */
-export const ACTIVATION_CODES: Record<string, number> = {
-  identity: 0,
-  logistic: 1,
-  tanh: 2,
-  relu: 3,
-  leaky_relu: 4,
-  elu: 5,
-  selu: 6,
-  gelu: 7,
-  silu: 8,
-  softplus: 9,
-};
-
-function activationCode(activation: Activation): number {
-  const code = ACTIVATION_CODES[activation.name];
-  if (code === undefined) throw new Error(`no wasm kernel for activation ${activation.name}`);
-  return code;
 }
 
 const PAGE = 65536;
@@ -91,9 +70,9 @@ export function createWasmKernels(size: number): Kernels {
     linearForward: (x, wt, b, z, n, nin, nout) => k.linearForward(at(x), at(wt), at(b), at(z), n, nin, nout),
     linearBackwardInput: (dz, wt, dx, n, nin, nout) => k.linearBackwardInput(at(dz), at(wt), at(dx), n, nin, nout),
     linearBackwardParams: (dz, x, dwt, db, n, nin, nout) => k.linearBackwardParams(at(dz), at(x), at(dwt), at(db), n, nin, nout),
-    activationForward: (activation, z, h, count) => k.activationForward(activationCode(activation), activation.alpha, at(z), at(h), count),
+    activationForward: (activation, z, h, count) => k.activationForward(activation.code, activation.alpha, at(z), at(h), count),
     activationBackward: (activation, z, h, d, count) =>
-      k.activationBackward(activationCode(activation), activation.alpha, at(z), at(h), at(d), count),
+      k.activationBackward(activation.code, activation.alpha, at(z), at(h), at(d), count),
     observeHidden,
     sgd: (p, g, count, lr) => k.sgd(at(p), at(g), count, lr),
     momentum: (p, g, v, count, lr, mu, nesterov) => k.momentum(at(p), at(g), at(v), count, lr, mu, nesterov ? 1 : 0),
