@@ -11,7 +11,11 @@ export default defineConfig({
       { test: { name: "worker-gpu", root: "packages/worker-gpu", include: ["src/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 60_000 } },
       { test: { name: "worker-cpu", root: "packages/worker-cpu", include: ["src/**/*.test.ts"], testTimeout: 60_000 } },
       { test: { name: "control", root: "packages/control", include: ["src/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 } },
-      { test: { name: "web", root: "apps/web", include: ["app/**/*.test.ts", "lib/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 } },
+      {
+        // Next resolves `server-only` to an empty module on the server; tests import server modules directly.
+        resolve: { alias: { "server-only": "next/dist/compiled/server-only/empty.js" } },
+        test: { name: "web", root: "apps/web", include: ["app/**/*.test.ts", "lib/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+      },
       { test: { name: "db", root: "packages/db", include: ["src/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 } },
     ],
   },

@@ -1,25 +1,48 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
-import { KERNELS_NAMES, LIMITS, Run, SpecError, type EpochRecord, type KernelsName } from "@gradtrace/core";
+import {
+  ACTIVATIONS,
+  DATASET_NAMES,
+  fromShorthand,
+  INITIALIZERS,
+  KERNELS_NAMES,
+  LIMITS,
+  OPTIMIZER_NAMES,
+  Run,
+  shorthand,
+  SpecError,
+  type EpochRecord,
+  type KernelsName,
+  type Named,
+} from "@gradtrace/core";
 import { UsageError } from "./usage-error.ts";
+
+/** Words joined by spaces, broken into lines that continue under the help's second column. */
+function wrap(words: readonly string[], width = 72): string {
+  const lines = [""];
+  for (const word of words) {
+    if (lines.at(-1)!.length > 0 && lines.at(-1)!.length + word.length + 1 > width) lines.push("");
+    lines[lines.length - 1] = lines.at(-1)! ? `${lines.at(-1)!} ${word}` : word;
+  }
+  return lines.join(`\n${" ".repeat(26)}`);
+}
 
 /** Help text of `gradtrace train`. */
 export const TRAIN_USAGE = `gradtrace train — train one run and print its trace
 
   --spec FILE|JSON        a RunSpec (a file path or inline JSON); the flags below override its fields
-  --dataset NAME          moons | circles | spirals | blobs | xor          (default moons)
+  --dataset NAME          ${DATASET_NAMES.filter((d) => d !== "points").join(" | ")}          (default moons)
   --samples N             points in the dataset, training + validation     (default 1280)
   --noise X               dataset noise                                    (dataset's default)
-  --activation NAME[:A]   identity logistic tanh relu leaky_relu[:slope] elu[:alpha] selu gelu silu softplus
-  --init NAME[:P]         zeros constant:V normal:STD uniform:LIMIT xavier_normal xavier_uniform
-                          he_normal he_uniform lecun_normal lecun_uniform orthogonal[:GAIN]
+  --activation NAME[:P]   ${wrap(ACTIVATIONS.map(shorthand))}
+  --init NAME[:P]         ${wrap(INITIALIZERS.map(shorthand))}
   --bias-init NAME[:P]    as --init                                        (default zeros)
   --depth N --width N     N hidden layers of the same width
   --hidden W,W,...        hidden widths, e.g. 64,32,16 (instead of --depth/--width)
   --epochs N              (required unless in --spec)
   --batch-size N|full     (default 32)
-  --optimizer NAME        sgd | momentum | nesterov | adam                 (default sgd)
+  --optimizer NAME        ${OPTIMIZER_NAMES.join(" | ")}                 (default sgd)
   --lr X                  learning rate                                    (optimizer's default)
   --seed N                seeds weights and shuffling (and the dataset unless in --spec)
   --trace-every K         trace every K-th epoch; epoch 0 and the last are always traced
@@ -51,19 +74,13 @@ const options = {
 
 type Json = Record<string, unknown>;
 
-/** The parameter a `name:value` shorthand sets, per initializer or activation name. */
-const SHORTHAND_PARAMETER: Record<string, string> = {
-  constant: "value",
-  normal: "std",
-  uniform: "limit",
-  leaky_relu: "alpha",
-  elu: "alpha",
-};
-
-function named(text: string): Json {
-  const [name, value] = text.split(":", 2);
-  if (value === undefined) return { name };
-  return { name, [SHORTHAND_PARAMETER[name!] ?? "gain"]: Number(value) };
+/** Reads `name` or `name:value` (the value sets the first parameter) for the flag `flag`. */
+function named(flag: string, choices: readonly Named[], text: string): Json {
+  try {
+    return fromShorthand(choices, text);
+  } catch (error) {
+    throw new UsageError(`--${flag}: ${(error as Error).message}; NAME[:P] sets the first parameter of ${choices.map(shorthand).join(" ")}`);
+  }
 }
 
 function loadSpec(text: string): Json {
@@ -98,9 +115,9 @@ export function specFromArgs(values: Partial<Record<keyof typeof options, string
   if (values.samples) dataset.samples = num(values.samples);
   if (values.noise) dataset.noise = num(values.noise);
   const model = section("model");
-  if (values.activation) model.activation = named(values.activation);
-  if (values.init) model.weightInit = named(values.init);
-  if (values["bias-init"]) model.biasInit = named(values["bias-init"]);
+  if (values.activation) model.activation = named("activation", ACTIVATIONS, values.activation);
+  if (values.init) model.weightInit = named("init", INITIALIZERS, values.init);
+  if (values["bias-init"]) model.biasInit = named("bias-init", INITIALIZERS, values["bias-init"]);
   if (values.hidden) model.hidden = values.hidden.split(",").map(num);
   else if (values.depth || values.width) {
     const current = Array.isArray(model.hidden) ? (model.hidden as number[]) : [];

@@ -1,7 +1,6 @@
-import { SpecError } from "@gradtrace/core";
+import { SpecError, toWire } from "@gradtrace/core";
 import { NotFoundError } from "@gradtrace/db";
 import { SweepStateError } from "@gradtrace/control";
-import { toWire } from "@gradtrace/queue";
 import { z } from "zod";
 
 /** An HTTP error with a JSON body: what went wrong, and for bad input each field with what was given and what is allowed. */

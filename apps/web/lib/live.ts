@@ -1,4 +1,5 @@
-import { redisEnv, RUN_TARGETS, runQueueName, RunProgressSchema, type RunProgress } from "@gradtrace/queue";
+import { RUN_TARGETS } from "@gradtrace/core";
+import { redisEnv, runQueueName, RunProgressSchema, type RunProgress } from "@gradtrace/queue";
 import { QueueEvents } from "bullmq";
 
 type Listener = (progress: RunProgress) => void;

@@ -1,23 +1,20 @@
-import { DIAGNOSIS_KINDS, parseWith } from "@gradtrace/core";
-import { RUN_TABLE_SORTS, RUN_TRANSITIONS, type RunStatus, type RunTableQuery, type RunTableRow } from "@gradtrace/db";
-import { MAX_RUNS_PER_SWEEP } from "@gradtrace/queue";
+import { DIAGNOSIS_KINDS, parseWith, RUN_AXES, RUN_STATUSES, SWEEP_LIMITS } from "@gradtrace/core";
+import { RUN_METRICS, RUN_TABLE_SORTS, type RunTableQuery, type RunTableRow } from "@gradtrace/db";
 import { z } from "zod";
 import { csv } from "./csv.ts";
 
 /** Rows of the run table a page shows unless asked otherwise. */
 export const RUN_TABLE_PAGE = 100;
 
-const STATUSES = Object.keys(RUN_TRANSITIONS) as [RunStatus, ...RunStatus[]];
-
 /** The run table's query parameters: a filter (text, status, diagnosis kind), an order, a page and a format. */
 const RunTableParamsSchema = z.strictObject({
   q: z.string().max(200, "at most 200 characters").optional(),
-  status: z.enum(STATUSES).optional(),
+  status: z.enum(RUN_STATUSES).optional(),
   diagnosis: z.enum(DIAGNOSIS_KINDS).optional(),
   sort: z.enum(RUN_TABLE_SORTS).default("activation"),
   dir: z.enum(["asc", "desc"]).default("asc"),
-  offset: z.coerce.number().int().min(0).max(MAX_RUNS_PER_SWEEP).default(0),
-  limit: z.coerce.number().int().min(1).max(MAX_RUNS_PER_SWEEP).optional(),
+  offset: z.coerce.number().int().min(0).max(SWEEP_LIMITS.maxRuns).default(0),
+  limit: z.coerce.number().int().min(1).max(SWEEP_LIMITS.maxRuns).optional(),
   format: z.enum(["json", "csv"]).default("json"),
 });
 
@@ -31,10 +28,7 @@ export function runTableQuery(params: URLSearchParams): { query: RunTableQuery &
   return { query: { ...rest, text: q, limit: limit ?? (format === "json" ? RUN_TABLE_PAGE : undefined) }, format };
 }
 
-const CSV_COLUMNS = [
-  "id", "activation", "initializer", "depth", "width", "optimizer", "learningRate", "dataset", "seed", "status", "attempt", "epochsDone",
-  "trainLoss", "trainAccuracy", "valLoss", "valAccuracy", "gradientRatio", "deadFraction", "saturatedFraction",
-] as const;
+const CSV_COLUMNS = ["id", ...RUN_AXES, "status", "attempt", "epochsDone", ...RUN_METRICS] as const;
 
 /** Run table rows as CSV: the axes, status and final metrics, diagnosis kinds joined by ";", and the error if any. */
 export function runTableCsv(rows: readonly RunTableRow[]): string {

@@ -1,5 +1,6 @@
+import { EPOCH_SCALARS, LAYER_METRICS } from "@gradtrace/core";
 import type { EpochRecord } from "@gradtrace/core";
-import { downsample, EPOCH_SCALARS, LAYER_METRICS, type Bucket } from "@gradtrace/db";
+import { downsample, type Bucket } from "@gradtrace/db";
 
 
 /** Series for charts, each downsampled to buckets: the epoch scalars, and each per-layer metric per layer. */

@@ -1,5 +1,5 @@
+import { EPOCH_SCALARS, LAYER_METRICS } from "@gradtrace/core";
 import type { EpochRecord } from "@gradtrace/core";
-import { EPOCH_SCALARS, LAYER_METRICS } from "@gradtrace/db";
 import { csv } from "./csv.ts";
 
 /** A trace as CSV: one row per traced epoch, the scalars then every per-layer metric (layer1_gradNorm, …); null is empty. */

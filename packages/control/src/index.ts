@@ -1,2 +1,2 @@
 export { startRecorder, type Recorder, type RecorderOptions, type RecorderStats } from "./recorder.ts";
-export { cancelSweep, openControl, pauseSweep, resumeSweep, retryFailedRuns, submitSweep, SweepStateError, type Control } from "./sweeps.ts";
+export { cancelSweep, loadSweep, openControl, pauseSweep, resumeSweep, retryFailedRuns, submitSweep, SweepStateError, type Control } from "./sweeps.ts";

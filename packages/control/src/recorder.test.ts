@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { train } from "@gradtrace/core";
+import { toWire, train } from "@gradtrace/core";
 import { createSweep, getRun } from "@gradtrace/db";
 import { createTestDatabase, expectSameEpochs, type TestDatabase } from "@gradtrace/db/testing";
-import { connectRedis, openQueues, PAYLOAD_VERSION, RESULT_JOB_OPTIONS, toWire, type Queues } from "@gradtrace/queue";
+import { connectRedis, openQueues, PAYLOAD_VERSION, RESULT_JOB_OPTIONS, type Queues } from "@gradtrace/queue";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRecorder, type Recorder } from "./recorder.ts";

@@ -1,4 +1,5 @@
-import type { EpochRecord, LayerInfo } from "./trace.ts";
+import { z } from "zod";
+import { gradientRatio, type EpochRecord, type LayerInfo } from "./trace.ts";
 
 /** The failure modes a run can be diagnosed with. */
 export const DIAGNOSIS_KINDS = [
@@ -13,14 +14,35 @@ export const DIAGNOSIS_KINDS = [
 ] as const;
 export type DiagnosisKind = (typeof DIAGNOSIS_KINDS)[number];
 
-/** A failure mode, the first traced epoch it showed at, and the numbers that show it. */
-export interface Diagnosis {
-  kind: DiagnosisKind;
-  epoch: number;
-  evidence: string;
-  /** The layers (indices into Trace.layers) it concerns, where it concerns some. */
-  layers: number[];
+/**
+ * Failure modes from most to least severe. not_learning comes last: it says something only once
+ * a run has ended, while the others can show at any traced epoch.
+ */
+export const DIAGNOSIS_SEVERITY = [
+  "diverged",
+  "collapsed_at_init",
+  "exploding_gradients",
+  "vanishing_gradients",
+  "dead_units",
+  "saturation",
+  "symmetric_units",
+  "not_learning",
+] as const satisfies readonly DiagnosisKind[];
+
+/** The most severe of a run's diagnosis kinds; while the run still trains (`ended` false), not_learning does not count. */
+export function worstDiagnosis(kinds: ReadonlySet<DiagnosisKind>, ended: boolean): DiagnosisKind | null {
+  return DIAGNOSIS_SEVERITY.find((k) => kinds.has(k) && (ended || k !== "not_learning")) ?? null;
 }
+
+/** A failure mode, the first traced epoch it showed at, and the numbers that show it. */
+export const DiagnosisSchema = z.object({
+  kind: z.enum(DIAGNOSIS_KINDS),
+  epoch: z.number().int().min(0),
+  evidence: z.string(),
+  /** The layers (indices into Trace.layers) it concerns, where it concerns some. */
+  layers: z.array(z.number().int().min(0)),
+});
+export type Diagnosis = z.infer<typeof DiagnosisSchema>;
 
 /**
  * Thresholds of the diagnoses. Gradient ratios compare the first hidden layer's weight-gradient
@@ -68,8 +90,8 @@ export function diagnose(layers: readonly LayerInfo[], epochs: readonly EpochRec
   for (const e of epochs) {
     const firstGrad = e.layers[0]!.gradNorm;
     const outGrad = e.layers[output]!.gradNorm;
-    if (outGrad > 0 && Number.isFinite(firstGrad / outGrad)) {
-      const ratio = firstGrad / outGrad;
+    const ratio = gradientRatio(e.layers);
+    if (ratio !== null && Number.isFinite(ratio)) {
       if (ratio < THRESHOLDS.vanishingGradientRatio) {
         note("vanishing_gradients", e.epoch, `first hidden layer's gradient norm ${fmt(firstGrad)} is ${fmt(ratio)} × the output layer's ${fmt(outGrad)}`, [0]);
       } else if (ratio > THRESHOLDS.explodingGradientRatio) {

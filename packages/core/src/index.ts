@@ -1,13 +1,11 @@
-export * from "./spec.ts";
-export { LIMITS } from "./limits.ts";
+export * from "./vocabulary.ts";
 export { Random } from "./random.ts";
-export { ACTIVATIONS, createActivation, type Activation, type ActivationDefinition } from "./activations/index.ts";
-export { INITIALIZERS, initialize, type InitializerDefinition } from "./initializers/index.ts";
+export { createActivation, type Activation } from "./activations/index.ts";
+export { initialize } from "./initializers/index.ts";
 export { makeDataset, type Dataset, type Split } from "./datasets/index.ts";
 export { createKernels, createJsKernels, KERNELS_NAMES, type Heap, type Kernels, type KernelsName } from "./kernels/index.ts";
 export { Network, planNetwork, type LayerBuffers, type NetworkLayout, type NetworkShape } from "./network.ts";
-export { DIAGNOSIS_KINDS, THRESHOLDS, diagnose, type Diagnosis, type DiagnosisKind } from "./diagnose.ts";
+export { diagnose } from "./diagnose.ts";
 export { SYMMETRY_TOLERANCE, symmetry } from "./symmetry.ts";
 export { batchRows, initialiseParameters, layerInfos, layerRecord, Run, summarize, train, type LayerMeasures, type TrainOptions } from "./train.ts";
 export { LayerStats } from "./layer-stats.ts";
-export type { EpochRecord, LayerInfo, LayerRecord, Trace, TraceSummary } from "./trace.ts";

@@ -21,3 +21,13 @@ export const LIMITS = {
   /** Samples of the probe set that activation statistics are computed on. */
   maxProbeSamples: 4096,
 } as const;
+
+/** Documented bounds of a sweep spec. */
+export const SWEEP_LIMITS = {
+  /** Runs one sweep may expand to. */
+  maxRuns: 20_000,
+  /** Values of one axis (activations, depths, …). */
+  maxAxisValues: 64,
+  /** Seeds of one sweep. */
+  maxSeeds: 1000,
+} as const;

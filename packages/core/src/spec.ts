@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ActivationSpecSchema } from "./activations/index.ts";
+import { ACTIVATIONS, ActivationSpecSchema, type ActivationSpec } from "./activations/index.ts";
 import { INITIALIZERS, InitializerSpecSchema, type InitializerSpec } from "./initializers/index.ts";
 import { LIMITS } from "./limits.ts";
 import { choiceLabel, named } from "./named.ts";
@@ -17,6 +17,11 @@ export { INITIALIZER_NAMES, InitializerSpecSchema, type InitializerName, type In
  */
 export function initializerLabel(spec: InitializerSpec): string {
   return choiceLabel(INITIALIZERS, spec);
+}
+
+/** A short name of an activation with its parameters where they differ from the defaults: `tanh`, `leaky_relu(alpha=0.1)`. */
+export function activationLabel(spec: ActivationSpec): string {
+  return choiceLabel(ACTIVATIONS, spec);
 }
 
 const common = {

@@ -1,17 +1,19 @@
+import { z } from "zod";
 import type { Diagnosis } from "./diagnose.ts";
 import type { KernelsName } from "./kernels/kernels.ts";
 import type { RunSpec } from "./spec.ts";
 
 /** A layer of the traced network: hidden layers 0…D−1, then the softmax output layer. */
-export interface LayerInfo {
-  index: number;
-  kind: "hidden" | "output";
-  inputs: number;
-  units: number;
-  activation: string;
+export const LayerInfoSchema = z.object({
+  index: z.number().int().min(0),
+  kind: z.enum(["hidden", "output"]),
+  inputs: z.number().int().min(1),
+  units: z.number().int().min(1),
+  activation: z.string(),
   /** The [low, high] range that the layer's histogram bins divide evenly. */
-  histogramRange: [number, number];
-}
+  histogramRange: z.tuple([z.number(), z.number()]),
+});
+export type LayerInfo = z.infer<typeof LayerInfoSchema>;
 
 /**
  * One layer at one traced epoch. Gradient norms are the mean, over the epoch's minibatches, of
@@ -73,3 +75,47 @@ export interface Trace {
   summary: TraceSummary;
 }
 
+
+/**
+ * Every per-layer metric of a LayerRecord but its histogram. The order is the order the database
+ * packs them in: add new metrics at the end, never reorder.
+ */
+export const LAYER_METRICS = [
+  "gradNorm",
+  "biasGradNorm",
+  "weightNorm",
+  "updateRatio",
+  "preActivationMean",
+  "preActivationStd",
+  "activationMean",
+  "activationStd",
+  "saturatedFraction",
+  "deadFraction",
+  "symmetry",
+] as const satisfies readonly (keyof LayerRecord)[];
+export type LayerMetric = (typeof LAYER_METRICS)[number];
+
+/** The numbers an EpochRecord holds besides its epoch and layers. */
+export const EPOCH_SCALARS = ["trainLoss", "trainAccuracy", "valLoss", "valAccuracy", "outputStd"] as const satisfies readonly (keyof EpochRecord)[];
+export type EpochScalar = (typeof EPOCH_SCALARS)[number];
+
+/** Whether epoch `epoch` of a run of `epochs` epochs traced every `every` is traced: epoch 0, every k-th, and the last. */
+export function isTracedEpoch(epoch: number, epochs: number, every: number): boolean {
+  return epoch === 0 || epoch === epochs || (epoch % every === 0 && epoch < epochs);
+}
+
+/** The first traced epoch after `epoch`. */
+export function nextTracedEpoch(epoch: number, epochs: number, every: number): number {
+  return Math.min(epochs, (Math.floor(epoch / every) + 1) * every);
+}
+
+/**
+ * The first hidden layer's weight-gradient norm over the output layer's: backpropagation
+ * multiplies the signal by one Jacobian per layer, so this is what depth did to it (≪ 1:
+ * vanishing, ≫ 1: exploding). Null when the output layer's norm is 0.
+ */
+export function gradientRatio(layers: readonly Pick<LayerRecord, "gradNorm">[]): number | null {
+  const first = layers[0]!.gradNorm;
+  const output = layers[layers.length - 1]!.gradNorm;
+  return output > 0 ? first / output : null;
+}

@@ -9,7 +9,7 @@ import { Network, planNetwork, type LayerBuffers } from "./network.ts";
 import { Random } from "./random.ts";
 import { parseRunSpec, type RunSpec } from "./spec.ts";
 import { symmetry } from "./symmetry.ts";
-import type { EpochRecord, LayerInfo, LayerRecord, Trace, TraceSummary } from "./trace.ts";
+import { isTracedEpoch, type EpochRecord, type LayerInfo, type LayerRecord, type Trace, type TraceSummary } from "./trace.ts";
 
 /** How to train, beyond what the RunSpec fixes. */
 export interface TrainOptions {
@@ -93,7 +93,7 @@ export class Run {
     let divergedAt: number | null = null;
     let step = 0;
     for (let epoch = 0; epoch <= training.epochs && divergedAt === null; epoch++) {
-      const traced = epoch === 0 || epoch % tracing.every === 0 || epoch === training.epochs;
+      const traced = isTracedEpoch(epoch, training.epochs, tracing.every);
       if (epoch > 0 && training.shuffle) shuffleRng.shuffle(order);
       if (traced) {
         this.gradSums.fill(0);

@@ -113,16 +113,15 @@ try {
       }),
     );
   });
-  const [{ traces: traceBytes, runs: runBytes }] = await db.prisma.$queryRawUnsafe<[{ traces: bigint; runs: bigint }]>(
-    `SELECT pg_total_relation_size('"TraceEpoch"') AS traces, pg_total_relation_size('"Run"') AS runs`,
-  );
+  const [{ traces: traceBytes, runs: runBytes }] = await db.prisma.$queryRaw<[{ traces: bigint; runs: bigint }]>`
+    SELECT pg_total_relation_size('"TraceEpoch"') AS traces, pg_total_relation_size('"Run"') AS runs`;
   const rows = RUNS * (EPOCHS + 1);
   const share = (ms: number) => `${Math.round((100 * ms) / (phase.start + phase.append + phase.finish))}%`;
   console.log(`ingest: ${(ingestMs / 1000).toFixed(2)} s (${Math.round(rows / (ingestMs / 1000))} epoch rows/s); writers' time: start ${share(phase.start)}, append ${share(phase.append)}, finish ${share(phase.finish)}`);
   console.log(
     `on disk: TraceEpoch ${(Number(traceBytes) / 2 ** 20).toFixed(1)} MiB (${Math.round(Number(traceBytes) / RUNS)} B per run, ${Math.round(Number(traceBytes) / rows)} B per epoch), Run ${(Number(runBytes) / 2 ** 20).toFixed(1)} MiB`,
   );
-  await db.prisma.$executeRawUnsafe(`ANALYZE`);
+  await db.prisma.$executeRaw`ANALYZE`;
   const reps = 21;
   const ids = Array.from({ length: reps }, (_, i) => runIds[(i * 37) % runIds.length]!);
   const full: number[] = [];

@@ -2,7 +2,6 @@ export { createPrismaClient, getPrisma, type ConnectionOptions, type PrismaClien
 export { databaseUrlFromEnv, DatabaseUrlSchema, DbEnvSchema, type DbEnv } from "./env.ts";
 export { DbError, IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "./errors.ts";
 export { downsample, type Bucket } from "./downsample.ts";
-export { LAYER_METRICS, type LayerMetric } from "./trace-codec.ts";
 export { canonicalJson, runKey } from "./repositories/run-key.ts";
 export {
   bestRuns,
@@ -12,22 +11,26 @@ export {
   listSweeps,
   refreshSweepStatus,
   requeueFailedRuns,
-  RUN_TABLE_SORTS,
   setSweepStatus,
-  sweepGrid,
   sweepRuns,
-  sweepRunTable,
-  sweepRunTableJson,
   type BestRun,
-  type GridCell,
   type NewSweep,
   type QueuedRun,
+  type SweepSummary,
+} from "./repositories/sweeps.ts";
+export { GRID_METRIC_NAMES, sweepGrid, type Aggregate, type GridCell, type GridMetric } from "./repositories/grid.ts";
+export {
+  RUN_METRICS,
+  RUN_TABLE_SORTS,
+  sweepRunTable,
+  sweepRunTableJson,
+  type RunMetric,
   type RunTablePage,
   type RunTableQuery,
   type RunTableRow,
   type RunTableSort,
-  type SweepSummary,
-} from "./repositories/sweeps.ts";
+} from "./repositories/run-table.ts";
 export { failRun, finishRun, finishRuns, releaseRun, RUN_TRANSITIONS, startRun, startRuns, transitionRun, type RunEnd, type RunStart } from "./repositories/runs.ts";
-export { appendEpochChunks, appendEpochs, EPOCH_SCALARS, getRun, getRunRow, getRuns, runSeries, type ChunkResult, type EpochChunk, type SeriesMetric, type StoredRun } from "./repositories/traces.ts";
+export { appendEpochChunks, appendEpochs, getRun, getRunRow, getRuns, runSeries, type ChunkResult, type EpochChunk, type SeriesMetric, type StoredRun } from "./repositories/traces.ts";
+export type { RunRow } from "./repositories/stored.ts";
 export type { RunStatus, SweepStatus } from "./generated/client.ts";

@@ -1,20 +1,6 @@
-import type { LayerRecord } from "@gradtrace/core";
+import { LAYER_METRICS, type LayerMetric, type LayerRecord } from "@gradtrace/core";
 
-/** The per-layer metrics packed into TraceEpoch.layerMetrics, in this order (float32, metric-major). */
-export const LAYER_METRICS = [
-  "gradNorm",
-  "biasGradNorm",
-  "weightNorm",
-  "updateRatio",
-  "preActivationMean",
-  "preActivationStd",
-  "activationMean",
-  "activationStd",
-  "saturatedFraction",
-  "deadFraction",
-  "symmetry",
-] as const satisfies readonly (keyof LayerRecord)[];
-export type LayerMetric = (typeof LAYER_METRICS)[number];
+// TraceEpoch.layerMetrics packs the core's LAYER_METRICS in their order (float32, metric-major).
 
 /**
  * A float32 NaN with a payload of its own marks "undefined for this layer" (a JSON null), so it

@@ -1,6 +1,7 @@
 import { SpecError, train } from "@gradtrace/core";
 import { describe, expect, it } from "vitest";
-import { parseResultMessage, parseRunJob, PAYLOAD_VERSION, toWire } from "./contracts.ts";
+import { toWire } from "@gradtrace/core";
+import { parseResultMessage, parseRunJob, PAYLOAD_VERSION } from "./contracts.ts";
 
 const runId = "4b0a2c58-7a7e-4d39-9d3b-0c1f2a3b4c5d";
 const sweepId = "9f1e2d3c-4b5a-4697-8a1b-2c3d4e5f6a7b";

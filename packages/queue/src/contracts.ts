@@ -1,12 +1,9 @@
-import { DIAGNOSIS_KINDS, parseWith, RunSpecSchema, type EpochRecord, type LayerInfo, type LayerRecord, type TraceSummary } from "@gradtrace/core";
+import { DIAGNOSIS_KINDS, DiagnosisSchema, LayerInfoSchema, NON_FINITE_SPELLINGS, parseWith, RUN_TARGETS, RunSpecSchema, type EpochRecord, type LayerRecord, type RunTarget, type TraceSummary } from "@gradtrace/core";
 import { z } from "zod";
 
 /** The BullMQ queues: runs to train, and results travelling back to the recorder. */
 export const QUEUE_NAMES = { runs: "gradtrace-runs", results: "gradtrace-results" } as const;
 
-/** Which workers may train a sweep's runs: any, or only CPU or only GPU workers. */
-export const RUN_TARGETS = ["any", "cpu", "gpu"] as const;
-export type RunTarget = (typeof RUN_TARGETS)[number];
 
 /**
  * The runs queue of a target: runs any worker may take wait in gradtrace-runs, those for one kind
@@ -19,46 +16,12 @@ export function runQueueName(target: RunTarget): string {
 /** The payload version this code writes; older versions it still reads are listed in the schemas. */
 export const PAYLOAD_VERSION = 1;
 
-/**
- * JSON has no NaN or ±Infinity (JSON.stringify writes null), yet a diverged run's losses are NaN.
- * Payloads therefore go on the wire through toWire, which spells non-finite numbers as strings;
- * the schemas below read them back as numbers. It walks the value and copies only the objects and
- * arrays on the way to a non-finite number: a healthy run's records go as they are.
- */
-export function toWire<T>(payload: T): unknown {
-  if (typeof payload === "number") return Number.isFinite(payload) ? payload : String(payload);
-  if (payload === null || typeof payload !== "object") return payload;
-  if (Array.isArray(payload)) {
-    let copy: unknown[] | undefined;
-    for (let i = 0; i < payload.length; i++) {
-      const wired = toWire(payload[i]);
-      if (wired !== payload[i]) (copy ??= [...payload])[i] = wired;
-    }
-    return copy ?? payload;
-  }
-  const object = payload as Record<string, unknown>;
-  let copy: Record<string, unknown> | undefined;
-  for (const key in object) {
-    const wired = toWire(object[key]);
-    if (wired !== object[key]) (copy ??= { ...object })[key] = wired;
-  }
-  return copy ?? payload;
-}
-
-const wireNumber = z.union([z.number(), z.enum(["NaN", "Infinity", "-Infinity"]).transform(Number)]);
+/** A number as toWire sent it: non-finite ones spelled as strings. */
+const wireNumber = z.union([z.number(), z.enum(NON_FINITE_SPELLINGS).transform(Number)]);
 const nullableNumber = wireNumber.nullable();
 const uuid = z.uuid();
 const attempt = z.number().int().min(1);
 const version = z.literal(PAYLOAD_VERSION, { error: (issue) => `payload version ${JSON.stringify(issue.input)} is not supported; this code reads version ${PAYLOAD_VERSION}` });
-
-export const LayerInfoSchema = z.object({
-  index: z.number().int().min(0),
-  kind: z.enum(["hidden", "output"]),
-  inputs: z.number().int().min(1),
-  units: z.number().int().min(1),
-  activation: z.string(),
-  histogramRange: z.tuple([z.number(), z.number()]),
-}) satisfies z.ZodType<LayerInfo>;
 
 export const LayerRecordSchema = z.object({
   gradNorm: wireNumber,
@@ -90,7 +53,7 @@ export const TraceSummarySchema = z.object({
   epochsRun: z.number().int().min(0),
   divergedAt: z.number().int().min(0).nullable(),
   final: z.object({ trainLoss: wireNumber, trainAccuracy: wireNumber, valLoss: nullableNumber, valAccuracy: nullableNumber }),
-  diagnoses: z.array(z.object({ kind: z.enum(DIAGNOSIS_KINDS), epoch: z.number().int().min(0), evidence: z.string(), layers: z.array(z.number().int().min(0)) })),
+  diagnoses: z.array(DiagnosisSchema),
 }) satisfies z.ZodType<TraceSummary>;
 
 /** A run to train: what a worker takes from the runs queue. */

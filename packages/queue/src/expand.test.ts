@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { LIMITS, SpecError } from "@gradtrace/core";
+import { LIMITS, SpecError, SWEEP_LIMITS } from "@gradtrace/core";
 import { describe, expect, it } from "vitest";
 import { expandSweep, sampledIndices } from "./expand.ts";
-import { gridSize, MAX_RUNS_PER_SWEEP, parseSweepSpec, type SweepSpecInput } from "./sweep-spec.ts";
+import { gridSize, parseSweepSpec, type SweepSpecInput } from "./sweep-spec.ts";
 
 const bestPractices: SweepSpecInput = {
   name: "activation × init best practices",
@@ -86,10 +86,10 @@ describe("sweep expansion", () => {
     expect(() => expandSweep(spec)).toThrow(/run 0 .*model\.hidden.*parameters/s);
   });
 
-  it("caps the runs of a sweep at MAX_RUNS_PER_SWEEP but samples from larger grids", () => {
+  it("caps the runs of a sweep at SWEEP_LIMITS.maxRuns but samples from larger grids", () => {
     const huge = { ...bestPractices, axes: { ...bestPractices.axes, seeds: Array.from({ length: 1000 }, (_, i) => i) } };
-    const spec = parseSweepSpec({ ...huge, sampling: { mode: "random", count: MAX_RUNS_PER_SWEEP } });
-    expect(sampledIndices(spec)).toHaveLength(MAX_RUNS_PER_SWEEP);
+    const spec = parseSweepSpec({ ...huge, sampling: { mode: "random", count: SWEEP_LIMITS.maxRuns } });
+    expect(sampledIndices(spec)).toHaveLength(SWEEP_LIMITS.maxRuns);
   });
 });
 

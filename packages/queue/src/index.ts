@@ -1,23 +1,19 @@
 export { connectRedis, redisEnv, RedisEnvSchema, type ConnectionRole, type RedisEnv } from "./connection.ts";
 export {
   EpochRecordSchema,
-  LayerInfoSchema,
   LayerRecordSchema,
   parseResultMessage,
   parseRunJob,
   PAYLOAD_VERSION,
   QUEUE_NAMES,
-  RUN_TARGETS,
   runQueueName,
   ResultMessageSchema,
   RunJobSchema,
   RunProgressSchema,
-  toWire,
   TraceSummarySchema,
   type ResultMessage,
   type RunJob,
   type RunProgress,
-  type RunTarget,
 } from "./contracts.ts";
 export { expandSweep, sampledIndices } from "./expand.ts";
 export { keys } from "./keys.ts";
@@ -39,4 +35,4 @@ export {
 export { announceWorker, listWorkers, withdrawWorker, WorkerInfoSchema, type WorkerInfo } from "./registry.ts";
 export { DEFAULT_REPORTER_OPTIONS, RunReporter, type ReporterOptions } from "./reporter.ts";
 export { LeaseEnvSchema, startWorker, type RunningWorker, type RunOutcome, type Trainer, type TrainSink, type WorkerOptions } from "./run-worker.ts";
-export { gridSize, MAX_RUNS_PER_SWEEP, parseSweepSpec, runAt, runCount, SweepSpecSchema, type SweepSpec, type SweepSpecInput } from "./sweep-spec.ts";
+export { gridSize, parseSweepSpec, runAt, runCount, SweepSpecSchema, type SweepSpec, type SweepSpecInput } from "./sweep-spec.ts";

@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
-import { QUEUE_NAMES, RUN_TARGETS, runQueueName, type RunJob, type RunTarget } from "./contracts.ts";
+import { RUN_TARGETS, type RunTarget } from "@gradtrace/core";
+import { QUEUE_NAMES, runQueueName, type RunJob } from "./contracts.ts";
 import { keys } from "./keys.ts";
 
 /** A run that throws is retried this many times in all, with exponential backoff from 2 s. */

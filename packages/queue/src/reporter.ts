@@ -1,10 +1,8 @@
-import { diagnose, type DiagnosisKind, type EpochRecord, type LayerInfo, type TraceSummary } from "@gradtrace/core";
+import { diagnose, toWire, worstDiagnosis, type EpochRecord, type LayerInfo, type TraceSummary } from "@gradtrace/core";
 import type { Job, Queue } from "bullmq";
-import { PAYLOAD_VERSION, toWire, type ResultMessage, type RunProgress } from "./contracts.ts";
+import { PAYLOAD_VERSION, type ResultMessage, type RunProgress } from "./contracts.ts";
 import { RESULT_JOB_OPTIONS } from "./producer.ts";
 
-/** Failure modes from most to least severe; not_learning only means something once a run ends. */
-const SEVERITY: readonly DiagnosisKind[] = ["diverged", "collapsed_at_init", "exploding_gradients", "vanishing_gradients", "dead_units", "saturation", "symmetric_units"];
 
 /** A result message without what the reporter fills in. */
 type ResultBody<M = ResultMessage> = M extends ResultMessage ? Omit<M, "v" | "runId" | "attempt"> : never;
@@ -75,7 +73,7 @@ export class RunReporter {
       epochs: this.run.epochs,
       trainLoss: record.trainLoss,
       valAccuracy: record.valAccuracy,
-      worst: SEVERITY.find((k) => found.has(k)) ?? null,
+      worst: worstDiagnosis(found, false),
     };
     await this.job.updateProgress(toWire(progress) as object);
   }

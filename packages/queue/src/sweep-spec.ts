@@ -5,18 +5,17 @@ import {
   LIMITS,
   OPTIMIZER_NAMES,
   parseWith,
+  RUN_TARGETS,
+  SWEEP_LIMITS,
   SpecError,
   TrainingSpecSchema,
   TracingSpecSchema,
+  type RunAxis,
   type RunSpecInput,
 } from "@gradtrace/core";
 import { z } from "zod";
-import { RUN_TARGETS } from "./contracts.ts";
 
-/** The most runs one sweep may expand to. */
-export const MAX_RUNS_PER_SWEEP = 20_000;
-
-const axis = <T extends z.ZodType>(item: T, max = 64) => z.array(item).min(1).max(max);
+const axis = <T extends z.ZodType>(item: T, max: number = SWEEP_LIMITS.maxAxisValues) => z.array(item).min(1).max(max);
 
 /**
  * A sweep as a researcher submits it: the axes whose product (or a random sample of it) are the
@@ -34,8 +33,8 @@ export const SweepSpecSchema = z
         optimizers: axis(z.enum(OPTIMIZER_NAMES)).default(["sgd"]),
         learningRates: axis(z.number().finite().positive().max(100)),
         datasets: axis(DatasetSpecSchema).prefault(["moons"]),
-        seeds: axis(z.number().int().min(0).max(2 ** 32 - 1), 1000).default([0]),
-      })
+        seeds: axis(TrainingSpecSchema.shape.seed.unwrap(), SWEEP_LIMITS.maxSeeds).default([0]),
+      } satisfies Record<`${RunAxis}s`, z.ZodType>)
       .strict(),
     fixed: z
       .object({
@@ -54,7 +53,7 @@ export const SweepSpecSchema = z
     sampling: z
       .discriminatedUnion("mode", [
         z.object({ mode: z.literal("grid") }).strict(),
-        z.object({ mode: z.literal("random"), count: z.number().int().min(1).max(MAX_RUNS_PER_SWEEP), seed: z.number().int().min(0).default(0) }).strict(),
+        z.object({ mode: z.literal("random"), count: z.number().int().min(1).max(SWEEP_LIMITS.maxRuns), seed: z.number().int().min(0).default(0) }).strict(),
       ])
       .default({ mode: "grid" }),
     /** Which workers may train the runs. */
@@ -64,8 +63,8 @@ export const SweepSpecSchema = z
 export type SweepSpec = z.infer<typeof SweepSpecSchema>;
 export type SweepSpecInput = z.input<typeof SweepSpecSchema>;
 
-/** The axes in the order a run's index is decoded (the last varies fastest), with their lengths. */
-const AXES = ["datasets", "activations", "initializers", "depths", "widths", "optimizers", "learningRates", "seeds"] as const;
+/** The axes in the order a run's index is decoded (the last varies fastest): fixed, since it decides which runs a seeded sample picks. */
+const AXES = (["dataset", "activation", "initializer", "depth", "width", "optimizer", "learningRate", "seed"] as const satisfies readonly RunAxis[]).map((a) => `${a}s` as const);
 
 /** How many runs the full grid of a sweep's axes has. */
 export function gridSize(spec: SweepSpec): number {
@@ -82,9 +81,9 @@ export function runCount(spec: SweepSpec): number {
 export function parseSweepSpec(input: unknown): SweepSpec {
   const spec = parseWith(SweepSpecSchema, input, "sweep spec");
   const count = runCount(spec);
-  if (count > MAX_RUNS_PER_SWEEP) {
+  if (count > SWEEP_LIMITS.maxRuns) {
     throw new SpecError(
-      [{ path: "axes", message: `the sweep expands to ${count} runs; at most ${MAX_RUNS_PER_SWEEP} are allowed (drop axis values or sample at random)`, received: `${count} runs` }],
+      [{ path: "axes", message: `the sweep expands to ${count} runs; at most ${SWEEP_LIMITS.maxRuns} are allowed (drop axis values or sample at random)`, received: `${count} runs` }],
       "sweep spec",
     );
   }

@@ -2,6 +2,7 @@ import {
   batchRows,
   createActivation,
   initialiseParameters,
+  isTracedEpoch,
   layerInfos,
   layerRecord,
   LayerStats,
@@ -405,7 +406,7 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
       nets.forEach((net, p) => {
         if (!net.done && net.member.signal.aborted) finish(net, p, net.member.signal.reason instanceof Error ? net.member.signal.reason : new Error(String(net.member.signal.reason)));
       });
-      const traced = epoch === 0 || epoch % every === 0 || epoch === epochs;
+      const traced = isTracedEpoch(epoch, epochs, every);
       if (epoch > 0 && spec0.training.shuffle) {
         nets.forEach((net, p) => {
           if (net.done) return;

@@ -1,4 +1,4 @@
-import type { EpochRecord } from "@gradtrace/core";
+import { EPOCH_SCALARS, LAYER_METRICS, type EpochRecord } from "@gradtrace/core";
 
 /**
  * How far a GPU trace may stray from the core's: float32 sums run in another order on the GPU
@@ -15,8 +15,6 @@ import type { EpochRecord } from "@gradtrace/core";
  */
 export const PARITY = { relative: 1e-3, absolute: 1e-5, meanBinShift: 0.5 } as const;
 
-const SCALARS = ["trainLoss", "trainAccuracy", "valLoss", "valAccuracy", "outputStd"] as const;
-const LAYER = ["gradNorm", "biasGradNorm", "weightNorm", "updateRatio", "preActivationMean", "preActivationStd", "activationMean", "activationStd", "saturatedFraction", "deadFraction", "symmetry"] as const;
 
 /** Equal values (±Infinity and null included), both NaN, or finite numbers within PARITY. */
 function close(a: number | null, b: number | null): boolean {
@@ -29,9 +27,9 @@ function close(a: number | null, b: number | null): boolean {
 function eachValue(gpu: readonly EpochRecord[], cpu: readonly EpochRecord[], visit: (name: string, g: number | null, c: number | null) => void): void {
   cpu.forEach((c, e) => {
     const g = gpu[e]!;
-    for (const k of SCALARS) visit(`epoch ${c.epoch} ${k}`, g[k], c[k]);
+    for (const k of EPOCH_SCALARS) visit(`epoch ${c.epoch} ${k}`, g[k], c[k]);
     c.layers.forEach((cl, l) => {
-      for (const k of LAYER) visit(`epoch ${c.epoch} layer ${l} ${k}`, g.layers[l]![k], cl[k]);
+      for (const k of LAYER_METRICS) visit(`epoch ${c.epoch} layer ${l} ${k}`, g.layers[l]![k], cl[k]);
     });
   });
 }

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { train, type RunSpec } from "@gradtrace/core";
+import { type RunSpec, toWire, train } from "@gradtrace/core";
 import { appendEpochs, finishRun, refreshSweepStatus, startRun } from "@gradtrace/db";
 import { createTestDatabase, type TestDatabase } from "@gradtrace/db/testing";
-import { announceWorker, PAYLOAD_VERSION, toWire } from "@gradtrace/queue";
+import { announceWorker, PAYLOAD_VERSION } from "@gradtrace/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { control } from "../../lib/server.ts";
 import { GET as compare } from "./compare/route.ts";

@@ -2,23 +2,13 @@
 import { useEffect, useMemo, useState } from "react";
 import { Area, CartesianGrid, ComposedChart, Legend, Line, Tooltip, XAxis, YAxis } from "recharts";
 import { PALETTE } from "./charts.tsx";
-import { api, num } from "./format.ts";
-import type { RunTableRow } from "@gradtrace/db";
-import type { Wire, Wired } from "./wire.ts";
+import { api } from "./format.ts";
+import { EPOCH_SCALARS, fromWire, LAYER_METRICS, RUN_AXES, type EpochScalar, type LayerMetric, type RunAxis, type Wired } from "@gradtrace/core/vocabulary";
+import type { CompareData } from "../../lib/pages.ts";
 
-interface Bucket {
-  toEpoch: number;
-  last: Wire;
-}
-type CompareRun = Pick<Wired<RunTableRow>, "id" | "activation" | "initializer" | "depth" | "width" | "optimizer" | "learningRate" | "dataset" | "seed" | "status"> & {
-  series: Record<string, Bucket[]>;
-  first: { layers: Array<Record<string, Wire>> } | null;
-  last: { epoch: number; layers: Array<Record<string, Wire>> } | null;
-};
-const AXES = ["none", "activation", "initializer", "depth", "width", "learningRate", "optimizer", "seed"] as const;
-type Axis = (typeof AXES)[number];
-const SCALARS = ["valLoss", "trainLoss", "valAccuracy", "trainAccuracy"];
-const LAYER_METRICS = ["activationStd", "gradNorm", "activationMean", "saturatedFraction", "deadFraction", "symmetry", "weightNorm"];
+type CompareRun = Wired<CompareData>["runs"][number];
+const AXES = ["none", ...RUN_AXES] as const;
+type Axis = "none" | RunAxis;
 
 const label = (r: CompareRun) => `${r.activation} · ${r.initializer} · d${r.depth}×${r.width} · lr ${r.learningRate} · s${r.seed}`;
 
@@ -67,12 +57,12 @@ export function CompareView({ ids }: { ids: string[] }) {
   const [runs, setRuns] = useState<CompareRun[] | null>(null);
   const [error, setError] = useState("");
   const [group, setGroup] = useState<Axis>("none");
-  const [scalar, setScalar] = useState("valLoss");
-  const [metric, setMetric] = useState("activationStd");
+  const [scalar, setScalar] = useState<EpochScalar>("valLoss");
+  const [metric, setMetric] = useState<LayerMetric>("activationStd");
   const [which, setWhich] = useState<"last" | "first">("last");
   useEffect(() => {
     if (ids.length === 0) return setError("Select runs in a sweep's run table, then Compare.");
-    api<{ runs: CompareRun[] }>(`/api/compare?runs=${ids.join(",")}`)
+    api<Wired<CompareData>>(`/api/compare?runs=${ids.join(",")}`)
       .then((r) => setRuns(r.runs))
       .catch((e: Error) => setError(e.message));
   }, [ids]);
@@ -89,17 +79,17 @@ export function CompareView({ ids }: { ids: string[] }) {
 
   if (error) return <p className="error">{error}</p>;
   if (!runs) return <p className="muted">loading…</p>;
-  const epochs = [...new Set(runs.flatMap((r) => (r.series[scalar] ?? []).map((b) => b.toEpoch)))].sort((a, b) => a - b);
+  const epochs = [...new Set(runs.flatMap((r) => r.series[scalar].map((b) => Number(b.toEpoch))))].sort((a, b) => a - b);
   const curveGroups = groups.map((g) => {
     const values = new Map<number, Array<number | null>>();
-    for (const r of g.members) for (const b of r.series[scalar] ?? []) values.set(b.toEpoch, [...(values.get(b.toEpoch) ?? []), num(b.last)]);
+    for (const r of g.members) for (const b of r.series[scalar]) values.set(Number(b.toEpoch), [...(values.get(Number(b.toEpoch)) ?? []), fromWire(b.last)]);
     return { name: g.name, values };
   });
   const depth = Math.max(...runs.map((r) => r[which]?.layers.length ?? 0));
   const layersX = Array.from({ length: depth }, (_, i) => i + 1);
   const profileGroups = groups.map((g) => {
     const values = new Map<number, Array<number | null>>();
-    for (const r of g.members) (r[which]?.layers ?? []).forEach((l, i) => values.set(i + 1, [...(values.get(i + 1) ?? []), num(l[metric] ?? null)]));
+    for (const r of g.members) (r[which]?.layers ?? []).forEach((l, i) => values.set(i + 1, [...(values.get(i + 1) ?? []), fromWire(l[metric])]));
     return { name: g.name, values };
   });
 
@@ -115,8 +105,8 @@ export function CompareView({ ids }: { ids: string[] }) {
       <div className="row">
         <div>
           <label htmlFor="scalar">Curve</label>
-          <select id="scalar" value={scalar} onChange={(e) => setScalar(e.target.value)}>
-            {SCALARS.map((s) => (
+          <select id="scalar" value={scalar} onChange={(e) => setScalar(e.target.value as EpochScalar)}>
+            {EPOCH_SCALARS.map((s) => (
               <option key={s}>{s}</option>
             ))}
           </select>
@@ -124,7 +114,7 @@ export function CompareView({ ids }: { ids: string[] }) {
         </div>
         <div>
           <label htmlFor="profile">Depth profile</label>
-          <select id="profile" value={metric} onChange={(e) => setMetric(e.target.value)}>
+          <select id="profile" value={metric} onChange={(e) => setMetric(e.target.value as LayerMetric)}>
             {LAYER_METRICS.map((m) => (
               <option key={m}>{m}</option>
             ))}

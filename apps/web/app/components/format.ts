@@ -1,3 +1,5 @@
+import type { WireNumber } from "@gradtrace/core/vocabulary";
+
 /** A metric for a table cell: 3 significant digits, NaN and null as a dash. */
 export function fmt(value: number | string | null | undefined, digits = 3): string {
   if (value === null || value === undefined) return "–";
@@ -7,10 +9,9 @@ export function fmt(value: number | string | null | undefined, digits = 3): stri
   return Number(n.toPrecision(digits)).toString();
 }
 
-/** Reads a wire number (non-finite numbers arrive as strings) back into a number. */
-export function num(value: number | string | null | undefined): number | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === "string" ? Number(value) : value;
+/** Counts as numbers again: they never are non-finite, but every number travels as a WireNumber. */
+export function counts<K extends string>(wired: Record<K, WireNumber>): Record<K, number> {
+  return Object.fromEntries(Object.entries(wired).map(([k, v]) => [k, Number(v)])) as Record<K, number>;
 }
 
 /** Fetches JSON from the API, throwing the API's error message on failure. */

@@ -1,14 +1,21 @@
 "use client";
 import { useEffect, useMemo, useState } from "react";
+import { ACTIVATIONS, DATASET_NAMES, INITIALIZERS, OPTIMIZER_NAMES, RUN_TARGETS, suggestedValue, type Parameter, type RunTarget } from "@gradtrace/core/vocabulary";
 import { api } from "./format.ts";
 import { PRESETS } from "./presets.ts";
 
-const ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus"] as const;
-const INITIALIZERS = ["zeros", "constant", "normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal", "he_uniform", "lecun_normal", "lecun_uniform", "orthogonal"] as const;
-/** The parameter each parameterised initializer or activation takes, and its default in the form. */
-const PARAMETER: Record<string, [string, number]> = { constant: ["value", 0.5], normal: ["std", 0.01], uniform: ["limit", 0.05], leaky_relu: ["alpha", 0.01], elu: ["alpha", 1] };
-const OPTIMIZERS = ["sgd", "momentum", "nesterov", "adam"] as const;
-const DATASETS = ["moons", "circles", "spirals", "blobs", "xor"] as const;
+const ACTIVATION_CHOICES = ACTIVATIONS.map((a) => a.name);
+const INITIALIZER_CHOICES = INITIALIZERS.map((i) => i.name);
+/** The parameter the form edits for each parameterised activation or initializer: its first, starting at its default or example. */
+const PARAMETER: Record<string, [string, number]> = Object.fromEntries(
+  [...ACTIVATIONS, ...INITIALIZERS].flatMap((c) => {
+    const [first] = Object.entries(c.parameters as Record<string, Parameter>);
+    return first ? [[c.name, [first[0], suggestedValue(first[1])]]] : [];
+  }),
+);
+/** Generated datasets: inline `points` are for specs written by hand, not a form. */
+const DATASETS = DATASET_NAMES.filter((d) => d !== "points");
+const TARGET_TITLES = { any: "any (CPU or GPU)", cpu: "CPU only", gpu: "GPU only" } as const satisfies Record<RunTarget, string>;
 
 /** The form's state: checked names with their parameters, and the list fields as typed. */
 interface Form {
@@ -26,7 +33,7 @@ interface Form {
   batchSize: string;
   sampling: "grid" | "random";
   count: string;
-  device: "any" | "cpu" | "gpu";
+  device: RunTarget;
 }
 
 const list = (text: string): number[] =>
@@ -75,7 +82,7 @@ function fromSpec(spec: Record<string, any>): Form {
     batchSize: String(spec.fixed?.batchSize ?? 32),
     sampling: spec.sampling?.mode === "random" ? "random" : "grid",
     count: String(spec.sampling?.count ?? 100),
-    device: spec.device === "cpu" || spec.device === "gpu" ? spec.device : "any",
+    device: RUN_TARGETS.includes(spec.device) ? spec.device : "any",
   };
 }
 
@@ -144,7 +151,7 @@ export function NewSweepForm() {
           {err("name")}
           <fieldset className="checks">
             <legend>Activations</legend>
-            {ACTIVATIONS.map((a) => (
+            {ACTIVATION_CHOICES.map((a) => (
               <label key={a}>
                 <input
                   type="checkbox"
@@ -167,7 +174,7 @@ export function NewSweepForm() {
           </fieldset>
           <fieldset className="checks">
             <legend>Initializers</legend>
-            {INITIALIZERS.map((name) => {
+            {INITIALIZER_CHOICES.map((name) => {
               const entries = form.initializers.filter((i) => i.name === name);
               return (
                 <label key={name}>
@@ -216,7 +223,7 @@ export function NewSweepForm() {
           </div>
           <fieldset className="checks">
             <legend>Optimizers</legend>
-            {OPTIMIZERS.map((o) => (
+            {OPTIMIZER_NAMES.map((o) => (
               <label key={o}>
                 <input type="checkbox" checked={form.optimizers.includes(o)} onChange={(e) => set({ optimizers: e.target.checked ? [...form.optimizers, o] : form.optimizers.filter((x) => x !== o) })} />
                 {o}
@@ -260,9 +267,11 @@ export function NewSweepForm() {
             <div>
               <label htmlFor="device">Workers</label>
               <select id="device" value={form.device} onChange={(e) => set({ device: e.target.value as Form["device"] })}>
-                <option value="any">any (CPU or GPU)</option>
-                <option value="cpu">CPU only</option>
-                <option value="gpu">GPU only</option>
+                {RUN_TARGETS.map((t) => (
+                  <option key={t} value={t}>
+                    {TARGET_TITLES[t]}
+                  </option>
+                ))}
               </select>
               {err("device")}
             </div>

@@ -1,31 +1,11 @@
 "use client";
 import { useEffect, useState } from "react";
-import { fmt } from "./format.ts";
-import type { RunCounts } from "./wire.ts";
+import { counts, fmt } from "./format.ts";
+import type { Wired } from "@gradtrace/core/vocabulary";
+import type { OverviewData as ServerOverview } from "../../lib/pages.ts";
 
-interface SweepRow {
-  id: string;
-  name: string;
-  status: string;
-  createdAt: string;
-  runs: RunCounts;
-  best?: { id: string; activation: string; initializer: string; depth: number; valAccuracy: number | null; trainAccuracy: number | null } | null;
-}
-interface WorkerRow {
-  id: string;
-  host: string;
-  device: string;
-  deviceName: string;
-  concurrency: number;
-  runs: Array<{ runId: string; epoch: number; epochs: number }>;
-  runsPerMinute: number;
-  completed: number;
-}
-export interface OverviewData {
-  sweeps: SweepRow[];
-  workers: WorkerRow[];
-  queue: Record<string, number>;
-}
+/** What the home page is sent, and every second after. */
+export type OverviewData = Wired<ServerOverview>;
 
 /** The home page: sweeps with live progress, connected workers and the queue's depth. */
 export function Overview({ initial }: { initial: OverviewData }) {
@@ -33,9 +13,7 @@ export function Overview({ initial }: { initial: OverviewData }) {
   useEffect(() => {
     const source = new EventSource("/api/events");
     source.addEventListener("overview", (e) => {
-      const next = JSON.parse((e as MessageEvent<string>).data) as OverviewData;
-      // The stream's sweeps lack the best run; keep the one the page was rendered with.
-      setData((old) => ({ ...next, sweeps: next.sweeps.map((s) => ({ ...s, best: old.sweeps.find((o) => o.id === s.id)?.best ?? null })) }));
+      setData(JSON.parse((e as MessageEvent<string>).data) as OverviewData);
     });
     return () => source.close();
   }, []);
@@ -60,7 +38,8 @@ export function Overview({ initial }: { initial: OverviewData }) {
           </thead>
           <tbody>
             {data.sweeps.map((s) => {
-              const done = s.runs.completed + s.runs.failed + s.runs.cancelled;
+              const runs = counts(s.runs);
+              const done = runs.completed + runs.failed + runs.cancelled;
               return (
                 <tr key={s.id}>
                   <td>
@@ -69,12 +48,12 @@ export function Overview({ initial }: { initial: OverviewData }) {
                   <td>{s.status}</td>
                   <td>
                     <span className="progress">
-                      <span style={{ width: `${(100 * done) / Math.max(1, s.runs.total)}%` }} />
+                      <span style={{ width: `${(100 * done) / Math.max(1, runs.total)}%` }} />
                     </span>{" "}
                     <span className="muted">
                       {done}/{s.runs.total}
-                      {s.runs.running > 0 ? `, ${s.runs.running} running` : ""}
-                      {s.runs.failed > 0 ? `, ${s.runs.failed} failed` : ""}
+                      {runs.running > 0 ? `, ${runs.running} running` : ""}
+                      {runs.failed > 0 ? `, ${runs.failed} failed` : ""}
                     </span>
                   </td>
                   <td className="num">{s.runs.total}</td>
@@ -125,7 +104,7 @@ export function Overview({ initial }: { initial: OverviewData }) {
                 <td>
                   {w.runs.map((r) => (
                     <a key={r.runId} href={`/runs/${r.runId}`} className="badge">
-                      epoch {Math.max(0, r.epoch)}/{r.epochs}
+                      epoch {Math.max(0, Number(r.epoch))}/{r.epochs}
                     </a>
                   ))}
                 </td>

@@ -2,71 +2,24 @@
 import { useMemo, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
 import { Lines, PALETTE } from "./charts.tsx";
-import { fmt, num } from "./format.ts";
-import type { Wire } from "./wire.ts";
+import { fmt } from "./format.ts";
+import { fromWire, LAYER_METRICS, type LayerMetric, type Wired } from "@gradtrace/core/vocabulary";
+import type { Bucket } from "@gradtrace/db";
+import type { RunPageData } from "../../lib/pages.ts";
 
-interface Bucket {
-  fromEpoch: number;
-  toEpoch: number;
-  first: Wire;
-  last: Wire;
-  min: Wire;
-  max: Wire;
-}
-interface LayerInfo {
-  index: number;
-  kind: string;
-  inputs: number;
-  units: number;
-  activation: string;
-  histogramRange: [number, number];
-}
-type LayerRecord = Record<string, Wire> & { histogram: number[] };
-interface EpochRecord {
-  epoch: number;
-  trainLoss: Wire;
-  valLoss: Wire;
-  trainAccuracy: Wire;
-  valAccuracy: Wire;
-  layers: LayerRecord[];
-}
-export interface RunData {
-  run: {
-    id: string;
-    sweepId: string;
-    status: string;
-    activation: string;
-    initializer: string;
-    depth: number;
-    width: number;
-    seed: number;
-    attempt: number;
-    workerId: string | null;
-    device: string | null;
-    spec: unknown;
-    diagnoses: Array<{ kind: string; epoch: number; evidence: string; layers: number[] }> | null;
-    error: string | null;
-    valAccuracy: Wire;
-    valLoss: Wire;
-  };
-  layers: LayerInfo[] | null;
-  series: Record<string, Bucket[]>;
-  layerSeries: Record<string, Bucket[][]>;
-  epochs: EpochRecord[];
-  epochCount: number;
-}
-
-const LAYER_METRICS = ["activationStd", "activationMean", "gradNorm", "preActivationStd", "saturatedFraction", "deadFraction", "symmetry", "weightNorm", "updateRatio", "biasGradNorm", "preActivationMean"];
+/** What the run page is sent. */
+export type RunData = Wired<RunPageData>;
 
 /** Chart rows from downsampled series: one row per bucket, x its last epoch, each series its last value. */
-function rowsOf(series: Record<string, Bucket[]>, keys: string[]): Array<Record<string, number | null>> {
+function rowsOf(series: Partial<Record<string, Wired<Bucket>[]>>, keys: string[]): Array<Record<string, number | null>> {
   const byEpoch = new Map<number, Record<string, number | null>>();
   for (const k of keys) {
     for (const b of series[k] ?? []) {
-      const row = byEpoch.get(b.toEpoch) ?? { epoch: b.toEpoch };
-      const v = num(b.last);
+      const epoch = Number(b.toEpoch);
+      const row = byEpoch.get(epoch) ?? { epoch };
+      const v = fromWire(b.last);
       row[k] = v !== null && Number.isFinite(v) ? v : null;
-      byEpoch.set(b.toEpoch, row);
+      byEpoch.set(epoch, row);
     }
   }
   return [...byEpoch.values()].sort((a, b) => a.epoch! - b.epoch!);
@@ -74,17 +27,18 @@ function rowsOf(series: Record<string, Bucket[]>, keys: string[]): Array<Record<
 
 /** One run: curves, per-layer gradient norms, depth profile with an epoch slider, histograms, diagnoses, spec, downloads. */
 export function RunView({ initial }: { initial: RunData }) {
-  const { run, layers, series, layerSeries, epochs } = initial;
+  const { run, series, layerSeries, epochs } = initial;
+  const { layers } = run;
   const [at, setAt] = useState(0);
-  const [metric, setMetric] = useState("activationStd");
+  const [metric, setMetric] = useState<LayerMetric>("activationStd");
   const epoch = epochs[Math.min(at, epochs.length - 1)];
-  const names = (layers ?? []).map((l) => (l.kind === "output" ? "output" : `layer ${l.index + 1}`));
+  const names = (layers ?? []).map((l) => (l.kind === "output" ? "output" : `layer ${Number(l.index) + 1}`));
   const gradRows = useMemo(() => {
     const keyed = Object.fromEntries((layerSeries.gradNorm ?? []).map((s, l) => [`l${l}`, s]));
     return rowsOf(keyed, Object.keys(keyed));
   }, [layerSeries]);
-  const profile = (epoch?.layers ?? []).map((l, i) => ({ layer: i + 1, value: num(l[metric] as Wire) }));
-  const fractions = (epoch?.layers ?? []).slice(0, -1).map((l, i) => ({ layer: `${i + 1}`, saturated: num(l.saturatedFraction as Wire), dead: num(l.deadFraction as Wire) }));
+  const profile = (epoch?.layers ?? []).map((l, i) => ({ layer: i + 1, value: fromWire(l[metric]) }));
+  const fractions = (epoch?.layers ?? []).slice(0, -1).map((l, i) => ({ layer: `${i + 1}`, saturated: fromWire(l.saturatedFraction), dead: fromWire(l.deadFraction) }));
 
   return (
     <>
@@ -124,7 +78,7 @@ export function RunView({ initial }: { initial: RunData }) {
         Epoch {epoch?.epoch ?? 0} ({at + 1} of {epochs.length} shown)
       </label>
       <input id="epoch" type="range" min={0} max={Math.max(0, epochs.length - 1)} value={at} onChange={(e) => setAt(Number(e.target.value))} style={{ width: 400 }} />{" "}
-      <select aria-label="depth profile metric" value={metric} onChange={(e) => setMetric(e.target.value)}>
+      <select aria-label="depth profile metric" value={metric} onChange={(e) => setMetric(e.target.value as LayerMetric)}>
         {LAYER_METRICS.map((m) => (
           <option key={m}>{m}</option>
         ))}
@@ -148,7 +102,7 @@ export function RunView({ initial }: { initial: RunData }) {
       <div className="row" data-testid="histograms">
         {(epoch?.layers ?? []).map((l, i) => {
           const info = layers?.[i];
-          const [lo, hi] = info?.histogramRange ?? [0, 1];
+          const [lo, hi] = (info?.histogramRange ?? [0, 1]).map(Number) as [number, number];
           const bins = l.histogram.length;
           const data = l.histogram.map((count, b) => ({ x: Number((lo + ((b + 0.5) * (hi - lo)) / bins).toFixed(2)), count }));
           return (

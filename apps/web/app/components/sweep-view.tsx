@@ -1,38 +1,30 @@
 "use client";
 import { useEffect, useRef, useState } from "react";
-import { api, fmt, num } from "./format.ts";
-import type { GridCell, RunTableRow } from "@gradtrace/db";
-import type { RunCounts, Wire, Wired } from "./wire.ts";
+import { api, counts, fmt } from "./format.ts";
+import { fromWire, RUN_STATUSES, type GridAxis, type Wired } from "@gradtrace/core/vocabulary";
+import type { GridMetric, RunTableSort } from "@gradtrace/db";
+import type { RunProgress } from "@gradtrace/queue";
+import type { SweepHeader, SweepPageData } from "../../lib/pages.ts";
 
-type Cell = Wired<GridCell>;
-type RunRow = Wired<RunTableRow>;
-export interface SweepData {
-  sweep: { id: string; name: string; status: string; runs: RunCounts; spec: { fixed?: { epochs?: number }; device?: "any" | "cpu" | "gpu" } };
-  cells: Cell[];
-  /** One page of the run table, and how many runs match its query in all. */
-  runs: RunRow[];
-  total: number;
-  offset: number;
-  limit: number;
-}
+/** What the sweep page is sent. */
+export type SweepData = Wired<SweepPageData>;
+type Cell = SweepData["cells"][number];
+type RunRow = SweepData["runs"][number];
 /** What the run table shows: the server filters, orders and pages (GET /api/sweeps/:id/runs). */
 interface TableQuery {
   q: string;
   status: string;
   diagnosis: string;
-  sort: string;
+  sort: RunTableSort;
   dir: "asc" | "desc";
   offset: number;
   limit: number;
 }
 const PAGE_SIZES = [10, 100, 1000];
-const STATUSES = ["queued", "running", "completed", "failed", "cancelled"];
-interface Live {
-  epoch: number;
-  epochs: number;
-  trainLoss: Wire;
-  worst: string | null;
-}
+/** A running run's live progress, as its worker publishes it. */
+type Live = Wired<RunProgress>;
+/** What the `sweep` event says every second. */
+type SweepTick = Wired<Pick<SweepHeader, "id" | "status" | "runs">>;
 
 /** Metrics the heatmap can colour by; `better` says which end is good. */
 const METRICS = {
@@ -42,11 +34,13 @@ const METRICS = {
   log10GradientRatio: { title: "log10 first/last-layer gradient ratio", better: "zero" },
   deadFraction: { title: "dead units %", better: "low" },
   saturatedFraction: { title: "saturated units %", better: "low" },
-} as const;
+} as const satisfies Record<GridMetric, { title: string; better: "low" | "high" | "zero" }>;
 type Metric = keyof typeof METRICS;
 
+/** The axes a heatmap lays out: rows, columns, and one heatmap per depth. */
+type HeatmapAxis = "activation" | "initializer" | "depth";
 /** Axes besides activation × initializer × depth: a sweep that varies one shows a heatmap per value, chosen here. */
-const SLICE_AXES = { width: "width", optimizer: "optimizer", learningRate: "lr", dataset: "dataset" } as const;
+const SLICE_AXES = { width: "width", optimizer: "optimizer", learningRate: "lr", dataset: "dataset" } as const satisfies Record<Exclude<GridAxis, HeatmapAxis>, string>;
 type SliceAxis = keyof typeof SLICE_AXES;
 const byValue = (a: string, b: string) => (Number.isNaN(Number(a)) || Number.isNaN(Number(b)) ? a.localeCompare(b) : Number(a) - Number(b));
 
@@ -68,14 +62,14 @@ export function SweepView({ initial }: { initial: SweepData }) {
   const [metric, setMetric] = useState<Metric>("valLoss");
   const [slice, setSlice] = useState<Partial<Record<SliceAxis, string>>>({});
   const [filter, setFilter] = useState("");
-  const [query, setQuery] = useState<TableQuery>({ q: "", status: "", diagnosis: "", sort: "activation", dir: "asc", offset: 0, limit: initial.limit });
+  const [query, setQuery] = useState<TableQuery>({ q: "", status: "", diagnosis: "", sort: "activation", dir: "asc", offset: 0, limit: Number(initial.limit) });
   const initialQuery = useRef(query);
   const queryRef = useRef(query);
   const asked = useRef(0);
   const [selected, setSelected] = useState<string[]>([]);
   const [message, setMessage] = useState("");
   const id = data.sweep.id;
-  const finished = useRef(initial.sweep.runs.completed + initial.sweep.runs.failed);
+  const finished = useRef(Number(initial.sweep.runs.completed) + Number(initial.sweep.runs.failed));
 
   // A page of the table as JSON, or every run that matches as CSV.
   const runsUrl = (q: TableQuery, format: "json" | "csv" = "json") => {
@@ -115,13 +109,13 @@ export function SweepView({ initial }: { initial: SweepData }) {
   useEffect(() => {
     const source = new EventSource(`/api/events?sweep=${id}`);
     source.addEventListener("progress", (e) => {
-      const p = JSON.parse((e as MessageEvent<string>).data) as Live & { runId: string };
+      const p = JSON.parse((e as MessageEvent<string>).data) as Live;
       setLive((old) => ({ ...old, [p.runId]: p }));
     });
     source.addEventListener("sweep", (e) => {
-      const s = JSON.parse((e as MessageEvent<string>).data) as { status: string; runs: RunCounts };
+      const s = JSON.parse((e as MessageEvent<string>).data) as SweepTick;
       setData((old) => ({ ...old, sweep: { ...old.sweep, status: s.status, runs: s.runs } }));
-      const done = s.runs.completed + s.runs.failed;
+      const done = Number(s.runs.completed) + Number(s.runs.failed);
       if (done !== finished.current) {
         finished.current = done;
         void refresh();
@@ -140,7 +134,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
     }
   };
 
-  const depths = [...new Set(data.cells.map((c) => c.depth))].sort((a, b) => a - b);
+  const depths = [...new Set(data.cells.map((c) => Number(c.depth)))].sort((a, b) => a - b);
   const activations = [...new Set(data.cells.map((c) => c.activation))];
   const initializers = [...new Set(data.cells.map((c) => c.initializer))];
   // Cells that differ in another axis than the heatmap's are never pooled: one slice is shown.
@@ -149,23 +143,24 @@ export function SweepView({ initial }: { initial: SweepData }) {
     .filter((s) => s.options.length > 1)
     .map((s) => ({ ...s, chosen: slice[s.axis] !== undefined && s.options.includes(slice[s.axis]!) ? slice[s.axis]! : s.options[0]! }));
   const shown = data.cells.filter((c) => slices.every((s) => String(c[s.axis]) === s.chosen));
-  const values = shown.map((c) => num(c[metric].mean)).filter((v): v is number => v !== null && Number.isFinite(v));
+  const values = shown.map((c) => fromWire(c[metric].mean)).filter((v): v is number => v !== null && Number.isFinite(v));
   const [lo, hi] = [Math.min(...values), Math.max(...values)];
   const diagnoses = data.cells.reduce<Record<string, number>>((acc, c) => {
-    for (const [k, n] of Object.entries(c.diagnoses)) acc[k] = (acc[k] ?? 0) + n;
+    for (const [k, n] of Object.entries(c.diagnoses)) acc[k] = (acc[k] ?? 0) + Number(n);
     return acc;
   }, {});
   const scale = (v: number | null) => (v === null ? null : metric === "deadFraction" || metric === "saturatedFraction" ? 100 * v : v);
 
-  const { runs } = data.sweep;
+  const runs = counts(data.sweep.runs);
   const done = runs.completed + runs.failed + runs.cancelled;
-  const column = (key: keyof RunRow, title: string, numeric = false) => (
+  const column = (key: RunTableSort, title: string, numeric = false) => (
     <th className={`sortable${numeric ? " num" : ""}`} onClick={() => ask({ sort: key, dir: query.sort === key && query.dir === "asc" ? "desc" : "asc" })}>
       {title}
       {query.sort === key ? (query.dir === "asc" ? " ▲" : " ▼") : ""}
     </th>
   );
-  const last = data.offset + data.runs.length;
+  const offset = Number(data.offset);
+  const last = offset + data.runs.length;
 
   return (
     <>
@@ -225,10 +220,10 @@ export function SweepView({ initial }: { initial: SweepData }) {
                     <th>{a}</th>
                     {initializers.map((i) => {
                       const cell = shown.find((c) => c.depth === depth && c.activation === a && c.initializer === i);
-                      const mean = cell ? num(cell[metric].mean) : null;
+                      const mean = cell ? fromWire(cell[metric].mean) : null;
                       return (
                         <td key={i} className="cell" style={{ background: colour(metric, mean, lo, hi) }} title={cell ? Object.keys(cell.diagnoses).join(", ") : ""}>
-                          {cell ? `${fmt(scale(mean))} ± ${fmt(scale(num(cell[metric].std)))} (${cell[metric].n})` : "–"}
+                          {cell ? `${fmt(scale(mean))} ± ${fmt(scale(fromWire(cell[metric].std)))} (${cell[metric].n})` : "–"}
                         </td>
                       );
                     })}
@@ -253,7 +248,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
       <input placeholder="filter (any column)" value={filter} onChange={(e) => setFilter(e.target.value)} />{" "}
       <select aria-label="status" data-testid="status-filter" value={query.status} onChange={(e) => ask({ status: e.target.value })}>
         <option value="">any status</option>
-        {STATUSES.map((s) => (
+        {RUN_STATUSES.map((s) => (
           <option key={s}>{s}</option>
         ))}
       </select>{" "}
@@ -269,11 +264,11 @@ export function SweepView({ initial }: { initial: SweepData }) {
         CSV of the {data.total} matching runs
       </a>
       <div className="muted" data-testid="runs-page" style={{ marginTop: 8 }}>
-        <button disabled={data.offset === 0} onClick={() => setQuery((q) => ({ ...q, offset: Math.max(0, q.offset - q.limit) }))}>
+        <button disabled={offset === 0} onClick={() => setQuery((q) => ({ ...q, offset: Math.max(0, q.offset - q.limit) }))}>
           ‹ previous
         </button>{" "}
-        {data.total === 0 ? "no runs match" : `runs ${data.offset + 1}–${last} of ${data.total}`}{" "}
-        <button disabled={last >= data.total} onClick={() => setQuery((q) => ({ ...q, offset: q.offset + q.limit }))}>
+        {Number(data.total) === 0 ? "no runs match" : `runs ${offset + 1}–${last} of ${data.total}`}{" "}
+        <button disabled={last >= Number(data.total)} onClick={() => setQuery((q) => ({ ...q, offset: q.offset + q.limit }))}>
           next ›
         </button>{" "}
         <select aria-label="rows per page" data-testid="page-size" value={query.limit} onChange={(e) => ask({ limit: Number(e.target.value) })}>

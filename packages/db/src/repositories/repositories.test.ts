@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
 import { createTestDatabase, expectSameEpochs, type TestDatabase } from "../testing.ts";
 import { failRun, finishRun, finishRuns, releaseRun, startRun, startRuns, transitionRun } from "./runs.ts";
-import { cancelSweepRuns, createSweep, getSweep, listSweeps, refreshSweepStatus, requeueFailedRuns, setSweepStatus, sweepGrid, sweepRuns, sweepRunTable } from "./sweeps.ts";
+import { sweepGrid } from "./grid.ts";
+import { sweepRunTable } from "./run-table.ts";
+import { cancelSweepRuns, createSweep, getSweep, listSweeps, refreshSweepStatus, requeueFailedRuns, setSweepStatus, sweepRuns } from "./sweeps.ts";
 import { appendEpochChunks, appendEpochs, getRun, getRuns, runSeries } from "./traces.ts";
 
 let db: TestDatabase;
@@ -287,7 +289,7 @@ describe("reading", () => {
   it("returns a run with its full trace, equal to the core's", async () => {
     const [runId, trace] = [...traces][0]!;
     const stored = await getRun(db.prisma, runId);
-    expect(stored.layers).toEqual(trace.layers);
+    expect(stored.run.layers).toEqual(trace.layers);
     expectSameEpochs(stored.epochs, trace.epochs);
     expect(stored.run.diagnoses).toEqual(trace.summary.diagnoses);
   });

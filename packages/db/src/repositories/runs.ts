@@ -1,4 +1,4 @@
-import type { EpochRecord, LayerInfo, TraceSummary } from "@gradtrace/core";
+import { gradientRatio, type EpochRecord, type LayerInfo, type TraceSummary } from "@gradtrace/core";
 import type { PrismaClient } from "../client.ts";
 import { DbError, IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
 import type { Prisma, RunStatus } from "../generated/client.ts";
@@ -76,28 +76,26 @@ export interface RunStart {
  * together); per run, its attempt number or why it could not start.
  */
 export async function startRuns(prisma: PrismaClient, starts: readonly RunStart[]): Promise<Array<number | DbError>> {
-  const rows = await prisma.$queryRawUnsafe<Array<{ id: string; status: RunStatus | null; attempt: number | null; started: number | null }>>(
-    `WITH input AS (
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[]) AS i(id, worker, device, layers, attempt)
-     ), prev AS (
-       SELECT r.id, r.status, r.attempt FROM "Run" r WHERE r.id IN (SELECT id FROM input) ORDER BY r.id FOR UPDATE
-     ), started AS (
-       UPDATE "Run" r SET status = 'running', attempt = COALESCE(i.attempt, r.attempt + 1), "workerId" = i.worker, device = i.device, layers = i.layers::jsonb,
-         "startedAt" = now() AT TIME ZONE 'UTC', "finishedAt" = NULL, "epochsDone" = 0, error = NULL
-       FROM input i, prev p WHERE r.id = i.id AND p.id = i.id AND p.status::text = ANY($6::text[]) AND (i.attempt IS NULL OR i.attempt > p.attempt)
-       RETURNING r.id, r.attempt
-     ), dropped AS (
-       DELETE FROM "TraceEpoch" t USING started s WHERE t."runId" = s.id
-     )
-     SELECT i.id::text AS id, p.status::text AS status, p.attempt, s.attempt AS started
-     FROM input i LEFT JOIN prev p ON p.id = i.id LEFT JOIN started s ON s.id = i.id`,
-    starts.map((r) => r.id),
-    starts.map((r) => r.workerId),
-    starts.map((r) => r.device),
-    starts.map((r) => JSON.stringify(r.layers)),
-    starts.map((r) => r.attempt ?? null),
-    sources("running"),
-  );
+  const ids = starts.map((r) => r.id);
+  const workers = starts.map((r) => r.workerId);
+  const devices = starts.map((r) => r.device);
+  const layers = starts.map((r) => JSON.stringify(r.layers));
+  const attempts = starts.map((r) => r.attempt ?? null);
+  const rows = await prisma.$queryRaw<Array<{ id: string; status: RunStatus | null; attempt: number | null; started: number | null }>>`
+    WITH input AS (
+      SELECT * FROM unnest(${ids}::uuid[], ${workers}::text[], ${devices}::text[], ${layers}::text[], ${attempts}::int[]) AS i(id, worker, device, layers, attempt)
+    ), prev AS (
+      SELECT r.id, r.status, r.attempt FROM "Run" r WHERE r.id IN (SELECT id FROM input) ORDER BY r.id FOR UPDATE
+    ), started AS (
+      UPDATE "Run" r SET status = 'running', attempt = COALESCE(i.attempt, r.attempt + 1), "workerId" = i.worker, device = i.device, layers = i.layers::jsonb,
+        "startedAt" = now() AT TIME ZONE 'UTC', "finishedAt" = NULL, "epochsDone" = 0, error = NULL
+      FROM input i, prev p WHERE r.id = i.id AND p.id = i.id AND p.status::text = ANY(${sources("running")}::text[]) AND (i.attempt IS NULL OR i.attempt > p.attempt)
+      RETURNING r.id, r.attempt
+    ), dropped AS (
+      DELETE FROM "TraceEpoch" t USING started s WHERE t."runId" = s.id
+    )
+    SELECT i.id::text AS id, p.status::text AS status, p.attempt, s.attempt AS started
+    FROM input i LEFT JOIN prev p ON p.id = i.id LEFT JOIN started s ON s.id = i.id`;
   const byId = new Map(rows.map((r) => [r.id, r]));
   return starts.map(({ id, attempt }) => {
     const row = byId.get(id);
@@ -139,40 +137,38 @@ export interface RunEnd {
  * (unknown, stale attempt, not running).
  */
 export async function finishRuns(prisma: PrismaClient, ends: readonly RunEnd[]): Promise<Array<DbError | undefined>> {
-  const columns = ends.map(({ summary, last }) => {
+  const finals = ends.map(({ summary, last }) => {
     const hidden = last.layers.slice(0, -1);
-    const output = last.layers[last.layers.length - 1]!;
-    return [
-      summary.final.trainLoss,
-      summary.final.trainAccuracy,
-      summary.final.valLoss,
-      summary.final.valAccuracy,
-      output.gradNorm > 0 ? hidden[0]!.gradNorm / output.gradNorm : null,
-      mean(hidden.map((l) => l.deadFraction)),
-      mean(hidden.map((l) => l.saturatedFraction)),
-    ].map(floatText);
+    return {
+      trainLoss: summary.final.trainLoss,
+      trainAccuracy: summary.final.trainAccuracy,
+      valLoss: summary.final.valLoss,
+      valAccuracy: summary.final.valAccuracy,
+      ratio: gradientRatio(last.layers),
+      dead: mean(hidden.map((l) => l.deadFraction)),
+      saturated: mean(hidden.map((l) => l.saturatedFraction)),
+    };
   });
-  const column = (k: number) => columns.map((c) => c[k]!);
-  const done = await prisma.$queryRawUnsafe<Array<{ id: string }>>(
-    `WITH input AS (
-       SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $13::int[])
-         AS i(id, attempt, epochs, tl, ta, vl, va, ratio, dead, sat, diagnoses, last)
-     )
-     UPDATE "Run" r SET status = 'completed', "finishedAt" = now() AT TIME ZONE 'UTC', "epochsDone" = i.epochs,
-       "trainLoss" = i.tl::float8, "trainAccuracy" = i.ta::float8, "valLoss" = i.vl::float8, "valAccuracy" = i.va::float8,
-       "gradientRatio" = i.ratio::float8, "deadFraction" = i.dead::float8, "saturatedFraction" = i.sat::float8,
-       diagnoses = i.diagnoses::jsonb, "diagnosisKinds" = ARRAY(SELECT jsonb_array_elements(i.diagnoses::jsonb) ->> 'kind')
-     FROM input i WHERE r.id = i.id AND r.attempt = i.attempt AND r.status::text = ANY($12::text[])
-       AND EXISTS (SELECT 1 FROM "TraceEpoch" t WHERE t."runId" = r.id AND t.epoch = i.last)
-     RETURNING r.id::text AS id`,
-    ends.map((e) => e.id),
-    ends.map((e) => e.attempt),
-    ends.map((e) => e.summary.epochsRun),
-    ...[0, 1, 2, 3, 4, 5, 6].map(column),
-    ends.map((e) => JSON.stringify(e.summary.diagnoses)),
-    sources("completed"),
-    ends.map((e) => e.last.epoch),
-  );
+  const column = (k: keyof (typeof finals)[number]) => finals.map((f) => floatText(f[k]));
+  const ids = ends.map((e) => e.id);
+  const attempts = ends.map((e) => e.attempt);
+  const epochs = ends.map((e) => e.summary.epochsRun);
+  const diagnoses = ends.map((e) => JSON.stringify(e.summary.diagnoses));
+  const lastEpochs = ends.map((e) => e.last.epoch);
+  const done = await prisma.$queryRaw<Array<{ id: string }>>`
+    WITH input AS (
+      SELECT * FROM unnest(${ids}::uuid[], ${attempts}::int[], ${epochs}::int[], ${column("trainLoss")}::text[], ${column("trainAccuracy")}::text[],
+        ${column("valLoss")}::text[], ${column("valAccuracy")}::text[], ${column("ratio")}::text[], ${column("dead")}::text[], ${column("saturated")}::text[],
+        ${diagnoses}::text[], ${lastEpochs}::int[])
+        AS i(id, attempt, epochs, tl, ta, vl, va, ratio, dead, sat, diagnoses, last)
+    )
+    UPDATE "Run" r SET status = 'completed', "finishedAt" = now() AT TIME ZONE 'UTC', "epochsDone" = i.epochs,
+      "trainLoss" = i.tl::float8, "trainAccuracy" = i.ta::float8, "valLoss" = i.vl::float8, "valAccuracy" = i.va::float8,
+      "gradientRatio" = i.ratio::float8, "deadFraction" = i.dead::float8, "saturatedFraction" = i.sat::float8,
+      diagnoses = i.diagnoses::jsonb, "diagnosisKinds" = ARRAY(SELECT jsonb_array_elements(i.diagnoses::jsonb) ->> 'kind')
+    FROM input i WHERE r.id = i.id AND r.attempt = i.attempt AND r.status::text = ANY(${sources("completed")}::text[])
+      AND EXISTS (SELECT 1 FROM "TraceEpoch" t WHERE t."runId" = r.id AND t.epoch = i.last)
+    RETURNING r.id::text AS id`;
   const finished = new Set(done.map((d) => d.id));
   return Promise.all(ends.map(async (e) => (finished.has(e.id) ? undefined : endRefusal(prisma, e))));
 }

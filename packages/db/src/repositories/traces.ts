@@ -1,24 +1,16 @@
-import type { EpochRecord, LayerInfo } from "@gradtrace/core";
+import { EPOCH_SCALARS, isTracedEpoch, LAYER_METRICS, nextTracedEpoch, type EpochRecord, type EpochScalar, type LayerMetric } from "@gradtrace/core";
 import type { PrismaClient } from "../client.ts";
 import { downsample, type Bucket } from "../downsample.ts";
 import { DbError, IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
-import type { Run, RunStatus } from "../generated/client.ts";
-import { decodeLayers, decodeMetric, encodeHistograms, encodeLayerMetrics, LAYER_METRICS, type LayerMetric } from "../trace-codec.ts";
-import { floatText } from "../sql-params.ts";
+import { Prisma, type RunStatus } from "../generated/client.ts";
+import { decodeLayers, decodeMetric, encodeHistograms, encodeLayerMetrics } from "../trace-codec.ts";
+import { floatText, ident, idents } from "../sql-params.ts";
 import { RUN_TRANSITIONS } from "./runs.ts";
-
-/** Whether epoch e of a run with these settings is traced: 0, every k-th, and the last. */
-function traced(e: number, epochs: number, every: number): boolean {
-  return e === 0 || e === epochs || (e % every === 0 && e < epochs);
-}
+import { readRunRow, type RunRow } from "./stored.ts";
 
 /** Whether a record shows the run diverging: a loss that is no longer finite. */
 function diverged(record: EpochRecord): boolean {
   return !Number.isFinite(record.trainLoss) || (record.valLoss !== null && !Number.isFinite(record.valLoss));
-}
-
-function nextTraced(after: number, epochs: number, every: number): number {
-  return Math.min(epochs, (Math.floor(after / every) + 1) * every);
 }
 
 /** Traced epochs of one attempt of one run, as a recorder receives them. */
@@ -57,14 +49,12 @@ interface RunState {
  */
 export async function appendEpochChunks(prisma: PrismaClient, chunks: readonly EpochChunk[]): Promise<ChunkResult[]> {
   const ids = [...new Set(chunks.map((c) => c.runId))];
-  const states = await prisma.$queryRawUnsafe<RunState[]>(
-    `SELECT r.id, r.status, r.attempt, (r.spec #>> '{training,epochs}')::int AS epochs, (r.spec #>> '{tracing,every}')::int AS every,
-       jsonb_array_length(r.layers) AS layers, (SELECT max(t.epoch) FROM "TraceEpoch" t WHERE t."runId" = r.id) AS last
-     FROM "Run" r WHERE r.id = ANY($1::uuid[])`,
-    ids,
-  );
+  const states = await prisma.$queryRaw<RunState[]>`
+    SELECT r.id, r.status, r.attempt, (r.spec #>> '{training,epochs}')::int AS epochs, (r.spec #>> '{tracing,every}')::int AS every,
+      jsonb_array_length(r.layers) AS layers, (SELECT max(t.epoch) FROM "TraceEpoch" t WHERE t."runId" = r.id) AS last
+    FROM "Run" r WHERE r.id = ANY(${ids}::uuid[])`;
   const byId = new Map(states.map((s) => [s.id, s]));
-  const columns = { runId: [] as string[], epoch: [] as number[], attempt: [] as number[], floats: [[], [], [], [], []] as (string | null)[][], metrics: [] as Uint8Array[], histograms: [] as Uint8Array[] };
+  const columns = { runId: [] as string[], epoch: [] as number[], attempt: [] as number[], floats: Object.fromEntries(EPOCH_SCALARS.map((k) => [k, []])) as unknown as Record<EpochScalar, (string | null)[]>, metrics: [] as Uint8Array[], histograms: [] as Uint8Array[] };
   const results: ChunkResult[] = [];
   const accepted = new Map<string, number>();
   for (const chunk of chunks) {
@@ -81,7 +71,7 @@ export async function appendEpochChunks(prisma: PrismaClient, chunks: readonly E
         columns.runId.push(chunk.runId);
         columns.epoch.push(record.epoch);
         columns.attempt.push(chunk.attempt);
-        [record.trainLoss, record.trainAccuracy, record.valLoss, record.valAccuracy, record.outputStd].forEach((v, i) => columns.floats[i]!.push(floatText(v)));
+        for (const k of EPOCH_SCALARS) columns.floats[k].push(floatText(record[k]));
         columns.metrics.push(encodeLayerMetrics(record.layers));
         columns.histograms.push(encodeHistograms(record.layers.map((l) => l.histogram)));
       }
@@ -95,29 +85,22 @@ export async function appendEpochChunks(prisma: PrismaClient, chunks: readonly E
   if (columns.epoch.length === 0) return results;
   // Rows join the runs locked at their attempt while running: a run restarted since the read above
   // drops its rows here. Locks are taken in id order, so concurrent batches cannot deadlock.
-  const written = await prisma.$queryRawUnsafe<Array<{ runId: string; n: number }>>(
-    `WITH locked AS (
-       SELECT id, attempt FROM "Run" WHERE id = ANY($1::uuid[]) AND status = 'running' ORDER BY id FOR NO KEY UPDATE
-     ), ins AS (
-       INSERT INTO "TraceEpoch" ("runId", epoch, attempt, "trainLoss", "trainAccuracy", "valLoss", "valAccuracy", "outputStd", "layerMetrics", histograms)
-       SELECT r.run, r.epoch, r.attempt, r.tl::float8, r.ta::float8, r.vl::float8, r.va::float8, r.os::float8, r.lm, r.h
-       FROM unnest($2::uuid[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bytea[], $11::bytea[])
-         AS r(run, epoch, attempt, tl, ta, vl, va, os, lm, h)
-       JOIN locked l ON l.id = r.run AND l.attempt = r.attempt
-       ON CONFLICT DO NOTHING
-       RETURNING "runId", epoch
-     ), progress AS (
-       UPDATE "Run" SET "epochsDone" = m.epoch FROM (SELECT "runId", max(epoch) AS epoch FROM ins GROUP BY "runId") m WHERE "Run".id = m."runId"
-     )
-     SELECT "runId", count(*)::int AS n FROM ins GROUP BY "runId"`,
-    ids,
-    columns.runId,
-    columns.epoch,
-    columns.attempt,
-    ...columns.floats,
-    columns.metrics,
-    columns.histograms,
-  );
+  const scalars = Prisma.join(EPOCH_SCALARS.map((k) => Prisma.sql`${columns.floats[k]}::text[]`));
+  const written = await prisma.$queryRaw<Array<{ runId: string; n: number }>>`
+    WITH locked AS (
+      SELECT id, attempt FROM "Run" WHERE id = ANY(${ids}::uuid[]) AND status = 'running' ORDER BY id FOR NO KEY UPDATE
+    ), ins AS (
+      INSERT INTO "TraceEpoch" ("runId", epoch, attempt, ${idents(EPOCH_SCALARS)}, "layerMetrics", histograms)
+      SELECT r.run, r.epoch, r.attempt, ${Prisma.join(EPOCH_SCALARS.map((k) => Prisma.sql`${ident(k, "r")}::float8`))}, r.lm, r.h
+      FROM unnest(${columns.runId}::uuid[], ${columns.epoch}::int[], ${columns.attempt}::int[], ${scalars}, ${columns.metrics}::bytea[], ${columns.histograms}::bytea[])
+        AS r(run, epoch, attempt, ${idents(EPOCH_SCALARS)}, lm, h)
+      JOIN locked l ON l.id = r.run AND l.attempt = r.attempt
+      ON CONFLICT DO NOTHING
+      RETURNING "runId", epoch
+    ), progress AS (
+      UPDATE "Run" SET "epochsDone" = m.epoch FROM (SELECT "runId", max(epoch) AS epoch FROM ins GROUP BY "runId") m WHERE "Run".id = m."runId"
+    )
+    SELECT "runId", count(*)::int AS n FROM ins GROUP BY "runId"`;
   const inserted = new Map(written.map((w) => [w.runId, w.n]));
   for (const result of results) {
     if (result.error) continue;
@@ -130,19 +113,19 @@ export async function appendEpochChunks(prisma: PrismaClient, chunks: readonly E
 /** The records of a chunk that are new for `run`, after checking that they fit it. */
 function acceptedEpochs(run: RunState, records: readonly EpochRecord[]): EpochRecord[] {
   const { id, epochs, every, last } = run;
-  let expected = last === null ? 0 : nextTraced(last, epochs, every);
+  let expected = last === null ? 0 : nextTracedEpoch(last, epochs, every);
   const rows: EpochRecord[] = [];
   for (const record of records) {
     const e = record.epoch;
     if (!Number.isInteger(e) || e < 0 || e > epochs) throw new TraceOrderError(`run ${id}: epoch ${e} is not one of its epochs 0…${epochs}`);
     // The core records the epoch a run diverged at whether or not it is traced; it is the last.
-    if (!traced(e, epochs, every) && !diverged(record)) throw new TraceOrderError(`run ${id}: epoch ${e} is not traced (every ${every} epochs, plus 0 and ${epochs})`);
+    if (!isTracedEpoch(e, epochs, every) && !diverged(record)) throw new TraceOrderError(`run ${id}: epoch ${e} is not traced (every ${every} epochs, plus 0 and ${epochs})`);
     if (run.layers !== null && record.layers.length !== run.layers) {
       throw new TraceOrderError(`run ${id}: epoch ${e} has ${record.layers.length} layers, the run has ${run.layers}`);
     }
     if (last !== null && e <= last) continue;
     if (e > expected) throw new TraceOrderError(`run ${id}: epoch ${e} arrived before epoch ${expected}`, true);
-    expected = nextTraced(e, epochs, every);
+    expected = nextTracedEpoch(e, epochs, every);
     rows.push(record);
   }
   return rows;
@@ -156,16 +139,15 @@ export async function appendEpochs(prisma: PrismaClient, runId: string, attempt:
 }
 
 /** A run's row without its trace (NotFoundError for an unknown id). */
-export async function getRunRow(prisma: PrismaClient, id: string): Promise<Omit<StoredRun["run"], "layers"> & { layers: LayerInfo[] | null }> {
+export async function getRunRow(prisma: PrismaClient, id: string): Promise<RunRow> {
   const run = await prisma.run.findUnique({ where: { id } });
   if (!run) throw new NotFoundError("run", id);
-  return { ...run, seed: Number(run.seed), layers: run.layers as LayerInfo[] | null };
+  return readRunRow(run);
 }
 
-/** A stored run: its row, its layers and every stored traced epoch, decoded. */
+/** A stored run: its row (layers included) and every stored traced epoch, decoded. */
 export interface StoredRun {
-  run: Omit<Run, "seed"> & { seed: number };
-  layers: LayerInfo[] | null;
+  run: RunRow;
   epochs: EpochRecord[];
 }
 
@@ -193,7 +175,7 @@ export async function getRuns(prisma: PrismaClient, ids: readonly string[]): Pro
   return ids.map((id) => {
     const run = found.get(id);
     if (!run) throw new NotFoundError("run", id);
-    return { run: { ...run, seed: Number(run.seed) }, layers: run.layers as LayerInfo[] | null, epochs: byRun.get(id)! };
+    return { run: readRunRow(run), epochs: byRun.get(id)! };
   });
 }
 
@@ -203,9 +185,7 @@ export async function getRun(prisma: PrismaClient, id: string): Promise<StoredRu
 }
 
 /** The series a chart can ask for: an epoch scalar, or a per-layer metric of one layer. */
-export type SeriesMetric = "trainLoss" | "trainAccuracy" | "valLoss" | "valAccuracy" | "outputStd" | LayerMetric;
-/** The per-epoch scalars of a trace, the columns of TraceEpoch besides the packed layer metrics. */
-export const EPOCH_SCALARS = ["trainLoss", "trainAccuracy", "valLoss", "valAccuracy", "outputStd"] as const;
+export type SeriesMetric = EpochScalar | LayerMetric;
 
 /**
  * One metric of several runs, each downsampled to at most `buckets` buckets (first, last, min,

@@ -1,7 +1,8 @@
-import { getSweep, listSweeps } from "@gradtrace/db";
-import { listWorkers, runJobCounts, toWire } from "@gradtrace/queue";
+import { toWire } from "@gradtrace/core";
+import { getSweep } from "@gradtrace/db";
 import { handle, uuidParam } from "../../../lib/http.ts";
 import { onProgress } from "../../../lib/live.ts";
+import { overviewData } from "../../../lib/pages.ts";
 import { control } from "../../../lib/server.ts";
 
 export const dynamic = "force-dynamic";
@@ -28,8 +29,7 @@ export function GET(request: Request): Promise<Response> {
             const { status, runs } = await getSweep(c.prisma, sweepId);
             send("sweep", { id: sweepId, status, runs });
           } else {
-            const [sweeps, workers, queue] = await Promise.all([listSweeps(c.prisma, { take: 50 }), listWorkers(c.redis, c.prefix), runJobCounts(c.queues)]);
-            send("overview", { sweeps, workers, queue });
+            send("overview", await overviewData(c));
           }
         };
         const timer = setInterval(() => void tick().catch((e: Error) => console.error(`events: ${e.message}`)), 1000);

@@ -19,6 +19,6 @@ export function GET(request: Request, { params }: { params: Promise<{ id: string
     if (format !== "json" && format !== "csv") throw new HttpError(400, `format must be json or csv, got '${format}'`);
     const stored = await getRun(control().prisma, id);
     if (format === "csv") return new Response(traceCsv(stored.epochs), { headers: { "content-type": "text/csv; charset=utf-8" } });
-    return json({ id, layers: stored.layers, ...thinTrace(stored.epochs, buckets) });
+    return json({ id, layers: stored.run.layers, ...thinTrace(stored.epochs, buckets) });
   });
 }

@@ -1,0 +1,57 @@
+import "server-only";
+import { loadSweep, type Control } from "@gradtrace/control";
+import { RUN_AXES, type RunAxis } from "@gradtrace/core";
+import { bestRuns, getRun, getRuns, listSweeps, sweepGrid, sweepRunTable, type PrismaClient, type RunRow, type StoredRun } from "@gradtrace/db";
+import { listWorkers, runJobCounts } from "@gradtrace/queue";
+import { RUN_TABLE_PAGE } from "./run-table.ts";
+import { thinTrace } from "./thin-trace.ts";
+
+// What each page and live view is sent, built in one place: client components take these types
+// (through toWire's Wired) instead of declaring their own copies.
+
+/** The home page: the newest sweeps with their best run, connected workers and queue depth. */
+export async function overviewData(c: Control) {
+  const sweeps = await listSweeps(c.prisma, { take: 50 });
+  const [best, workers, queue] = await Promise.all([bestRuns(c.prisma, sweeps.map((s) => s.id)), listWorkers(c.redis, c.prefix), runJobCounts(c.queues)]);
+  return { sweeps: sweeps.map((s) => ({ ...s, best: best.get(s.id) ?? null })), workers, queue };
+}
+export type OverviewData = Awaited<ReturnType<typeof overviewData>>;
+
+/** A sweep's header: name, status, run counts and spec. */
+export async function sweepHeader(prisma: PrismaClient, id: string) {
+  const { name, status, runs, spec } = await loadSweep(prisma, id);
+  return { id, name, status, runs, spec };
+}
+export type SweepHeader = Awaited<ReturnType<typeof sweepHeader>>;
+
+/** The sweep page: its header, the grid's cells and the run table's first page in its default order. */
+export async function sweepPageData(prisma: PrismaClient, id: string) {
+  const [sweep, cells, page] = await Promise.all([sweepHeader(prisma, id), sweepGrid(prisma, id), sweepRunTable(prisma, id, { limit: RUN_TABLE_PAGE })]);
+  return { sweep, cells, runs: page.runs, total: page.total, offset: 0, limit: RUN_TABLE_PAGE };
+}
+export type SweepPageData = Awaited<ReturnType<typeof sweepPageData>>;
+
+/** The run page: the run's row and its trace thinned to 200 buckets. */
+export async function runPageData(prisma: PrismaClient, id: string) {
+  const { run, epochs } = await getRun(prisma, id);
+  return { run, ...thinTrace(epochs, 200) };
+}
+export type RunPageData = Awaited<ReturnType<typeof runPageData>>;
+
+/** One run as the comparison view shows it: its axes and status, its series, its first and last epochs. */
+function comparedRun({ run, epochs }: StoredRun, buckets: number) {
+  const { id, sweepId, status, diagnosisKinds, layers } = run;
+  return {
+    ...(Object.fromEntries(RUN_AXES.map((a) => [a, run[a]])) as Pick<RunRow, RunAxis>),
+    ...{ id, sweepId, status, diagnosisKinds, layers },
+    series: thinTrace(epochs, buckets).series,
+    first: epochs[0] ?? null,
+    last: epochs.at(-1) ?? null,
+  };
+}
+
+/** Several runs side by side (see comparedRun), in the order asked for. */
+export async function compareData(prisma: PrismaClient, ids: readonly string[], buckets: number) {
+  return { runs: (await getRuns(prisma, ids)).map((stored) => comparedRun(stored, buckets)) };
+}
+export type CompareData = Awaited<ReturnType<typeof compareData>>;

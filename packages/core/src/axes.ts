@@ -1,0 +1,52 @@
+import { activationLabel, datasetLabel, initializerLabel, type RunSpec } from "./spec.ts";
+
+/**
+ * The axes a sweep varies and a run is placed by, as the run table, the grid and the comparison
+ * views name them. A sweep spec's axis lists are these names with an `s` (`activations`, …).
+ */
+export const RUN_AXES = ["activation", "initializer", "depth", "width", "optimizer", "learningRate", "dataset", "seed"] as const;
+export type RunAxis = (typeof RUN_AXES)[number];
+
+/** The axes a sweep grid's cell is over: every axis but the seed, which a cell aggregates over. */
+export const GRID_AXES = RUN_AXES.filter((a): a is Exclude<RunAxis, "seed"> => a !== "seed");
+export type GridAxis = (typeof GRID_AXES)[number];
+
+/** A run's place on each axis. */
+export interface RunAxisValues {
+  /** The activation's label: its name, with its parameters where they differ from the defaults. */
+  activation: string;
+  /** The weight initializer's label, e.g. `normal(0.01)`. */
+  initializer: string;
+  /** Hidden layers. */
+  depth: number;
+  /** Units of the widest hidden layer. */
+  width: number;
+  optimizer: string;
+  learningRate: number;
+  /** The dataset's label: its name, with its settings where they differ from the defaults. */
+  dataset: string;
+  /** The training seed (weights and shuffles). */
+  seed: number;
+}
+
+/** Where a run lies on every axis. */
+export function runAxisValues(spec: RunSpec): RunAxisValues {
+  return {
+    activation: activationLabel(spec.model.activation),
+    initializer: initializerLabel(spec.model.weightInit),
+    depth: spec.model.hidden.length,
+    width: Math.max(...spec.model.hidden),
+    optimizer: spec.training.optimizer.name,
+    learningRate: spec.training.optimizer.lr,
+    dataset: datasetLabel(spec.dataset),
+    seed: spec.training.seed,
+  };
+}
+
+/** Which workers may train a sweep's runs: any, or only CPU or only GPU workers. */
+export const RUN_TARGETS = ["any", "cpu", "gpu"] as const;
+export type RunTarget = (typeof RUN_TARGETS)[number];
+
+/** Where a run stands: waiting, training, done (completed or failed), or cancelled. The database's RunStatus enum matches this list (a db test checks it). */
+export const RUN_STATUSES = ["queued", "running", "completed", "failed", "cancelled"] as const;
+export type RunStatusName = (typeof RUN_STATUSES)[number];

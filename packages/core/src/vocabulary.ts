@@ -1,0 +1,29 @@
+/**
+ * The project's vocabulary, safe for browser code: activations and initializers with their
+ * parameters, datasets, optimizers, run axes, trace metrics, diagnoses, limits, the spec schemas
+ * and the wire codec. Pure data and pure functions — nothing here imports a kernel, a Node module
+ * or another package (lint keeps it so). Everything else derives from these lists.
+ */
+export * from "./spec.ts";
+export { ACTIVATIONS, type ActivationDefinition } from "./activations/index.ts";
+export { INITIALIZERS, type InitializerDefinition } from "./initializers/index.ts";
+export { choiceLabel, fromShorthand, shorthand, suggestedValue, type Named, type Parameter } from "./named.ts";
+export { LIMITS, SWEEP_LIMITS } from "./limits.ts";
+export { GRID_AXES, RUN_AXES, RUN_STATUSES, RUN_TARGETS, runAxisValues, type RunStatusName, type GridAxis, type RunAxis, type RunAxisValues, type RunTarget } from "./axes.ts";
+export {
+  EPOCH_SCALARS,
+  gradientRatio,
+  isTracedEpoch,
+  LAYER_METRICS,
+  LayerInfoSchema,
+  nextTracedEpoch,
+  type EpochRecord,
+  type EpochScalar,
+  type LayerInfo,
+  type LayerMetric,
+  type LayerRecord,
+  type Trace,
+  type TraceSummary,
+} from "./trace.ts";
+export { DIAGNOSIS_KINDS, DIAGNOSIS_SEVERITY, DiagnosisSchema, THRESHOLDS, worstDiagnosis, type Diagnosis, type DiagnosisKind } from "./diagnose.ts";
+export { fromWire, NON_FINITE_SPELLINGS, toWire, type WireNumber, type Wired } from "./wire.ts";

@@ -1,0 +1,91 @@
+import { DIAGNOSIS_KINDS, GRID_AXES, type DiagnosisKind, type GridAxis, type RunAxisValues } from "@gradtrace/core";
+import { z } from "zod";
+import type { PrismaClient } from "../client.ts";
+import { Prisma } from "../generated/client.ts";
+import { ident, idents } from "../sql-params.ts";
+
+/** Mean, sample std and count of one metric over a cell's completed runs (NaN values left out). */
+export interface Aggregate {
+  mean: number | null;
+  std: number | null;
+  n: number;
+}
+
+/** The final metrics the grid aggregates, each as the SQL that reads it from a run's row. */
+const GRID_METRICS = {
+  valLoss: Prisma.sql`"valLoss"`,
+  valAccuracy: Prisma.sql`"valAccuracy"`,
+  trainLoss: Prisma.sql`"trainLoss"`,
+  /** Of log10(first-hidden / output gradient norm). */
+  log10GradientRatio: Prisma.sql`CASE WHEN "gradientRatio" > 0 THEN log("gradientRatio") END`,
+  deadFraction: Prisma.sql`"deadFraction"`,
+  saturatedFraction: Prisma.sql`"saturatedFraction"`,
+} as const;
+export type GridMetric = keyof typeof GRID_METRICS;
+/** The metrics a grid cell aggregates. */
+export const GRID_METRIC_NAMES = Object.keys(GRID_METRICS) as GridMetric[];
+
+/**
+ * One cell of the sweep grid: the completed runs that differ only in their seed, aggregated over
+ * seeds. Activation × initializer × depth place it in a heatmap; the other axes say which of the
+ * heatmap's slices it belongs to.
+ */
+export type GridCell = Pick<RunAxisValues, GridAxis> &
+  Record<GridMetric, Aggregate> & {
+    runs: number;
+    /** Completed runs per diagnosis kind (kinds with none left out). */
+    diagnoses: Partial<Record<DiagnosisKind, number>>;
+  };
+
+const count = z.number().int();
+const float = z.number().nullable();
+/** How the grid query returns each axis. */
+const AXIS_SCHEMAS = {
+  activation: z.string(),
+  initializer: z.string(),
+  depth: count,
+  width: count,
+  optimizer: z.string(),
+  learningRate: z.number(),
+  dataset: z.string(),
+} satisfies { [A in GridAxis]: z.ZodType<RunAxisValues[A]> };
+/** A row of the grid query: the axes and the run count, then per metric `<m>_mean`, `<m>_std`, `<m>_n` and per kind `d_<kind>`. */
+const GridRowSchema = z.looseObject({ ...AXIS_SCHEMAS, runs: count });
+
+/**
+ * The sweep grid: final metrics and diagnoses of completed runs per cell of every axis but the
+ * seed, mean ± std over seeds. One aggregate query.
+ */
+export async function sweepGrid(prisma: PrismaClient, sweepId: string): Promise<GridCell[]> {
+  const aggregates = GRID_METRIC_NAMES.map((name) => {
+    const value = Prisma.sql`(${GRID_METRICS[name]})`;
+    const finite = Prisma.sql`${value} <> 'NaN'::float8`;
+    return Prisma.sql`avg(${value}) FILTER (WHERE ${finite}) AS ${ident(`${name}_mean`)}, stddev_samp(${value}) FILTER (WHERE ${finite}) AS ${ident(`${name}_std`)},
+      count(${value}) FILTER (WHERE ${finite})::int AS ${ident(`${name}_n`)}`;
+  });
+  const kinds = DIAGNOSIS_KINDS.map((k) => Prisma.sql`count(*) FILTER (WHERE ${k} = ANY("diagnosisKinds"))::int AS ${ident(`d_${k}`)}`);
+  const axes = idents(GRID_AXES);
+  const rows = await prisma.$queryRaw<unknown[]>`
+    SELECT ${axes}, count(*)::int AS runs, ${Prisma.join([...aggregates, ...kinds])}
+    FROM "Run" WHERE "sweepId" = ${sweepId}::uuid AND status = 'completed'
+    GROUP BY ${axes} ORDER BY ${axes}`;
+  return rows.map((input) => {
+    const { runs, ...row } = GridRowSchema.parse(input);
+    const aggregate = (name: GridMetric): Aggregate => ({
+      mean: float.parse(row[`${name}_mean`]),
+      std: float.parse(row[`${name}_std`]),
+      n: count.parse(row[`${name}_n`]),
+    });
+    const cell: GridCell = {
+      ...(Object.fromEntries(GRID_AXES.map((a) => [a, row[a]])) as Pick<RunAxisValues, GridAxis>),
+      runs,
+      ...(Object.fromEntries(GRID_METRIC_NAMES.map((m) => [m, aggregate(m)])) as Record<GridMetric, Aggregate>),
+      diagnoses: {},
+    };
+    for (const kind of DIAGNOSIS_KINDS) {
+      const n = count.parse(row[`d_${kind}`]);
+      if (n > 0) cell.diagnoses[kind] = n;
+    }
+    return cell;
+  });
+}

@@ -1,0 +1,18 @@
+import { EPOCH_SCALARS, RUN_AXES, RUN_STATUSES, type RunStatusName } from "@gradtrace/core";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { Prisma, RunStatus } from "./generated/client.ts";
+import { RUN_METRICS } from "./repositories/run-table.ts";
+
+describe("the schema speaks the core's vocabulary", () => {
+  it("has the core's run statuses", () => {
+    expectTypeOf<RunStatus>().toEqualTypeOf<RunStatusName>();
+    expect(Object.values(RunStatus)).toEqual([...RUN_STATUSES]);
+  });
+
+  it("has a Run column per axis and final metric, a TraceEpoch column per epoch scalar", () => {
+    const runColumns = Object.values(Prisma.RunScalarFieldEnum) as string[];
+    for (const column of [...RUN_AXES, ...RUN_METRICS]) expect(runColumns).toContain(column);
+    const epochColumns = Object.values(Prisma.TraceEpochScalarFieldEnum) as string[];
+    for (const column of EPOCH_SCALARS) expect(epochColumns).toContain(column);
+  });
+});
