@@ -1,3 +1,4 @@
+import "server-only";
 import { SpecError, toWire } from "@gradtrace/core";
 import { NotFoundError } from "@gradtrace/db";
 import { SweepStateError } from "@gradtrace/control";

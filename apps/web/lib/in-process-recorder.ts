@@ -1,3 +1,4 @@
+import "server-only";
 import { startRecorder } from "@gradtrace/control";
 import { getPrisma } from "@gradtrace/db";
 import { redisEnv } from "@gradtrace/queue";

@@ -1,3 +1,4 @@
+import "server-only";
 import { RUN_TARGETS } from "@gradtrace/core";
 import { redisEnv, runQueueName, RunProgressSchema, type RunProgress } from "@gradtrace/queue";
 import { QueueEvents } from "bullmq";

@@ -1,3 +1,4 @@
+import "server-only";
 import { DIAGNOSIS_KINDS, parseWith, RUN_AXES, RUN_STATUSES, SWEEP_LIMITS } from "@gradtrace/core";
 import { RUN_METRICS, RUN_TABLE_SORTS, type RunTableQuery, type RunTableRow } from "@gradtrace/db";
 import { z } from "zod";

@@ -1,3 +1,4 @@
+import "server-only";
 import { EPOCH_SCALARS, LAYER_METRICS } from "@gradtrace/core";
 import type { EpochRecord } from "@gradtrace/core";
 import { csv } from "./csv.ts";
