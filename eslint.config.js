@@ -55,6 +55,12 @@ export default tseslint.config(
   boundary(["packages/db/**/*.ts"], ["@gradtrace/queue", "@gradtrace/control", "bullmq", "ioredis"], "the data layer knows Postgres only: the recorder (control) joins it to the queue"),
   boundary(["packages/control/**/*.ts", "packages/core/**/*.test.ts", "packages/core/bench/**", "packages/core/scripts/**"], [], ""),
   {
+    // Logs go through @gradtrace/log (levels, structure, the worker/sweep/run they are about).
+    files: ["apps/*/app/**", "apps/*/lib/**", "apps/cli/src/**", "packages/*/src/**"],
+    ignores: ["**/*.test.ts"],
+    rules: { "no-console": "error" },
+  },
+  {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
   },

@@ -7,6 +7,7 @@ export default defineConfig({
       { test: { name: "repo", root: ".", include: ["*.test.ts"] } },
       { test: { name: "core", root: "packages/core", include: ["src/**/*.test.ts", "scripts/**/*.test.ts"], testTimeout: 60_000 } },
       { test: { name: "cli", root: "apps/cli", include: ["src/**/*.test.ts"], testTimeout: 180_000, hookTimeout: 60_000 } },
+      { test: { name: "log", root: "packages/log", include: ["src/**/*.test.ts"] } },
       { test: { name: "queue", root: "packages/queue", include: ["src/**/*.test.ts"], testTimeout: 60_000 } },
       { test: { name: "worker-gpu", root: "packages/worker-gpu", include: ["src/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 60_000 } },
       { test: { name: "worker-cpu", root: "packages/worker-cpu", include: ["src/**/*.test.ts"], testTimeout: 60_000 } },

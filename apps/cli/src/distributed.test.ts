@@ -73,12 +73,12 @@ function cluster(redisUrl = REDIS_URL, databaseUrl = db.schemaUrl, lease: Record
     prefix,
     worker: async (shutdownSeconds = 5) => {
       const p = start(["worker", "--concurrency", "1", "--shutdown-timeout", String(shutdownSeconds)]);
-      await p.waitFor(/ready: cpu/);
+      await p.waitFor(/"device":"cpu".*"msg":"ready"/);
       return p;
     },
     gpuWorker: async (pack: number) => {
       const p = start(["worker", "--device", "gpu", "--pack", String(pack)]);
-      await p.waitFor(/ready: gpu/);
+      await p.waitFor(/"device":"gpu".*"msg":"ready"/);
       return p;
     },
     recorder: async () => {

@@ -2,7 +2,8 @@ import { parseArgs } from "node:util";
 import { startRecorder } from "@gradtrace/control";
 import { createPrismaClient, databaseUrlFromEnv } from "@gradtrace/db";
 import { redisEnv } from "@gradtrace/queue";
-import { logLine, runUntilSignal } from "./service.ts";
+import { createLogger } from "@gradtrace/log";
+import { runUntilSignal } from "./service.ts";
 import { envOrUsage } from "./usage-error.ts";
 
 /** Help text of `gradtrace recorder`. */
@@ -19,9 +20,9 @@ export async function runRecorder(argv: string[]): Promise<number> {
   const env = envOrUsage(() => redisEnv({ ...process.env, ...(values.redis ? { REDIS_URL: values.redis } : {}) }));
   const url = envOrUsage(() => values.database ?? databaseUrlFromEnv());
   const prisma = createPrismaClient({ url });
-  const log = logLine("recorder");
-  const recorder = await startRecorder({ redisUrl: env.REDIS_URL, prefix: env.GRADTRACE_QUEUE_PREFIX, prisma, log });
-  log("ready");
+  const log = envOrUsage(() => createLogger({ component: "recorder" }));
+  const recorder = await startRecorder({ redisUrl: env.REDIS_URL, prefix: env.GRADTRACE_QUEUE_PREFIX, prisma, logger: log });
+  log.info("ready");
   const code = await runUntilSignal(recorder, 70_000, log);
   await prisma.$disconnect();
   return code;

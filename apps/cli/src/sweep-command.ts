@@ -4,8 +4,8 @@ import { cancelSweep, openControl, pauseSweep, resumeSweep, retryFailedRuns, sub
 import { SpecError } from "@gradtrace/core";
 import { createPrismaClient, databaseUrlFromEnv, getSweep, NotFoundError } from "@gradtrace/db";
 import { redisEnv } from "@gradtrace/queue";
+import { createLogger } from "@gradtrace/log";
 import { z } from "zod";
-import { logLine } from "./service.ts";
 import { envOrUsage, UsageError } from "./usage-error.ts";
 
 /** Help text of `gradtrace sweep`. */
@@ -31,7 +31,7 @@ export async function runSweep(argv: string[], out: Writable): Promise<number> {
   if (chosen.data !== "submit" && !z.uuid().safeParse(arg).success) throw new UsageError(`sweep ${action}: '${arg}' is not a sweep id (a UUID)`);
   const env = envOrUsage(() => redisEnv());
   const prisma = createPrismaClient({ url: envOrUsage(() => databaseUrlFromEnv()) });
-  const control = openControl(prisma, env.REDIS_URL, env.GRADTRACE_QUEUE_PREFIX, logLine("sweep"));
+  const control = openControl(prisma, env.REDIS_URL, env.GRADTRACE_QUEUE_PREFIX, envOrUsage(() => createLogger({ component: "sweep" })));
   const print = (value: unknown) => out.write(`${JSON.stringify(value)}\n`);
   try {
     switch (chosen.data) {

@@ -51,6 +51,8 @@ describe("gradtrace train", () => {
     [["--epochs", "3", "--init", "normal"], "model.weightInit.std"],
     [["--spec", "{not json"], "--spec"],
     [["--epochs", "3", "--nonsense"], "Unknown option"],
+    [["--epochs", "3", "--activation", "tanh:2"], "--activation: 'tanh:2': tanh takes no parameter"],
+    [["--epochs", "3", "--init", "normal:"], "model.weightInit.std"],
   ])("exits 2 with a message naming what is wrong for %j", (args, field) => {
     const result = gradtrace("train", ...args);
     expect(result.status).toBe(2);

@@ -15,7 +15,7 @@ async function up(cwd: string, port: number, ...args: string[]): Promise<{ p: Cl
   const p = startCli(["up", "--port", String(port), ...args], {}, cwd);
   started.push(p);
   await p.waitFor(/gradtrace is up: (http:\/\/\S+)/, 120_000);
-  await p.waitFor(/more workers: npx gradtrace worker --redis (\S+)/);
+  await p.waitFor(/more workers: npx gradtrace worker --redis ([^\s"]+)/);
   return { p, url: /gradtrace is up: (http:\/\/\S+)/.exec(p.output())![1]!, redis: /--redis (redis:\/\/\S+)/.exec(p.output())![1]! };
 }
 
@@ -36,7 +36,7 @@ describe("gradtrace up", () => {
     expect((await fetch(first.url)).status).toBe(200);
     const worker = startCli(["worker", "--concurrency", "1"], { REDIS_URL: first.redis });
     started.push(worker);
-    await worker.waitFor(/ready: cpu/);
+    await worker.waitFor(/"device":"cpu".*"msg":"ready"/);
     const { sweepId } = await json(`${first.url}/api/sweeps`, { method: "POST", body: JSON.stringify(sweep), headers: { "content-type": "application/json" } });
     await until(async () => (await json(`${first.url}/api/sweeps/${sweepId}`)).status === "completed", 60_000, "the sweep to complete");
     const { runs } = await json(`${first.url}/api/sweeps/${sweepId}/runs`);

@@ -13,7 +13,8 @@ import { createPrismaClient, type PrismaClient } from "@gradtrace/db";
 import { connectRedis, redisEnv, startWorker } from "@gradtrace/queue";
 import { ThreadPool } from "@gradtrace/worker-cpu";
 import { z } from "zod";
-import { logLine, runUntilSignal } from "./service.ts";
+import { createLogger, describeError } from "@gradtrace/log";
+import { runUntilSignal } from "./service.ts";
 import { envOrUsage, UsageError } from "./usage-error.ts";
 
 /** Help text of `gradtrace up`. */
@@ -86,10 +87,10 @@ export async function runUp(argv: string[]): Promise<number> {
   if (!Number.isInteger(concurrency) || concurrency < 0 || concurrency > 256) throw new UsageError(`--concurrency: expected a whole number from 0 to 256, got '${values.concurrency}'`);
   const data = resolve(values.data ?? ".gradtrace");
   mkdirSync(data, { recursive: true });
-  const log = logLine("up");
+  const log = envOrUsage(() => createLogger({ component: "up" }));
   const closers: Array<() => Promise<unknown> | void> = [];
   const closeAll = async () => {
-    for (const close of closers.reverse()) await Promise.resolve(close()).catch((e: Error) => log(`stopping: ${e.message}`));
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch((err: unknown) => log.error({ err }, `stopping: ${describeError(err)}`));
   };
   try {
     let redisUrl = env.REDIS_URL;
@@ -102,7 +103,7 @@ export async function runUp(argv: string[]): Promise<number> {
         redis.child.kill("SIGTERM");
         await exited;
       });
-      log(`redis-server started on ${redisUrl} (data in ${join(data, "redis")})`);
+      log.info({ redis: redisUrl, data: join(data, "redis") }, "redis-server started");
     }
     const { GRADTRACE_QUEUE_PREFIX: prefix } = envOrUsage(() => redisEnv({ ...process.env, REDIS_URL: redisUrl }));
     // The dashboard's routes read these; it runs in this process.
@@ -115,30 +116,30 @@ export async function runUp(argv: string[]): Promise<number> {
       const { applied } = await migrate({ url: env.DATABASE_URL });
       prisma = createPrismaClient({ url: env.DATABASE_URL });
       closers.push(() => prisma.$disconnect());
-      log(`database ${env.DATABASE_URL.replace(/\/\/[^@]*@/, "//***@")}${applied.length ? `, applied ${applied.join(", ")}` : ""}`);
+      log.info({ database: env.DATABASE_URL.replace(/\/\/[^@]*@/, "//***@"), applied }, "database ready");
     } else {
       const { openEmbeddedDatabase } = await import("@gradtrace/db/embedded");
       const embedded = await openEmbeddedDatabase(join(data, "pg"));
       prisma = embedded.prisma;
       closers.push(() => embedded.close());
-      log(`embedded database (PGlite) in ${join(data, "pg")}`);
+      log.info({ data: join(data, "pg") }, "embedded database (PGlite) ready");
     }
 
     if (!existsSync(join(WEB, ".next", "BUILD_ID"))) {
-      log("building the dashboard (first start only; about a minute)…");
+      log.info("building the dashboard (first start only; about a minute)…");
       const built = spawnSync("npm", ["run", "build", "-w", "@gradtrace/web"], { cwd: join(WEB, "..", ".."), stdio: ["ignore", "inherit", "inherit"] });
       if (built.status !== 0) throw new Error("building the dashboard failed (see above)");
     }
 
-    const control = openControl(prisma, redisUrl, prefix, log);
+    const control = openControl(prisma, redisUrl, prefix, log.child({ component: "web" }));
     closers.push(() => control.close());
     // The dashboard's server code takes this connection set instead of opening its own.
     (globalThis as { gradtraceControl?: Control }).gradtraceControl = control;
 
-    const recorder = await startRecorder({ redisUrl, prefix, prisma, log });
+    const recorder = await startRecorder({ redisUrl, prefix, prisma, logger: log.child({ component: "recorder" }) });
     closers.push(() => recorder.close());
     if (concurrency > 0) {
-      const worker = await startWorker({ redisUrl, prefix, trainer: new ThreadPool(concurrency), log });
+      const worker = await startWorker({ redisUrl, prefix, trainer: new ThreadPool(concurrency), logger: log.child({ component: "worker" }) });
       closers.push(() => worker.close(10_000));
     }
 
@@ -152,7 +153,7 @@ export async function runUp(argv: string[]): Promise<number> {
     closers.push(() => new Promise((done) => server.close(done)));
     closers.push(() => server.closeAllConnections());
     process.stdout.write(`gradtrace is up: http://${env.HOST}:${env.PORT}\n`);
-    log(`more workers: npx gradtrace worker --redis ${redisUrl}${env.REDIS_URL ? "" : " (this Redis listens on 127.0.0.1 only)"}`);
+    log.info(`more workers: npx gradtrace worker --redis ${redisUrl}${env.REDIS_URL ? "" : " (this Redis listens on 127.0.0.1 only)"}`);
   } catch (error) {
     await closeAll();
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") throw new UsageError(`port ${env.PORT} is in use; choose another with --port or PORT`);

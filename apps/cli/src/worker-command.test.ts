@@ -15,6 +15,7 @@ describe("gradtrace worker, recorder and sweep", () => {
     [["worker", "--frobnicate"], {}, /Unknown option '--frobnicate'/],
     [["worker"], { REDIS_URL: "localhost:6379" }, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
     [["recorder"], {}, /DATABASE_URL is not set/],
+    [["worker"], { LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
     [["sweep", "launch", "x"], {}, /unknown action 'launch'; actions: submit, status, cancel, pause, resume, retry/],
     [["sweep", "cancel", "42"], { DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/test" }, /'42' is not a sweep id/],
     [["sweep", "submit", '{"name":"x","axes":{}}'], { DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/test" }, /axes\.activations: Invalid input: expected array/],

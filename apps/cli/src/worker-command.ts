@@ -2,7 +2,8 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { LeaseEnvSchema, redisEnv, startWorker, type Trainer } from "@gradtrace/queue";
 import { ThreadPool } from "@gradtrace/worker-cpu";
-import { logLine, runUntilSignal } from "./service.ts";
+import { createLogger } from "@gradtrace/log";
+import { runUntilSignal } from "./service.ts";
 import { envOrUsage, UsageError } from "./usage-error.ts";
 
 /** Help text of `gradtrace worker`. */
@@ -37,7 +38,7 @@ export async function runWorker(argv: string[]): Promise<number> {
   if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`--shutdown-timeout: expected seconds ≥ 0, got '${values["shutdown-timeout"]}'`);
   const env = envOrUsage(() => redisEnv({ ...process.env, ...(values.redis ? { REDIS_URL: values.redis } : {}) }));
   const lease = envOrUsage(() => LeaseEnvSchema.parse(process.env));
-  const log = logLine("worker");
+  const log = envOrUsage(() => createLogger({ component: "worker" }));
   let trainer: Trainer;
   if (values.device === "gpu") {
     // The GPU worker loads Dawn only when asked for: a CPU worker needs no WebGPU at all.
@@ -54,10 +55,11 @@ export async function runWorker(argv: string[]): Promise<number> {
     redisUrl: env.REDIS_URL,
     prefix: env.GRADTRACE_QUEUE_PREFIX,
     trainer,
-    log,
+    logger: log,
     lockMs: lease.GRADTRACE_LOCK_MS,
     stalledMs: lease.GRADTRACE_STALLED_MS,
   });
-  log(`${worker.id} ready: ${trainer.device} × ${trainer.concurrency} (${trainer.deviceName}), ${env.REDIS_URL.replace(/\/\/[^@]*@/, "//***@")}`);
-  return runUntilSignal({ close: () => worker.close(timeout * 1000) }, timeout * 1000 + 5000, log);
+  const workerLog = log.child({ worker: worker.id });
+  workerLog.info({ device: trainer.device, concurrency: trainer.concurrency, deviceName: trainer.deviceName, redis: env.REDIS_URL.replace(/\/\/[^@]*@/, "//***@") }, "ready");
+  return runUntilSignal({ close: () => worker.close(timeout * 1000) }, timeout * 1000 + 5000, workerLog);
 }

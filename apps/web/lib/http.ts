@@ -1,4 +1,6 @@
 import "server-only";
+import { describeError } from "@gradtrace/log";
+import { log } from "./log.ts";
 import { SpecError, toWire } from "@gradtrace/core";
 import { NotFoundError } from "@gradtrace/db";
 import { SweepStateError } from "@gradtrace/control";
@@ -33,7 +35,7 @@ export async function handle(work: () => Promise<Response>): Promise<Response> {
     if (error instanceof SpecError) return json({ error: error.message.split("\n")[0], issues: error.issues }, { status: 400 });
     if (error instanceof NotFoundError) return json({ error: error.message }, { status: 404 });
     if (error instanceof SweepStateError) return json({ error: error.message }, { status: 409 });
-    console.error(error);
+    log.error({ err: error }, `request failed: ${describeError(error)}`);
     return json({ error: "internal error; the server log has the details" }, { status: 500 });
   }
 }

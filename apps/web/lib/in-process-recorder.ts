@@ -3,6 +3,7 @@ import { startRecorder } from "@gradtrace/control";
 import { getPrisma } from "@gradtrace/db";
 import { redisEnv } from "@gradtrace/queue";
 import { z } from "zod";
+import { log } from "./log.ts";
 
 const RecorderEnvSchema = z.object({ GRADTRACE_RECORDER: z.enum(["0", "1"], { error: "GRADTRACE_RECORDER must be 0 or 1" }).default("0") });
 
@@ -10,8 +11,8 @@ const RecorderEnvSchema = z.object({ GRADTRACE_RECORDER: z.enum(["0", "1"], { er
 export async function startInProcessRecorder(): Promise<void> {
   if (RecorderEnvSchema.parse(process.env).GRADTRACE_RECORDER !== "1") return;
   const env = redisEnv();
-  const log = (line: string) => console.error(`${new Date().toISOString()} recorder ${line}`);
-  const recorder = await startRecorder({ redisUrl: env.REDIS_URL, prefix: env.GRADTRACE_QUEUE_PREFIX, prisma: getPrisma(), log });
-  log("ready (in the dashboard's process)");
+  const logger = log.child({ component: "recorder" });
+  const recorder = await startRecorder({ redisUrl: env.REDIS_URL, prefix: env.GRADTRACE_QUEUE_PREFIX, prisma: getPrisma(), logger });
+  logger.info("ready (in the dashboard's process)");
   process.once("SIGTERM", () => void recorder.close());
 }

@@ -1,4 +1,6 @@
 import "server-only";
+import { describeError } from "@gradtrace/log";
+import { log } from "./log.ts";
 import { RUN_TARGETS } from "@gradtrace/core";
 import { redisEnv, runQueueName, RunProgressSchema, type RunProgress } from "@gradtrace/queue";
 import { QueueEvents } from "bullmq";
@@ -17,7 +19,7 @@ export function onProgress(listener: Listener): () => void {
     const env = redisEnv();
     for (const target of RUN_TARGETS) {
       const events = new QueueEvents(runQueueName(target), { connection: { url: env.REDIS_URL, maxRetriesPerRequest: null }, prefix: env.GRADTRACE_QUEUE_PREFIX });
-      events.on("error", (e) => console.error(`live progress: ${e.message}`));
+      events.on("error", (err) => log.warn({ err }, `live progress: ${describeError(err)}`));
       events.on("progress", ({ data }) => {
         const parsed = RunProgressSchema.safeParse(data);
         if (parsed.success) listeners.forEach((l) => l(parsed.data));

@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "./log.ts";
 import { openControl, type Control } from "@gradtrace/control";
 import { getPrisma } from "@gradtrace/db";
 import { redisEnv } from "@gradtrace/queue";
@@ -10,7 +11,7 @@ const globals = globalThis as typeof globalThis & { gradtraceControl?: Control }
 export function control(): Control {
   if (!globals.gradtraceControl) {
     const env = redisEnv();
-    globals.gradtraceControl = openControl(getPrisma(), env.REDIS_URL, env.GRADTRACE_QUEUE_PREFIX, (line) => console.error(line));
+    globals.gradtraceControl = openControl(getPrisma(), env.REDIS_URL, env.GRADTRACE_QUEUE_PREFIX, log);
   }
   return globals.gradtraceControl;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { toWire, train } from "@gradtrace/core";
 import { createSweep, getRun } from "@gradtrace/db";
 import { createTestDatabase, expectSameEpochs, type TestDatabase } from "@gradtrace/db/testing";
+import { createMemoryLogger } from "@gradtrace/log";
 import { connectRedis, openQueues, PAYLOAD_VERSION, RESULT_JOB_OPTIONS, type Queues } from "@gradtrace/queue";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,13 +14,13 @@ let db: TestDatabase;
 let redis: Redis;
 let queues: Queues;
 let recorder: Recorder;
-const logged: string[] = [];
+const { logger, lines: logged } = createMemoryLogger("recorder");
 
 beforeAll(async () => {
   db = await createTestDatabase("recorder");
   redis = connectRedis(REDIS_URL, "worker", () => undefined);
   queues = openQueues(redis, prefix, () => undefined);
-  recorder = await startRecorder({ redisUrl: REDIS_URL, prefix, prisma: db.prisma, log: (line) => logged.push(line) });
+  recorder = await startRecorder({ redisUrl: REDIS_URL, prefix, prisma: db.prisma, logger });
 });
 afterAll(async () => {
   await recorder.close();
@@ -77,7 +78,7 @@ describe("the recorder", () => {
     const garbage = await queues.results.add("result", { v: 1, type: "started" }, RESULT_JOB_OPTIONS);
     await settled();
     expect(recorder.stats.dropped).toBe(dropped + 1);
-    expect(logged).toContainEqual(expect.stringMatching(new RegExp(`dropped epochs of run ${runId} attempt 1: .*attempt 1 is stale, the current attempt is 2`)));
+    expect(logged).toContainEqual(expect.objectContaining({ component: "recorder", runId, attempt: 1, msg: expect.stringMatching(new RegExp(`dropped epochs of run ${runId} attempt 1: .*attempt 1 is stale, the current attempt is 2`)) }));
     for (const job of [bad, garbage]) {
       const failed = (await queues.results.getJob(job.id!))!;
       expect(failed.attemptsMade).toBe(1);

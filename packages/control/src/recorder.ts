@@ -13,13 +13,14 @@ import {
   type PrismaClient,
 } from "@gradtrace/db";
 import { connectRedis, parseResultMessage, QUEUE_NAMES, type ResultMessage } from "@gradtrace/queue";
+import { describeError, type Logger } from "@gradtrace/log";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 
 export interface RecorderOptions {
   redisUrl: string;
   prefix: string;
   prisma: PrismaClient;
-  log: (line: string) => void;
+  logger: Logger;
   /** Result messages held at once, and so the largest batch written in one go. */
   concurrency?: number;
   /** How long to keep retrying a batch while the database is unreachable before handing it back to the queue. */
@@ -68,7 +69,8 @@ type Outcome = { kind: "written" } | { kind: "dropped"; why: string } | { kind: 
  * nothing is lost.
  */
 export async function startRecorder(options: RecorderOptions): Promise<Recorder> {
-  const { prisma, log } = options;
+  const { prisma } = options;
+  const log = options.logger;
   const dbRetryMs = options.dbRetryMs ?? 60_000;
   const stats: RecorderStats = { written: 0, dropped: 0, early: 0, dbRetries: 0 };
   const held: Held[] = [];
@@ -93,7 +95,7 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
           const outcome = outcomes[i]!;
           if (outcome.kind !== "refused") stats[outcome.kind]++;
           // Moot messages are expected (a replaced attempt, a cancelled run) but never silent.
-          if (outcome.kind === "dropped") log(`recorder: dropped ${h.message.type} of run ${h.message.runId} attempt ${h.message.attempt}: ${outcome.why}`);
+          if (outcome.kind === "dropped") log.info({ runId: h.message.runId, attempt: h.message.attempt, message: h.message.type }, `dropped ${h.message.type} of run ${h.message.runId} attempt ${h.message.attempt}: ${outcome.why}`);
           // What an early message waits for is usually being written right now (by this batch's
           // neighbour or another recorder): keep it for the next batch before the queue's backoff.
           if (outcome.kind === "early" && h.early < EARLY_IN_HAND && !closing) held.push({ ...h, early: h.early + 1 });
@@ -107,7 +109,7 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
           return;
         }
         stats.dbRetries++;
-        if (tries === 0) log(`recorder: database write failed (${(error as Error).message.split("\n")[0]}); retrying until it answers`);
+        if (tries === 0) log.warn({ err: error, runIds: [...new Set(batch.map((h) => h.message.runId))] }, `database write failed (${describeError(error).split("\n")[0]}); retrying until it answers`);
         await sleep(Math.min(250 * 2 ** tries, 5000));
       }
     }
@@ -127,16 +129,17 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     });
   };
 
-  const redis = connectRedis(options.redisUrl, "worker", (e) => log(`recorder redis: ${e.message}`));
+  const redis = connectRedis(options.redisUrl, "worker", (err) => log.error({ err }, `redis: ${describeError(err)}`));
   const worker = new Worker(QUEUE_NAMES.results, processor, {
     connection: redis,
     prefix: options.prefix,
     concurrency: options.concurrency ?? 256,
     settings: { backoffStrategy: resultBackoff },
   });
-  worker.on("error", (e) => log(`recorder: ${e.message}`));
+  worker.on("error", (err) => log.error({ err }, `results queue: ${describeError(err)}`));
   worker.on("failed", (job, e) => {
-    if (e instanceof UnrecoverableError || (job && job.attemptsMade >= (job.opts.attempts ?? 1))) log(`recorder: result ${job?.name ?? "?"} refused: ${e.message}`);
+    const data = job?.data as { runId?: unknown; attempt?: unknown } | undefined;
+    if (e instanceof UnrecoverableError || (job && job.attemptsMade >= (job.opts.attempts ?? 1))) log.warn({ runId: data?.runId, attempt: data?.attempt, message: job?.name, err: e }, `result ${job?.name ?? "?"} refused: ${describeError(e)}`);
   });
   await worker.waitUntilReady();
 

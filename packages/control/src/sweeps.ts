@@ -9,6 +9,7 @@ import {
   type QueuedRun,
 } from "@gradtrace/db";
 import { connectRedis, enqueueRuns, expandSweep, haltSweep, openQueues, parseSweepSpec, PAYLOAD_VERSION, removeRuns, SweepSpecSchema, unhaltSweep, type Queues, type SweepSpec } from "@gradtrace/queue";
+import { describeError, type Logger } from "@gradtrace/log";
 import type { Redis } from "ioredis";
 
 /** What sweep control needs: the database, a producer connection and the queues on it. */
@@ -20,9 +21,9 @@ export interface Control {
 }
 
 /** Opens the producer side of a Control on `prisma`: one fail-fast Redis connection and the queues on it. */
-export function openControl(prisma: PrismaClient, redisUrl: string, prefix: string, log: (line: string) => void): Control & { close(): Promise<void> } {
-  const redis = connectRedis(redisUrl, "producer", (e) => log(`redis: ${e.message}`));
-  const queues = openQueues(redis, prefix, (e) => log(`queue: ${e.message}`));
+export function openControl(prisma: PrismaClient, redisUrl: string, prefix: string, log: Logger): Control & { close(): Promise<void> } {
+  const redis = connectRedis(redisUrl, "producer", (err) => log.error({ err }, `redis: ${describeError(err)}`));
+  const queues = openQueues(redis, prefix, (err) => log.error({ err }, `queue: ${describeError(err)}`));
   return {
     prisma,
     redis,

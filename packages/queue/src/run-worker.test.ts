@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Run, type RunSpec, type TraceSummary } from "@gradtrace/core";
+import { createMemoryLogger } from "@gradtrace/log";
 import { Job, type Queue } from "bullmq";
 import { afterAll, describe, expect, it } from "vitest";
 import { connectRedis } from "./connection.ts";
@@ -71,7 +72,8 @@ async function messages(runId: string): Promise<ResultMessage[]> {
 describe("the worker shell", () => {
   it("retries a run that throws with backoff, each try a new attempt, and reports only the one that worked", async () => {
     const trainer = new FlakyTrainer(2);
-    workers.push(await startWorker({ redisUrl: REDIS_URL, prefix, trainer, log: () => undefined }));
+    const { logger, lines } = createMemoryLogger("worker");
+    workers.push(await startWorker({ redisUrl: REDIS_URL, prefix, trainer, logger }));
     const runId = await enqueue(queues.runs.any, { spec: spec() });
     const job = await settledJob(queues.runs.any, runId);
     expect(job.returnvalue).toEqual({ outcome: "completed", epochsRun: 5 });
@@ -82,12 +84,21 @@ describe("the worker shell", () => {
     expect(sent.at(-1)).toMatchObject({ type: "finished", attempt: 3, summary: { status: "completed" } });
     const epochs = sent.flatMap((m) => (m.type === "epochs" ? m.records.map((r) => r.epoch) : []));
     expect(epochs).toEqual([0, 1, 2, 3, 4, 5]);
+    // Each line about the run names the worker, the sweep, the run and the attempt, and says why.
+    const worker = workers.at(-1)!.id;
+    const about = lines.filter((l) => l.runId === runId);
+    expect(about.map((l) => [l.level, l.attempt, l.msg])).toEqual([
+      [40, 1, "run failed; it will be retried: out of memory (call 1)"],
+      [40, 2, "run failed; it will be retried: out of memory (call 2)"],
+      [30, 3, "run completed"],
+    ]);
+    expect(about.every((l) => l.worker === worker && typeof l.sweepId === "string" && l.component === "worker")).toBe(true);
     await workers.pop()!.close(1000);
   });
 
   it("reports a failure once, when the last attempt fails, and completes a diverged run as diverged", async () => {
     const trainer = new FlakyTrainer(3);
-    workers.push(await startWorker({ redisUrl: REDIS_URL, prefix, trainer, log: () => undefined }));
+    workers.push(await startWorker({ redisUrl: REDIS_URL, prefix, trainer, logger: createMemoryLogger("worker").logger }));
     const failing = await enqueue(queues.runs.any, { spec: spec() });
     const job = await settledJob(queues.runs.any, failing);
     expect(job.failedReason).toBe("out of memory (call 3)");

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { SpecError, type EpochRecord, type LayerInfo, type RunSpec, type TraceSummary } from "@gradtrace/core";
+import { describeError, type Logger } from "@gradtrace/log";
 import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import { z } from "zod";
 import pkg from "../package.json" with { type: "json" };
@@ -38,7 +39,8 @@ export interface WorkerOptions {
   redisUrl: string;
   prefix: string;
   trainer: Trainer;
-  log: (line: string) => void;
+  /** Every line it writes names this worker; those about a run name its sweep, run and attempt too. */
+  logger: Logger;
   lockMs?: number;
   stalledMs?: number;
   reporter?: ReporterOptions;
@@ -77,10 +79,11 @@ export interface RunOutcome {
  * queue, announces itself in the registry, and stops runs of a cancelled sweep within a second.
  */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const { trainer, prefix, log } = options;
+  const { trainer, prefix } = options;
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const redis = connectRedis(options.redisUrl, "worker", (e) => log(`redis: ${e.message}`));
-  const results = new Queue(QUEUE_NAMES.results, { connection: redis, prefix }).on("error", (e) => log(`results queue: ${e.message}`));
+  const log = options.logger.child({ worker: id });
+  const redis = connectRedis(options.redisUrl, "worker", (err) => log.error({ err }, `redis: ${describeError(err)}`));
+  const results = new Queue(QUEUE_NAMES.results, { connection: redis, prefix }).on("error", (err) => log.error({ err }, `results queue: ${describeError(err)}`));
   const active = new Map<string, ActiveRun>();
   const finishedAt: number[] = [];
   const startedAt = new Date().toISOString();
@@ -92,12 +95,17 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       data = parseRunJob(job.data);
     } catch (error) {
       if (!(error instanceof SpecError)) throw error;
+      log.error({ jobId: job.id, issues: error.issues }, `refused an invalid run job: ${error.message}`);
       await reportInvalid(results, job, error.message);
       throw new UnrecoverableError(error.message);
     }
     const attempt = data.attemptBase + job.attemptsStarted;
+    const runLog = log.child({ sweepId: data.sweepId, runId: data.runId, attempt });
     const halt = (await haltedSweeps(redis, prefix, [data.sweepId])).get(data.sweepId);
-    if (halt === "cancelled") return { outcome: "cancelled" };
+    if (halt === "cancelled") {
+      runLog.info("skipped: its sweep is cancelled");
+      return { outcome: "cancelled" };
+    }
     if (halt === "paused") {
       await job.moveToDelayed(Date.now() + 1000, token);
       throw new DelayedError();
@@ -114,19 +122,28 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           await reporter.epoch(record);
         },
       };
+      const began = Date.now();
+      runLog.debug({ epochs: run.epochs }, "training");
       const summary = await trainer.train(data.spec, sink, run.controller.signal);
       await reporter.finished(summary);
+      runLog.info({ outcome: summary.status, epochsRun: summary.epochsRun, ms: Date.now() - began }, `run ${summary.status}`);
       finishedAt.push(Date.now());
       completed++;
       return { outcome: summary.status, epochsRun: summary.epochsRun };
     } catch (error) {
-      if (run.controller.signal.aborted && run.controller.signal.reason === CANCELLED) return { outcome: "cancelled" };
+      if (run.controller.signal.aborted && run.controller.signal.reason === CANCELLED) {
+        runLog.info({ epoch: run.epoch }, "stopped: its sweep was cancelled");
+        return { outcome: "cancelled" };
+      }
       if (run.controller.signal.aborted) {
+        runLog.info({ epoch: run.epoch }, "handed back unfinished: the worker is shutting down");
         await reporter.released();
         await job.moveToWait(token);
         throw new WaitingError();
       }
-      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await reporter.failed(error instanceof Error ? error.message : String(error));
+      const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      runLog.warn({ err: error, last }, `run failed${last ? "" : "; it will be retried"}: ${describeError(error)}`);
+      if (last) await reporter.failed(describeError(error));
       throw error;
     } finally {
       active.delete(job.id!);
@@ -145,8 +162,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       stalledInterval: lease.GRADTRACE_STALLED_MS,
       maxStalledCount: 3,
     });
-    w.on("error", (e) => log(`worker: ${e.message}`));
-    w.on("failed", (job, e) => log(`run ${job?.id ?? "?"} failed (attempt ${job?.attemptsMade ?? "?"}): ${e.message}`));
+    w.on("error", (err) => log.error({ err }, `queue ${target}: ${describeError(err)}`));
     return w;
   });
 
@@ -168,7 +184,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       runsPerMinute: finishedAt.length,
     };
   };
-  const heartbeat = () => announceWorker(redis, prefix, info(), 3 * HEARTBEAT_MS).catch((e: Error) => log(`heartbeat: ${e.message}`));
+  const heartbeat = () => announceWorker(redis, prefix, info(), 3 * HEARTBEAT_MS).catch((err: unknown) => log.warn({ err }, `heartbeat: ${describeError(err)}`));
   const beats = setInterval(heartbeat, HEARTBEAT_MS);
   // Cancellation reaches running runs through this poll: one MGET for the sweeps of all of them.
   const polls = setInterval(() => {
@@ -176,7 +192,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const runs = [...active.values()];
     haltedSweeps(redis, prefix, [...new Set(runs.map((r) => r.sweepId))])
       .then((halted) => runs.filter((r) => halted.get(r.sweepId) === "cancelled").forEach((r) => r.controller.abort(CANCELLED)))
-      .catch((e: Error) => log(`halt poll: ${e.message}`));
+      .catch((err: unknown) => log.warn({ err }, `halt poll: ${describeError(err)}`));
   }, HALT_POLL_MS);
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   await heartbeat();

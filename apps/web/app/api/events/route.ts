@@ -2,6 +2,8 @@ import { toWire } from "@gradtrace/core";
 import { getSweep } from "@gradtrace/db";
 import { handle, uuidParam } from "../../../lib/http.ts";
 import { onProgress } from "../../../lib/live.ts";
+import { log } from "../../../lib/log.ts";
+import { describeError } from "@gradtrace/log";
 import { overviewData } from "../../../lib/pages.ts";
 import { control } from "../../../lib/server.ts";
 
@@ -32,7 +34,7 @@ export function GET(request: Request): Promise<Response> {
             send("overview", await overviewData(c));
           }
         };
-        const timer = setInterval(() => void tick().catch((e: Error) => console.error(`events: ${e.message}`)), 1000);
+        const timer = setInterval(() => void tick().catch((err: unknown) => log.warn({ err, sweepId }, `events: ${describeError(err)}`)), 1000);
         void tick().catch(() => undefined);
         stop = () => {
           clearInterval(timer);

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { createMemoryLogger, describeError } from "./index.ts";
+
+const captured = (env: Record<string, string> = {}) => createMemoryLogger("worker", env);
+
+describe("logs", () => {
+  it("are JSON lines naming component, level and what the child logger is about", () => {
+    const { logger, lines } = captured();
+    logger.child({ worker: "w1", sweepId: "s1", runId: "r1" }).info({ epoch: 3 }, "epoch done");
+    expect(lines[0]).toMatchObject({ component: "worker", level: 30, worker: "w1", sweepId: "s1", runId: "r1", epoch: 3, msg: "epoch done" });
+  });
+
+  it("respect LOG_LEVEL, and refuse a level that does not exist, naming the allowed ones", () => {
+    const { logger, lines } = captured({ LOG_LEVEL: "warn" });
+    logger.info("hidden");
+    logger.warn("shown");
+    expect(lines.map((l) => l.msg)).toEqual(["shown"]);
+    expect(() => captured({ LOG_LEVEL: "loud" })).toThrow("LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent");
+  });
+
+  it("carry an error's type, message and stack", () => {
+    const { logger, lines } = captured();
+    logger.error({ err: new TypeError("bad") }, "failed");
+    expect(lines[0]!.err).toMatchObject({ type: "TypeError", message: "bad" });
+    expect(String((lines[0]!.err as { stack: string }).stack)).toContain("index.test.ts");
+  });
+});
+
+describe("an error's description", () => {
+  it("is never empty: an AggregateError without a message says what each of its errors was", () => {
+    const refused = (address: string) => Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: "ECONNREFUSED" });
+    const error = new AggregateError([refused("::1:5432"), refused("127.0.0.1:5432")]);
+    expect(error.message).toBe("");
+    expect(describeError(error)).toBe("AggregateError: connect ECONNREFUSED ::1:5432; connect ECONNREFUSED 127.0.0.1:5432");
+    expect(describeError(Object.assign(new Error(""), { code: "ETIMEDOUT" }))).toBe("ETIMEDOUT");
+    expect(describeError(new Error("write failed", { cause: new Error("socket closed") }))).toBe("write failed, caused by socket closed");
+    expect(describeError("text")).toBe("text");
+  });
+});
