@@ -17,8 +17,7 @@ export interface EmbeddedDatabase {
 export async function openEmbeddedDatabase(dir: string): Promise<EmbeddedDatabase> {
   const pg = await PGlite.create(dir);
   await applyMigrations({ query: async (sql, params) => ({ rows: (await pg.query(sql, params)).rows as never[] }), exec: (sql) => pg.exec(sql) });
-  // PGlite.create types the instance with its extensions; the adapter takes the plain class.
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pg as unknown as ConstructorParameters<typeof PrismaPGlite>[0]) });
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pg) });
   return {
     prisma,
     async close() {
