@@ -3,13 +3,17 @@ import tseslint from "typescript-eslint";
 
 // Package boundaries, each with why. Type-only imports cross them freely: they vanish at build.
 const STORAGE = ["@gradtrace/db", "@prisma/*", "pg", "@electric-sql/pglite"];
+const BULLMQ = ["bullmq", "ioredis"];
 const APPS = { group: ["@gradtrace/cli", "@gradtrace/web", "**/apps/**"], message: "libraries never import the apps built on them" };
 // One config per package (flat config keeps only the last setting of a rule for a file, so each file gets one).
-const boundary = (files, groups, message, ignores = []) => ({
+const boundary = (files, groups, message, ignores = [], library = true) => ({
   files,
   ignores,
   rules: {
-    "@typescript-eslint/no-restricted-imports": ["error", { patterns: [...(groups.length ? [{ group: groups, message, allowTypeImports: true }] : []), { ...APPS, allowTypeImports: true }] }],
+    "@typescript-eslint/no-restricted-imports": [
+      "error",
+      { patterns: [...(groups.length ? [{ group: groups, message, allowTypeImports: true }] : []), ...(library ? [{ ...APPS, allowTypeImports: true }] : [])] },
+    ],
   },
 });
 
@@ -50,10 +54,12 @@ export default tseslint.config(
     "the core is pure and deterministic: no other package of ours and no I/O (tests and benchmarks may)",
     ["**/*.test.ts"],
   ),
-  boundary(["packages/worker-cpu/**/*.ts", "packages/worker-gpu/**/*.ts"], [...STORAGE, "@gradtrace/control"], "workers need only Redis: results travel to the recorder over the results queue, never straight into Postgres"),
+  boundary(["packages/worker-cpu/**/*.ts", "packages/worker-gpu/**/*.ts"], [...STORAGE, "@gradtrace/control", ...BULLMQ], "workers need only Redis, through the queue package: results travel to the recorder over the results queue, never straight into Postgres"),
   boundary(["packages/queue/**/*.ts"], [...STORAGE, "@gradtrace/control"], "the queue package knows BullMQ and the job contracts, not storage: the recorder (control) joins the two"),
   boundary(["packages/db/**/*.ts"], ["@gradtrace/queue", "@gradtrace/control", "bullmq", "ioredis"], "the data layer knows Postgres only: the recorder (control) joins it to the queue"),
-  boundary(["packages/control/**/*.ts", "packages/core/**/*.test.ts", "packages/core/bench/**", "packages/core/scripts/**"], [], ""),
+  boundary(["packages/control/**/*.ts"], BULLMQ, "every BullMQ and Redis object comes from @gradtrace/queue (tests may reach them directly)", ["**/*.test.ts"]),
+  boundary(["apps/web/**/*.ts", "apps/web/**/*.tsx", "apps/cli/src/**/*.ts"], BULLMQ, "every BullMQ and Redis object comes from @gradtrace/queue (tests may reach them directly)", ["**/*.test.ts"], false),
+  boundary(["packages/core/**/*.test.ts", "packages/core/bench/**", "packages/core/scripts/**"], [], ""),
   {
     // Logs go through @gradtrace/log (levels, structure, the worker/sweep/run they are about).
     files: ["apps/*/app/**", "apps/*/lib/**", "apps/cli/src/**", "packages/*/src/**"],

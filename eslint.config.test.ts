@@ -18,6 +18,8 @@ describe("package boundaries, enforced by lint", () => {
     ["packages/queue/src/x.ts", 'import { getPrisma } from "@gradtrace/db";\nvoid getPrisma;', "not storage"],
     ["packages/db/src/x.ts", 'import { QUEUE_NAMES } from "@gradtrace/queue";\nvoid QUEUE_NAMES;', "the data layer knows Postgres only"],
     ["packages/control/src/x.ts", 'import { main } from "../../../apps/cli/src/main.ts";\nvoid main;', "libraries never import the apps"],
+    ["packages/control/src/x.ts", 'import { Worker } from "bullmq";\nvoid Worker;', "every BullMQ and Redis object comes from @gradtrace/queue"],
+    ["apps/web/lib/x.ts", 'import { QueueEvents } from "bullmq";\nvoid QueueEvents;', "every BullMQ and Redis object comes from @gradtrace/queue"],
     ["apps/web/app/components/x.tsx", '"use client";\nimport { getSweep } from "@gradtrace/db";\nvoid getSweep;', "is server code"],
     ["apps/web/app/components/x.tsx", '"use client";\nimport { train } from "@gradtrace/core";\nvoid train;', "is server code"],
     ["apps/web/app/components/x.tsx", '"use client";\nimport { control } from "../../lib/server.ts";\nvoid control;', "is server code"],

@@ -1,16 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdirSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
 import { createServer as createNetServer } from "node:net";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { openControl, startRecorder, type Control } from "@gradtrace/control";
+import { openControl, startRecorder } from "@gradtrace/control";
 import { createPrismaClient, type PrismaClient } from "@gradtrace/db";
 import { connectRedis, redisEnv, startWorker } from "@gradtrace/queue";
+import { serveDashboard } from "@gradtrace/web/server";
 import { ThreadPool } from "@gradtrace/worker-cpu";
 import { z } from "zod";
 import { createLogger, describeError } from "@gradtrace/log";
@@ -29,14 +27,6 @@ export const UP_USAGE = `gradtrace up — the dashboard, the recorder and a CPU 
 Database: DATABASE_URL when set (migrated at start); otherwise an embedded PGlite in DIR/pg.
 Redis: REDIS_URL when set; otherwise redis-server from PATH as a child process, data in DIR/redis.
 More workers, from any machine: gradtrace worker --redis redis://HOST:PORT (printed at start).`;
-
-const WEB = fileURLToPath(new URL("../../web/", import.meta.url));
-
-/** What `gradtrace up` uses of Next's programmatic server. */
-interface NextServer {
-  prepare(): Promise<void>;
-  getRequestHandler(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-}
 
 const UpEnvSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -106,9 +96,6 @@ export async function runUp(argv: string[]): Promise<number> {
       log.info({ redis: redisUrl, data: join(data, "redis") }, "redis-server started");
     }
     const { GRADTRACE_QUEUE_PREFIX: prefix } = envOrUsage(() => redisEnv({ ...process.env, REDIS_URL: redisUrl }));
-    // The dashboard's routes read these; it runs in this process.
-    process.env.REDIS_URL = redisUrl;
-    process.env.GRADTRACE_QUEUE_PREFIX = prefix;
 
     let prisma: PrismaClient;
     if (env.DATABASE_URL) {
@@ -125,34 +112,17 @@ export async function runUp(argv: string[]): Promise<number> {
       log.info({ data: join(data, "pg") }, "embedded database (PGlite) ready");
     }
 
-    if (!existsSync(join(WEB, ".next", "BUILD_ID"))) {
-      log.info("building the dashboard (first start only; about a minute)…");
-      const built = spawnSync("npm", ["run", "build", "-w", "@gradtrace/web"], { cwd: join(WEB, "..", ".."), stdio: ["ignore", "inherit", "inherit"] });
-      if (built.status !== 0) throw new Error("building the dashboard failed (see above)");
-    }
-
     const control = openControl(prisma, redisUrl, prefix, log.child({ component: "web" }));
     closers.push(() => control.close());
-    // The dashboard's server code takes this connection set instead of opening its own.
-    (globalThis as { gradtraceControl?: Control }).gradtraceControl = control;
-
     const recorder = await startRecorder({ redisUrl, prefix, prisma, logger: log.child({ component: "recorder" }) });
     closers.push(() => recorder.close());
     if (concurrency > 0) {
       const worker = await startWorker({ redisUrl, prefix, trainer: new ThreadPool(concurrency), logger: log.child({ component: "worker" }) });
       closers.push(() => worker.close(10_000));
     }
-
-    // Loaded by name, not imported with its types: they would bend this package's global types.
-    const next = createRequire(import.meta.url)("next") as (options: object) => NextServer;
-    const app = next({ dev: false, dir: WEB, hostname: env.HOST, port: env.PORT });
-    await app.prepare();
-    const handle = app.getRequestHandler();
-    const server = createServer((req, res) => void handle(req, res));
-    await new Promise<void>((done, fail) => server.once("error", fail).listen(env.PORT, env.HOST, done));
-    closers.push(() => new Promise((done) => server.close(done)));
-    closers.push(() => server.closeAllConnections());
-    process.stdout.write(`gradtrace is up: http://${env.HOST}:${env.PORT}\n`);
+    const dashboard = await serveDashboard({ control, redisUrl, prefix, host: env.HOST, port: env.PORT, logger: log.child({ component: "web" }) });
+    closers.push(() => dashboard.close());
+    process.stdout.write(`gradtrace is up: ${dashboard.url}\n`);
     log.info(`more workers: npx gradtrace worker --redis ${redisUrl}${env.REDIS_URL ? "" : " (this Redis listens on 127.0.0.1 only)"}`);
   } catch (error) {
     await closeAll();

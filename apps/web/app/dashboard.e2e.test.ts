@@ -60,7 +60,11 @@ beforeAll(async () => {
   // The recorder runs inside the dashboard's server (GRADTRACE_RECORDER=1), as docker-compose runs it.
   const web = start(NEXT, ["start", "-p", String(port), "-H", "127.0.0.1"], { ...env, DATABASE_URL: db.schemaUrl, NEXT_TELEMETRY_DISABLED: "1", GRADTRACE_RECORDER: "1" }, WEB);
   const worker = start(CLI, ["worker", "--concurrency", "2"], env);
-  await waitFor(() => /Ready/.test(web.output()) && /recorder ready/.test(web.output()) && /ready: cpu/.test(worker.output()), 60_000, "web with its recorder, and a worker");
+  await waitFor(
+    () => /Ready/.test(web.output()) && /"component":"recorder".*"msg":"ready/.test(web.output()) && /"device":"cpu".*"msg":"ready"/.test(worker.output()),
+    60_000,
+    "web with its recorder, and a worker",
+  );
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
 }, 120_000);

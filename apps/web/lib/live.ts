@@ -1,32 +1,25 @@
 import "server-only";
 import { describeError } from "@gradtrace/log";
+import { redisEnv, watchProgress, type RunProgress } from "@gradtrace/queue";
+import { host } from "./host.ts";
 import { log } from "./log.ts";
-import { RUN_TARGETS } from "@gradtrace/core";
-import { redisEnv, runQueueName, RunProgressSchema, type RunProgress } from "@gradtrace/queue";
-import { QueueEvents } from "bullmq";
 
 type Listener = (progress: RunProgress) => void;
-const globals = globalThis as typeof globalThis & { gradtraceLive?: Set<Listener> };
+
+let listeners: Set<Listener> | undefined;
 
 /**
- * Subscribes to live run progress (the runs' job progress, through one QueueEvents stream reader
- * per runs queue, shared by every client of this server process); returns the unsubscribe function.
+ * Subscribes to live run progress, one watch shared by every client of this server process;
+ * returns the unsubscribe function.
  */
 export function onProgress(listener: Listener): () => void {
-  if (!globals.gradtraceLive) {
-    const listeners = new Set<Listener>();
-    globals.gradtraceLive = listeners;
-    const env = redisEnv();
-    for (const target of RUN_TARGETS) {
-      const events = new QueueEvents(runQueueName(target), { connection: { url: env.REDIS_URL, maxRetriesPerRequest: null }, prefix: env.GRADTRACE_QUEUE_PREFIX });
-      events.on("error", (err) => log.warn({ err }, `live progress: ${describeError(err)}`));
-      events.on("progress", ({ data }) => {
-        const parsed = RunProgressSchema.safeParse(data);
-        if (parsed.success) listeners.forEach((l) => l(parsed.data));
-      });
-    }
+  if (!listeners) {
+    const subscribed = new Set<Listener>();
+    listeners = subscribed;
+    const { redisUrl, prefix } = host() ?? (({ REDIS_URL, GRADTRACE_QUEUE_PREFIX }) => ({ redisUrl: REDIS_URL, prefix: GRADTRACE_QUEUE_PREFIX }))(redisEnv());
+    watchProgress(redisUrl, prefix, (p) => subscribed.forEach((l) => l(p)), (err) => log.warn({ err }, `live progress: ${describeError(err)}`));
   }
-  const listeners = globals.gradtraceLive;
-  listeners.add(listener);
-  return () => listeners.delete(listener);
+  const current = listeners;
+  current.add(listener);
+  return () => current.delete(listener);
 }

@@ -1,17 +1,22 @@
 import "server-only";
-import { log } from "./log.ts";
 import { openControl, type Control } from "@gradtrace/control";
 import { getPrisma } from "@gradtrace/db";
 import { redisEnv } from "@gradtrace/queue";
+import { host } from "./host.ts";
+import { log } from "./log.ts";
 
-// One set of connections per server process, created on first use (and kept across hot reloads).
-const globals = globalThis as typeof globalThis & { gradtraceControl?: Control };
+let own: Control | undefined;
 
-/** The server's database, producer Redis connection and queues (REDIS_URL, DATABASE_URL). */
+/**
+ * The server's database, producer Redis connection and queues: the host's when a host provided
+ * them (gradtrace up), else one set per server process opened from REDIS_URL and DATABASE_URL.
+ */
 export function control(): Control {
-  if (!globals.gradtraceControl) {
+  const hosted = host();
+  if (hosted) return hosted.control;
+  if (!own) {
     const env = redisEnv();
-    globals.gradtraceControl = openControl(getPrisma(), env.REDIS_URL, env.GRADTRACE_QUEUE_PREFIX, log);
+    own = openControl(getPrisma(), env.REDIS_URL, env.GRADTRACE_QUEUE_PREFIX, log);
   }
-  return globals.gradtraceControl;
+  return own;
 }

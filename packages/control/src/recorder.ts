@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { SpecError } from "@gradtrace/core";
 import {
   appendEpochChunks,
   DbError,
@@ -12,9 +11,8 @@ import {
   TraceOrderError,
   type PrismaClient,
 } from "@gradtrace/db";
-import { connectRedis, parseResultMessage, QUEUE_NAMES, type ResultMessage } from "@gradtrace/queue";
 import { describeError, type Logger } from "@gradtrace/log";
-import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { consumeResults, RefusedResultError, RetrySoonError, type ResultMessage } from "@gradtrace/queue";
 
 export interface RecorderOptions {
   redisUrl: string;
@@ -57,7 +55,7 @@ interface Held {
 /** How many batches in a row an early message may wait in hand for what it follows. */
 const EARLY_IN_HAND = 20;
 
-/** A message's fate; `early` and `refused` fail its job with `error` (retried, or not: UnrecoverableError). */
+/** A message's fate; `early` and `refused` fail its job with `error` (retried soon, or never). */
 type Outcome = { kind: "written" } | { kind: "dropped"; why: string } | { kind: "early" | "refused"; error: Error };
 
 /**
@@ -115,65 +113,33 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     }
   };
 
-  const processor = async (job: Job): Promise<void> => {
-    let message: ResultMessage;
-    try {
-      message = parseResultMessage(job.data);
-    } catch (error) {
-      if (error instanceof SpecError) throw new UnrecoverableError(error.message);
-      throw error;
-    }
-    await new Promise<void>((resolve, reject) => {
-      held.push({ message, resolve, reject, early: 0 });
-      flushing ??= flush();
-    });
-  };
-
-  const redis = connectRedis(options.redisUrl, "worker", (err) => log.error({ err }, `redis: ${describeError(err)}`));
-  const worker = new Worker(QUEUE_NAMES.results, processor, {
-    connection: redis,
+  const consumer = await consumeResults({
+    redisUrl: options.redisUrl,
     prefix: options.prefix,
     concurrency: options.concurrency ?? 256,
-    settings: { backoffStrategy: resultBackoff },
+    logger: log,
+    handle: (message) =>
+      new Promise<void>((resolve, reject) => {
+        held.push({ message, resolve, reject, early: 0 });
+        flushing ??= flush();
+      }),
   });
-  worker.on("error", (err) => log.error({ err }, `results queue: ${describeError(err)}`));
-  worker.on("failed", (job, e) => {
-    const data = job?.data as { runId?: unknown; attempt?: unknown } | undefined;
-    if (e instanceof UnrecoverableError || (job && job.attemptsMade >= (job.opts.attempts ?? 1))) log.warn({ runId: data?.runId, attempt: data?.attempt, message: job?.name, err: e }, `result ${job?.name ?? "?"} refused: ${describeError(e)}`);
-  });
-  await worker.waitUntilReady();
 
   return {
     stats,
     async close() {
       closing = true;
-      await worker.close();
+      await consumer.close();
       await flushing;
-      redis.disconnect();
     },
   };
-}
-
-/** A message that arrived before one it follows: it is retried soon, as what it waits for is usually in flight. */
-class EarlyWriteError extends Error {
-  override name = "EarlyWriteError";
-}
-
-/**
- * When a result message is tried again: an early one soon (50 ms doubling to 1 s: the message it
- * waits for is usually being written by another batch or recorder), one that failed because the
- * database stayed away longer (1 s doubling to 30 s).
- */
-export function resultBackoff(attemptsMade: number, _type?: string, error?: Error): number {
-  const n = Math.min(attemptsMade, 16);
-  return error?.name === "EarlyWriteError" ? Math.min(1000, 50 * 2 ** n) : Math.min(30_000, 1000 * 2 ** n);
 }
 
 /** Classifies a data-layer refusal: early ones are retried, malformed ones fail for good, moot ones are dropped. */
 function outcomeOf(error: DbError | undefined): Outcome {
   if (!error) return { kind: "written" };
-  if ((error instanceof StaleAttemptError || error instanceof TraceOrderError) && error.early) return { kind: "early", error: new EarlyWriteError(error.message) };
-  if (error instanceof TraceOrderError) return { kind: "refused", error: new UnrecoverableError(error.message) };
+  if ((error instanceof StaleAttemptError || error instanceof TraceOrderError) && error.early) return { kind: "early", error: new RetrySoonError(error.message) };
+  if (error instanceof TraceOrderError) return { kind: "refused", error: new RefusedResultError(error.message) };
   return { kind: "dropped", why: error.message };
 }
 

@@ -10,7 +10,7 @@ import {
 } from "@gradtrace/db";
 import { connectRedis, enqueueRuns, expandSweep, haltSweep, openQueues, parseSweepSpec, PAYLOAD_VERSION, removeRuns, SweepSpecSchema, unhaltSweep, type Queues, type SweepSpec } from "@gradtrace/queue";
 import { describeError, type Logger } from "@gradtrace/log";
-import type { Redis } from "ioredis";
+import type { Redis } from "@gradtrace/queue";
 
 /** What sweep control needs: the database, a producer connection and the queues on it. */
 export interface Control {

@@ -1,6 +1,8 @@
 import { Redis } from "ioredis";
 import { z } from "zod";
 
+export type { Redis } from "ioredis";
+
 /** Where the queues live: a Redis URL and the key prefix every gradtrace key starts with. */
 export const RedisEnvSchema = z.object({
   REDIS_URL: z

@@ -1,4 +1,4 @@
-export { connectRedis, redisEnv, RedisEnvSchema, type ConnectionRole, type RedisEnv } from "./connection.ts";
+export { connectRedis, redisEnv, RedisEnvSchema, type ConnectionRole, type Redis, type RedisEnv } from "./connection.ts";
 export {
   EpochRecordSchema,
   LayerRecordSchema,
@@ -32,6 +32,8 @@ export {
   type Halt,
   type Queues,
 } from "./producer.ts";
+export { watchProgress, type ProgressWatch } from "./progress.ts";
+export { consumeResults, RefusedResultError, resultBackoff, RetrySoonError, type ResultsOptions } from "./results.ts";
 export { announceWorker, listWorkers, withdrawWorker, WorkerInfoSchema, type WorkerInfo } from "./registry.ts";
 export { DEFAULT_REPORTER_OPTIONS, RunReporter, type ReporterOptions } from "./reporter.ts";
 export { LeaseEnvSchema, startWorker, type RunningWorker, type RunOutcome, type Trainer, type TrainSink, type WorkerOptions } from "./run-worker.ts";
