@@ -1,4 +1,4 @@
-import { parseRunSpec, train, type EpochRecord, type RunSpec, type RunSpecInput, type TraceSummary } from "@gradtrace/core";
+import { ACTIVATION_NAMES, parseRunSpec, train, type EpochRecord, type RunSpec, type RunSpecInput, type TraceSummary } from "@gradtrace/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openGpu, type Gpu } from "./device.ts";
 import { PackKernels, trainCollected, trainPack } from "./pack.ts";
@@ -20,7 +20,6 @@ async function pack(specs: RunSpec[]): Promise<Array<{ epochs: EpochRecord[]; su
   });
 }
 
-const ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus"] as const;
 const spec = (over: Partial<{ activation: string; init: RunSpecInput["model"]["weightInit"]; hidden: number[]; seed: number; epochs: number; optimizer: unknown; lr: number; dataset: string; batch: number }>): RunSpec =>
   parseRunSpec({
     dataset: { name: over.dataset ?? "moons", samples: 300 },
@@ -40,7 +39,7 @@ describe("a pack on the GPU", () => {
     // Widths and minibatches (26, then 6; evaluation chunks 26, 26, 8) that the kernels' row blocks do not divide.
     ["irregular", [7, 13, 5], 26],
   ])("records the core's trace for every activation, %s, over 20 epochs, within the stated tolerance", async (_, hidden, batch) => {
-    const specs = ACTIVATIONS.map((activation, i) => spec({ activation, hidden, batch, init: activation.includes("relu") ? "he_normal" : "xavier_normal", seed: i }));
+    const specs = ACTIVATION_NAMES.map((activation, i) => spec({ activation, hidden, batch, init: activation.includes("relu") ? "he_normal" : "xavier_normal", seed: i }));
     const got = await pack(specs);
     specs.forEach((s, i) => {
       const core = train(s);
@@ -69,7 +68,7 @@ describe("a pack on the GPU", () => {
 
   it("gives each of 64 mixed nets exactly the trace it gets trained alone", async () => {
     const inits = ["xavier_normal", "he_normal", { name: "normal", std: 0.01 }, { name: "normal", std: 1 }] as const;
-    const specs = ACTIVATIONS.slice(1, 9).flatMap((activation) => inits.flatMap((init) => [0, 1].map((seed) => spec({ activation, init, seed, hidden: [8, 8], epochs: 5 }))));
+    const specs = ACTIVATION_NAMES.slice(1, 9).flatMap((activation) => inits.flatMap((init) => [0, 1].map((seed) => spec({ activation, init, seed, hidden: [8, 8], epochs: 5 }))));
     expect(specs).toHaveLength(64);
     const together = await pack(specs);
     for (const [i, s] of specs.entries()) {
