@@ -41,6 +41,7 @@ export function activationForward(code: i32, alpha: f32, z: usize, h: usize, cou
       case 7: y = 0.5 * x * (1 + Mathf.tanh(GELU_C * (x + GELU_K * x * x * x))); break;
       case 8: y = x * sigmoid(x); break;
       case 9: y = Mathf.max(x, 0) + Mathf.log1p(Mathf.exp(-Mathf.abs(x))); break;
+      case 10: y = x * Mathf.tanh(Mathf.max(x, 0) + Mathf.log1p(Mathf.exp(-Mathf.abs(x)))); break;
       default: y = NaN;
     }
     store<f32>(h + (<usize>i << 2), y);
@@ -83,6 +84,11 @@ export function activationBackward(code: i32, alpha: f32, z: usize, h: usize, d:
         break;
       }
       case 9: s = sigmoid(x); break;
+      case 10: {
+        const t = Mathf.tanh(Mathf.max(x, 0) + Mathf.log1p(Mathf.exp(-Mathf.abs(x))));
+        s = t + x * (1 - t * t) * sigmoid(x);
+        break;
+      }
       default: s = NaN;
     }
     store<f32>(d + off, load<f32>(d + off) * s);

@@ -111,6 +111,7 @@ fn act(k: u32, a: f32, z: f32) -> f32 {
     case 7u: { return 0.5 * z * (1.0 + tanh_(GELU_C * (z + GELU_K * z * z * z))); }
     case 8u: { return z * sigmoid(z); }
     case 9u: { return max(z, 0.0) + log1p(exp(-abs(z))); }
+    case 10u: { return z * tanh_(max(z, 0.0) + log1p(exp(-abs(z)))); }
     default: { return nan(); }
   }
 }
@@ -133,6 +134,10 @@ fn dact(k: u32, a: f32, z: f32, h: f32) -> f32 {
       return g * (1.0 + z * (1.0 - g));
     }
     case 9u: { return sigmoid(z); }
+    case 10u: {
+      let t = tanh_(max(z, 0.0) + log1p(exp(-abs(z))));
+      return t + z * (1.0 - t * t) * sigmoid(z);
+    }
     default: { return nan(); }
   }
 }

@@ -5,6 +5,7 @@ import { gelu } from "./gelu.ts";
 import { identity } from "./identity.ts";
 import { leakyRelu } from "./leaky-relu.ts";
 import { logistic } from "./logistic.ts";
+import { mish } from "./mish.ts";
 import { relu } from "./relu.ts";
 import { selu } from "./selu.ts";
 import { silu } from "./silu.ts";
@@ -14,7 +15,7 @@ import { tanh } from "./tanh.ts";
 export type { Activation, ActivationDefinition } from "./activation.ts";
 
 /** Every hidden-layer activation, in the order of their kernel codes: the one list the rest derives from. */
-export const ACTIVATIONS = [identity, logistic, tanh, relu, leakyRelu, elu, selu, gelu, silu, softplus] as const;
+export const ACTIVATIONS = [identity, logistic, tanh, relu, leakyRelu, elu, selu, gelu, silu, softplus, mish] as const;
 
 /** Names of the hidden-layer activations. */
 export const ACTIVATION_NAMES = ACTIVATIONS.map((a) => a.name) as readonly ActivationName[] as readonly [ActivationName, ...ActivationName[]];
