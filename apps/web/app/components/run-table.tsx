@@ -1,0 +1,153 @@
+"use client";
+import { RUN_STATUSES, type Wired } from "@gradtrace/core/vocabulary";
+import type { RunTableRow, RunTableSort } from "@gradtrace/db";
+import type { RunProgress } from "@gradtrace/queue";
+import type { Dispatch, SetStateAction } from "react";
+import { fmt } from "./format.ts";
+
+/** A row of the run table as the page receives it. */
+export type RunRow = Wired<RunTableRow>;
+/** A running run's live progress, as its worker publishes it. */
+export type Live = Wired<RunProgress>;
+
+/** What the run table shows: the server filters, orders and pages (GET /api/sweeps/:id/runs). */
+export interface TableQuery {
+  q: string;
+  status: string;
+  diagnosis: string;
+  sort: RunTableSort;
+  dir: "asc" | "desc";
+  offset: number;
+  limit: number;
+}
+
+const PAGE_SIZES = [10, 100, 1000];
+
+/** What the run table is given: a page of rows and how many match, the query and how to change it, selection and live progress. */
+export interface RunTableProps {
+  runs: readonly RunRow[];
+  total: number;
+  offset: number;
+  query: TableQuery;
+  setQuery: Dispatch<SetStateAction<TableQuery>>;
+  /** Changes the query and goes back to its first page. */
+  ask: (change: Partial<TableQuery>) => void;
+  filter: string;
+  setFilter: (text: string) => void;
+  selected: readonly string[];
+  setSelected: Dispatch<SetStateAction<string[]>>;
+  live: Readonly<Record<string, Live>>;
+  /** Where the CSV of every matching run downloads from. */
+  csvUrl: string;
+}
+
+/** The sweep's run table: filters, paging, sortable columns, selection for comparison, live progress of running runs. */
+export function RunTable({ runs: rows, total, offset, query, setQuery, ask, filter, setFilter, selected, setSelected, live, csvUrl }: RunTableProps) {
+  const column = (key: RunTableSort, title: string, numeric = false) => (
+    <th className={`sortable${numeric ? " num" : ""}`} onClick={() => ask({ sort: key, dir: query.sort === key && query.dir === "asc" ? "desc" : "asc" })}>
+      {title}
+      {query.sort === key ? (query.dir === "asc" ? " ▲" : " ▼") : ""}
+    </th>
+  );
+  const last = offset + rows.length;
+  return (
+    <>
+      <h2>Runs</h2>
+      <input placeholder="filter (any column)" value={filter} onChange={(e) => setFilter(e.target.value)} />{" "}
+      <select aria-label="status" data-testid="status-filter" value={query.status} onChange={(e) => ask({ status: e.target.value })}>
+        <option value="">any status</option>
+        {RUN_STATUSES.map((s) => (
+          <option key={s}>{s}</option>
+        ))}
+      </select>{" "}
+      {query.diagnosis && (
+        <button onClick={() => ask({ diagnosis: "" })} data-testid="diagnosis-filter">
+          {query.diagnosis} ×
+        </button>
+      )}{" "}
+      <a href={selected.length > 0 ? `/compare?runs=${selected.join(",")}` : undefined} aria-disabled={selected.length === 0} data-testid="compare-link">
+        Compare {selected.length} selected
+      </a>{" "}
+      · <a href={csvUrl} data-testid="runs-csv">
+        CSV of the {total} matching runs
+      </a>
+      <div className="muted" data-testid="runs-page" style={{ marginTop: 8 }}>
+        <button disabled={offset === 0} onClick={() => setQuery((q) => ({ ...q, offset: Math.max(0, q.offset - q.limit) }))}>
+          ‹ previous
+        </button>{" "}
+        {total === 0 ? "no runs match" : `runs ${offset + 1}–${last} of ${total}`}{" "}
+        <button disabled={last >= total} onClick={() => setQuery((q) => ({ ...q, offset: q.offset + q.limit }))}>
+          next ›
+        </button>{" "}
+        <select aria-label="rows per page" data-testid="page-size" value={query.limit} onChange={(e) => ask({ limit: Number(e.target.value) })}>
+          {PAGE_SIZES.map((n) => (
+            <option key={n} value={n}>
+              {n} rows a page
+            </option>
+          ))}
+        </select>
+      </div>
+      <table data-testid="runs" style={{ marginTop: 8 }}>
+        <thead>
+          <tr>
+            <th />
+            {column("activation", "activation")}
+            {column("initializer", "initializer")}
+            {column("depth", "depth", true)}
+            {column("width", "width", true)}
+            {column("learningRate", "lr", true)}
+            {column("seed", "seed", true)}
+            {column("status", "status")}
+            {column("epochsDone", "epoch", true)}
+            {column("valLoss", "val. loss", true)}
+            {column("valAccuracy", "val. acc.", true)}
+            {column("gradientRatio", "grad ratio", true)}
+            {column("deadFraction", "dead", true)}
+            {column("saturatedFraction", "saturated", true)}
+            <th>diagnoses</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => {
+            const l = live[r.id];
+            const running = r.status === "running" && l;
+            return (
+              <tr key={r.id}>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`select run ${r.id}`}
+                    checked={selected.includes(r.id)}
+                    onChange={(e) => setSelected((s) => (e.target.checked ? [...s, r.id] : s.filter((x) => x !== r.id)))}
+                  />
+                </td>
+                <td>
+                  <a href={`/runs/${r.id}`}>{r.activation}</a>
+                </td>
+                <td>{r.initializer}</td>
+                <td className="num">{r.depth}</td>
+                <td className="num">{r.width}</td>
+                <td className="num">{r.learningRate}</td>
+                <td className="num">{r.seed}</td>
+                <td>{r.status}</td>
+                <td className="num">{running ? `${l.epoch}/${l.epochs}` : r.epochsDone}</td>
+                <td className="num">{running ? fmt(l.trainLoss) : fmt(r.valLoss)}</td>
+                <td className="num">{fmt(r.valAccuracy)}</td>
+                <td className="num">{fmt(r.gradientRatio)}</td>
+                <td className="num">{fmt(r.deadFraction)}</td>
+                <td className="num">{fmt(r.saturatedFraction)}</td>
+                <td>
+                  {(running && l.worst ? [l.worst] : r.diagnosisKinds).map((k) => (
+                    <span key={k} className="badge bad">
+                      {k}
+                    </span>
+                  ))}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </>
+  );
+}
