@@ -22,14 +22,24 @@ const boundary = (files, groups, message, ignores = [], library = true) => ({
  * core's vocabulary and from other client modules, types from anywhere, and nothing else.
  */
 const clientBoundary = {
-  meta: { type: "problem", messages: { server: "'{{source}}' is server code: a \"use client\" module may import values only from @gradtrace/core/vocabulary, npm UI packages and other client modules (use `import type` for types)." } },
+  meta: {
+    type: "problem",
+    messages: {
+      server:
+        "'{{source}}' is server code: a \"use client\" module may import values only from @gradtrace/core/vocabulary, npm UI packages and other client modules (use `import type` for types).",
+    },
+  },
   create(context) {
     const isClient = context.sourceCode.ast.body.some((n) => n.type === "ExpressionStatement" && n.directive === "use client");
     const server = (source) =>
-      source === "server-only" || source.startsWith("node:") || /^@gradtrace\/(?!core\/vocabulary$)/.test(source) || /(^|\/)lib\//.test(source) || ["bullmq", "ioredis", "pg"].includes(source);
+      source === "server-only" ||
+      source.startsWith("node:") ||
+      /^@gradtrace\/(?!core\/vocabulary$)/.test(source) ||
+      /(^|\/)lib\//.test(source) ||
+      ["bullmq", "ioredis", "pg"].includes(source);
     return {
       ImportDeclaration(node) {
-        if (!isClient || node.importKind === "type" || node.specifiers.every((s) => s.importKind === "type") && node.specifiers.length > 0) return;
+        if (!isClient || node.importKind === "type" || (node.specifiers.every((s) => s.importKind === "type") && node.specifiers.length > 0)) return;
         if (server(node.source.value)) context.report({ node, messageId: "server", data: { source: node.source.value } });
       },
     };
@@ -37,7 +47,21 @@ const clientBoundary = {
 };
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "**/build/**", "**/.turbo/**", "**/.next/**", "**/next-env.d.ts", "artifacts/**", ".gpu-bench/**", "packages/db/src/generated/**", "**/*.generated.ts", "packages/core/assembly/**"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "**/dist/**",
+      "**/build/**",
+      "**/.turbo/**",
+      "**/.next/**",
+      "**/next-env.d.ts",
+      "artifacts/**",
+      ".gpu-bench/**",
+      "packages/db/src/generated/**",
+      "**/*.generated.ts",
+      "packages/core/assembly/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -54,11 +78,29 @@ export default tseslint.config(
     "the core is pure and deterministic: no other package of ours and no I/O (tests and benchmarks may)",
     ["**/*.test.ts"],
   ),
-  boundary(["packages/worker-cpu/**/*.ts", "packages/worker-gpu/**/*.ts"], [...STORAGE, "@gradtrace/control", ...BULLMQ], "workers need only Redis, through the queue package: results travel to the recorder over the results queue, never straight into Postgres"),
-  boundary(["packages/queue/**/*.ts"], [...STORAGE, "@gradtrace/control"], "the queue package knows BullMQ and the job contracts, not storage: the recorder (control) joins the two"),
-  boundary(["packages/db/**/*.ts"], ["@gradtrace/queue", "@gradtrace/control", "bullmq", "ioredis"], "the data layer knows Postgres only: the recorder (control) joins it to the queue"),
+  boundary(
+    ["packages/worker-cpu/**/*.ts", "packages/worker-gpu/**/*.ts"],
+    [...STORAGE, "@gradtrace/control", ...BULLMQ],
+    "workers need only Redis, through the queue package: results travel to the recorder over the results queue, never straight into Postgres",
+  ),
+  boundary(
+    ["packages/queue/**/*.ts"],
+    [...STORAGE, "@gradtrace/control"],
+    "the queue package knows BullMQ and the job contracts, not storage: the recorder (control) joins the two",
+  ),
+  boundary(
+    ["packages/db/**/*.ts"],
+    ["@gradtrace/queue", "@gradtrace/control", "bullmq", "ioredis"],
+    "the data layer knows Postgres only: the recorder (control) joins it to the queue",
+  ),
   boundary(["packages/control/**/*.ts"], BULLMQ, "every BullMQ and Redis object comes from @gradtrace/queue (tests may reach them directly)", ["**/*.test.ts"]),
-  boundary(["apps/web/**/*.ts", "apps/web/**/*.tsx", "apps/cli/src/**/*.ts"], BULLMQ, "every BullMQ and Redis object comes from @gradtrace/queue (tests may reach them directly)", ["**/*.test.ts"], false),
+  boundary(
+    ["apps/web/**/*.ts", "apps/web/**/*.tsx", "apps/cli/src/**/*.ts"],
+    BULLMQ,
+    "every BullMQ and Redis object comes from @gradtrace/queue (tests may reach them directly)",
+    ["**/*.test.ts"],
+    false,
+  ),
   boundary(["packages/core/**/*.test.ts", "packages/core/bench/**", "packages/core/scripts/**"], [], ""),
   {
     // Logs go through @gradtrace/log (levels, structure, the worker/sweep/run they are about).

@@ -30,7 +30,10 @@ describe("package boundaries, enforced by lint", () => {
   it.each([
     ["packages/worker-cpu/src/x.ts", 'import type { PrismaClient } from "@gradtrace/db";\nexport type P = PrismaClient;'],
     ["packages/core/src/x.test.ts", 'import { readFileSync } from "node:fs";\nvoid readFileSync;'],
-    ["apps/web/app/components/x.tsx", '"use client";\nimport { ACTIVATIONS } from "@gradtrace/core/vocabulary";\nimport type { GridCell } from "@gradtrace/db";\nexport const n: GridCell | number = ACTIVATIONS.length;'],
+    [
+      "apps/web/app/components/x.tsx",
+      '"use client";\nimport { ACTIVATIONS } from "@gradtrace/core/vocabulary";\nimport type { GridCell } from "@gradtrace/db";\nexport const n: GridCell | number = ACTIVATIONS.length;',
+    ],
     ["apps/web/app/api/x/route.ts", 'import { getSweep } from "@gradtrace/db";\nvoid getSweep;'],
   ])("%s: %s is allowed", async (path, code) => {
     expect(await lint(path, code)).toEqual([]);

@@ -75,7 +75,9 @@ try {
     q2.push(await queued(`bench 2 workers ${r}`));
     second.child.kill("SIGTERM");
     await second.exited;
-    console.log(`  round ${r + 1}: bare 1 thread ${t1[r]!.toFixed(2)} s, queue 1 worker ${q1[r]!.toFixed(2)} s, bare 2 threads ${t2[r]!.toFixed(2)} s, queue 2 workers ${q2[r]!.toFixed(2)} s`);
+    console.log(
+      `  round ${r + 1}: bare 1 thread ${t1[r]!.toFixed(2)} s, queue 1 worker ${q1[r]!.toFixed(2)} s, bare 2 threads ${t2[r]!.toFixed(2)} s, queue 2 workers ${q2[r]!.toFixed(2)} s`,
+    );
   }
   const ratio = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!));
   console.log(`  bare core, 1 thread            ${fmt(t1)}`);
@@ -83,12 +85,19 @@ try {
   console.log(`  bare core, 2 threads           ${fmt(t2)}`);
   console.log(`  queue + 2 workers + recorder   ${fmt(q2)}`);
   console.log(`  => queue and recorder overhead ${(100 * (ratio(q1, t1) - 1)).toFixed(1)}% (median of ${reps} paired ratios)`);
-  console.log(`  => 2 workers ${ratio(q1, q2).toFixed(2)}× the throughput of 1; the bare core on 2 threads ${ratio(t1, t2).toFixed(2)}× that of 1 thread (the machine's ceiling)`);
+  console.log(
+    `  => 2 workers ${ratio(q1, q2).toFixed(2)}× the throughput of 1; the bare core on 2 threads ${ratio(t1, t2).toFixed(2)}× that of 1 thread (the machine's ceiling)`,
+  );
   first.child.kill("SIGTERM");
   await first.exited;
 
   console.log("\n10,000-run sweep (random sample of a 14,400-run grid), not trained:");
-  const big: SweepSpecInput = { ...GRID, name: "bench enqueue", axes: { ...GRID.axes, seeds: Array.from({ length: 200 }, (_, i) => i) }, sampling: { mode: "random", count: 10_000 } };
+  const big: SweepSpecInput = {
+    ...GRID,
+    name: "bench enqueue",
+    axes: { ...GRID.axes, seeds: Array.from({ length: 200 }, (_, i) => i) },
+    sampling: { mode: "random", count: 10_000 },
+  };
   const phases = { expand: [] as number[], store: [] as number[], enqueue: [] as number[] };
   for (let r = 0; r < reps; r++) {
     let t = performance.now();
@@ -99,7 +108,10 @@ try {
     const stored = await createSweep(db.prisma, { name: spec.name, spec, runs });
     phases.store.push((performance.now() - t) / 1000);
     t = performance.now();
-    await enqueueRuns(control.queues.runs.any, stored.runs.map((run) => ({ v: PAYLOAD_VERSION, runId: run.id, sweepId: stored.sweepId, spec: run.spec, device: spec.device })));
+    await enqueueRuns(
+      control.queues.runs.any,
+      stored.runs.map((run) => ({ v: PAYLOAD_VERSION, runId: run.id, sweepId: stored.sweepId, spec: run.spec, device: spec.device })),
+    );
     phases.enqueue.push((performance.now() - t) / 1000);
     if ((await control.queues.runs.any.getWaitingCount()) !== 10_000) throw new Error("not every run was enqueued");
     await control.queues.runs.any.drain();

@@ -8,7 +8,16 @@ import { cancelSweep, pauseSweep, resumeSweep, retryFailedRuns, submitSweep, typ
 import { train, type RunSpec } from "@gradtrace/core";
 import { failRun, getRun } from "@gradtrace/db";
 import { createTestDatabase, expectSameEpochs, TEST_DATABASE_URL, type TestDatabase } from "@gradtrace/db/testing";
-import { connectRedis, listWorkers, openQueues, PAYLOAD_VERSION, QUEUE_NAMES, RunProgressSchema, type RunProgress, type SweepSpecInput } from "@gradtrace/queue";
+import {
+  connectRedis,
+  listWorkers,
+  openQueues,
+  PAYLOAD_VERSION,
+  QUEUE_NAMES,
+  RunProgressSchema,
+  type RunProgress,
+  type SweepSpecInput,
+} from "@gradtrace/queue";
 import { parityGaps } from "@gradtrace/worker-gpu";
 import { QueueEvents } from "bullmq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -59,7 +68,10 @@ function cluster(redisUrl = REDIS_URL, databaseUrl = db.schemaUrl, lease: Record
     const [runs, results] = await Promise.all([control.queues.runs.any.getJobCounts(), control.queues.results.getJobCounts()]);
     const failed = await control.queues.runs.any.getFailed(0, 5);
     const statuses = await db.prisma.run.groupBy({ by: ["status"], _count: { _all: true } });
-    const open = await db.prisma.run.findMany({ where: { status: { in: ["queued", "running"] } }, select: { id: true, status: true, attempt: true, epochsDone: true } });
+    const open = await db.prisma.run.findMany({
+      where: { status: { in: ["queued", "running"] } },
+      select: { id: true, status: true, attempt: true, epochsDone: true },
+    });
     const jobs = await Promise.all(open.slice(0, 5).map(async (r) => [r, await control.queues.runs.any.getJob(r.id).then((j) => j && j.getState())]));
     return `runs queue ${JSON.stringify(runs)}; results queue ${JSON.stringify(results)}; failed runs: ${failed.map((j) => j.failedReason).join(" | ")}; run statuses ${JSON.stringify(statuses.map((s) => [s.status, s._count._all]))}; open runs and their jobs ${JSON.stringify(jobs)}`;
   });
@@ -137,7 +149,10 @@ describe("workers and recorders as processes", () => {
     expect(runs).toBe(48);
     const live = await listWorkers(c.control.redis, c.prefix);
     expect(live).toHaveLength(2);
-    expect(live.map((w) => [w.device, w.concurrency])).toEqual([["cpu", 1], ["cpu", 1]]);
+    expect(live.map((w) => [w.device, w.concurrency])).toEqual([
+      ["cpu", 1],
+      ["cpu", 1],
+    ]);
     const sweep = await sweepSettled(db.prisma, sweepId, 90_000);
     expect(sweep).toMatchObject({ status: "completed", runs: { completed: 48, total: 48 } });
     const stored = await expectCompleteTraces(sweepId);
@@ -163,7 +178,10 @@ describe("workers and recorders as processes", () => {
     await c.gpuWorker(32);
     await c.worker();
     const live = await listWorkers(c.control.redis, c.prefix);
-    expect(live.map((w) => [w.device, w.concurrency]).sort()).toEqual([["cpu", 1], ["gpu", 64]]);
+    expect(live.map((w) => [w.device, w.concurrency]).sort()).toEqual([
+      ["cpu", 1],
+      ["gpu", 64],
+    ]);
     const gpuSweep = await submitSweep(c.control, { ...sweepSpec("on the gpu", 10, [1, 3], [0, 1]), device: "gpu" });
     const cpuSweep = await submitSweep(c.control, { ...sweepSpec("on the cpu", 3, [2], [0]), device: "cpu" });
     expect([gpuSweep.runs, cpuSweep.runs]).toEqual([48, 12]);
@@ -227,7 +245,9 @@ describe("workers and recorders as processes", () => {
     const dir = mkdtempSync(join(tmpdir(), "gt-redis-"));
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const startRedis = async () => {
-      const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--save", ""], { stdio: "ignore" });
+      const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--save", ""], {
+        stdio: "ignore",
+      });
       const probe = connectRedis(`redis://127.0.0.1:${port}`, "worker", () => undefined);
       await until(async () => (await probe.ping().catch(() => "")) === "PONG", 10_000, "redis-server to answer");
       probe.disconnect();
@@ -305,7 +325,16 @@ describe("workers and recorders as processes", () => {
     const c = cluster();
     await c.recorder();
     const first = await c.worker(1);
-    const { sweepId } = await submitSweep(c.control, { ...sweepSpec("hand back", 1000, [3], [0], 32, 1280), axes: { ...sweepSpec("", 1, [3], [0]).axes, activations: [{ name: "tanh" }], initializers: [{ name: "xavier_normal" }], widths: [32], datasets: [{ name: "moons", samples: 1280 }] } });
+    const { sweepId } = await submitSweep(c.control, {
+      ...sweepSpec("hand back", 1000, [3], [0], 32, 1280),
+      axes: {
+        ...sweepSpec("", 1, [3], [0]).axes,
+        activations: [{ name: "tanh" }],
+        initializers: [{ name: "xavier_normal" }],
+        widths: [32],
+        datasets: [{ name: "moons", samples: 1280 }],
+      },
+    });
     await until(async () => (await db.prisma.run.count({ where: { sweepId, status: "running", epochsDone: { gt: 0 } } })) === 1, 30_000, "the run training");
     const stoppedAt = Date.now();
     first.child.kill("SIGTERM");
@@ -348,7 +377,17 @@ describe("workers and recorders as processes", () => {
     await c.worker();
     const runId = randomUUID();
     const jobs = c.control.queues.runs.any;
-    await jobs.add("run", { v: PAYLOAD_VERSION, runId, sweepId: randomUUID(), device: "cpu", spec: { dataset: { name: "moons" }, model: { hidden: [8], activation: { name: "swish" }, weightInit: { name: "he_normal" } }, training: { epochs: 2 } } }, { jobId: runId, attempts: 3 });
+    await jobs.add(
+      "run",
+      {
+        v: PAYLOAD_VERSION,
+        runId,
+        sweepId: randomUUID(),
+        device: "cpu",
+        spec: { dataset: { name: "moons" }, model: { hidden: [8], activation: { name: "swish" }, weightInit: { name: "he_normal" } }, training: { epochs: 2 } },
+      },
+      { jobId: runId, attempts: 3 },
+    );
     await jobs.add("run", { v: 99, runs: "all of them" }, { jobId: "garbage", attempts: 3 });
     await until(async () => (await jobs.getFailedCount()) === 2, 20_000, "both jobs failed");
     const invalid = (await jobs.getJob(runId))!;

@@ -27,11 +27,17 @@ export async function runSweep(argv: string[], out: Writable): Promise<number> {
   const [action, arg, ...extra] = argv;
   const chosen = z.enum(ACTIONS).safeParse(action);
   if (!chosen.success) throw new UsageError(`sweep: unknown action '${action ?? ""}'; actions: ${ACTIONS.join(", ")}`);
-  if (arg === undefined || extra.length > 0) throw new UsageError(`sweep ${action}: expected exactly one argument (${action === "submit" ? "a sweep spec file or JSON" : "a sweep id"})`);
+  if (arg === undefined || extra.length > 0)
+    throw new UsageError(`sweep ${action}: expected exactly one argument (${action === "submit" ? "a sweep spec file or JSON" : "a sweep id"})`);
   if (chosen.data !== "submit" && !z.uuid().safeParse(arg).success) throw new UsageError(`sweep ${action}: '${arg}' is not a sweep id (a UUID)`);
   const env = envOrUsage(() => redisEnv());
   const prisma = createPrismaClient({ url: envOrUsage(() => databaseUrlFromEnv()) });
-  const control = openControl(prisma, env.REDIS_URL, env.GRADTRACE_QUEUE_PREFIX, envOrUsage(() => createLogger({ component: "sweep" })));
+  const control = openControl(
+    prisma,
+    env.REDIS_URL,
+    env.GRADTRACE_QUEUE_PREFIX,
+    envOrUsage(() => createLogger({ component: "sweep" })),
+  );
   const print = (value: unknown) => out.write(`${JSON.stringify(value)}\n`);
   try {
     switch (chosen.data) {
@@ -59,7 +65,8 @@ export async function runSweep(argv: string[], out: Writable): Promise<number> {
     }
     return 0;
   } catch (error) {
-    if (error instanceof SpecError || error instanceof NotFoundError || (error as Error).name === "SweepStateError") throw new UsageError(String((error as Error).message));
+    if (error instanceof SpecError || error instanceof NotFoundError || (error as Error).name === "SweepStateError")
+      throw new UsageError(String((error as Error).message));
     throw error;
   } finally {
     await control.close();

@@ -14,7 +14,10 @@ describe("gradtrace train", () => {
   it("prints one JSON line per traced epoch, then a summary with the diagnoses", () => {
     const result = gradtrace("train", ...small, "--activation", "tanh", "--init", "normal:0.01");
     expect(result.status).toBe(0);
-    const lines = result.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = result.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.type)).toEqual(["epoch", "epoch", "epoch", "epoch", "epoch", "summary"]);
     expect(lines.slice(0, -1).map((l) => l.epoch)).toEqual([0, 1, 2, 3, 4]);
     expect(lines[0].layers).toHaveLength(4);
@@ -34,7 +37,10 @@ describe("gradtrace train", () => {
   it("takes a spec file and lets flags override it", () => {
     const dir = mkdtempSync(join(tmpdir(), "gradtrace-"));
     const file = join(dir, "spec.json");
-    writeFileSync(file, JSON.stringify({ dataset: { name: "xor", samples: 100 }, model: { hidden: [4], activation: "relu", weightInit: "he_normal" }, training: { epochs: 9 } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ dataset: { name: "xor", samples: 100 }, model: { hidden: [4], activation: "relu", weightInit: "he_normal" }, training: { epochs: 9 } }),
+    );
     const result = gradtrace("train", "--spec", file, "--epochs", "2", "--format", "json");
     expect(result.status).toBe(0);
     const trace = JSON.parse(result.stdout);
@@ -72,7 +78,10 @@ describe("specFromArgs", () => {
   });
 
   it("replaces the optimizer's parameters when the flag names another optimizer", () => {
-    const spec = specFromArgs({ spec: JSON.stringify({ training: { epochs: 1, optimizer: { name: "momentum", lr: 0.1, momentum: 0.5 } } }), optimizer: "adam" });
+    const spec = specFromArgs({
+      spec: JSON.stringify({ training: { epochs: 1, optimizer: { name: "momentum", lr: 0.1, momentum: 0.5 } } }),
+      optimizer: "adam",
+    });
     expect(spec.training).toEqual({ epochs: 1, optimizer: { name: "adam" } });
   });
 });

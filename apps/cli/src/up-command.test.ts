@@ -22,7 +22,15 @@ async function up(cwd: string, port: number, ...args: string[]): Promise<{ p: Cl
 const json = async (url: string, init?: RequestInit) => (await (await fetch(url, init)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const sweep = {
   name: "up",
-  axes: { activations: [{ name: "tanh" }, { name: "relu" }], initializers: [{ name: "xavier_normal" }], depths: [2], widths: [8], learningRates: [0.1], datasets: [{ name: "moons", samples: 200 }], seeds: [0, 1] },
+  axes: {
+    activations: [{ name: "tanh" }, { name: "relu" }],
+    initializers: [{ name: "xavier_normal" }],
+    depths: [2],
+    widths: [8],
+    learningRates: [0.1],
+    datasets: [{ name: "moons", samples: 200 }],
+    seeds: [0, 1],
+  },
   fixed: { epochs: 10, batchSize: 32 },
 };
 
@@ -61,7 +69,9 @@ describe("gradtrace up", () => {
     const p = startCli(["up", "--port", "1"], { PATH: cwd }, cwd);
     started.push(p);
     expect(await p.exited).toBe(2);
-    expect(p.output()).toMatch(/redis-server was not found on PATH\. Install it \(Debian\/Ubuntu: apt-get install redis-server; macOS: brew install redis\), or set REDIS_URL/);
+    expect(p.output()).toMatch(
+      /redis-server was not found on PATH\. Install it \(Debian\/Ubuntu: apt-get install redis-server; macOS: brew install redis\), or set REDIS_URL/,
+    );
     expect(p.output()).not.toMatch(/\n\s+at /);
   });
 });

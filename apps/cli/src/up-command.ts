@@ -56,7 +56,9 @@ async function startRedisServer(dir: string): Promise<{ url: string; child: Chil
     child.once("spawn", () => done(false));
   });
   if (missing) {
-    throw new UsageError("redis-server was not found on PATH. Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis), or set REDIS_URL to a Redis you run.");
+    throw new UsageError(
+      "redis-server was not found on PATH. Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis), or set REDIS_URL to a Redis you run.",
+    );
   }
   const url = `redis://127.0.0.1:${port}`;
   const probe = connectRedis(url, "producer", () => undefined);
@@ -71,10 +73,17 @@ async function startRedisServer(dir: string): Promise<{ url: string; child: Chil
 
 /** Runs `gradtrace up` until a signal; resolves to the exit code. */
 export async function runUp(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { port: { type: "string" }, host: { type: "string" }, concurrency: { type: "string" }, data: { type: "string" } }, strict: true });
-  const env = envOrUsage(() => UpEnvSchema.parse({ ...process.env, ...(values.port ? { PORT: values.port } : {}), ...(values.host ? { HOST: values.host } : {}) }));
+  const { values } = parseArgs({
+    args: argv,
+    options: { port: { type: "string" }, host: { type: "string" }, concurrency: { type: "string" }, data: { type: "string" } },
+    strict: true,
+  });
+  const env = envOrUsage(() =>
+    UpEnvSchema.parse({ ...process.env, ...(values.port ? { PORT: values.port } : {}), ...(values.host ? { HOST: values.host } : {}) }),
+  );
   const concurrency = values.concurrency === undefined ? availableParallelism() : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 0 || concurrency > 256) throw new UsageError(`--concurrency: expected a whole number from 0 to 256, got '${values.concurrency}'`);
+  if (!Number.isInteger(concurrency) || concurrency < 0 || concurrency > 256)
+    throw new UsageError(`--concurrency: expected a whole number from 0 to 256, got '${values.concurrency}'`);
   const data = resolve(values.data ?? ".gradtrace");
   mkdirSync(data, { recursive: true });
   const log = envOrUsage(() => createLogger({ component: "up" }));

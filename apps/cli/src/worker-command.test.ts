@@ -18,7 +18,11 @@ describe("gradtrace worker, recorder and sweep", () => {
     [["worker"], { LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
     [["sweep", "launch", "x"], {}, /unknown action 'launch'; actions: submit, status, cancel, pause, resume, retry/],
     [["sweep", "cancel", "42"], { DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/test" }, /'42' is not a sweep id/],
-    [["sweep", "submit", '{"name":"x","axes":{}}'], { DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/test" }, /axes\.activations: Invalid input: expected array/],
+    [
+      ["sweep", "submit", '{"name":"x","axes":{}}'],
+      { DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/test" },
+      /axes\.activations: Invalid input: expected array/,
+    ],
   ])("refuses %j with exit code 2 and a message saying what is wrong", (args, env, message) => {
     const result = gradtrace(args, env);
     expect(result.status).toBe(2);

@@ -24,14 +24,22 @@ Exit codes: 0 stopped by SIGTERM/SIGINT, 2 invalid flags or environment, 3 no GP
 export async function runWorker(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { device: { type: "string", default: "cpu" }, concurrency: { type: "string" }, pack: { type: "string" }, redis: { type: "string" }, "shutdown-timeout": { type: "string", default: "10" } },
+    options: {
+      device: { type: "string", default: "cpu" },
+      concurrency: { type: "string" },
+      pack: { type: "string" },
+      redis: { type: "string" },
+      "shutdown-timeout": { type: "string", default: "10" },
+    },
     strict: true,
   });
   if (values.device !== "cpu" && values.device !== "gpu") throw new UsageError(`--device: '${values.device}' is not a device; allowed: cpu, gpu`);
-  if (values.device === "gpu" && values.concurrency !== undefined) throw new UsageError("--concurrency is for --device cpu; a GPU worker trains --pack N runs at once");
+  if (values.device === "gpu" && values.concurrency !== undefined)
+    throw new UsageError("--concurrency is for --device cpu; a GPU worker trains --pack N runs at once");
   if (values.device === "cpu" && values.pack !== undefined) throw new UsageError("--pack is for --device gpu");
   const concurrency = values.concurrency === undefined ? availableParallelism() : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError(`--concurrency: expected a whole number from 1 to 256, got '${values.concurrency}'`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+    throw new UsageError(`--concurrency: expected a whole number from 1 to 256, got '${values.concurrency}'`);
   const pack = values.pack === undefined ? 256 : Number(values.pack);
   if (!Number.isInteger(pack) || pack < 1 || pack > 4096) throw new UsageError(`--pack: expected a whole number from 1 to 4096, got '${values.pack}'`);
   const timeout = Number(values["shutdown-timeout"]);
@@ -60,6 +68,9 @@ export async function runWorker(argv: string[]): Promise<number> {
     stalledMs: lease.GRADTRACE_STALLED_MS,
   });
   const workerLog = log.child({ worker: worker.id });
-  workerLog.info({ device: trainer.device, concurrency: trainer.concurrency, deviceName: trainer.deviceName, redis: env.REDIS_URL.replace(/\/\/[^@]*@/, "//***@") }, "ready");
+  workerLog.info(
+    { device: trainer.device, concurrency: trainer.concurrency, deviceName: trainer.deviceName, redis: env.REDIS_URL.replace(/\/\/[^@]*@/, "//***@") },
+    "ready",
+  );
   return runUntilSignal({ close: () => worker.close(timeout * 1000) }, timeout * 1000 + 5000, workerLog);
 }

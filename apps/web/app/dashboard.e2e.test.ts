@@ -24,7 +24,11 @@ let base = "";
 const children: Array<{ child: ChildProcess; output: () => string }> = [];
 
 function start(command: string, args: string[], env: Record<string, string>, cwd?: string) {
-  const child = spawn(process.execPath, [command, ...args], { cwd: cwd ?? process.cwd(), env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [command, ...args], {
+    cwd: cwd ?? process.cwd(),
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
@@ -58,7 +62,12 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   // The recorder runs inside the dashboard's server (GRADTRACE_RECORDER=1), as docker-compose runs it.
-  const web = start(NEXT, ["start", "-p", String(port), "-H", "127.0.0.1"], { ...env, DATABASE_URL: db.schemaUrl, NEXT_TELEMETRY_DISABLED: "1", GRADTRACE_RECORDER: "1" }, WEB);
+  const web = start(
+    NEXT,
+    ["start", "-p", String(port), "-H", "127.0.0.1"],
+    { ...env, DATABASE_URL: db.schemaUrl, NEXT_TELEMETRY_DISABLED: "1", GRADTRACE_RECORDER: "1" },
+    WEB,
+  );
   const worker = start(CLI, ["worker", "--concurrency", "2"], env);
   await waitFor(
     () => /Ready/.test(web.output()) && /"component":"recorder".*"msg":"ready/.test(web.output()) && /"device":"cpu".*"msg":"ready"/.test(worker.output()),
@@ -169,9 +178,19 @@ describe("the dashboard in a browser", () => {
     await page.click("[data-testid=runs] th >> text=val. loss");
     await expect.poll(() => page.locator("[data-testid=runs] th >> text=val. loss").textContent()).toMatch(/▲/);
     const losses = async () => (await rows.locator("td:nth-child(10)").allTextContents()).map(Number);
-    await expect.poll(async () => { const l = await losses(); return l.every((v, i) => i === 0 || l[i - 1]! <= v); }).toBe(true);
+    await expect
+      .poll(async () => {
+        const l = await losses();
+        return l.every((v, i) => i === 0 || l[i - 1]! <= v);
+      })
+      .toBe(true);
     await page.click("[data-testid=runs] th >> text=val. loss");
-    await expect.poll(async () => { const l = await losses(); return l.length === 8 && l.every((v, i) => i === 0 || l[i - 1]! >= v); }).toBe(true);
+    await expect
+      .poll(async () => {
+        const l = await losses();
+        return l.length === 8 && l.every((v, i) => i === 0 || l[i - 1]! >= v);
+      })
+      .toBe(true);
     await page.fill("input[placeholder^=filter]", "");
     await expect.poll(pageText).toMatch(/runs 1–16 of 16/);
     // Pages of 10: the second holds the last 6 runs of the order, the first the 10 before them.
@@ -195,7 +214,8 @@ describe("the dashboard in a browser", () => {
     await page.locator("[data-testid=runs] tbody tr td a").first().click();
     await page.waitForURL(/\/runs\//);
     await expect.poll(() => page.locator("[data-testid=run-status]").textContent()).toBe("completed");
-    for (const chart of ["chart-loss", "chart-accuracy", "chart-gradient norm per layer (log)", "chart-activationStd by layer", "chart-fractions"]) await chartHasData(chart);
+    for (const chart of ["chart-loss", "chart-accuracy", "chart-gradient norm per layer (log)", "chart-activationStd by layer", "chart-fractions"])
+      await chartHasData(chart);
     expect(await page.locator("[data-testid=histograms] figure").count()).toBe(3);
     await page.fill("#epoch", "30");
     await shot("run");

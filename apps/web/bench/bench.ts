@@ -27,7 +27,12 @@ const server = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "
 try {
   // 1,000 runs of the grid's shapes (4 activations × 6 initializers × depths 2/4/8, width 64, 50 epochs, traced every epoch).
   const grid = JSON.parse(readFileSync(new URL("../../../examples/grid-72.json", import.meta.url), "utf8")) as SweepSpecInput;
-  const spec = parseSweepSpec({ ...grid, name: "bench: 1,000 runs", axes: { ...grid.axes, seeds: Array.from({ length: 14 }, (_, i) => i) }, sampling: { mode: "random", count: 1000 } });
+  const spec = parseSweepSpec({
+    ...grid,
+    name: "bench: 1,000 runs",
+    axes: { ...grid.axes, seeds: Array.from({ length: 14 }, (_, i) => i) },
+    sampling: { mode: "random", count: 1000 },
+  });
   const seeded = performance.now();
   const { sweepId, runs } = await createSweep(db.prisma, { name: spec.name, spec, runs: expandSweep(spec) });
   // Each run stores the trace of its own activation × initializer × depth cell, trained once per cell.
@@ -39,15 +44,30 @@ try {
   };
   for (let i = 0; i < runs.length; i += 25) {
     const batch = runs.slice(i, i + 25).map((r) => ({ id: r.id, trace: traceOf(r.spec) }));
-    await startRuns(db.prisma, batch.map((b) => ({ id: b.id, workerId: "bench", device: "cpu", layers: b.trace.layers, attempt: 1 })));
-    await appendEpochChunks(db.prisma, batch.map((b) => ({ runId: b.id, attempt: 1, records: b.trace.epochs })));
-    await finishRuns(db.prisma, batch.map((b) => ({ id: b.id, attempt: 1, summary: b.trace.summary, last: b.trace.epochs.at(-1)! })));
+    await startRuns(
+      db.prisma,
+      batch.map((b) => ({ id: b.id, workerId: "bench", device: "cpu", layers: b.trace.layers, attempt: 1 })),
+    );
+    await appendEpochChunks(
+      db.prisma,
+      batch.map((b) => ({ runId: b.id, attempt: 1, records: b.trace.epochs })),
+    );
+    await finishRuns(
+      db.prisma,
+      batch.map((b) => ({ id: b.id, attempt: 1, summary: b.trace.summary, last: b.trace.epochs.at(-1)! })),
+    );
   }
   await refreshSweepStatus(db.prisma, [runs[0]!.id]);
-  console.log(`seeded 1 sweep of ${runs.length} completed runs × 51 traced epochs in ${((performance.now() - seeded) / 1000).toFixed(1)} s (${traces.size} distinct traces)`);
+  console.log(
+    `seeded 1 sweep of ${runs.length} completed runs × 51 traced epochs in ${((performance.now() - seeded) / 1000).toFixed(1)} s (${traces.size} distinct traces)`,
+  );
 
   const deadline = Date.now() + 60_000;
-  while (!(await fetch(base).then((r) => r.ok).catch(() => false))) {
+  while (
+    !(await fetch(base)
+      .then((r) => r.ok)
+      .catch(() => false))
+  ) {
     if (Date.now() > deadline) throw new Error("next start did not answer");
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -69,10 +89,21 @@ try {
   await timed(`/runs/${run}`);
   await timed("/");
   console.log("API under 20 concurrent clients, 10 s each (autocannon):");
-  for (const path of [`/api/sweeps/${sweepId}`, `/api/sweeps/${sweepId}/grid`, `/api/sweeps/${sweepId}/runs`, `/api/sweeps/${sweepId}/runs?limit=1000`, `/api/sweeps/${sweepId}/runs?sort=valLoss&dir=desc&diagnosis=vanishing_gradients`, `/api/runs/${run}/trace?buckets=200`, "/api/sweeps", "/api/workers"]) {
+  for (const path of [
+    `/api/sweeps/${sweepId}`,
+    `/api/sweeps/${sweepId}/grid`,
+    `/api/sweeps/${sweepId}/runs`,
+    `/api/sweeps/${sweepId}/runs?limit=1000`,
+    `/api/sweeps/${sweepId}/runs?sort=valLoss&dir=desc&diagnosis=vanishing_gradients`,
+    `/api/runs/${run}/trace?buckets=200`,
+    "/api/sweeps",
+    "/api/workers",
+  ]) {
     const result = await autocannon({ url: base + path, connections: 20, duration: 10 });
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    console.log(`  ${path.padEnd(62)} p50 ${result.latency.p50} ms, p90 ${result.latency.p90} ms, p97.5 ${result.latency.p97_5} ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s`);
+    console.log(
+      `  ${path.padEnd(62)} p50 ${result.latency.p50} ms, p90 ${result.latency.p90} ms, p97.5 ${result.latency.p97_5} ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s`,
+    );
   }
 } finally {
   server.kill("SIGTERM");

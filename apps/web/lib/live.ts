@@ -17,7 +17,12 @@ export function onProgress(listener: Listener): () => void {
     const subscribed = new Set<Listener>();
     listeners = subscribed;
     const { redisUrl, prefix } = host() ?? (({ REDIS_URL, GRADTRACE_QUEUE_PREFIX }) => ({ redisUrl: REDIS_URL, prefix: GRADTRACE_QUEUE_PREFIX }))(redisEnv());
-    watchProgress(redisUrl, prefix, (p) => subscribed.forEach((l) => l(p)), (err) => log.warn({ err }, `live progress: ${describeError(err)}`));
+    watchProgress(
+      redisUrl,
+      prefix,
+      (p) => subscribed.forEach((l) => l(p)),
+      (err) => log.warn({ err }, `live progress: ${describeError(err)}`),
+    );
   }
   const current = listeners;
   current.add(listener);

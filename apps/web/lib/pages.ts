@@ -12,7 +12,14 @@ import { thinTrace } from "./thin-trace.ts";
 /** The home page: the newest sweeps with their best run, connected workers and queue depth. */
 export async function overviewData(c: Control) {
   const sweeps = await listSweeps(c.prisma, { take: 50 });
-  const [best, workers, queue] = await Promise.all([bestRuns(c.prisma, sweeps.map((s) => s.id)), listWorkers(c.redis, c.prefix), runJobCounts(c.queues)]);
+  const [best, workers, queue] = await Promise.all([
+    bestRuns(
+      c.prisma,
+      sweeps.map((s) => s.id),
+    ),
+    listWorkers(c.redis, c.prefix),
+    runJobCounts(c.queues),
+  ]);
   return { sweeps: sweeps.map((s) => ({ ...s, best: best.get(s.id) ?? null })), workers, queue };
 }
 export type OverviewData = Awaited<ReturnType<typeof overviewData>>;

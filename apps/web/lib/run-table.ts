@@ -33,5 +33,8 @@ const CSV_COLUMNS = ["id", ...RUN_AXES, "status", "attempt", "epochsDone", ...RU
 
 /** Run table rows as CSV: the axes, status and final metrics, diagnosis kinds joined by ";", and the error if any. */
 export function runTableCsv(rows: readonly RunTableRow[]): string {
-  return csv([...CSV_COLUMNS, "diagnoses", "error"], rows.map((r) => [...CSV_COLUMNS.map((c) => r[c]), r.diagnosisKinds.join(";"), r.error]));
+  return csv(
+    [...CSV_COLUMNS, "diagnoses", "error"],
+    rows.map((r) => [...CSV_COLUMNS.map((c) => r[c]), r.diagnosisKinds.join(";"), r.error]),
+  );
 }

@@ -3,7 +3,6 @@ import { EPOCH_SCALARS, LAYER_METRICS } from "@gradtrace/core";
 import type { EpochRecord } from "@gradtrace/core";
 import { downsample, type Bucket } from "@gradtrace/db";
 
-
 /** Series for charts, each downsampled to buckets: the epoch scalars, and each per-layer metric per layer. */
 export interface ThinTrace {
   series: Record<(typeof EPOCH_SCALARS)[number], Bucket[]>;
@@ -22,7 +21,10 @@ export function thinTrace(epochs: readonly EpochRecord[], buckets: number): Thin
   const x = epochs.map((e) => e.epoch);
   const bucketsOf = (values: number[]) => downsample(x, values, keep);
   const layerCount = epochs[0]?.layers.length ?? 0;
-  const picked = keep === n ? [...epochs] : Array.from(new Set(Array.from({ length: keep }, (_, i) => Math.round((i * (n - 1)) / Math.max(1, keep - 1))))).map((i) => epochs[i]!);
+  const picked =
+    keep === n
+      ? [...epochs]
+      : Array.from(new Set(Array.from({ length: keep }, (_, i) => Math.round((i * (n - 1)) / Math.max(1, keep - 1))))).map((i) => epochs[i]!);
   return {
     series: Object.fromEntries(EPOCH_SCALARS.map((k) => [k, bucketsOf(epochs.map((e) => value(e[k])))])) as ThinTrace["series"],
     layerSeries: Object.fromEntries(

@@ -7,5 +7,8 @@ import { csv } from "./csv.ts";
 export function traceCsv(epochs: readonly EpochRecord[]): string {
   const layers = epochs[0]?.layers.length ?? 0;
   const header = ["epoch", ...EPOCH_SCALARS, ...Array.from({ length: layers }, (_, l) => LAYER_METRICS.map((m) => `layer${l + 1}_${m}`)).flat()];
-  return csv(header, epochs.map((e) => [e.epoch, ...EPOCH_SCALARS.map((k) => e[k]), ...e.layers.flatMap((l) => LAYER_METRICS.map((m) => l[m]))]));
+  return csv(
+    header,
+    epochs.map((e) => [e.epoch, ...EPOCH_SCALARS.map((k) => e[k]), ...e.layers.flatMap((l) => LAYER_METRICS.map((m) => l[m]))]),
+  );
 }

@@ -31,7 +31,11 @@ afterAll(async () => {
   await db.drop();
 });
 
-const input = { dataset: { name: "moons", samples: 200 }, model: { hidden: [8, 8], activation: "tanh", weightInit: "xavier_normal" }, training: { epochs: 6, seed: 4 } };
+const input = {
+  dataset: { name: "moons", samples: 200 },
+  model: { hidden: [8, 8], activation: "tanh", weightInit: "xavier_normal" },
+  training: { epochs: 6, seed: 4 },
+};
 const trace = train(input);
 const send = (message: object) => queues.results.add("result", toWire({ v: PAYLOAD_VERSION, ...message }), RESULT_JOB_OPTIONS);
 
@@ -78,7 +82,14 @@ describe("the recorder", () => {
     const garbage = await queues.results.add("result", { v: 1, type: "started" }, RESULT_JOB_OPTIONS);
     await settled();
     expect(recorder.stats.dropped).toBe(dropped + 1);
-    expect(logged).toContainEqual(expect.objectContaining({ component: "recorder", runId, attempt: 1, msg: expect.stringMatching(new RegExp(`dropped epochs of run ${runId} attempt 1: .*attempt 1 is stale, the current attempt is 2`)) }));
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        component: "recorder",
+        runId,
+        attempt: 1,
+        msg: expect.stringMatching(new RegExp(`dropped epochs of run ${runId} attempt 1: .*attempt 1 is stale, the current attempt is 2`)),
+      }),
+    );
     for (const job of [bad, garbage]) {
       const failed = (await queues.results.getJob(job.id!))!;
       expect(failed.attemptsMade).toBe(1);

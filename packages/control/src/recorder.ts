@@ -88,12 +88,19 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     const began = Date.now();
     for (let tries = 0; ; tries++) {
       try {
-        const outcomes = await writeBatch(prisma, batch.map((h) => h.message));
+        const outcomes = await writeBatch(
+          prisma,
+          batch.map((h) => h.message),
+        );
         batch.forEach((h, i) => {
           const outcome = outcomes[i]!;
           if (outcome.kind !== "refused") stats[outcome.kind]++;
           // Moot messages are expected (a replaced attempt, a cancelled run) but never silent.
-          if (outcome.kind === "dropped") log.info({ runId: h.message.runId, attempt: h.message.attempt, message: h.message.type }, `dropped ${h.message.type} of run ${h.message.runId} attempt ${h.message.attempt}: ${outcome.why}`);
+          if (outcome.kind === "dropped")
+            log.info(
+              { runId: h.message.runId, attempt: h.message.attempt, message: h.message.type },
+              `dropped ${h.message.type} of run ${h.message.runId} attempt ${h.message.attempt}: ${outcome.why}`,
+            );
           // What an early message waits for is usually being written right now (by this batch's
           // neighbour or another recorder): keep it for the next batch before the queue's backoff.
           if (outcome.kind === "early" && h.early < EARLY_IN_HAND && !closing) held.push({ ...h, early: h.early + 1 });
@@ -107,7 +114,11 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
           return;
         }
         stats.dbRetries++;
-        if (tries === 0) log.warn({ err: error, runIds: [...new Set(batch.map((h) => h.message.runId))] }, `database write failed (${describeError(error).split("\n")[0]}); retrying until it answers`);
+        if (tries === 0)
+          log.warn(
+            { err: error, runIds: [...new Set(batch.map((h) => h.message.runId))] },
+            `database write failed (${describeError(error).split("\n")[0]}); retrying until it answers`,
+          );
         await sleep(Math.min(250 * 2 ** tries, 5000));
       }
     }
@@ -138,7 +149,8 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
 /** Classifies a data-layer refusal: early ones are retried, malformed ones fail for good, moot ones are dropped. */
 function outcomeOf(error: DbError | undefined): Outcome {
   if (!error) return { kind: "written" };
-  if ((error instanceof StaleAttemptError || error instanceof TraceOrderError) && error.early) return { kind: "early", error: new RetrySoonError(error.message) };
+  if ((error instanceof StaleAttemptError || error instanceof TraceOrderError) && error.early)
+    return { kind: "early", error: new RetrySoonError(error.message) };
   if (error instanceof TraceOrderError) return { kind: "refused", error: new RefusedResultError(error.message) };
   return { kind: "dropped", why: error.message };
 }
@@ -154,21 +166,35 @@ async function writeBatch(prisma: PrismaClient, messages: ResultMessage[]): Prom
     messages.flatMap((m, i) => (m.type === type ? [{ m: m as Extract<ResultMessage, { type: T }>, i }] : []));
 
   const starts = ofType("started");
-  const started = await startRuns(prisma, starts.map(({ m }) => ({ id: m.runId, attempt: m.attempt, workerId: m.workerId, device: m.device, layers: m.layers })));
+  const started = await startRuns(
+    prisma,
+    starts.map(({ m }) => ({ id: m.runId, attempt: m.attempt, workerId: m.workerId, device: m.device, layers: m.layers })),
+  );
   starts.forEach(({ i }, k) => (outcomes[i] = outcomeOf(started[k] instanceof DbError ? started[k] : undefined)));
 
   // A run's chunks in epoch order, so two chunks of one run in a batch are both accepted.
   const chunks = ofType("epochs").sort((a, b) => a.m.runId.localeCompare(b.m.runId) || a.m.records[0]!.epoch - b.m.records[0]!.epoch);
-  const appended = await appendEpochChunks(prisma, chunks.map(({ m }) => ({ runId: m.runId, attempt: m.attempt, records: m.records })));
+  const appended = await appendEpochChunks(
+    prisma,
+    chunks.map(({ m }) => ({ runId: m.runId, attempt: m.attempt, records: m.records })),
+  );
   chunks.forEach(({ i }, k) => (outcomes[i] = outcomeOf(appended[k]!.error)));
 
   const ends = ofType("finished");
-  const ended = await finishRuns(prisma, ends.map(({ m }) => ({ id: m.runId, attempt: m.attempt, summary: m.summary, last: m.last })));
+  const ended = await finishRuns(
+    prisma,
+    ends.map(({ m }) => ({ id: m.runId, attempt: m.attempt, summary: m.summary, last: m.last })),
+  );
   ends.forEach(({ i }, k) => (outcomes[i] = outcomeOf(ended[k])));
 
   for (const { m, i } of [...ofType("failed"), ...ofType("released")]) {
     const write = m.type === "failed" ? failRun(prisma, m.runId, m.attempt, m.error) : releaseRun(prisma, m.runId, m.attempt);
-    outcomes[i] = outcomeOf(await write.then(() => undefined, (e: unknown) => (e instanceof DbError ? e : Promise.reject(e))));
+    outcomes[i] = outcomeOf(
+      await write.then(
+        () => undefined,
+        (e: unknown) => (e instanceof DbError ? e : Promise.reject(e)),
+      ),
+    );
   }
   // Epoch chunks move no run's status: only starts, ends, failures and hand-backs can move a sweep's.
   await refreshSweepStatus(prisma, [...new Set(messages.filter((m) => m.type !== "epochs").map((m) => m.runId))]);

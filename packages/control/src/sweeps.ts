@@ -1,14 +1,18 @@
+import { cancelSweepRuns, createSweep, getSweep, requeueFailedRuns, setSweepStatus, sweepRuns, type PrismaClient, type QueuedRun } from "@gradtrace/db";
 import {
-  cancelSweepRuns,
-  createSweep,
-  getSweep,
-  requeueFailedRuns,
-  setSweepStatus,
-  sweepRuns,
-  type PrismaClient,
-  type QueuedRun,
-} from "@gradtrace/db";
-import { connectRedis, enqueueRuns, expandSweep, haltSweep, openQueues, parseSweepSpec, PAYLOAD_VERSION, removeRuns, SweepSpecSchema, unhaltSweep, type Queues, type SweepSpec } from "@gradtrace/queue";
+  connectRedis,
+  enqueueRuns,
+  expandSweep,
+  haltSweep,
+  openQueues,
+  parseSweepSpec,
+  PAYLOAD_VERSION,
+  removeRuns,
+  SweepSpecSchema,
+  unhaltSweep,
+  type Queues,
+  type SweepSpec,
+} from "@gradtrace/queue";
 import { describeError, type Logger } from "@gradtrace/log";
 import type { Redis } from "@gradtrace/queue";
 
@@ -47,7 +51,10 @@ const runsQueue = (control: Control, spec: SweepSpec) => control.queues.runs[spe
 export async function loadSweep(prisma: PrismaClient, sweepId: string): Promise<Omit<Awaited<ReturnType<typeof getSweep>>, "spec"> & { spec: SweepSpec }> {
   const sweep = await getSweep(prisma, sweepId);
   const parsed = SweepSpecSchema.safeParse(sweep.spec);
-  if (!parsed.success) throw new Error(`sweep ${sweepId}: its stored spec does not validate: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new Error(
+      `sweep ${sweepId}: its stored spec does not validate: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
+    );
   return { ...sweep, spec: parsed.data };
 }
 
@@ -88,16 +95,21 @@ export async function cancelSweep(control: Control, sweepId: string): Promise<vo
 /** Pauses a sweep: its waiting runs leave the queue (running ones finish); resumeSweep brings them back. */
 export async function pauseSweep(control: Control, sweepId: string): Promise<void> {
   const sweep = await loadSweep(control.prisma, sweepId);
-  if (sweep.status !== "queued" && sweep.status !== "running") throw new SweepStateError(`sweep ${sweepId} is ${sweep.status}; only a queued or running sweep can be paused`);
+  if (sweep.status !== "queued" && sweep.status !== "running")
+    throw new SweepStateError(`sweep ${sweepId} is ${sweep.status}; only a queued or running sweep can be paused`);
   await haltSweep(control.redis, control.prefix, sweepId, "paused");
   await setSweepStatus(control.prisma, sweepId, "paused");
-  await removeRuns(runsQueue(control, sweep.spec), (await sweepRuns(control.prisma, sweepId, ["queued"])).map((r) => r.id));
+  await removeRuns(
+    runsQueue(control, sweep.spec),
+    (await sweepRuns(control.prisma, sweepId, ["queued"])).map((r) => r.id),
+  );
 }
 
 /** Resumes a paused sweep, or re-enqueues a sweep's queued runs whose enqueueing failed. */
 export async function resumeSweep(control: Control, sweepId: string): Promise<void> {
   const sweep = await loadSweep(control.prisma, sweepId);
-  if (sweep.status === "cancelled" || sweep.status === "completed") throw new SweepStateError(`sweep ${sweepId} is ${sweep.status}; only a paused, queued or running sweep can be resumed`);
+  if (sweep.status === "cancelled" || sweep.status === "completed")
+    throw new SweepStateError(`sweep ${sweepId} is ${sweep.status}; only a paused, queued or running sweep can be resumed`);
   await unhaltSweep(control.redis, control.prefix, sweepId);
   await setSweepStatus(control.prisma, sweepId, sweep.runs.running + sweep.runs.completed + sweep.runs.failed > 0 ? "running" : "queued");
   await enqueue(control, sweepId, sweep.spec.device, await sweepRuns(control.prisma, sweepId, ["queued"]));
@@ -109,7 +121,10 @@ export async function retryFailedRuns(control: Control, sweepId: string): Promis
   if (sweep.status === "cancelled") throw new SweepStateError(`sweep ${sweepId} is cancelled; its runs cannot be retried`);
   const runs = await requeueFailedRuns(control.prisma, sweepId);
   // The failed jobs keep their ids; remove them so the runs can be enqueued again.
-  await removeRuns(runsQueue(control, sweep.spec), runs.map((r) => r.id));
+  await removeRuns(
+    runsQueue(control, sweep.spec),
+    runs.map((r) => r.id),
+  );
   await enqueue(control, sweepId, sweep.spec.device, runs);
   return runs.length;
 }

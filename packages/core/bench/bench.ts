@@ -46,7 +46,10 @@ function report(label: string, samples: number[]): number {
 
 function timed(label: string, times: number, fn: () => void): number {
   fn(); // warm-up: JIT and instantiation stay out of the figures
-  return report(label, Array.from({ length: times }, () => seconds(fn)));
+  return report(
+    label,
+    Array.from({ length: times }, () => seconds(fn)),
+  );
 }
 
 /**
@@ -62,24 +65,28 @@ function paired(labels: [string, string], times: number, fns: [() => void, () =>
   return [report(labels[0], samples[0]), report(labels[1], samples[1]), ratio];
 }
 
-const gt = (spec: RunSpecInput, options: TrainOptions = {}) => () => void train(spec, options);
+const gt =
+  (spec: RunSpecInput, options: TrainOptions = {}) =>
+  () =>
+    void train(spec, options);
 
 console.log(`gradtrace bench — node ${process.version}, one thread; medians of ${reps} (gradtrace) and ${tfjsReps} (TF.js) runs after a warm-up\n`);
 const results: Record<string, Record<string, number>> = {};
 for (const depth of [2, 8]) {
   console.log(`canonical cell, depth ${depth} (ReLU, He normal, SGD 0.05, batch 32, 50 epochs):`);
   const r: Record<string, number> = { wasm: NaN, untraced: NaN, ratio: NaN };
-  [r.wasm, r.untraced, r.ratio] = paired(
-    ["gradtrace wasm, traced every epoch", "gradtrace wasm, traced at epochs 0 and 50 only"],
-    4 * reps,
-    [gt(cell(depth)), gt(cell(depth, "relu", "he_normal", 50))],
-  );
+  [r.wasm, r.untraced, r.ratio] = paired(["gradtrace wasm, traced every epoch", "gradtrace wasm, traced at epochs 0 and 50 only"], 4 * reps, [
+    gt(cell(depth)),
+    gt(cell(depth, "relu", "he_normal", 50)),
+  ]);
   r.js = timed("gradtrace js reference kernels", 1, gt(cell(depth), { kernels: "js" }));
   await useBackend("wasm");
   r.tfjsWasm = timed("TF.js wasm backend", tfjsReps, () => void trainTfjs(cell(depth)));
   await useBackend("cpu");
   r.tfjsCpu = timed("TF.js cpu backend", tfjsReps, () => void trainTfjs(cell(depth)));
-  console.log(`  => tracing overhead ${(100 * (r.ratio - 1)).toFixed(1)}% (median of ${4 * reps} paired ratios); gradtrace is ${(r.tfjsWasm / r.wasm).toFixed(1)}× TF.js-wasm, ${(r.tfjsCpu / r.wasm).toFixed(1)}× TF.js-cpu, ${(r.js / r.wasm).toFixed(1)}× its js kernels\n`);
+  console.log(
+    `  => tracing overhead ${(100 * (r.ratio - 1)).toFixed(1)}% (median of ${4 * reps} paired ratios); gradtrace is ${(r.tfjsWasm / r.wasm).toFixed(1)}× TF.js-wasm, ${(r.tfjsCpu / r.wasm).toFixed(1)}× TF.js-cpu, ${(r.js / r.wasm).toFixed(1)}× its js kernels\n`,
+  );
   results[depth] = r;
 }
 

@@ -30,7 +30,12 @@ export function trainTfjs(input: RunSpecInput): number {
   const weights = widths.slice(1).map((nout, l) => {
     const nin = widths[l]!;
     const std = Math.sqrt(2 / nin);
-    return tf.variable(tf.tensor2d(Float32Array.from({ length: nin * nout }, () => std * rng.normal()), [nin, nout]));
+    return tf.variable(
+      tf.tensor2d(
+        Float32Array.from({ length: nin * nout }, () => std * rng.normal()),
+        [nin, nout],
+      ),
+    );
   });
   const biases = widths.slice(1).map((nout) => tf.variable(tf.zeros([nout])));
   const xTrain = tf.tensor2d(Float32Array.from(data.train.x), [data.train.n, data.dims]);

@@ -85,7 +85,11 @@ export function diagnose(layers: readonly LayerInfo[], epochs: readonly EpochRec
     note("diverged", divergedAt, `loss or parameters became NaN/Infinity during epoch ${divergedAt}; training stopped there`);
   }
   if (first && first.epoch === 0 && first.outputStd < THRESHOLDS.collapsedOutputStd) {
-    note("collapsed_at_init", 0, `at initialisation the output logits vary by at most ${fmt(first.outputStd)} (std) across inputs: the network computes a constant`);
+    note(
+      "collapsed_at_init",
+      0,
+      `at initialisation the output logits vary by at most ${fmt(first.outputStd)} (std) across inputs: the network computes a constant`,
+    );
   }
   for (const e of epochs) {
     const firstGrad = e.layers[0]!.gradNorm;
@@ -113,17 +117,31 @@ export function diagnose(layers: readonly LayerInfo[], epochs: readonly EpochRec
     const dead = hidden.filter((l) => (e.layers[l]!.deadFraction ?? 0) > THRESHOLDS.deadFraction);
     if (dead.length > 0) {
       const worst = Math.max(...dead.map((l) => e.layers[l]!.deadFraction ?? 0));
-      note("dead_units", e.epoch, `${dead.length} hidden layer(s) have more than ${100 * THRESHOLDS.deadFraction}% dead units (worst ${fmt(100 * worst)}%)`, dead);
+      note(
+        "dead_units",
+        e.epoch,
+        `${dead.length} hidden layer(s) have more than ${100 * THRESHOLDS.deadFraction}% dead units (worst ${fmt(100 * worst)}%)`,
+        dead,
+      );
     }
     const symmetric = hidden.filter((l) => layers[l]!.units > 1 && e.layers[l]!.symmetry > THRESHOLDS.symmetry);
     if (symmetric.length > 0 && e === last) {
-      note("symmetric_units", e.epoch, `after training, ${symmetric.length} hidden layer(s) still consist mostly of identical units (symmetry ${fmt(Math.max(...symmetric.map((l) => e.layers[l]!.symmetry)))})`, symmetric);
+      note(
+        "symmetric_units",
+        e.epoch,
+        `after training, ${symmetric.length} hidden layer(s) still consist mostly of identical units (symmetry ${fmt(Math.max(...symmetric.map((l) => e.layers[l]!.symmetry)))})`,
+        symmetric,
+      );
     }
   }
   if (first && last && last !== first && divergedAt === null) {
     const drop = (first.trainLoss - last.trainLoss) / first.trainLoss;
     if (!(drop >= THRESHOLDS.minimumRelativeLossDrop)) {
-      note("not_learning", last.epoch, `training loss went from ${fmt(first.trainLoss)} to ${fmt(last.trainLoss)} (${fmt(100 * drop)}% drop, < ${100 * THRESHOLDS.minimumRelativeLossDrop}%)`);
+      note(
+        "not_learning",
+        last.epoch,
+        `training loss went from ${fmt(first.trainLoss)} to ${fmt(last.trainLoss)} (${fmt(100 * drop)}% drop, < ${100 * THRESHOLDS.minimumRelativeLossDrop}%)`,
+      );
     }
   }
   return [...found.values()];

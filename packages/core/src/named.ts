@@ -5,7 +5,9 @@ import { z } from "zod";
  * and either the default taken when it is left out or, where it must be given, an example value
  * that forms and help texts offer.
  */
-export type Parameter = { readonly schema: z.ZodNumber; readonly default: number; readonly doc: string } | { readonly schema: z.ZodNumber; readonly example: number; readonly doc: string };
+export type Parameter =
+  | { readonly schema: z.ZodNumber; readonly default: number; readonly doc: string }
+  | { readonly schema: z.ZodNumber; readonly example: number; readonly doc: string };
 
 /** The parameters of a choice by name; the first one is what the `name:value` shorthand sets. */
 export type Parameters = Readonly<Record<string, Parameter>>;
@@ -22,9 +24,8 @@ type Defaulted<P> = { [K in keyof P]: P[K] extends { default: number } ? K : nev
 export type SpecOf<D> = D extends Named<infer N, infer P> ? { name: N } & { [K in keyof P]: number } : never;
 
 /** A spec of one of the choices `D` as written: parameters with a default may be left out. */
-export type InputOf<D> = D extends Named<infer N, infer P>
-  ? { name: N } & { [K in Exclude<keyof P, Defaulted<P>>]: number } & { [K in Defaulted<P>]?: number }
-  : never;
+export type InputOf<D> =
+  D extends Named<infer N, infer P> ? { name: N } & { [K in Exclude<keyof P, Defaulted<P>>]: number } & { [K in Defaulted<P>]?: number } : never;
 
 /** Lets `"tanh"` stand for `{ "name": "tanh" }` wherever a named object is expected. */
 export function named<T extends z.ZodType>(schema: T) {
@@ -45,7 +46,10 @@ export function choiceSchema<const D extends readonly [Named, ...Named[]]>(choic
       })
       .strict(),
   );
-  return named(z.discriminatedUnion("name", objects as unknown as [(typeof objects)[number], ...(typeof objects)[number][]])) as unknown as z.ZodType<SpecOf<D[number]>, unknown>;
+  return named(z.discriminatedUnion("name", objects as unknown as [(typeof objects)[number], ...(typeof objects)[number][]])) as unknown as z.ZodType<
+    SpecOf<D[number]>,
+    unknown
+  >;
 }
 
 /** The value a parameter starts at where a person chooses one: its default, else its example. */

@@ -60,7 +60,19 @@ describe("parseRunSpec", () => {
     ["an unknown field", edit((s) => (s.model.dropout = 0.5)), "model", "dropout"],
     [
       "NaN in the data",
-      edit((s) => (s.dataset = { name: "points", features: [[0, 0], [1, NaN], [2, 2], [3, 3]], labels: [0, 1, 0, 1] })),
+      edit(
+        (s) =>
+          (s.dataset = {
+            name: "points",
+            features: [
+              [0, 0],
+              [1, NaN],
+              [2, 2],
+              [3, 3],
+            ],
+            labels: [0, 1, 0, 1],
+          }),
+      ),
       "dataset.features[1][1]",
       "NaN",
     ],

@@ -6,7 +6,12 @@ import { choiceLabel, named } from "./named.ts";
 
 const finite = () => z.number().finite();
 const positive = () => z.number().finite().positive();
-const seed = () => z.number().int().min(0).max(2 ** 32 - 1);
+const seed = () =>
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1);
 
 export { ACTIVATION_NAMES, ActivationSpecSchema, type ActivationName, type ActivationSpec, type ActivationSpecInput } from "./activations/index.ts";
 export { INITIALIZER_NAMES, InitializerSpecSchema, type InitializerName, type InitializerSpec, type InitializerSpecInput } from "./initializers/index.ts";
@@ -36,7 +41,13 @@ const PointsSchema = z
   .object({
     name: z.literal("points"),
     features: z.array(z.array(finite()).min(1).max(LIMITS.maxFeatures)).min(4).max(LIMITS.maxSamples),
-    labels: z.array(z.number().int().min(0).max(LIMITS.maxClasses - 1)),
+    labels: z.array(
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(LIMITS.maxClasses - 1),
+    ),
     validationFraction: common.validationFraction,
     seed: common.seed,
   })
@@ -234,9 +245,7 @@ export function parseRunSpec(input: unknown): RunSpec {
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`))
-    .join("");
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

@@ -75,7 +75,6 @@ export interface Trace {
   summary: TraceSummary;
 }
 
-
 /**
  * Every per-layer metric of a LayerRecord but its histogram. The order is the order the database
  * packs them in: add new metrics at the end, never reorder.

@@ -5,7 +5,11 @@ import { describe, expect, it } from "vitest";
 import { ACTIVATION_NAMES, SpecError, type RunSpecInput } from "./spec.ts";
 import { Run, train } from "./train.ts";
 
-const spec = (model: Partial<RunSpecInput["model"]>, training: Partial<RunSpecInput["training"]> = {}, dataset: RunSpecInput["dataset"] = { name: "moons", samples: 640 }): RunSpecInput => ({
+const spec = (
+  model: Partial<RunSpecInput["model"]>,
+  training: Partial<RunSpecInput["training"]> = {},
+  dataset: RunSpecInput["dataset"] = { name: "moons", samples: 640 },
+): RunSpecInput => ({
   dataset,
   model: { hidden: [16, 16], activation: "tanh", weightInit: "xavier_normal", ...model },
   training: { epochs: 5, batchSize: 32, optimizer: { name: "sgd", lr: 0.05 }, seed: 1, ...training },
@@ -28,7 +32,9 @@ describe("determinism", () => {
     const script = fileURLToPath(new URL("../scripts/trace-hash.ts", import.meta.url));
     const child = spawnSync(process.execPath, ["--import", "tsx", script, JSON.stringify(input)], { encoding: "utf8" });
     expect(child.stderr).toBe("");
-    const here = createHash("sha256").update(JSON.stringify(train(input))).digest("hex");
+    const here = createHash("sha256")
+      .update(JSON.stringify(train(input)))
+      .digest("hex");
     expect(child.stdout.trim()).toBe(here);
   });
 
@@ -209,7 +215,13 @@ describe("datasets and optimizers", () => {
   it("trains on inline points, full batch, without a validation split", () => {
     const features = Array.from({ length: 40 }, (_, i) => [i % 2, Math.floor(i / 2) % 2, i / 40]);
     const labels = features.map(([a, b]) => (a === b ? 0 : 1));
-    const trace = train(spec({ hidden: [8] }, { epochs: 200, batchSize: "full", optimizer: { name: "adam", lr: 0.05 } }, { name: "points", features, labels, validationFraction: 0 }));
+    const trace = train(
+      spec(
+        { hidden: [8] },
+        { epochs: 200, batchSize: "full", optimizer: { name: "adam", lr: 0.05 } },
+        { name: "points", features, labels, validationFraction: 0 },
+      ),
+    );
     expect(trace.summary.final.valLoss).toBeNull();
     expect(trace.summary.final.trainAccuracy).toBe(1);
   });

@@ -161,7 +161,7 @@ export class Run {
     for (const s of this.stats) s.reset();
     let lossSum = 0;
     let correct = 0;
-    for (let from = 0; from < end; ) {
+    for (let from = 0; from < end;) {
       const n = Math.min(this.rows, (from < probe ? probe : end) - from);
       this.load(evalSet, from, n);
       this.net.forward(n, from < probe ? this.stats : undefined);

@@ -37,16 +37,33 @@ describe("the vocabulary", () => {
     expectTypeOf<Exclude<keyof LayerRecord, "histogram">>().toEqualTypeOf<LayerMetric>();
     expectTypeOf<Exclude<keyof EpochRecord, "epoch" | "layers">>().toEqualTypeOf<EpochScalar>();
     expectTypeOf<keyof RunAxisValues>().toEqualTypeOf<RunAxis>();
-    const trace = train({ dataset: { name: "moons", samples: 100 }, model: { hidden: [4], activation: "tanh", weightInit: "xavier_normal" }, training: { epochs: 1 } });
+    const trace = train({
+      dataset: { name: "moons", samples: 100 },
+      model: { hidden: [4], activation: "tanh", weightInit: "xavier_normal" },
+      training: { epochs: 1 },
+    });
     expect(Object.keys(trace.epochs[0]!.layers[0]!).sort()).toEqual([...LAYER_METRICS, "histogram"].sort());
     expect(Object.keys(trace.epochs[0]!).sort()).toEqual([...EPOCH_SCALARS, "epoch", "layers"].sort());
   });
 
   it("places a run on every axis", () => {
-    const spec = parseRunSpec({ dataset: { name: "moons", noise: 0.3 }, model: { hidden: [8, 16], activation: { name: "leaky_relu", alpha: 0.2 }, weightInit: { name: "normal", std: 0.1 } }, training: { epochs: 1, seed: 7, optimizer: { name: "adam", lr: 0.01 } } });
+    const spec = parseRunSpec({
+      dataset: { name: "moons", noise: 0.3 },
+      model: { hidden: [8, 16], activation: { name: "leaky_relu", alpha: 0.2 }, weightInit: { name: "normal", std: 0.1 } },
+      training: { epochs: 1, seed: 7, optimizer: { name: "adam", lr: 0.01 } },
+    });
     const values = runAxisValues(spec);
     expect(Object.keys(values)).toEqual([...RUN_AXES]);
-    expect(values).toEqual({ activation: "leaky_relu(alpha=0.2)", initializer: "normal(0.1)", depth: 2, width: 16, optimizer: "adam", learningRate: 0.01, dataset: "moons(noise=0.3)", seed: 7 });
+    expect(values).toEqual({
+      activation: "leaky_relu(alpha=0.2)",
+      initializer: "normal(0.1)",
+      depth: 2,
+      width: 16,
+      optimizer: "adam",
+      learningRate: 0.01,
+      dataset: "moons(noise=0.3)",
+      seed: 7,
+    });
   });
 
   it("traces epoch 0, every k-th and the last", () => {
@@ -63,7 +80,10 @@ describe("the vocabulary", () => {
     for (const file of local) {
       const source = readFileSync(resolve(here, file), "utf8");
       const runtimeImports = [...source.matchAll(/^import (?!type)[^;]*?from "([^"]+)";/gms)].map((m) => m[1]);
-      expect(runtimeImports.filter((s) => s!.includes("kernels") || s!.includes("train") || s!.includes("network")), file).toEqual([]);
+      expect(
+        runtimeImports.filter((s) => s!.includes("kernels") || s!.includes("train") || s!.includes("network")),
+        file,
+      ).toEqual([]);
       expect(source, file).not.toMatch(/\bBuffer\.|WebAssembly\.|process\./);
     }
   });

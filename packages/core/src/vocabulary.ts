@@ -9,7 +9,18 @@ export { ACTIVATIONS, type ActivationDefinition } from "./activations/index.ts";
 export { INITIALIZERS, type InitializerDefinition } from "./initializers/index.ts";
 export { choiceLabel, fromShorthand, shorthand, suggestedValue, type Named, type Parameter } from "./named.ts";
 export { LIMITS, SWEEP_LIMITS } from "./limits.ts";
-export { GRID_AXES, RUN_AXES, RUN_STATUSES, RUN_TARGETS, runAxisValues, type RunStatusName, type GridAxis, type RunAxis, type RunAxisValues, type RunTarget } from "./axes.ts";
+export {
+  GRID_AXES,
+  RUN_AXES,
+  RUN_STATUSES,
+  RUN_TARGETS,
+  runAxisValues,
+  type RunStatusName,
+  type GridAxis,
+  type RunAxis,
+  type RunAxisValues,
+  type RunTarget,
+} from "./axes.ts";
 export {
   EPOCH_SCALARS,
   gradientRatio,

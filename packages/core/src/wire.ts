@@ -5,13 +5,7 @@ export const NON_FINITE_SPELLINGS = ["NaN", "Infinity", "-Infinity"] as const;
 export type WireNumber = number | (typeof NON_FINITE_SPELLINGS)[number];
 
 /** A value as toWire sends it and JSON brings it back: every number may be spelled as a string, dates become ISO strings. */
-export type Wired<T> = T extends number
-  ? WireNumber
-  : T extends Date
-    ? string
-    : T extends object
-      ? { [K in keyof T]: Wired<T[K]> }
-      : T;
+export type Wired<T> = T extends number ? WireNumber : T extends Date ? string : T extends object ? { [K in keyof T]: Wired<T[K]> } : T;
 
 /**
  * JSON has no NaN or ±Infinity (JSON.stringify writes null), yet a diverged run's losses are NaN.

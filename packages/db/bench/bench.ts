@@ -69,7 +69,9 @@ function epochRecord(rng: Random, epoch: number): EpochRecord {
 
 const db = await createTestDatabase("bench");
 try {
-  console.log(`trace store bench — ${RUNS} runs × ${EPOCHS + 1} epochs × ${HIDDEN + 1} layers, ${BINS}-bin histograms; ${WRITERS} writers, ${BATCH} runs × ${CHUNK} epochs per statement`);
+  console.log(
+    `trace store bench — ${RUNS} runs × ${EPOCHS + 1} epochs × ${HIDDEN + 1} layers, ${BINS}-bin histograms; ${WRITERS} writers, ${BATCH} runs × ${CHUNK} epochs per statement`,
+  );
   const { sweepId, runIds } = await createSweep(db.prisma, { name: "bench", spec: {}, runs: specs });
   const rng = new Random(7, "bench");
   const traces = runIds.map(() => Array.from({ length: EPOCHS + 1 }, (_, e) => epochRecord(rng, e)));
@@ -78,10 +80,13 @@ try {
     let next = 0;
     await Promise.all(
       Array.from({ length: WRITERS }, async () => {
-        for (let from = (next++) * BATCH; from < runIds.length; from = (next++) * BATCH) {
+        for (let from = next++ * BATCH; from < runIds.length; from = next++ * BATCH) {
           const batch = runIds.slice(from, from + BATCH).map((id, k) => ({ id, i: from + k, attempt: 0 }));
           let t = performance.now();
-          const attempts = await startRuns(db.prisma, batch.map((run) => ({ id: run.id, workerId: "bench", device: "cpu", layers })));
+          const attempts = await startRuns(
+            db.prisma,
+            batch.map((run) => ({ id: run.id, workerId: "bench", device: "cpu", layers })),
+          );
           batch.forEach((run, k) => (run.attempt = attempts[k] as number));
           phase.start += performance.now() - t;
           t = performance.now();
@@ -117,7 +122,9 @@ try {
     SELECT pg_total_relation_size('"TraceEpoch"') AS traces, pg_total_relation_size('"Run"') AS runs`;
   const rows = RUNS * (EPOCHS + 1);
   const share = (ms: number) => `${Math.round((100 * ms) / (phase.start + phase.append + phase.finish))}%`;
-  console.log(`ingest: ${(ingestMs / 1000).toFixed(2)} s (${Math.round(rows / (ingestMs / 1000))} epoch rows/s); writers' time: start ${share(phase.start)}, append ${share(phase.append)}, finish ${share(phase.finish)}`);
+  console.log(
+    `ingest: ${(ingestMs / 1000).toFixed(2)} s (${Math.round(rows / (ingestMs / 1000))} epoch rows/s); writers' time: start ${share(phase.start)}, append ${share(phase.append)}, finish ${share(phase.finish)}`,
+  );
   console.log(
     `on disk: TraceEpoch ${(Number(traceBytes) / 2 ** 20).toFixed(1)} MiB (${Math.round(Number(traceBytes) / RUNS)} B per run, ${Math.round(Number(traceBytes) / rows)} B per epoch), Run ${(Number(runBytes) / 2 ** 20).toFixed(1)} MiB`,
   );
@@ -130,7 +137,9 @@ try {
   for (let i = 0; i < reps; i++) grid.push(await timeMs(() => sweepGrid(db.prisma, sweepId)));
   const curves: number[] = [];
   for (let i = 0; i < reps; i++) curves.push(await timeMs(() => runSeries(db.prisma, runIds.slice(i * 20, i * 20 + 20), "valLoss", 200)));
-  console.log(`read (median of ${reps}): full trace of one run ${median(full).toFixed(1)} ms; sweep grid over ${RUNS} runs ${median(grid).toFixed(1)} ms; 20 runs' loss curves in 200 buckets ${median(curves).toFixed(1)} ms`);
+  console.log(
+    `read (median of ${reps}): full trace of one run ${median(full).toFixed(1)} ms; sweep grid over ${RUNS} runs ${median(grid).toFixed(1)} ms; 20 runs' loss curves in 200 buckets ${median(curves).toFixed(1)} ms`,
+  );
 } finally {
   await db.drop();
 }

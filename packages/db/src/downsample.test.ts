@@ -19,7 +19,11 @@ describe("downsample", () => {
 
   it("returns the series itself when it has fewer points than buckets", () => {
     const buckets = downsample([0, 5, 10], [3, 2, 1], 200);
-    expect(buckets.map((b) => [b.fromEpoch, b.first])).toEqual([[0, 3], [5, 2], [10, 1]]);
+    expect(buckets.map((b) => [b.fromEpoch, b.first])).toEqual([
+      [0, 3],
+      [5, 2],
+      [10, 1],
+    ]);
   });
 
   it("ignores NaN for min and max but keeps it as first or last", () => {

@@ -30,7 +30,29 @@ export {
   type RunTableRow,
   type RunTableSort,
 } from "./repositories/run-table.ts";
-export { failRun, finishRun, finishRuns, releaseRun, RUN_TRANSITIONS, startRun, startRuns, transitionRun, type RunEnd, type RunStart } from "./repositories/runs.ts";
-export { appendEpochChunks, appendEpochs, getRun, getRunRow, getRuns, runSeries, type ChunkResult, type EpochChunk, type SeriesMetric, type StoredRun } from "./repositories/traces.ts";
+export {
+  failRun,
+  finishRun,
+  finishRuns,
+  releaseRun,
+  RUN_TRANSITIONS,
+  startRun,
+  startRuns,
+  transitionRun,
+  type RunEnd,
+  type RunStart,
+} from "./repositories/runs.ts";
+export {
+  appendEpochChunks,
+  appendEpochs,
+  getRun,
+  getRunRow,
+  getRuns,
+  runSeries,
+  type ChunkResult,
+  type EpochChunk,
+  type SeriesMetric,
+  type StoredRun,
+} from "./repositories/traces.ts";
 export type { RunRow } from "./repositories/stored.ts";
 export type { RunStatus, SweepStatus } from "./generated/client.ts";

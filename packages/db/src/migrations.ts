@@ -77,7 +77,10 @@ export interface MigrationSession {
 export async function migrate(target: ConnectionOptions, dir = MIGRATIONS_DIR): Promise<{ applied: string[] }> {
   const client = await connect(target, (c) => c.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]));
   try {
-    const session: MigrationSession = { query: async <R>(sql: string, params?: unknown[]) => ({ rows: (await client.query(sql, params)).rows as R[] }), exec: (sql) => client.query(sql) };
+    const session: MigrationSession = {
+      query: async <R>(sql: string, params?: unknown[]) => ({ rows: (await client.query(sql, params)).rows as R[] }),
+      exec: (sql) => client.query(sql),
+    };
     return await applyMigrations(session, dir);
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
@@ -106,7 +109,8 @@ export async function applyMigrations(session: MigrationSession, dir = MIGRATION
   for (const m of migrations) {
     const checksum = done.get(m.name);
     if (checksum !== undefined) {
-      if (checksum !== m.checksum) throw new Error(`migration ${m.name} was edited after it was applied (checksum ${checksum} in the database, ${m.checksum} on disk)`);
+      if (checksum !== m.checksum)
+        throw new Error(`migration ${m.name} was edited after it was applied (checksum ${checksum} in the database, ${m.checksum} on disk)`);
       continue;
     }
     const id = randomUUID();

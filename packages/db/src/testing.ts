@@ -19,4 +19,3 @@ export function expectSameEpochs(stored: readonly EpochRecord[], original: reado
     });
   });
 }
-

@@ -7,7 +7,9 @@ export type { Logger } from "pino";
 
 /** LOG_LEVEL and LOG_FORMAT: how much to log, and whether as JSON lines or readable lines (auto: readable on a terminal). */
 export const LogEnvSchema = z.object({
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent" })
+    .default("info"),
   LOG_FORMAT: z.enum(["auto", "json", "pretty"], { error: "LOG_FORMAT must be auto, json or pretty" }).default("auto"),
 });
 export type LogEnv = z.infer<typeof LogEnvSchema>;
@@ -42,7 +44,9 @@ export function createLogger(options: LoggerOptions): Logger {
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join("; "));
   const env = parsed.data;
   const readable = env.LOG_FORMAT === "pretty" || (env.LOG_FORMAT === "auto" && !options.stream && process.stderr.isTTY === true);
-  const stream = options.stream ?? (readable ? pretty({ destination: 2, sync: true, ignore: "pid,hostname", translateTime: "SYS:HH:MM:ss.l" }) : pino.destination({ dest: 2, sync: true }));
+  const stream =
+    options.stream ??
+    (readable ? pretty({ destination: 2, sync: true, ignore: "pid,hostname", translateTime: "SYS:HH:MM:ss.l" }) : pino.destination({ dest: 2, sync: true }));
   return pino({ level: env.LOG_LEVEL, base: { component: options.component }, serializers: { err: stdSerializers.err } }, stream);
 }
 

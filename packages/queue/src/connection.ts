@@ -43,7 +43,7 @@ export function connectRedis(url: string, role: ConnectionRole, onError: (error:
 }
 
 /** Reports an error at most once per distinct message every 10 s: an outage retries many times a second. */
-function throttled(onError: (error: Error) => void): (error: Error) => void {
+export function throttled(onError: (error: Error) => void): (error: Error) => void {
   const last = new Map<string, number>();
   return (error) => {
     const now = Date.now();

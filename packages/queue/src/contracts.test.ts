@@ -5,7 +5,11 @@ import { parseResultMessage, parseRunJob, PAYLOAD_VERSION } from "./contracts.ts
 
 const runId = "4b0a2c58-7a7e-4d39-9d3b-0c1f2a3b4c5d";
 const sweepId = "9f1e2d3c-4b5a-4697-8a1b-2c3d4e5f6a7b";
-const spec = { dataset: "moons", model: { hidden: [8, 8], activation: "identity", weightInit: "he_normal" }, training: { epochs: 20, optimizer: { name: "sgd", lr: 1 } } };
+const spec = {
+  dataset: "moons",
+  model: { hidden: [8, 8], activation: "identity", weightInit: "he_normal" },
+  training: { epochs: 20, optimizer: { name: "sgd", lr: 1 } },
+};
 
 /** What BullMQ does to job data: JSON out, JSON back. */
 const overTheWire = (payload: unknown): unknown => JSON.parse(JSON.stringify(toWire(payload)));

@@ -1,9 +1,20 @@
-import { DIAGNOSIS_KINDS, DiagnosisSchema, LayerInfoSchema, NON_FINITE_SPELLINGS, parseWith, RUN_TARGETS, RunSpecSchema, type EpochRecord, type LayerRecord, type RunTarget, type TraceSummary } from "@gradtrace/core";
+import {
+  DIAGNOSIS_KINDS,
+  DiagnosisSchema,
+  LayerInfoSchema,
+  NON_FINITE_SPELLINGS,
+  parseWith,
+  RUN_TARGETS,
+  RunSpecSchema,
+  type EpochRecord,
+  type LayerRecord,
+  type RunTarget,
+  type TraceSummary,
+} from "@gradtrace/core";
 import { z } from "zod";
 
 /** The BullMQ queues: runs to train, and results travelling back to the recorder. */
 export const QUEUE_NAMES = { runs: "gradtrace-runs", results: "gradtrace-results" } as const;
-
 
 /**
  * The runs queue of a target: runs any worker may take wait in gradtrace-runs, those for one kind
@@ -21,7 +32,9 @@ const wireNumber = z.union([z.number(), z.enum(NON_FINITE_SPELLINGS).transform(N
 const nullableNumber = wireNumber.nullable();
 const uuid = z.uuid();
 const attempt = z.number().int().min(1);
-const version = z.literal(PAYLOAD_VERSION, { error: (issue) => `payload version ${JSON.stringify(issue.input)} is not supported; this code reads version ${PAYLOAD_VERSION}` });
+const version = z.literal(PAYLOAD_VERSION, {
+  error: (issue) => `payload version ${JSON.stringify(issue.input)} is not supported; this code reads version ${PAYLOAD_VERSION}`,
+});
 
 export const LayerRecordSchema = z.object({
   gradNorm: wireNumber,

@@ -36,7 +36,13 @@ describe("sweep expansion", () => {
   });
 
   it("gives each optimizer its own parameters from the fixed settings", () => {
-    const runs = expandSweep(parseSweepSpec({ ...bestPractices, axes: { ...bestPractices.axes, activations: ["relu"], initializers: ["he_normal"], depths: [2], seeds: [1], optimizers: ["sgd", "momentum", "adam"] }, fixed: { epochs: 5, momentum: 0.5 } }));
+    const runs = expandSweep(
+      parseSweepSpec({
+        ...bestPractices,
+        axes: { ...bestPractices.axes, activations: ["relu"], initializers: ["he_normal"], depths: [2], seeds: [1], optimizers: ["sgd", "momentum", "adam"] },
+        fixed: { epochs: 5, momentum: 0.5 },
+      }),
+    );
     expect(runs.map((r) => r.training.optimizer)).toEqual([
       { name: "sgd", lr: 0.05 },
       { name: "momentum", lr: 0.05, momentum: 0.5 },

@@ -32,7 +32,10 @@ export function expandSweep(spec: SweepSpec): RunSpec[] {
       if (!(error instanceof SpecError)) throw error;
       const { activation, weightInit, hidden } = input.model;
       throw new SpecError(
-        error.issues.map((i) => ({ ...i, path: `run ${index} (${JSON.stringify(activation)}, ${JSON.stringify(weightInit)}, ${hidden.length} × ${hidden[0]}): ${i.path}` })),
+        error.issues.map((i) => ({
+          ...i,
+          path: `run ${index} (${JSON.stringify(activation)}, ${JSON.stringify(weightInit)}, ${hidden.length} × ${hidden[0]}): ${i.path}`,
+        })),
         "sweep spec",
       );
     }

@@ -29,7 +29,13 @@ describe("producer helpers", () => {
     await enqueueRuns(queues.runs.any, jobs.slice(0, 5), 10);
     expect(await queues.runs.any.getWaitingCount()).toBe(25);
     expect((await queues.runs.any.getJob(jobs[3]!.runId))!.data).toMatchObject({ runId: jobs[3]!.runId, sweepId });
-    expect(await removeRuns(queues.runs.any, jobs.slice(0, 20).map((j) => j.runId), 8)).toBe(20);
+    expect(
+      await removeRuns(
+        queues.runs.any,
+        jobs.slice(0, 20).map((j) => j.runId),
+        8,
+      ),
+    ).toBe(20);
     expect(await queues.runs.any.getWaitingCount()).toBe(5);
   });
 
@@ -37,7 +43,12 @@ describe("producer helpers", () => {
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
     await haltSweep(redis, prefix, a, "cancelled");
     await haltSweep(redis, prefix, b, "paused");
-    expect(await haltedSweeps(redis, prefix, [a, b, c])).toEqual(new Map([[a, "cancelled"], [b, "paused"]]));
+    expect(await haltedSweeps(redis, prefix, [a, b, c])).toEqual(
+      new Map([
+        [a, "cancelled"],
+        [b, "paused"],
+      ]),
+    );
     await unhaltSweep(redis, prefix, b);
     expect(await haltedSweeps(redis, prefix, [b])).toEqual(new Map());
     expect(await redis.ttl(`${prefix}:sweep:${a}:halt`)).toBeGreaterThan(6 * 86_400);

@@ -43,7 +43,10 @@ export interface Queues {
 
 /** Opens the runs and results queues on `redis` (the caller owns and closes the connection), reporting their errors to `onError`. */
 export function openQueues(redis: Redis, prefix: string, onError: (error: Error) => void): Queues {
-  const runs = Object.fromEntries(RUN_TARGETS.map((t) => [t, new Queue(runQueueName(t), { connection: redis, prefix }).on("error", onError)])) as Record<RunTarget, Queue>;
+  const runs = Object.fromEntries(RUN_TARGETS.map((t) => [t, new Queue(runQueueName(t), { connection: redis, prefix }).on("error", onError)])) as Record<
+    RunTarget,
+    Queue
+  >;
   const results = new Queue(QUEUE_NAMES.results, { connection: redis, prefix }).on("error", onError);
   const all = [...Object.values(runs), results];
   return { runs, results, close: async () => void (await Promise.all(all.map((q) => q.close()))) };

@@ -3,7 +3,6 @@ import type { Job, Queue } from "bullmq";
 import { PAYLOAD_VERSION, type ResultMessage, type RunProgress } from "./contracts.ts";
 import { RESULT_JOB_OPTIONS } from "./producer.ts";
 
-
 /** A result message without what the reporter fills in. */
 type ResultBody<M = ResultMessage> = M extends ResultMessage ? Omit<M, "v" | "runId" | "attempt"> : never;
 

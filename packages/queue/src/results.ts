@@ -1,7 +1,7 @@
 import { SpecError } from "@gradtrace/core";
 import { describeError, type Logger } from "@gradtrace/log";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import { connectRedis } from "./connection.ts";
+import { connectRedis, throttled } from "./connection.ts";
 import { parseResultMessage, QUEUE_NAMES, type ResultMessage } from "./contracts.ts";
 
 /** A result that arrived before one it follows: retried soon, as what it waits for is usually in flight. */
@@ -59,7 +59,10 @@ export async function consumeResults(options: ResultsOptions): Promise<{ close()
     concurrency: options.concurrency,
     settings: { backoffStrategy: resultBackoff },
   });
-  worker.on("error", (err) => log.error({ err }, `results queue: ${describeError(err)}`));
+  worker.on(
+    "error",
+    throttled((err) => log.error({ err }, `results queue: ${describeError(err)}`)),
+  );
   worker.on("failed", (job, err) => {
     if (!(err instanceof UnrecoverableError) && !(job && job.attemptsMade >= (job.opts.attempts ?? 1))) return;
     const data = job?.data as { runId?: unknown; attempt?: unknown } | undefined;

@@ -50,7 +50,11 @@ const spec = (over: Partial<{ activation: string; lr: number }> = {}) => ({
 
 async function enqueue(runs: Queue, data: object): Promise<string> {
   const runId = randomUUID();
-  await runs.add("run", { v: PAYLOAD_VERSION, runId, sweepId: randomUUID(), device: "any", ...data } satisfies Partial<RunJob>, { jobId: runId, attempts: 3, backoff: { type: "exponential", delay: 100 } });
+  await runs.add("run", { v: PAYLOAD_VERSION, runId, sweepId: randomUUID(), device: "any", ...data } satisfies Partial<RunJob>, {
+    jobId: runId,
+    attempts: 3,
+    backoff: { type: "exponential", delay: 100 },
+  });
   return runId;
 }
 
@@ -106,7 +110,10 @@ describe("the worker shell", () => {
     const diverging = await enqueue(queues.runs.any, { spec: spec({ activation: "identity", lr: 20 }) });
     const done = await settledJob(queues.runs.any, diverging);
     expect(done.returnvalue).toMatchObject({ outcome: "diverged" });
-    expect((await messages(diverging)).at(-1)).toMatchObject({ type: "finished", summary: { status: "diverged", diagnoses: expect.arrayContaining([expect.objectContaining({ kind: "diverged" })]) } });
+    expect((await messages(diverging)).at(-1)).toMatchObject({
+      type: "finished",
+      summary: { status: "diverged", diagnoses: expect.arrayContaining([expect.objectContaining({ kind: "diverged" })]) },
+    });
     await workers.pop()!.close(1000);
   });
 });

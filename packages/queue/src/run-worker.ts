@@ -5,7 +5,7 @@ import { describeError, type Logger } from "@gradtrace/log";
 import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import { z } from "zod";
 import pkg from "../package.json" with { type: "json" };
-import { connectRedis } from "./connection.ts";
+import { connectRedis, throttled } from "./connection.ts";
 import { parseRunJob, PAYLOAD_VERSION, QUEUE_NAMES, runQueueName, type ResultMessage } from "./contracts.ts";
 import { haltedSweeps, RESULT_JOB_OPTIONS } from "./producer.ts";
 import { announceWorker, withdrawWorker, type WorkerInfo } from "./registry.ts";
@@ -83,7 +83,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const log = options.logger.child({ worker: id });
   const redis = connectRedis(options.redisUrl, "worker", (err) => log.error({ err }, `redis: ${describeError(err)}`));
-  const results = new Queue(QUEUE_NAMES.results, { connection: redis, prefix }).on("error", (err) => log.error({ err }, `results queue: ${describeError(err)}`));
+  const results = new Queue(QUEUE_NAMES.results, { connection: redis, prefix }).on("error", (err) =>
+    log.error({ err }, `results queue: ${describeError(err)}`),
+  );
   const active = new Map<string, ActiveRun>();
   const finishedAt: number[] = [];
   const startedAt = new Date().toISOString();
@@ -113,7 +115,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const run: ActiveRun = { runId: data.runId, sweepId: data.sweepId, epoch: -1, epochs: data.spec.training.epochs, controller: new AbortController() };
     stop?.addEventListener("abort", () => run.controller.abort(SHUTDOWN));
     active.set(job.id!, run);
-    const reporter = new RunReporter(results, job, { runId: data.runId, sweepId: data.sweepId, attempt, epochs: run.epochs }, options.reporter ?? DEFAULT_REPORTER_OPTIONS);
+    const reporter = new RunReporter(
+      results,
+      job,
+      { runId: data.runId, sweepId: data.sweepId, attempt, epochs: run.epochs },
+      options.reporter ?? DEFAULT_REPORTER_OPTIONS,
+    );
     try {
       const sink: TrainSink = {
         layers: (layers) => reporter.started(id, `${trainer.device}: ${trainer.deviceName}`, layers),
@@ -162,7 +169,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       stalledInterval: lease.GRADTRACE_STALLED_MS,
       maxStalledCount: 3,
     });
-    w.on("error", (err) => log.error({ err }, `queue ${target}: ${describeError(err)}`));
+    w.on(
+      "error",
+      throttled((err) => log.error({ err }, `queue ${target}: ${describeError(err)}`)),
+    );
     return w;
   });
 
@@ -184,7 +194,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       runsPerMinute: finishedAt.length,
     };
   };
-  const heartbeat = () => announceWorker(redis, prefix, info(), 3 * HEARTBEAT_MS).catch((err: unknown) => log.warn({ err }, `heartbeat: ${describeError(err)}`));
+  const heartbeat = () =>
+    announceWorker(redis, prefix, info(), 3 * HEARTBEAT_MS).catch((err: unknown) => log.warn({ err }, `heartbeat: ${describeError(err)}`));
   const beats = setInterval(heartbeat, HEARTBEAT_MS);
   // Cancellation reaches running runs through this poll: one MGET for the sweeps of all of them.
   const polls = setInterval(() => {

@@ -64,7 +64,9 @@ export type SweepSpec = z.infer<typeof SweepSpecSchema>;
 export type SweepSpecInput = z.input<typeof SweepSpecSchema>;
 
 /** The axes in the order a run's index is decoded (the last varies fastest): fixed, since it decides which runs a seeded sample picks. */
-const AXES = (["dataset", "activation", "initializer", "depth", "width", "optimizer", "learningRate", "seed"] as const satisfies readonly RunAxis[]).map((a) => `${a}s` as const);
+const AXES = (["dataset", "activation", "initializer", "depth", "width", "optimizer", "learningRate", "seed"] as const satisfies readonly RunAxis[]).map(
+  (a) => `${a}s` as const,
+);
 
 /** How many runs the full grid of a sweep's axes has. */
 export function gridSize(spec: SweepSpec): number {
@@ -83,7 +85,13 @@ export function parseSweepSpec(input: unknown): SweepSpec {
   const count = runCount(spec);
   if (count > SWEEP_LIMITS.maxRuns) {
     throw new SpecError(
-      [{ path: "axes", message: `the sweep expands to ${count} runs; at most ${SWEEP_LIMITS.maxRuns} are allowed (drop axis values or sample at random)`, received: `${count} runs` }],
+      [
+        {
+          path: "axes",
+          message: `the sweep expands to ${count} runs; at most ${SWEEP_LIMITS.maxRuns} are allowed (drop axis values or sample at random)`,
+          received: `${count} runs`,
+        },
+      ],
       "sweep spec",
     );
   }

@@ -56,7 +56,11 @@ describe("the CPU thread pool", () => {
   });
 
   it("fails a run whose sink fails, with the sink's error", async () => {
-    const failing = pool.train(spec(11, 200), { layers: async () => undefined, epoch: async () => Promise.reject(new Error("redis is gone")) }, new AbortController().signal);
+    const failing = pool.train(
+      spec(11, 200),
+      { layers: async () => undefined, epoch: async () => Promise.reject(new Error("redis is gone")) },
+      new AbortController().signal,
+    );
     await expect(failing).rejects.toThrow("redis is gone");
   });
 });

@@ -50,7 +50,11 @@ export class ThreadPool implements Trainer {
   private discard(slot: Slot): void {
     this.all.delete(slot);
     void slot.thread.terminate();
-    if (this.waiting.length > 0 && !this.closed) this.acquire().then((s) => this.release(s), () => undefined);
+    if (this.waiting.length > 0 && !this.closed)
+      this.acquire().then(
+        (s) => this.release(s),
+        () => undefined,
+      );
   }
 
   async train(spec: RunSpec, sink: TrainSink, signal: AbortSignal): Promise<TraceSummary> {

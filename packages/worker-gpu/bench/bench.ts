@@ -37,15 +37,25 @@ const pack = (gpu: Gpu, kernels: PackKernels, n: number, width?: number) =>
   trainPack(
     gpu,
     kernels,
-    Array.from({ length: n }, (_, i) => ({ spec: cell(i + 1, width), signal: new AbortController().signal, sink: { layers: async () => {}, epoch: async () => {} } })),
-  ).then((outcomes) => outcomes.forEach((o) => { if (o instanceof Error) throw o; }));
+    Array.from({ length: n }, (_, i) => ({
+      spec: cell(i + 1, width),
+      signal: new AbortController().signal,
+      sink: { layers: async () => {}, epoch: async () => {} },
+    })),
+  ).then((outcomes) =>
+    outcomes.forEach((o) => {
+      if (o instanceof Error) throw o;
+    }),
+  );
 
 // The adapter is opened first to know what it is (an open, idle lavapipe device left the core's
 // time as it was); the CPU baselines run before any GPU work, which on lavapipe takes the cores.
 const gpu = await openGpu();
 const epochs = Number(process.env.BENCH_EPOCHS ?? (gpu.fallback ? 5 : 50));
 console.log(`adapter: ${gpu.name}`);
-console.log(`cell: 2 → ${depth}×64 → 2, ${epochs} epochs, traced every epoch${gpu.fallback && !process.env.BENCH_EPOCHS ? " (5 on a fallback adapter; BENCH_EPOCHS=50 for the cell's)" : ""}`);
+console.log(
+  `cell: 2 → ${depth}×64 → 2, ${epochs} epochs, traced every epoch${gpu.fallback && !process.env.BENCH_EPOCHS ? " (5 on a fallback adapter; BENCH_EPOCHS=50 for the cell's)" : ""}`,
+);
 // Warm-ups: the first runs of a process are JIT-slow (about twice the settled time here).
 for (let i = 0; i < 3; i++) train(cell(1));
 const cpu = await medianSeconds(cpuReps, () => train(cell(1)));
@@ -54,7 +64,10 @@ console.log(`  core, one CPU core (wasm SIMD)   ${cpu.toFixed(3)} s per run   ${
 const threads = availableParallelism();
 const poolRuns = 2 * threads;
 const threadPool = new ThreadPool(threads);
-const poolBatch = () => Promise.all(Array.from({ length: poolRuns }, (_, i) => threadPool.train(cell(i + 1), { layers: async () => {}, epoch: async () => {} }, new AbortController().signal)));
+const poolBatch = () =>
+  Promise.all(
+    Array.from({ length: poolRuns }, (_, i) => threadPool.train(cell(i + 1), { layers: async () => {}, epoch: async () => {} }, new AbortController().signal)),
+  );
 for (let i = 0; i < 2; i++) await poolBatch(); // warm-ups: threads, their wasm instances, their JIT
 const pool = await medianSeconds(cpuReps, poolBatch);
 await threadPool.close();
@@ -77,8 +90,20 @@ for (const n of packs) {
   }
   const row = { pack: n, seconds: s, runsPerSecond: n / s, vsOneCore: n / s / (1 / cpu), vsCpuWorker: n / s / (poolRuns / pool) };
   rows.push(row);
-  console.log(`  pack of ${String(n).padStart(4)}                     ${s.toFixed(3)} s   ${row.runsPerSecond.toFixed(2)} runs/s   ${row.vsOneCore.toFixed(2)}× one core, ${row.vsCpuWorker.toFixed(2)}× the CPU worker`);
+  console.log(
+    `  pack of ${String(n).padStart(4)}                     ${s.toFixed(3)} s   ${row.runsPerSecond.toFixed(2)} runs/s   ${row.vsOneCore.toFixed(2)}× one core, ${row.vsCpuWorker.toFixed(2)}× the CPU worker`,
+  );
 }
-console.log(JSON.stringify({ adapter: gpu.name, depth, epochs, cpuSecondsPerRun: cpu, packFloorSeconds: floor, cpuWorker: { threads, runsPerSecond: poolRuns / pool }, packs: rows }));
+console.log(
+  JSON.stringify({
+    adapter: gpu.name,
+    depth,
+    epochs,
+    cpuSecondsPerRun: cpu,
+    packFloorSeconds: floor,
+    cpuWorker: { threads, runsPerSecond: poolRuns / pool },
+    packs: rows,
+  }),
+);
 gpu.device.destroy();
 process.exit(0);

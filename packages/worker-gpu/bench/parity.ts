@@ -8,7 +8,10 @@ import { openGpu, PackKernels, trainCollected, worstDeviation } from "../src/ind
 const gpu = await openGpu();
 const kernels = await PackKernels.create(gpu.device);
 console.log(`adapter: ${gpu.name}`);
-for (const optimizer of [{ name: "sgd", lr: 0.05 }, { name: "adam", lr: 0.01 }]) {
+for (const optimizer of [
+  { name: "sgd", lr: 0.05 },
+  { name: "adam", lr: 0.01 },
+]) {
   for (const hidden of [[16], Array(8).fill(16)]) {
     const specs: RunSpec[] = ACTIVATION_NAMES.map((activation, seed) =>
       parseRunSpec({

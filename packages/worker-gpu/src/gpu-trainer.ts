@@ -48,7 +48,8 @@ export class GpuTrainer implements Trainer {
 
   /** Opens the GPU and compiles the kernels; NoGpuError when there is no adapter. */
   static async open(options: GpuTrainerOptions): Promise<GpuTrainer> {
-    if (!Number.isInteger(options.pack) || options.pack < 1 || options.pack > MAX_PACK) throw new RangeError(`pack must be a whole number from 1 to ${MAX_PACK}, got ${options.pack}`);
+    if (!Number.isInteger(options.pack) || options.pack < 1 || options.pack > MAX_PACK)
+      throw new RangeError(`pack must be a whole number from 1 to ${MAX_PACK}, got ${options.pack}`);
     const gpu = await openGpu();
     return new GpuTrainer(gpu, await PackKernels.create(gpu.device), { gatherMs: 100, ...options });
   }

@@ -11,10 +11,34 @@ export const PER_THREAD = 4;
 
 /** The fields of the Pack uniform, in order (all u32 but the last two). */
 export const PACK_FIELDS = [
-  "nets", "block", "acts", "rows", "dims", "classes", "layers", "bins",
-  "trainN", "evalN", "pad0", "hiddenUnits", "dataStride", "intStride", "stateAt", "histAt",
-  "liveAt", "aGrad", "aVal", "aStats", "aUnits", "aNorms", "rowLoss", "rowCorrect",
-  "aPairs", "symmetryTolerance", "outLo", "outScale",
+  "nets",
+  "block",
+  "acts",
+  "rows",
+  "dims",
+  "classes",
+  "layers",
+  "bins",
+  "trainN",
+  "evalN",
+  "pad0",
+  "hiddenUnits",
+  "dataStride",
+  "intStride",
+  "stateAt",
+  "histAt",
+  "liveAt",
+  "aGrad",
+  "aVal",
+  "aStats",
+  "aUnits",
+  "aNorms",
+  "rowLoss",
+  "rowCorrect",
+  "aPairs",
+  "symmetryTolerance",
+  "outLo",
+  "outScale",
 ] as const;
 
 /** The Pack uniform's float fields. */

@@ -51,7 +51,9 @@ export class PackDevice {
     const spec0 = nets[0]!.spec;
     const need = P * bytesPerNet(spec0, nets[0]!.data);
     if (need > device.limits.maxStorageBufferBindingSize) {
-      throw new RangeError(`a pack of ${P} runs of this shape needs ${need} bytes in one GPU buffer; this device binds at most ${device.limits.maxStorageBufferBindingSize}: pack fewer`);
+      throw new RangeError(
+        `a pack of ${P} runs of this shape needs ${need} bytes in one GPU buffer; this device binds at most ${device.limits.maxStorageBufferBindingSize}: pack fewer`,
+      );
     }
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
     // WebGPU reports a buffer it could not make asynchronously, not by throwing: catch it here.
@@ -87,11 +89,33 @@ export class PackDevice {
         fields(
           PACK_FIELDS,
           {
-            nets: P, block: lay.block, acts: lay.acts, rows: lay.rows, dims: lay.dims, classes: lay.classes, layers: L, bins: lay.bins,
-            trainN: lay.trainN, evalN: lay.evalN, hiddenUnits: lay.hiddenUnits, dataStride: lay.data, intStride: lay.ints,
-            stateAt: lay.stateAt, histAt: lay.histAt, liveAt: lay.liveBase, aGrad: lay.aGrad, aVal: lay.aVal, aStats: lay.aStats,
-            aUnits: lay.aUnits, aNorms: lay.aNorms, rowLoss: lay.at.rowLoss, rowCorrect: lay.at.rowCorrect, aPairs: lay.aPairs,
-            symmetryTolerance: SYMMETRY_TOLERANCE, outLo, outScale: lay.bins / (outHi - outLo),
+            nets: P,
+            block: lay.block,
+            acts: lay.acts,
+            rows: lay.rows,
+            dims: lay.dims,
+            classes: lay.classes,
+            layers: L,
+            bins: lay.bins,
+            trainN: lay.trainN,
+            evalN: lay.evalN,
+            hiddenUnits: lay.hiddenUnits,
+            dataStride: lay.data,
+            intStride: lay.ints,
+            stateAt: lay.stateAt,
+            histAt: lay.histAt,
+            liveAt: lay.liveBase,
+            aGrad: lay.aGrad,
+            aVal: lay.aVal,
+            aStats: lay.aStats,
+            aUnits: lay.aUnits,
+            aNorms: lay.aNorms,
+            rowLoss: lay.at.rowLoss,
+            rowCorrect: lay.at.rowCorrect,
+            aPairs: lay.aPairs,
+            symmetryTolerance: SYMMETRY_TOLERANCE,
+            outLo,
+            outScale: lay.bins / (outHi - outLo),
           },
           (f) => PACK_F32_FIELDS.has(f),
         ),
@@ -103,9 +127,19 @@ export class PackDevice {
           group,
           0,
           fields(LAYER_FIELDS, {
-            index: i, nin: l.nin, nout: l.nout, wt: l.wt, b: l.b, x: i === 0 ? lay.at.x : lay.at.h[i - 1]!, z: lay.at.z[i]!, h: lay.at.h[i]!,
-            dz: (L - 1 - i) % 2 === 0 ? lay.at.d0 : lay.at.d1, dx: (L - i) % 2 === 0 ? lay.at.d0 : lay.at.d1, hidden: hidden ? 1 : 0,
-            live: hidden ? lay.liveAt[i]! : 0, prevZ: i > 0 ? lay.at.z[i - 1]! : 0,
+            index: i,
+            nin: l.nin,
+            nout: l.nout,
+            wt: l.wt,
+            b: l.b,
+            x: i === 0 ? lay.at.x : lay.at.h[i - 1]!,
+            z: lay.at.z[i]!,
+            h: lay.at.h[i]!,
+            dz: (L - 1 - i) % 2 === 0 ? lay.at.d0 : lay.at.d1,
+            dx: (L - i) % 2 === 0 ? lay.at.d0 : lay.at.d1,
+            hidden: hidden ? 1 : 0,
+            live: hidden ? lay.liveAt[i]! : 0,
+            prevZ: i > 0 ? lay.at.z[i - 1]! : 0,
           }),
         );
         return device.createBindGroup({ layout: kernels.group1, entries: [{ binding: 0, resource: { buffer: group } }] });
@@ -136,9 +170,19 @@ export class PackDevice {
       const range = m.layers[0]!.histogramRange;
       const sat = m.activation.saturation;
       const values: Record<string, number> = {
-        act: m.activation.code, alpha: m.activation.alpha, opt: OPTIMIZER_CODES[o.name], lr: o.lr,
-        mu: "momentum" in o ? o.momentum : 0, b1: "beta1" in o ? o.beta1 : 0, b2: "beta2" in o ? o.beta2 : 0, eps: "epsilon" in o ? o.epsilon : 0,
-        lo: range[0], scale: lay.bins / (range[1] - range[0]), satLo: sat?.[0] ?? 0, satHi: sat?.[1] ?? 0, sat: sat ? 1 : 0,
+        act: m.activation.code,
+        alpha: m.activation.alpha,
+        opt: OPTIMIZER_CODES[o.name],
+        lr: o.lr,
+        mu: "momentum" in o ? o.momentum : 0,
+        b1: "beta1" in o ? o.beta1 : 0,
+        b2: "beta2" in o ? o.beta2 : 0,
+        eps: "epsilon" in o ? o.epsilon : 0,
+        lo: range[0],
+        scale: lay.bins / (range[1] - range[0]),
+        satLo: sat?.[0] ?? 0,
+        satHi: sat?.[1] ?? 0,
+        sat: sat ? 1 : 0,
       };
       new Uint8Array(netWords, p * NET_FIELDS.length * 4).set(new Uint8Array(fields(NET_FIELDS, values, (f) => !NET_U32_FIELDS.has(f))));
       initialiseParameters(m.spec, lay.layers, block.subarray(p * lay.block, (p + 1) * lay.block));
@@ -223,7 +267,7 @@ export class PackDevice {
     const L = lay.layers.length;
     const P = this.nets;
     const end = lay.hasValidation ? lay.evalN : lay.probe;
-    for (let from = 0; from < end; ) {
+    for (let from = 0; from < end;) {
       const n = Math.min(lay.rows, (from < lay.probe ? lay.probe : end) - from);
       this.stepWords({ start: from, n, step, mode: 1, probe: Math.max(0, Math.min(n, lay.probe - from)), first: from === 0 ? 1 : 0 });
       this.run(
@@ -273,7 +317,12 @@ export class PackDevice {
   /** The parameter blocks of the nets `wanted`, by net. */
   async parameters(wanted: readonly number[]): Promise<Map<number, Float32Array>> {
     const { lay } = this;
-    const blocks = new Float32Array(await this.read(this.b.params, wanted.map((p) => [p * lay.block, lay.block] as const)));
+    const blocks = new Float32Array(
+      await this.read(
+        this.b.params,
+        wanted.map((p) => [p * lay.block, lay.block] as const),
+      ),
+    );
     return new Map(wanted.map((p, k) => [p, blocks.subarray(k * lay.block, (k + 1) * lay.block)]));
   }
 

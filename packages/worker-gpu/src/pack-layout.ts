@@ -17,8 +17,18 @@ export function packKey(spec: RunSpec, data: Dataset): string {
   const { training, tracing, model } = spec;
   const evalN = data.validation.n > 0 ? data.validation.n : data.train.n;
   return JSON.stringify([
-    data.train.n, data.validation.n, data.dims, data.classes, model.hidden, batchRows(spec, data.train.n), training.epochs, training.shuffle,
-    tracing.every, tracing.histogramBins, tracing.histogramRange ?? null, Math.min(tracing.probeSamples, evalN),
+    data.train.n,
+    data.validation.n,
+    data.dims,
+    data.classes,
+    model.hidden,
+    batchRows(spec, data.train.n),
+    training.epochs,
+    training.shuffle,
+    tracing.every,
+    tracing.histogramBins,
+    tracing.histogramRange ?? null,
+    Math.min(tracing.probeSamples, evalN),
   ]);
 }
 

@@ -20,11 +20,28 @@ async function pack(specs: RunSpec[]): Promise<Array<{ epochs: EpochRecord[]; su
   });
 }
 
-const spec = (over: Partial<{ activation: string; init: RunSpecInput["model"]["weightInit"]; hidden: number[]; seed: number; epochs: number; optimizer: unknown; lr: number; dataset: string; batch: number }>): RunSpec =>
+const spec = (
+  over: Partial<{
+    activation: string;
+    init: RunSpecInput["model"]["weightInit"];
+    hidden: number[];
+    seed: number;
+    epochs: number;
+    optimizer: unknown;
+    lr: number;
+    dataset: string;
+    batch: number;
+  }>,
+): RunSpec =>
   parseRunSpec({
     dataset: { name: over.dataset ?? "moons", samples: 300 },
     model: { hidden: over.hidden ?? [16, 16], activation: over.activation ?? "tanh", weightInit: over.init ?? "xavier_normal" },
-    training: { epochs: over.epochs ?? 20, seed: over.seed ?? 3, batchSize: over.batch ?? 32, optimizer: over.optimizer ?? { name: "sgd", lr: over.lr ?? 0.05 } },
+    training: {
+      epochs: over.epochs ?? 20,
+      seed: over.seed ?? 3,
+      batchSize: over.batch ?? 32,
+      optimizer: over.optimizer ?? { name: "sgd", lr: over.lr ?? 0.05 },
+    },
     tracing: { every: 1 },
   });
 
@@ -39,7 +56,9 @@ describe("a pack on the GPU", () => {
     // Widths and minibatches (26, then 6; evaluation chunks 26, 26, 8) that the kernels' row blocks do not divide.
     ["irregular", [7, 13, 5], 26],
   ])("records the core's trace for every activation, %s, over 20 epochs, within the stated tolerance", async (_, hidden, batch) => {
-    const specs = ACTIVATION_NAMES.map((activation, i) => spec({ activation, hidden, batch, init: activation.includes("relu") ? "he_normal" : "xavier_normal", seed: i }));
+    const specs = ACTIVATION_NAMES.map((activation, i) =>
+      spec({ activation, hidden, batch, init: activation.includes("relu") ? "he_normal" : "xavier_normal", seed: i }),
+    );
     const got = await pack(specs);
     specs.forEach((s, i) => {
       const core = train(s);
@@ -68,7 +87,9 @@ describe("a pack on the GPU", () => {
 
   it("gives each of 64 mixed nets exactly the trace it gets trained alone", async () => {
     const inits = ["xavier_normal", "he_normal", { name: "normal", std: 0.01 }, { name: "normal", std: 1 }] as const;
-    const specs = ACTIVATION_NAMES.slice(1, 9).flatMap((activation) => inits.flatMap((init) => [0, 1].map((seed) => spec({ activation, init, seed, hidden: [8, 8], epochs: 5 }))));
+    const specs = ACTIVATION_NAMES.slice(1, 9).flatMap((activation) =>
+      inits.flatMap((init) => [0, 1].map((seed) => spec({ activation, init, seed, hidden: [8, 8], epochs: 5 }))),
+    );
     expect(specs).toHaveLength(64);
     const together = await pack(specs);
     for (const [i, s] of specs.entries()) {
@@ -82,7 +103,11 @@ describe("a pack on the GPU", () => {
     const controller = new AbortController();
     const seen: number[] = [];
     const outcomes = await trainPack(gpu, kernels, [
-      { spec: specs[0]!, signal: controller.signal, sink: { layers: async () => {}, epoch: async (r) => void (r.epoch === 3 && controller.abort(new Error("cancelled"))) } },
+      {
+        spec: specs[0]!,
+        signal: controller.signal,
+        sink: { layers: async () => {}, epoch: async (r) => void (r.epoch === 3 && controller.abort(new Error("cancelled"))) },
+      },
       { spec: specs[1]!, signal: new AbortController().signal, sink: { layers: async () => {}, epoch: async (r) => void seen.push(r.epoch) } },
     ]);
     expect(outcomes[0]).toMatchObject({ message: "cancelled" });

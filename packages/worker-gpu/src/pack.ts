@@ -90,7 +90,8 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
     let step = 0;
     for (let epoch = 0; epoch <= epochs && nets.some((n) => !n.done); epoch++) {
       nets.forEach((net, p) => {
-        if (!net.done && net.member.signal.aborted) finish(net, p, net.member.signal.reason instanceof Error ? net.member.signal.reason : new Error(String(net.member.signal.reason)));
+        if (!net.done && net.member.signal.aborted)
+          finish(net, p, net.member.signal.reason instanceof Error ? net.member.signal.reason : new Error(String(net.member.signal.reason)));
       });
       const traced = isTracedEpoch(epoch, epochs, every);
       if (epoch > 0 && spec0.training.shuffle) {
@@ -108,7 +109,9 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
       pack.evaluate(step);
       const { acc, tail } = await pack.statistics();
       // Weights come back only for nets with a layer whose units have copies: the rest have symmetry 0.
-      const weightsOf = await pack.parameters(nets.flatMap((_, p) => (recordNow[p] && lay.layers.some((__, l) => acc[lay.aPairs + p * L + l]! > 0) ? [p] : [])));
+      const weightsOf = await pack.parameters(
+        nets.flatMap((_, p) => (recordNow[p] && lay.layers.some((__, l) => acc[lay.aPairs + p * L + l]! > 0) ? [p] : [])),
+      );
       const deliveries: Promise<void>[] = [];
       nets.forEach((net, p) => {
         if (!recordNow[p]) return;
@@ -134,9 +137,17 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
 }
 
 /** Trains specs as one pack, keeping what each run streams: its traced epochs and how it ended. */
-export async function trainCollected(gpu: Gpu, kernels: PackKernels, specs: readonly RunSpec[]): Promise<Array<{ epochs: EpochRecord[]; outcome: TraceSummary | Error }>> {
+export async function trainCollected(
+  gpu: Gpu,
+  kernels: PackKernels,
+  specs: readonly RunSpec[],
+): Promise<Array<{ epochs: EpochRecord[]; outcome: TraceSummary | Error }>> {
   const epochs: EpochRecord[][] = specs.map(() => []);
-  const members = specs.map((spec, i) => ({ spec, signal: new AbortController().signal, sink: { layers: async () => {}, epoch: async (r: EpochRecord) => void epochs[i]!.push(r) } }));
+  const members = specs.map((spec, i) => ({
+    spec,
+    signal: new AbortController().signal,
+    sink: { layers: async () => {}, epoch: async (r: EpochRecord) => void epochs[i]!.push(r) },
+  }));
   const outcomes = await trainPack(gpu, kernels, members);
   return outcomes.map((outcome, i) => ({ epochs: epochs[i]!, outcome }));
 }
@@ -147,7 +158,7 @@ function epochRecord(m: Prepared, p: number, epoch: number, lay: Layout, acc: Fl
   const seen = acc[TRAIN_SLOTS * p + 2]!;
   const grad = lay.aGrad + p * (2 * L + 1);
   const steps = acc[grad + 2 * L]! || 1;
-  const histBase = (p * L) * lay.bins;
+  const histBase = p * L * lay.bins;
   const liveBase = lay.liveBase - lay.histAt + p * lay.hiddenUnits;
   const stats = m.layers.map((info, l) => {
     const s = new LayerStats(info.units, lay.bins, info.histogramRange, info.kind === "hidden" ? m.activation.saturation : undefined);

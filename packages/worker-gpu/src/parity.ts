@@ -15,7 +15,6 @@ import { EPOCH_SCALARS, LAYER_METRICS, type EpochRecord } from "@gradtrace/core"
  */
 export const PARITY = { relative: 1e-3, absolute: 1e-5, meanBinShift: 0.5 } as const;
 
-
 /** Equal values (±Infinity and null included), both NaN, or finite numbers within PARITY. */
 function close(a: number | null, b: number | null): boolean {
   if (a === b || (Number.isNaN(a) && Number.isNaN(b))) return true;

@@ -40,7 +40,12 @@ afterAll(async () => {
 
 const params = <T extends object>(p: T) => ({ params: Promise.resolve(p) });
 const get = (path: string) => new Request(`${base}${path}`);
-const post = (path: string, body?: unknown) => new Request(`${base}${path}`, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), headers: { "content-type": "application/json" } });
+const post = (path: string, body?: unknown) =>
+  new Request(`${base}${path}`, {
+    method: "POST",
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+  });
 const body = async (response: Response) => ({ status: response.status, json: (await response.json()) as Record<string, any> }); // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const spec = {
@@ -85,7 +90,12 @@ describe("the HTTP API", () => {
   it.each([
     ["not JSON", "{oops", 400, /not valid JSON/],
     ["a bad field", { ...spec, axes: { ...spec.axes, activations: [{ name: "swish" }] } }, 400, /swish/],
-    ["too many runs", { ...spec, axes: { ...spec.axes, seeds: Array.from({ length: 1000 }, (_, i) => i), widths: [8, 16, 32, 64, 128, 256] } }, 413, /at most 20000 are allowed/],
+    [
+      "too many runs",
+      { ...spec, axes: { ...spec.axes, seeds: Array.from({ length: 1000 }, (_, i) => i), widths: [8, 16, 32, 64, 128, 256] } },
+      413,
+      /at most 20000 are allowed/,
+    ],
     ["too deep and too many epochs", { ...spec, axes: { ...spec.axes, depths: [500] }, fixed: { epochs: 10_000_000, batchSize: 32 } }, 422, /Too big/],
   ])("POST /api/sweeps with %s answers %d naming the field", async (_case, input, status, pattern) => {
     const response = await body(await createSweep(post("/api/sweeps", input)));
@@ -127,7 +137,12 @@ describe("the HTTP API", () => {
     expect(csv.headers.get("content-disposition")).toMatch(/attachment; filename="sweep-.*-runs\.csv"/);
     const lines = (await csv.text()).trimEnd().split("\n");
     expect(lines[0]).toMatch(/^id,activation,initializer,depth,width,optimizer,learningRate,dataset,seed,status,.*,valLoss,.*,diagnoses,error$/);
-    expect(lines.slice(1).map((l) => l.split(",")[0]).sort()).toEqual(done.json.runs.map((r: { id: string }) => r.id).sort());
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(",")[0])
+        .sort(),
+    ).toEqual(done.json.runs.map((r: { id: string }) => r.id).sort());
     expect(lines[1]).toContain(",completed,");
     for (const [query, pattern] of [
       ["sort=bogus", /sort.*expected one of .*activation/],
@@ -205,7 +220,25 @@ describe("the HTTP API", () => {
 
   it("GET /api/workers lists announced workers and the queue depth", async () => {
     const now = new Date().toISOString();
-    await announceWorker(control().redis, prefix, { id: "w-test", host: "h", pid: 1, device: "cpu", deviceName: "test", concurrency: 2, version: "0.1.0", startedAt: now, heartbeatAt: now, runs: [], completed: 3, runsPerMinute: 1 }, 5000);
+    await announceWorker(
+      control().redis,
+      prefix,
+      {
+        id: "w-test",
+        host: "h",
+        pid: 1,
+        device: "cpu",
+        deviceName: "test",
+        concurrency: 2,
+        version: "0.1.0",
+        startedAt: now,
+        heartbeatAt: now,
+        runs: [],
+        completed: 3,
+        runsPerMinute: 1,
+      },
+      5000,
+    );
     const listed = await body(await workers());
     expect(listed.json.workers.map((w: { id: string }) => w.id)).toEqual(["w-test"]);
     expect(listed.json.queue).toHaveProperty("waiting");
@@ -232,7 +265,19 @@ describe("the HTTP API", () => {
     // A worker's progress update reaches the stream within a second.
     const job = await control().queues.runs.any.add("run", { v: PAYLOAD_VERSION }, { jobId: randomUUID() });
     const published = Date.now();
-    await job.updateProgress(toWire({ v: PAYLOAD_VERSION, sweepId, runId: runIds[1], attempt: 1, epoch: 3, epochs: 4, trainLoss: Number.NaN, valAccuracy: 0.5, worst: "diverged" }) as object);
+    await job.updateProgress(
+      toWire({
+        v: PAYLOAD_VERSION,
+        sweepId,
+        runId: runIds[1],
+        attempt: 1,
+        epoch: 3,
+        epochs: 4,
+        trainLoss: Number.NaN,
+        valAccuracy: 0.5,
+        worst: "diverged",
+      }) as object,
+    );
     await until(/event: progress\ndata: .*"epoch":3.*"trainLoss":"NaN"/);
     expect(Date.now() - published).toBeLessThan(1000);
     abort.abort();

@@ -38,12 +38,33 @@ export function Lines({
       <figcaption style={{ fontWeight: 600, fontSize: "0.9rem", marginBottom: 4 }}>{title}</figcaption>
       <LineChart width={width} height={height} data={rows} margin={{ top: 5, right: 20, bottom: 20, left: 10 }}>
         <CartesianGrid stroke="#eee" />
-        <XAxis dataKey={x} type="number" domain={["dataMin", "dataMax"]} allowDecimals={!integerX} label={{ value: xLabel, position: "insideBottom", offset: -10 }} />
-        <YAxis scale={log ? "log" : "auto"} domain={log ? ["auto", "auto"] : ["auto", "auto"]} allowDataOverflow={log} width={70} tickFormatter={(v: number) => (Math.abs(v) < 1e-2 && v !== 0 ? v.toExponential(0) : String(Number(v.toPrecision(3))))} />
+        <XAxis
+          dataKey={x}
+          type="number"
+          domain={["dataMin", "dataMax"]}
+          allowDecimals={!integerX}
+          label={{ value: xLabel, position: "insideBottom", offset: -10 }}
+        />
+        <YAxis
+          scale={log ? "log" : "auto"}
+          domain={log ? ["auto", "auto"] : ["auto", "auto"]}
+          allowDataOverflow={log}
+          width={70}
+          tickFormatter={(v: number) => (Math.abs(v) < 1e-2 && v !== 0 ? v.toExponential(0) : String(Number(v.toPrecision(3))))}
+        />
         <Tooltip />
         <Legend verticalAlign="top" height={28} />
         {series.map((s, i) => (
-          <Line key={s.key} dataKey={s.key} name={s.name} stroke={PALETTE[i % PALETTE.length]} strokeDasharray={s.dashed ? "5 3" : undefined} dot={false} isAnimationActive={false} connectNulls />
+          <Line
+            key={s.key}
+            dataKey={s.key}
+            name={s.name}
+            stroke={PALETTE[i % PALETTE.length]}
+            strokeDasharray={s.dashed ? "5 3" : undefined}
+            dot={false}
+            isAnimationActive={false}
+            connectNulls
+          />
         ))}
       </LineChart>
     </figure>

@@ -22,7 +22,19 @@ function stats(values: Array<number | null>): { mean: number; lo: number; hi: nu
 }
 
 /** A chart of groups: each group's mean as a line, ±std as a band when it has several runs. */
-function Bands({ title, xLabel, x, groups, log }: { title: string; xLabel: string; x: number[]; groups: Array<{ name: string; values: Map<number, Array<number | null>> }>; log?: boolean }) {
+function Bands({
+  title,
+  xLabel,
+  x,
+  groups,
+  log,
+}: {
+  title: string;
+  xLabel: string;
+  x: number[];
+  groups: Array<{ name: string; values: Map<number, Array<number | null>> }>;
+  log?: boolean;
+}) {
   const rows = x.map((xv) => {
     const row: Record<string, number | number[] | null> = { x: xv };
     groups.forEach((g, i) => {
@@ -37,12 +49,33 @@ function Bands({ title, xLabel, x, groups, log }: { title: string; xLabel: strin
       <figcaption style={{ fontWeight: 600, fontSize: "0.9rem", marginBottom: 4 }}>{title}</figcaption>
       <ComposedChart width={620} height={320} data={rows} margin={{ top: 5, right: 20, bottom: 20, left: 10 }}>
         <CartesianGrid stroke="#eee" />
-        <XAxis dataKey="x" type="number" domain={["dataMin", "dataMax"]} allowDecimals={false} label={{ value: xLabel, position: "insideBottom", offset: -10 }} />
-        <YAxis scale={log ? "log" : "auto"} domain={["auto", "auto"]} allowDataOverflow={log} width={70} tickFormatter={(v: number) => String(Number(v.toPrecision(3)))} />
+        <XAxis
+          dataKey="x"
+          type="number"
+          domain={["dataMin", "dataMax"]}
+          allowDecimals={false}
+          label={{ value: xLabel, position: "insideBottom", offset: -10 }}
+        />
+        <YAxis
+          scale={log ? "log" : "auto"}
+          domain={["auto", "auto"]}
+          allowDataOverflow={log}
+          width={70}
+          tickFormatter={(v: number) => String(Number(v.toPrecision(3)))}
+        />
         <Tooltip />
         <Legend verticalAlign="top" height={40} />
         {groups.map((g, i) => (
-          <Area key={`b${i}`} dataKey={`b${i}`} stroke="none" fill={PALETTE[i % PALETTE.length]} fillOpacity={0.15} legendType="none" isAnimationActive={false} connectNulls />
+          <Area
+            key={`b${i}`}
+            dataKey={`b${i}`}
+            stroke="none"
+            fill={PALETTE[i % PALETTE.length]}
+            fillOpacity={0.15}
+            legendType="none"
+            isAnimationActive={false}
+            connectNulls
+          />
         ))}
         {groups.map((g, i) => (
           <Line key={`m${i}`} dataKey={`m${i}`} name={g.name} stroke={PALETTE[i % PALETTE.length]} dot={false} isAnimationActive={false} connectNulls />

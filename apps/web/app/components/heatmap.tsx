@@ -21,7 +21,10 @@ type Metric = keyof typeof METRICS;
 /** The axes a heatmap lays out: rows, columns, and one heatmap per depth. */
 type HeatmapAxis = "activation" | "initializer" | "depth";
 /** Axes besides activation × initializer × depth: a sweep that varies one shows a heatmap per value, chosen here. */
-const SLICE_AXES = { width: "width", optimizer: "optimizer", learningRate: "lr", dataset: "dataset" } as const satisfies Record<Exclude<GridAxis, HeatmapAxis>, string>;
+const SLICE_AXES = { width: "width", optimizer: "optimizer", learningRate: "lr", dataset: "dataset" } as const satisfies Record<
+  Exclude<GridAxis, HeatmapAxis>,
+  string
+>;
 type SliceAxis = keyof typeof SLICE_AXES;
 const byValue = (a: string, b: string) => (Number.isNaN(Number(a)) || Number.isNaN(Number(b)) ? a.localeCompare(b) : Number(a) - Number(b));
 
@@ -96,7 +99,12 @@ export function Heatmaps({ cells }: { cells: readonly Cell[] }) {
                       const cell = shown.find((c) => c.depth === depth && c.activation === a && c.initializer === i);
                       const mean = cell ? fromWire(cell[metric].mean) : null;
                       return (
-                        <td key={i} className="cell" style={{ background: colour(metric, mean, lo, hi) }} title={cell ? Object.keys(cell.diagnoses).join(", ") : ""}>
+                        <td
+                          key={i}
+                          className="cell"
+                          style={{ background: colour(metric, mean, lo, hi) }}
+                          title={cell ? Object.keys(cell.diagnoses).join(", ") : ""}
+                        >
                           {cell ? `${fmt(scale(mean))} ± ${fmt(scale(fromWire(cell[metric].std)))} (${cell[metric].n})` : "–"}
                         </td>
                       );

@@ -1,6 +1,15 @@
 "use client";
 import { useEffect, useMemo, useState } from "react";
-import { ACTIVATIONS, DATASET_NAMES, INITIALIZERS, OPTIMIZER_NAMES, RUN_TARGETS, suggestedValue, type Parameter, type RunTarget } from "@gradtrace/core/vocabulary";
+import {
+  ACTIVATIONS,
+  DATASET_NAMES,
+  INITIALIZERS,
+  OPTIMIZER_NAMES,
+  RUN_TARGETS,
+  suggestedValue,
+  type Parameter,
+  type RunTarget,
+} from "@gradtrace/core/vocabulary";
 import { api } from "./format.ts";
 import { PRESETS } from "./presets.ts";
 
@@ -65,7 +74,7 @@ type Named = { name: string } & Record<string, unknown>;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an imported spec is checked by the API, not here
 function fromSpec(spec: Record<string, any>): Form {
-  const param = (n: Named) => (PARAMETER[n.name] ? (n[PARAMETER[n.name]![0]] as number) ?? PARAMETER[n.name]![1] : null);
+  const param = (n: Named) => (PARAMETER[n.name] ? ((n[PARAMETER[n.name]![0]] as number) ?? PARAMETER[n.name]![1]) : null);
   const dataset = (spec.axes?.datasets?.[0] ?? { name: "moons" }) as Named;
   return {
     name: spec.name ?? "",
@@ -115,14 +124,20 @@ export function NewSweepForm() {
         .catch((e: { body?: { issues?: Array<{ path: string; message: string }>; error?: string } }) => {
           setRuns(null);
           const byField: Record<string, string[]> = {};
-          for (const issue of e.body?.issues ?? [{ path: "form", message: e.body?.error ?? String(e) }]) (byField[fieldOf(issue.path)] ??= []).push(issue.message);
+          for (const issue of e.body?.issues ?? [{ path: "form", message: e.body?.error ?? String(e) }])
+            (byField[fieldOf(issue.path)] ??= []).push(issue.message);
           setErrors(byField);
         });
     }, 250);
     return () => clearTimeout(timer);
   }, [spec]);
 
-  const err = (field: string) => (errors[field] ? <div className="error" data-error={field}>{errors[field]!.join("; ")}</div> : null);
+  const err = (field: string) =>
+    errors[field] ? (
+      <div className="error" data-error={field}>
+        {errors[field]!.join("; ")}
+      </div>
+    ) : null;
   const submit = async () => {
     setSubmitting(true);
     try {
@@ -166,7 +181,14 @@ export function NewSweepForm() {
                 />
                 {a}
                 {PARAMETER[a] && a in form.activations && (
-                  <input type="number" step="any" style={{ width: 60 }} aria-label={`${a} ${PARAMETER[a]![0]}`} value={form.activations[a] ?? ""} onChange={(e) => set({ activations: { ...form.activations, [a]: Number(e.target.value) } })} />
+                  <input
+                    type="number"
+                    step="any"
+                    style={{ width: 60 }}
+                    aria-label={`${a} ${PARAMETER[a]![0]}`}
+                    value={form.activations[a] ?? ""}
+                    onChange={(e) => set({ activations: { ...form.activations, [a]: Number(e.target.value) } })}
+                  />
                 )}
               </label>
             ))}
@@ -183,7 +205,11 @@ export function NewSweepForm() {
                     name={`init-${name}`}
                     checked={entries.length > 0}
                     onChange={(e) =>
-                      set({ initializers: e.target.checked ? [...form.initializers, { name, param: PARAMETER[name]?.[1] ?? null }] : form.initializers.filter((i) => i.name !== name) })
+                      set({
+                        initializers: e.target.checked
+                          ? [...form.initializers, { name, param: PARAMETER[name]?.[1] ?? null }]
+                          : form.initializers.filter((i) => i.name !== name),
+                      })
                     }
                   />
                   {name}
@@ -225,7 +251,11 @@ export function NewSweepForm() {
             <legend>Optimizers</legend>
             {OPTIMIZER_NAMES.map((o) => (
               <label key={o}>
-                <input type="checkbox" checked={form.optimizers.includes(o)} onChange={(e) => set({ optimizers: e.target.checked ? [...form.optimizers, o] : form.optimizers.filter((x) => x !== o) })} />
+                <input
+                  type="checkbox"
+                  checked={form.optimizers.includes(o)}
+                  onChange={(e) => set({ optimizers: e.target.checked ? [...form.optimizers, o] : form.optimizers.filter((x) => x !== o) })}
+                />
                 {o}
               </label>
             ))}

@@ -78,7 +78,9 @@ export function Overview({ initial }: { initial: OverviewData }) {
         Queue: {data.queue.waiting ?? 0} waiting, {data.queue.active ?? 0} active, {data.queue.delayed ?? 0} delayed.
       </p>
       {data.workers.length === 0 ? (
-        <p className="muted">No worker connected. Start one with <code>npx gradtrace worker --redis redis://HOST:PORT</code>.</p>
+        <p className="muted">
+          No worker connected. Start one with <code>npx gradtrace worker --redis redis://HOST:PORT</code>.
+        </p>
       ) : (
         <table data-testid="workers">
           <thead>

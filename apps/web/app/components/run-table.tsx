@@ -68,7 +68,8 @@ export function RunTable({ runs: rows, total, offset, query, setQuery, ask, filt
       <a href={selected.length > 0 ? `/compare?runs=${selected.join(",")}` : undefined} aria-disabled={selected.length === 0} data-testid="compare-link">
         Compare {selected.length} selected
       </a>{" "}
-      · <a href={csvUrl} data-testid="runs-csv">
+      ·{" "}
+      <a href={csvUrl} data-testid="runs-csv">
         CSV of the {total} matching runs
       </a>
       <div className="muted" data-testid="runs-page" style={{ marginTop: 8 }}>

@@ -3,7 +3,7 @@ import { useMemo, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
 import { Lines, PALETTE } from "./charts.tsx";
 import { fmt } from "./format.ts";
-import { fromWire, LAYER_METRICS, type LayerMetric, type Wired } from "@gradtrace/core/vocabulary";
+import { fromWire, LAYER_METRICS, type EpochScalar, type LayerMetric, type Wired } from "@gradtrace/core/vocabulary";
 import type { Bucket } from "@gradtrace/db";
 import type { RunPageData } from "../../lib/pages.ts";
 
@@ -38,7 +38,22 @@ export function RunView({ initial }: { initial: RunData }) {
     return rowsOf(keyed, Object.keys(keyed));
   }, [layerSeries]);
   const profile = (epoch?.layers ?? []).map((l, i) => ({ layer: i + 1, value: fromWire(l[metric]) }));
-  const fractions = (epoch?.layers ?? []).slice(0, -1).map((l, i) => ({ layer: `${i + 1}`, saturated: fromWire(l.saturatedFraction), dead: fromWire(l.deadFraction) }));
+  /** A chart of one measure on the training and the validation split over the epochs. */
+  const trainAndValidation = (title: string, train: EpochScalar, validation: EpochScalar) => (
+    <Lines
+      title={title}
+      rows={rowsOf(series, [train, validation])}
+      x="epoch"
+      xLabel="epoch"
+      series={[
+        { key: train, name: "train" },
+        { key: validation, name: "validation", dashed: true },
+      ]}
+    />
+  );
+  const fractions = (epoch?.layers ?? [])
+    .slice(0, -1)
+    .map((l, i) => ({ layer: `${i + 1}`, saturated: fromWire(l.saturatedFraction), dead: fromWire(l.deadFraction) }));
 
   return (
     <>
@@ -47,7 +62,8 @@ export function RunView({ initial }: { initial: RunData }) {
       </h1>
       <p>
         <a href={`/sweeps/${run.sweepId}`}>← sweep</a> · status <strong data-testid="run-status">{run.status}</strong> · attempt {run.attempt}
-        {run.workerId ? ` · ${run.device ?? ""} on ${run.workerId}` : ""} · {initial.epochCount} traced epochs · final val. accuracy {fmt(run.valAccuracy)} · downloads:{" "}
+        {run.workerId ? ` · ${run.device ?? ""} on ${run.workerId}` : ""} · {initial.epochCount} traced epochs · final val. accuracy {fmt(run.valAccuracy)} ·
+        downloads:{" "}
         <a href={`/api/runs/${run.id}/trace?buckets=0`} download={`run-${run.id}.json`}>
           trace JSON
         </a>{" "}
@@ -69,22 +85,38 @@ export function RunView({ initial }: { initial: RunData }) {
         <p className="muted">{run.status === "completed" ? "none: the run trained" : "not yet (the run has not finished)"}</p>
       )}
       <div className="row">
-        <Lines title="loss" rows={rowsOf(series, ["trainLoss", "valLoss"])} x="epoch" xLabel="epoch" series={[{ key: "trainLoss", name: "train" }, { key: "valLoss", name: "validation", dashed: true }]} />
-        <Lines title="accuracy" rows={rowsOf(series, ["trainAccuracy", "valAccuracy"])} x="epoch" xLabel="epoch" series={[{ key: "trainAccuracy", name: "train" }, { key: "valAccuracy", name: "validation", dashed: true }]} />
+        {trainAndValidation("loss", "trainLoss", "valLoss")}
+        {trainAndValidation("accuracy", "trainAccuracy", "valAccuracy")}
         <Lines title="gradient norm per layer (log)" rows={gradRows} x="epoch" xLabel="epoch" log series={names.map((n, l) => ({ key: `l${l}`, name: n }))} />
       </div>
       <h2>Depth profile</h2>
       <label htmlFor="epoch">
         Epoch {epoch?.epoch ?? 0} ({at + 1} of {epochs.length} shown)
       </label>
-      <input id="epoch" type="range" min={0} max={Math.max(0, epochs.length - 1)} value={at} onChange={(e) => setAt(Number(e.target.value))} style={{ width: 400 }} />{" "}
+      <input
+        id="epoch"
+        type="range"
+        min={0}
+        max={Math.max(0, epochs.length - 1)}
+        value={at}
+        onChange={(e) => setAt(Number(e.target.value))}
+        style={{ width: 400 }}
+      />{" "}
       <select aria-label="depth profile metric" value={metric} onChange={(e) => setMetric(e.target.value as LayerMetric)}>
         {LAYER_METRICS.map((m) => (
           <option key={m}>{m}</option>
         ))}
       </select>
       <div className="row">
-        <Lines title={`${metric} by layer`} rows={profile} x="layer" xLabel="layer (1 = first hidden, last = output)" series={[{ key: "value", name: `${metric} at epoch ${epoch?.epoch ?? 0}` }]} log={metric.includes("Norm")} integerX />
+        <Lines
+          title={`${metric} by layer`}
+          rows={profile}
+          x="layer"
+          xLabel="layer (1 = first hidden, last = output)"
+          series={[{ key: "value", name: `${metric} at epoch ${epoch?.epoch ?? 0}` }]}
+          log={metric.includes("Norm")}
+          integerX
+        />
         <figure style={{ margin: 0 }} data-testid="chart-fractions">
           <figcaption style={{ fontWeight: 600, fontSize: "0.9rem", marginBottom: 4 }}>saturated and dead fractions per hidden layer</figcaption>
           <BarChart width={560} height={280} data={fractions} margin={{ top: 5, right: 20, bottom: 20, left: 10 }}>

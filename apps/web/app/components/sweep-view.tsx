@@ -42,7 +42,11 @@ export function SweepView({ initial }: { initial: SweepData }) {
     return page;
   };
   const refresh = async () => {
-    const [sweep, grid, page] = await Promise.all([api<SweepData["sweep"]>(`/api/sweeps/${id}`), api<{ cells: Cell[] }>(`/api/sweeps/${id}/grid`), fetchRuns(queryRef.current)]);
+    const [sweep, grid, page] = await Promise.all([
+      api<SweepData["sweep"]>(`/api/sweeps/${id}`),
+      api<{ cells: Cell[] }>(`/api/sweeps/${id}/grid`),
+      fetchRuns(queryRef.current),
+    ]);
     setData((old) => ({ ...old, sweep: { ...sweep, id }, cells: grid.cells, ...(page ?? {}) }));
   };
   const ask = (change: Partial<TableQuery>) => setQuery((q) => ({ ...q, offset: 0, ...change }));
@@ -113,7 +117,8 @@ export function SweepView({ initial }: { initial: SweepData }) {
         </span>
         <div style={{ marginTop: 8 }}>
           <button onClick={() => void act("pause")}>Pause</button> <button onClick={() => void act("resume")}>Resume</button>{" "}
-          <button onClick={() => void act("retry")}>Retry failed</button> <button onClick={() => void act("cancel")}>Cancel</button> <span className="muted">{message}</span>
+          <button onClick={() => void act("retry")}>Retry failed</button> <button onClick={() => void act("cancel")}>Cancel</button>{" "}
+          <span className="muted">{message}</span>
         </div>
       </div>
       <Heatmaps cells={data.cells} />
@@ -122,7 +127,12 @@ export function SweepView({ initial }: { initial: SweepData }) {
         {Object.keys(diagnoses).length === 0
           ? "none yet"
           : Object.entries(diagnoses).map(([k, n]) => (
-              <button key={k} className={`badge bad${query.diagnosis === k ? " chosen" : ""}`} title="show these runs in the table" onClick={() => ask({ diagnosis: query.diagnosis === k ? "" : k })}>
+              <button
+                key={k}
+                className={`badge bad${query.diagnosis === k ? " chosen" : ""}`}
+                title="show these runs in the table"
+                onClick={() => ask({ diagnosis: query.diagnosis === k ? "" : k })}
+              >
                 {k}: {n}
               </button>
             ))}

@@ -42,6 +42,10 @@ export function fanScaled<const S extends string>(scheme: S, std: (fanIn: number
   const sigma = (g: number, t: InitTarget) => g * std(t.fanIn, t.fanOut);
   return [
     defineInitializer({ name: `${scheme}_normal`, parameters: { gain }, fill: (p, t, rng) => fillNormal(t.values, 0, sigma(p.gain, t), rng) }),
-    defineInitializer({ name: `${scheme}_uniform`, parameters: { gain }, fill: (p, t, rng) => fillUniform(t.values, sigma(p.gain, t) * UNIFORM_LIMIT_PER_STD, rng) }),
+    defineInitializer({
+      name: `${scheme}_uniform`,
+      parameters: { gain },
+      fill: (p, t, rng) => fillUniform(t.values, sigma(p.gain, t) * UNIFORM_LIMIT_PER_STD, rng),
+    }),
   ] as const;
 }

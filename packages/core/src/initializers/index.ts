@@ -11,7 +11,19 @@ import { xavierNormal, xavierUniform } from "./xavier.ts";
 export type { InitializerDefinition, InitTarget } from "./initializer.ts";
 
 /** Every weight and bias initializer: the one list the rest derives from. */
-export const INITIALIZERS = [zeros, constant, normal, uniform, xavierNormal, xavierUniform, heNormal, heUniform, lecunNormal, lecunUniform, orthogonal] as const;
+export const INITIALIZERS = [
+  zeros,
+  constant,
+  normal,
+  uniform,
+  xavierNormal,
+  xavierUniform,
+  heNormal,
+  heUniform,
+  lecunNormal,
+  lecunUniform,
+  orthogonal,
+] as const;
 
 /** Names of the weight and bias initializers. */
 export const INITIALIZER_NAMES = INITIALIZERS.map((i) => i.name) as readonly InitializerName[] as readonly [InitializerName, ...InitializerName[]];

@@ -11,8 +11,19 @@ interface KernelExports {
   activationForward(code: number, alpha: number, z: number, h: number, count: number): void;
   activationBackward(code: number, alpha: number, z: number, h: number, d: number, count: number): void;
   observeHidden(
-    z: number, h: number, d: number, n: number, units: number, lo: number, scale: number, bins: number,
-    satLow: number, satHigh: number, zShift: number, hShift: number, out: number,
+    z: number,
+    h: number,
+    d: number,
+    n: number,
+    units: number,
+    lo: number,
+    scale: number,
+    bins: number,
+    satLow: number,
+    satHigh: number,
+    zShift: number,
+    hShift: number,
+    out: number,
   ): void;
   sgd(p: number, g: number, count: number, lr: number): void;
   momentum(p: number, g: number, v: number, count: number, lr: number, mu: number, nesterov: number): void;
@@ -71,8 +82,7 @@ export function createWasmKernels(size: number): Kernels {
     linearBackwardInput: (dz, wt, dx, n, nin, nout) => k.linearBackwardInput(at(dz), at(wt), at(dx), n, nin, nout),
     linearBackwardParams: (dz, x, dwt, db, n, nin, nout) => k.linearBackwardParams(at(dz), at(x), at(dwt), at(db), n, nin, nout),
     activationForward: (activation, z, h, count) => k.activationForward(activation.code, activation.alpha, at(z), at(h), count),
-    activationBackward: (activation, z, h, d, count) =>
-      k.activationBackward(activation.code, activation.alpha, at(z), at(h), at(d), count),
+    activationBackward: (activation, z, h, d, count) => k.activationBackward(activation.code, activation.alpha, at(z), at(h), at(d), count),
     observeHidden,
     sgd: (p, g, count, lr) => k.sgd(at(p), at(g), count, lr),
     momentum: (p, g, v, count, lr, mu, nesterov) => k.momentum(at(p), at(g), at(v), count, lr, mu, nesterov ? 1 : 0),

@@ -17,9 +17,15 @@ afterAll(async () => {
   await db.drop();
 });
 
-const spec = (over: { activation?: string; init?: unknown; depth?: number; seed?: number; epochs?: number; every?: number; lr?: number } = {}): RunSpecInput => ({
+const spec = (
+  over: { activation?: string; init?: unknown; depth?: number; seed?: number; epochs?: number; every?: number; lr?: number } = {},
+): RunSpecInput => ({
   dataset: { name: "moons", samples: 200 },
-  model: { hidden: Array(over.depth ?? 2).fill(8), activation: (over.activation ?? "tanh") as "tanh", weightInit: (over.init ?? "xavier_normal") as "xavier_normal" },
+  model: {
+    hidden: Array(over.depth ?? 2).fill(8),
+    activation: (over.activation ?? "tanh") as "tanh",
+    weightInit: (over.init ?? "xavier_normal") as "xavier_normal",
+  },
   training: { epochs: over.epochs ?? 4, seed: over.seed ?? 1, optimizer: { name: "sgd", lr: over.lr ?? 0.05 } },
   tracing: { every: over.every ?? 1 },
 });
@@ -34,7 +40,12 @@ async function record(runId: string, trace: Trace, worker = "w1"): Promise<numbe
 
 describe("sweeps", () => {
   it("are stored with their runs in one transaction, each distinct RunSpec once", async () => {
-    const runs = [spec({ seed: 1 }), spec({ seed: 2 }), spec({ seed: 1 }), { ...spec({ seed: 1 }), tracing: { every: 1, histogramBins: 30, probeSamples: 512 } }];
+    const runs = [
+      spec({ seed: 1 }),
+      spec({ seed: 2 }),
+      spec({ seed: 1 }),
+      { ...spec({ seed: 1 }), tracing: { every: 1, histogramBins: 30, probeSamples: 512 } },
+    ];
     const { sweepId, runIds } = await createSweep(db.prisma, { name: "dedupe", spec: { axes: "x" }, runs });
     expect(runIds).toHaveLength(2);
     const sweep = await getSweep(db.prisma, sweepId);
@@ -303,10 +314,15 @@ describe("reading", () => {
 
   it("aggregates the sweep grid over seeds: mean, std and n per activation × initializer × depth", async () => {
     const grid = await sweepGrid(db.prisma, sweepId);
-    expect(grid.map((c) => `${c.activation}/${c.initializer}/${c.depth}`)).toEqual(["relu/xavier_normal/2", "relu/zeros/2", "tanh/xavier_normal/2", "tanh/zeros/2"]);
+    expect(grid.map((c) => `${c.activation}/${c.initializer}/${c.depth}`)).toEqual([
+      "relu/xavier_normal/2",
+      "relu/zeros/2",
+      "tanh/xavier_normal/2",
+      "tanh/zeros/2",
+    ]);
     for (const cell of grid) {
       const finals = [...traces.values()]
-        .filter((t) => t.spec.model.activation.name === cell.activation && (t.spec.model.weightInit.name === cell.initializer))
+        .filter((t) => t.spec.model.activation.name === cell.activation && t.spec.model.weightInit.name === cell.initializer)
         .map((t) => t.summary.final.valLoss!);
       const mean = finals.reduce((a, b) => a + b, 0) / finals.length;
       const std = Math.sqrt(finals.reduce((a, b) => a + (b - mean) ** 2, 0) / (finals.length - 1));
@@ -347,7 +363,7 @@ describe("reading", () => {
     for (const dir of ["asc", "desc"] as const) {
       expect((await sweepRunTable(db.prisma, half.sweepId, { sort: "valLoss", dir })).runs.map((r) => r.id)).toEqual([half.runIds[1], half.runIds[0]]);
     }
-    await expect(sweepRunTable(db.prisma, sweepId, { sort: "id; DROP TABLE \"Run\"" as "seed" })).rejects.toThrow(/cannot be ordered by .* it can by activation/);
+    await expect(sweepRunTable(db.prisma, sweepId, { sort: 'id; DROP TABLE "Run"' as "seed" })).rejects.toThrow(/cannot be ordered by .* it can by activation/);
   });
 
   it("keeps apart in the grid runs that differ in more than their seed: learning rates, dataset variants", async () => {
@@ -362,7 +378,12 @@ describe("reading", () => {
       finals.set(cell, [...(finals.get(cell) ?? []), trace.summary.final.valLoss!]);
     }
     const grid = await sweepGrid(db.prisma, created.sweepId);
-    expect(grid.map((c) => `${c.learningRate}/${c.dataset}`).sort()).toEqual(["0.05/moons(samples=200)", "0.05/moons(samples=200, noise=0.3)", "0.5/moons(samples=200)", "0.5/moons(samples=200, noise=0.3)"]);
+    expect(grid.map((c) => `${c.learningRate}/${c.dataset}`).sort()).toEqual([
+      "0.05/moons(samples=200)",
+      "0.05/moons(samples=200, noise=0.3)",
+      "0.5/moons(samples=200)",
+      "0.5/moons(samples=200, noise=0.3)",
+    ]);
     for (const cell of grid) {
       const values = finals.get(`${cell.learningRate}/${cell.dataset.includes("noise=0.3") ? 0.3 : 0.2}`)!;
       expect(cell).toMatchObject({ activation: "tanh", initializer: "xavier_normal", depth: 2, width: 8, optimizer: "sgd", runs: 2 });
@@ -394,7 +415,10 @@ describe("batches, as a recorder writes them", () => {
     const { runIds } = await createSweep(db.prisma, { name: "batch", spec: {}, runs: inputs });
     await transitionRun(db.prisma, runIds[2]!, "cancelled");
     const unknown = "00000000-0000-0000-0000-00000000abcd";
-    const started = await startRuns(db.prisma, [...runIds, unknown].map((id, i) => ({ id, workerId: "w", device: "cpu", layers: traces[i % 3]!.layers })));
+    const started = await startRuns(
+      db.prisma,
+      [...runIds, unknown].map((id, i) => ({ id, workerId: "w", device: "cpu", layers: traces[i % 3]!.layers })),
+    );
     expect(started.slice(0, 2)).toEqual([1, 1]);
     expect(started[2]).toBeInstanceOf(IllegalTransitionError);
     expect(started[3]).toBeInstanceOf(NotFoundError);

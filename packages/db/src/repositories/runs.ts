@@ -17,8 +17,7 @@ export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> 
   cancelled: [],
 };
 
-const sources = (to: RunStatus): RunStatus[] =>
-  (Object.keys(RUN_TRANSITIONS) as RunStatus[]).filter((from) => RUN_TRANSITIONS[from].includes(to));
+const sources = (to: RunStatus): RunStatus[] => (Object.keys(RUN_TRANSITIONS) as RunStatus[]).filter((from) => RUN_TRANSITIONS[from].includes(to));
 
 type Tx = Prisma.TransactionClient | PrismaClient;
 
@@ -45,13 +44,7 @@ function refusalOf(run: RunAt, id: string, to: RunStatus, attempt?: number): DbE
  * `attempt`, only for that attempt), atomically; throws NotFoundError, StaleAttemptError or
  * IllegalTransitionError otherwise.
  */
-export async function transitionRun(
-  prisma: Tx,
-  id: string,
-  to: RunStatus,
-  data: Prisma.RunUpdateManyMutationInput = {},
-  attempt?: number,
-): Promise<void> {
+export async function transitionRun(prisma: Tx, id: string, to: RunStatus, data: Prisma.RunUpdateManyMutationInput = {}, attempt?: number): Promise<void> {
   const where = { id, status: { in: sources(to) }, ...(attempt === undefined ? {} : { attempt }) };
   const { count } = await prisma.run.updateMany({ where, data: { ...data, status: to } });
   if (count === 0) throw refusalOf(await readRun(prisma, id), id, to, attempt);

@@ -1,4 +1,13 @@
-import { DIAGNOSIS_KINDS, DiagnosisSchema, LayerInfoSchema, RunSpecSchema, type Diagnosis, type DiagnosisKind, type LayerInfo, type RunSpec } from "@gradtrace/core";
+import {
+  DIAGNOSIS_KINDS,
+  DiagnosisSchema,
+  LayerInfoSchema,
+  RunSpecSchema,
+  type Diagnosis,
+  type DiagnosisKind,
+  type LayerInfo,
+  type RunSpec,
+} from "@gradtrace/core";
 import { z } from "zod";
 import type { Run } from "../generated/client.ts";
 

@@ -146,7 +146,11 @@ export interface QueuedRun {
 
 /** The runs of a sweep in these statuses, in creation order. */
 export async function sweepRuns(prisma: PrismaClient, sweepId: string, statuses: readonly RunStatus[]): Promise<QueuedRun[]> {
-  const rows = await prisma.run.findMany({ where: { sweepId, status: { in: [...statuses] } }, select: { id: true, spec: true, attempt: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+  const rows = await prisma.run.findMany({
+    where: { sweepId, status: { in: [...statuses] } },
+    select: { id: true, spec: true, attempt: true },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+  });
   return rows.map((r) => ({ id: r.id, spec: storedSpec(r.id, r.spec), attempt: r.attempt }));
 }
 
@@ -172,7 +176,10 @@ export async function requeueFailedRuns(prisma: PrismaClient, sweepId: string): 
     prisma.$queryRaw<Array<{ id: string; spec: unknown; attempt: number }>>`
       UPDATE "Run" SET status = 'queued', error = NULL, "finishedAt" = NULL
       WHERE "sweepId" = ${sweepId}::uuid AND status = 'failed' RETURNING id::text AS id, spec, attempt`,
-    prisma.sweep.updateMany({ where: { id: sweepId, status: { in: ["completed", "failed", "running", "queued"] } }, data: { status: "running", finishedAt: null } }),
+    prisma.sweep.updateMany({
+      where: { id: sweepId, status: { in: ["completed", "failed", "running", "queued"] } },
+      data: { status: "running", finishedAt: null },
+    }),
   ]);
   return rows.map((r) => ({ ...r, spec: storedSpec(r.id, r.spec) }));
 }
@@ -196,4 +203,3 @@ export async function bestRuns(prisma: PrismaClient, sweepIds: readonly string[]
     ORDER BY "sweepId", COALESCE(NULLIF("valAccuracy", 'NaN'), NULLIF("trainAccuracy", 'NaN'), -1) DESC`;
   return new Map(rows.map(({ sweepId, ...best }) => [sweepId, best]));
 }
-

@@ -54,7 +54,14 @@ export async function appendEpochChunks(prisma: PrismaClient, chunks: readonly E
       jsonb_array_length(r.layers) AS layers, (SELECT max(t.epoch) FROM "TraceEpoch" t WHERE t."runId" = r.id) AS last
     FROM "Run" r WHERE r.id = ANY(${ids}::uuid[])`;
   const byId = new Map(states.map((s) => [s.id, s]));
-  const columns = { runId: [] as string[], epoch: [] as number[], attempt: [] as number[], floats: Object.fromEntries(EPOCH_SCALARS.map((k) => [k, []])) as unknown as Record<EpochScalar, (string | null)[]>, metrics: [] as Uint8Array[], histograms: [] as Uint8Array[] };
+  const columns = {
+    runId: [] as string[],
+    epoch: [] as number[],
+    attempt: [] as number[],
+    floats: Object.fromEntries(EPOCH_SCALARS.map((k) => [k, []])) as unknown as Record<EpochScalar, (string | null)[]>,
+    metrics: [] as Uint8Array[],
+    histograms: [] as Uint8Array[],
+  };
   const results: ChunkResult[] = [];
   const accepted = new Map<string, number>();
   for (const chunk of chunks) {
@@ -119,7 +126,8 @@ function acceptedEpochs(run: RunState, records: readonly EpochRecord[]): EpochRe
     const e = record.epoch;
     if (!Number.isInteger(e) || e < 0 || e > epochs) throw new TraceOrderError(`run ${id}: epoch ${e} is not one of its epochs 0…${epochs}`);
     // The core records the epoch a run diverged at whether or not it is traced; it is the last.
-    if (!isTracedEpoch(e, epochs, every) && !diverged(record)) throw new TraceOrderError(`run ${id}: epoch ${e} is not traced (every ${every} epochs, plus 0 and ${epochs})`);
+    if (!isTracedEpoch(e, epochs, every) && !diverged(record))
+      throw new TraceOrderError(`run ${id}: epoch ${e} is not traced (every ${every} epochs, plus 0 and ${epochs})`);
     if (run.layers !== null && record.layers.length !== run.layers) {
       throw new TraceOrderError(`run ${id}: epoch ${e} has ${record.layers.length} layers, the run has ${run.layers}`);
     }

@@ -11,7 +11,10 @@ export function GET(request: Request): Promise<Response> {
     const take = intParam(new URL(request.url), "take", 100, 1, 1000);
     const { prisma } = control();
     const sweeps = await listSweeps(prisma, { take });
-    const best = await bestRuns(prisma, sweeps.map((s) => s.id));
+    const best = await bestRuns(
+      prisma,
+      sweeps.map((s) => s.id),
+    );
     return json({ sweeps: sweeps.map((s) => ({ ...s, best: best.get(s.id) ?? null })) });
   });
 }

@@ -17,8 +17,12 @@ export function GET(request: Request, { params }: { params: Promise<{ id: string
     const page = format === "csv" ? await sweepRunTable(prisma, id, query) : await sweepRunTableJson(prisma, id, query);
     if (page.total === 0) await getSweep(prisma, id);
     if ("runs" in page) {
-      return new Response(runTableCsv(page.runs), { headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="sweep-${id}-runs.csv"` } });
+      return new Response(runTableCsv(page.runs), {
+        headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="sweep-${id}-runs.csv"` },
+      });
     }
-    return new Response(`{"runs":${page.json},"total":${page.total},"offset":${query.offset},"limit":${query.limit}}`, { headers: { "content-type": "application/json" } });
+    return new Response(`{"runs":${page.json},"total":${page.total},"offset":${query.offset},"limit":${query.limit}}`, {
+      headers: { "content-type": "application/json" },
+    });
   });
 }
