@@ -4,14 +4,18 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { train } from "./train.ts";
 import {
+  DATASET_NAMES,
   EPOCH_SCALARS,
   gradientRatio,
+  OPTIMIZER_NAMES,
   isTracedEpoch,
   LAYER_METRICS,
   RUN_AXES,
   runAxisValues,
   parseRunSpec,
+  type DatasetSpec,
   type EpochRecord,
+  type OptimizerSpec,
   type EpochScalar,
   type LayerMetric,
   type LayerRecord,
@@ -37,6 +41,9 @@ describe("the vocabulary", () => {
     expectTypeOf<Exclude<keyof LayerRecord, "histogram">>().toEqualTypeOf<LayerMetric>();
     expectTypeOf<Exclude<keyof EpochRecord, "epoch" | "layers">>().toEqualTypeOf<EpochScalar>();
     expectTypeOf<keyof RunAxisValues>().toEqualTypeOf<RunAxis>();
+    // The name lists beside the dataset and optimizer schemas name exactly what the schemas accept.
+    expectTypeOf<(typeof DATASET_NAMES)[number]>().toEqualTypeOf<DatasetSpec["name"]>();
+    expectTypeOf<(typeof OPTIMIZER_NAMES)[number]>().toEqualTypeOf<OptimizerSpec["name"]>();
     const trace = train({
       dataset: { name: "moons", samples: 100 },
       model: { hidden: [4], activation: "tanh", weightInit: "xavier_normal" },
