@@ -186,6 +186,7 @@ export function NewSweepForm() {
                     step="any"
                     style={{ width: 60 }}
                     aria-label={`${a} ${PARAMETER[a]![0]}`}
+                    title={PARAMETER[a]![0]}
                     value={form.activations[a] ?? ""}
                     onChange={(e) => set({ activations: { ...form.activations, [a]: Number(e.target.value) } })}
                   />
@@ -222,6 +223,7 @@ export function NewSweepForm() {
                         step="any"
                         style={{ width: 60 }}
                         aria-label={`${name} ${PARAMETER[name]![0]}`}
+                        title={PARAMETER[name]![0]}
                         value={entry.param ?? ""}
                         onChange={(e) => set({ initializers: form.initializers.map((i) => (i === entry ? { ...i, param: Number(e.target.value) } : i)) })}
                       />
