@@ -1,8 +1,8 @@
 import "server-only";
 import { describeError } from "@gradtrace/log";
-import { redisEnv, watchProgress, type RunProgress } from "@gradtrace/queue";
-import { host } from "./host.ts";
+import { watchProgress, type RunProgress } from "@gradtrace/queue";
 import { log } from "./log.ts";
+import { queueAddress } from "./server.ts";
 
 type Listener = (progress: RunProgress) => void;
 
@@ -16,7 +16,7 @@ export function onProgress(listener: Listener): () => void {
   if (!listeners) {
     const subscribed = new Set<Listener>();
     listeners = subscribed;
-    const { redisUrl, prefix } = host() ?? (({ REDIS_URL, GRADTRACE_QUEUE_PREFIX }) => ({ redisUrl: REDIS_URL, prefix: GRADTRACE_QUEUE_PREFIX }))(redisEnv());
+    const { redisUrl, prefix } = queueAddress();
     watchProgress(
       redisUrl,
       prefix,

@@ -50,7 +50,11 @@ function comparedRun({ run, epochs }: StoredRun, buckets: number) {
   const { id, sweepId, status, diagnosisKinds, layers } = run;
   return {
     ...(Object.fromEntries(RUN_AXES.map((a) => [a, run[a]])) as Pick<RunRow, RunAxis>),
-    ...{ id, sweepId, status, diagnosisKinds, layers },
+    id,
+    sweepId,
+    status,
+    diagnosisKinds,
+    layers,
     series: thinTrace(epochs, buckets).series,
     first: epochs[0] ?? null,
     last: epochs.at(-1) ?? null,

@@ -1,14 +1,13 @@
 "use client";
 import { useEffect, useRef, useState } from "react";
 import { api, counts } from "./format.ts";
-import { Heatmaps } from "./heatmap.tsx";
+import { Heatmaps, type Cell } from "./heatmap.tsx";
 import { RunTable, type Live, type RunRow, type TableQuery } from "./run-table.tsx";
 import type { Wired } from "@gradtrace/core/vocabulary";
 import type { SweepHeader, SweepPageData } from "../../lib/pages.ts";
 
 /** What the sweep page is sent. */
 export type SweepData = Wired<SweepPageData>;
-type Cell = SweepData["cells"][number];
 /** What the `sweep` event says every second. */
 type SweepTick = Wired<Pick<SweepHeader, "id" | "status" | "runs">>;
 
