@@ -33,6 +33,7 @@ describe("datasetLabel", () => {
     expect(label("moons")).toBe("moons");
     expect(label({ name: "moons", noise: 0.2, samples: 1280 })).toBe("moons");
     expect(label({ name: "moons", samples: 400 })).toBe("moons(samples=400)");
+    expect(label({ name: "moons", standardize: false, stratified: true })).toBe("moons(standardize=false, stratified=true)");
     expect(label({ name: "spirals", noise: 0.5, arms: 4 })).toBe("spirals(arms=4, noise=0.5)");
     expect(label({ name: "points", features: [[0], [1], [2], [3]], labels: [0, 1, 0, 1] })).toBe("points(4×1)");
   });
@@ -41,7 +42,7 @@ describe("datasetLabel", () => {
 describe("parseRunSpec", () => {
   it("fills in the documented defaults", () => {
     const spec = parseRunSpec(valid);
-    expect(spec.dataset).toEqual({ name: "moons", samples: 1280, validationFraction: 0.2, seed: 0, noise: 0.2 });
+    expect(spec.dataset).toEqual({ name: "moons", samples: 1280, validationFraction: 0.2, seed: 0, noise: 0.2, standardize: true, stratified: false });
     expect(spec.model.biasInit).toEqual({ name: "zeros" });
     expect(spec.training).toEqual({ epochs: 3, batchSize: 32, optimizer: { name: "sgd", lr: 0.01 }, shuffle: true, seed: 0 });
     expect(spec.tracing).toEqual({ every: 1, histogramBins: 30, probeSamples: 512 });

@@ -33,6 +33,10 @@ const common = {
   samples: z.number().int().min(4).max(LIMITS.maxSamples).default(1280),
   validationFraction: z.number().min(0).max(0.9).default(0.2),
   seed: seed().default(0),
+  /** Standardise each feature with the training split's mean and std (false: train on the raw features). */
+  standardize: z.boolean().default(true),
+  /** Split each class in the validation fraction (largest remainders), as scikit-learn's `stratify=y`. */
+  stratified: z.boolean().default(false),
 };
 const noise = (byDefault: number) => z.number().min(0).max(10).default(byDefault);
 
@@ -50,6 +54,8 @@ const PointsSchema = z
     ),
     validationFraction: common.validationFraction,
     seed: common.seed,
+    standardize: common.standardize,
+    stratified: common.stratified,
   })
   .strict()
   .superRefine((d, ctx) => {

@@ -36,5 +36,15 @@ export {
   type Trace,
   type TraceSummary,
 } from "./trace.ts";
-export { DIAGNOSIS_KINDS, DIAGNOSIS_SEVERITY, DiagnosisSchema, THRESHOLDS, worstDiagnosis, type Diagnosis, type DiagnosisKind } from "./diagnose.ts";
+export {
+  DIAGNOSIS_CAUSES,
+  DIAGNOSIS_KINDS,
+  DIAGNOSIS_SEVERITY,
+  DiagnosisSchema,
+  THRESHOLDS,
+  worstDiagnosis,
+  type Diagnosis,
+  type DiagnosisCause,
+  type DiagnosisKind,
+} from "./diagnose.ts";
 export { fromWire, NON_FINITE_SPELLINGS, toWire, type WireNumber, type Wired } from "./wire.ts";

@@ -14,13 +14,13 @@ export interface Split {
   n: number;
 }
 
-/** A dataset ready to train on: features standardised with the training split's mean and std. */
+/** A dataset ready to train on: features standardised with the training split's mean and std, unless the spec keeps them raw. */
 export interface Dataset {
   train: Split;
   validation: Split;
   dims: number;
   classes: number;
-  /** Per-feature mean and std of the raw training features, as subtracted and divided out. */
+  /** Per-feature mean and std subtracted and divided out: the training split's, or 0 and 1 for raw features. */
   mean: Float64Array;
   std: Float64Array;
 }
@@ -47,7 +47,7 @@ function generate(spec: DatasetSpec, rng: Random): Points {
   }
 }
 
-/** Generates (or takes) the points, shuffles them into train/validation and standardises them. */
+/** Generates (or takes) the points, shuffles them into train/validation and standardises them unless `standardize` is false. */
 export function makeDataset(spec: DatasetSpec): Dataset {
   const points = generate(spec, new Random(spec.seed, "dataset"));
   const { dims } = points;
@@ -56,6 +56,7 @@ export function makeDataset(spec: DatasetSpec): Dataset {
   for (let i = 0; i < n; i++) order[i] = i;
   new Random(spec.seed, "split").shuffle(order);
   const nValidation = Math.floor(n * spec.validationFraction);
+  if (spec.stratified) stratify(order, points.labels, points.classes, nValidation);
   const take = (from: number, count: number): Split => {
     const x = new Float64Array(count * dims);
     const y = new Int32Array(count);
@@ -69,7 +70,8 @@ export function makeDataset(spec: DatasetSpec): Dataset {
   const train = take(0, n - nValidation);
   const validation = take(n - nValidation, nValidation);
   const mean = new Float64Array(dims);
-  const std = new Float64Array(dims);
+  const std = new Float64Array(dims).fill(1);
+  if (!spec.standardize) return { train, validation, dims, classes: points.classes, mean, std };
   for (let d = 0; d < dims; d++) {
     let s = 0;
     for (let i = 0; i < train.n; i++) s += train.x[i * dims + d]!;
@@ -85,4 +87,28 @@ export function makeDataset(spec: DatasetSpec): Dataset {
     }
   }
   return { train, validation, dims, classes: points.classes, mean, std };
+}
+
+/**
+ * Reorders a shuffled `order` so that its last `nValidation` rows hold each class in proportion
+ * (quotas by largest remainder, so they sum to nValidation); within each part the shuffled order stays.
+ */
+function stratify(order: Uint32Array, labels: Int32Array, classes: number, nValidation: number): void {
+  const counts = new Array<number>(classes).fill(0);
+  for (const i of order) counts[labels[i]!]!++;
+  const exact = counts.map((c) => (c * nValidation) / order.length);
+  const quota = exact.map(Math.floor);
+  const byRemainder = exact.map((e, c) => [e - quota[c]!, c] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (let k = 0; k < nValidation - quota.reduce((a, b) => a + b, 0); k++) quota[byRemainder[k]![1]]!++;
+  const train: number[] = [];
+  const validation: number[] = [];
+  for (const i of order) {
+    const c = labels[i]!;
+    if (quota[c]! > 0) {
+      quota[c]!--;
+      validation.push(i);
+    } else train.push(i);
+  }
+  order.set(train, 0);
+  order.set(validation, train.length);
 }
