@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { runTrain } from "./train-command.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -10,6 +11,7 @@ Usage:
   gradtrace sweep submit|status|cancel|pause|resume|retry ARG   submit and steer sweeps
   gradtrace up [--port N] [--host H]   the dashboard, recorder and workers in one process
   gradtrace help [COMMAND]
+  gradtrace --version
 
 Run 'gradtrace help COMMAND' for the flags of a command.`;
 
@@ -36,6 +38,11 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import("./sweep-command.ts")).runSweep(rest, process.stdout);
       case "up":
         return await (await import("./up-command.ts")).runUp(rest);
+      case "--version":
+      case "-v":
+      case "version":
+        process.stdout.write(`gradtrace ${version()}\n`);
+        return 0;
       case "help":
       case "--help":
       case "-h":
@@ -53,4 +60,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+/** The CLI package's version, as npm knows it. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
 }

@@ -66,6 +66,32 @@ describe("gradtrace train", () => {
     expect(result.stderr).not.toContain("    at ");
     expect(result.stdout).toBe("");
   });
+
+  it("reports every bad flag at once", () => {
+    const result = gradtrace("train", "--activation", "swish", "--epochs", "99999", "--depth", "10000", "--lr", "abc", "--format", "yaml");
+    expect(result.status).toBe(2);
+    for (const field of ["--depth: got '10000'", "model.activation.name", "training.epochs", "training.optimizer.lr", "--format: got 'yaml'"]) {
+      expect(result.stderr).toContain(field);
+    }
+  });
+
+  it("reads negative numbers as values and says they are out of range", () => {
+    const result = gradtrace("train", "--epochs", "-1", "--lr", "-0.5", "--seed", "-3");
+    expect(result.status).toBe(2);
+    expect(result.stderr).not.toContain("ambiguous");
+    expect(result.stderr).toContain("training.epochs: Too small: expected number to be >=1 (got -1)");
+    expect(result.stderr).toContain("training.optimizer.lr: Too small: expected number to be >0 (got -0.5)");
+    expect(result.stderr).toContain("training.seed");
+  });
+
+  it("prints its version, and its help shows the defaults", () => {
+    const version = gradtrace("--version");
+    expect(version.status).toBe(0);
+    expect(version.stdout).toMatch(/^gradtrace \d+\.\d+\.\d+\n$/);
+    const help = gradtrace("help", "train");
+    expect(help.stdout).toContain("(default 0.01; adam 0.001)");
+    expect(help.stdout).toContain("(default relu)");
+  });
 });
 
 describe("specFromArgs", () => {

@@ -77,7 +77,8 @@ export function RunView({ initial }: { initial: RunData }) {
         <ul data-testid="diagnoses">
           {run.diagnoses.map((d) => (
             <li key={d.kind}>
-              <span className="badge bad">{d.kind}</span> from epoch {d.epoch}: {d.evidence}
+              <span className="badge bad">{d.kind}</span>
+              {d.cause ? ` (cause: ${d.cause})` : ""} from epoch {d.epoch}: {d.evidence}
             </li>
           ))}
         </ul>
