@@ -53,6 +53,8 @@ const PointsSchema = z
         .max(LIMITS.maxClasses - 1),
     ),
     validationFraction: common.validationFraction,
+    /** Which split each row belongs to, as published; given, it replaces validationFraction, stratified and the shuffle into splits. */
+    split: z.array(z.enum(["train", "validation"])).optional(),
     seed: common.seed,
     standardize: common.standardize,
     stratified: common.stratified,
@@ -74,6 +76,13 @@ const PointsSchema = z
         path: ["features", bad],
         message: `expected ${width} features like row 0, got ${d.features[bad]!.length}`,
       });
+    }
+    if (d.split) {
+      if (d.split.length !== d.features.length) {
+        ctx.addIssue({ code: "custom", path: ["split"], message: `expected one split per row: ${d.features.length} rows, ${d.split.length} splits` });
+      } else if (!d.split.includes("train")) {
+        ctx.addIssue({ code: "custom", path: ["split"], message: 'expected at least one "train" row' });
+      }
     }
     if (new Set(d.labels).size < 2) {
       ctx.addIssue({ code: "custom", path: ["labels"], message: "expected at least 2 distinct classes" });
@@ -126,7 +135,13 @@ export const OptimizerSpecSchema = named(
   z.discriminatedUnion("name", [
     z.object({ name: z.literal("sgd"), lr: lr(0.01) }).strict(),
     z.object({ name: z.literal("momentum"), lr: lr(0.01), momentum: momentum() }).strict(),
+    /** PyTorch's form: v ← μv + g(θ); θ ← θ − lr·(g + μv). The parameters held are the look-ahead point. */
     z.object({ name: z.literal("nesterov"), lr: lr(0.01), momentum: momentum() }).strict(),
+    /**
+     * Sutskever et al. (2013)'s form: v ← μv − lr·g(θ + μv); θ ← θ + v. The parameters held (and
+     * traced) are θ; the gradient is taken at the look-ahead point θ + μv.
+     */
+    z.object({ name: z.literal("nesterov_sutskever"), lr: lr(0.01), momentum: momentum() }).strict(),
     z
       .object({
         name: z.literal("adam"),
@@ -140,7 +155,8 @@ export const OptimizerSpecSchema = named(
 );
 export type OptimizerSpec = z.infer<typeof OptimizerSpecSchema>;
 /** Names of the optimizers. */
-export const OPTIMIZER_NAMES = ["sgd", "momentum", "nesterov", "adam"] as const;
+export const OPTIMIZER_NAMES = ["sgd", "momentum", "nesterov", "nesterov_sutskever", "adam"] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 export const ModelSpecSchema = z
   .object({

@@ -44,7 +44,7 @@ export interface LayerRecord {
 /** Everything measured at one traced epoch (epoch 0 = at initialisation, before any update). */
 export interface EpochRecord {
   epoch: number;
-  /** Mean over the epoch's minibatches, each measured before its update. */
+  /** Over the whole training split with the weights the epoch ends with (at a divergence: the mean over the epoch's minibatches until then). */
   trainLoss: number;
   trainAccuracy: number;
   /** Over the validation split after the epoch; null without one. */

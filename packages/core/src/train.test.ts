@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ACTIVATION_NAMES, SpecError, type RunSpecInput } from "./spec.ts";
+import { makeDataset } from "./datasets/index.ts";
+import { ACTIVATION_NAMES, DatasetSpecSchema, SpecError, type RunSpecInput } from "./spec.ts";
 import { Run, train } from "./train.ts";
 
 const spec = (
@@ -224,5 +225,87 @@ describe("datasets and optimizers", () => {
     );
     expect(trace.summary.final.valLoss).toBeNull();
     expect(trace.summary.final.trainAccuracy).toBe(1);
+  });
+});
+
+describe("Nesterov in both forms", () => {
+  const lr = 0.1;
+  const mu = 0.9;
+  const fullBatch = (optimizer: RunSpecInput["training"]["optimizer"]) =>
+    spec({ hidden: [6] }, { epochs: 2, batchSize: "full", shuffle: false, optimizer }, { name: "moons", samples: 64 });
+  /** Parameters after each epoch (full batch: epoch k has taken k steps). */
+  const history = (optimizer: RunSpecInput["training"]["optimizer"]) => {
+    const run = new Run(fullBatch(optimizer));
+    const after: Float64Array[] = [];
+    for (const _ of run.epochs()) after.push(run.parameters());
+    return after;
+  };
+  const close = (actual: Float64Array, expected: ArrayLike<number>) => {
+    const scale = Math.max(...Array.from(expected, Math.abs));
+    for (let i = 0; i < actual.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThan(1e-5 * scale);
+  };
+  const map = (n: number, f: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => f(i));
+
+  it("match the definitions step by step: PyTorch θ ← θ − lr(g + μb), Sutskever θ ← θ − lr·b at a look-ahead gradient", () => {
+    const [theta0, sgd1] = history({ name: "sgd", lr });
+    const [, torch1, torch2] = history({ name: "nesterov", lr, momentum: mu });
+    const [s0, s1, s2] = history({ name: "nesterov_sutskever", lr, momentum: mu });
+    const n = theta0!.length;
+    const g0 = map(n, (i) => (theta0![i]! - sgd1![i]!) / lr);
+    // Step 1 from b = 0: PyTorch moves by lr(1 + μ)g₀, Sutskever (look-ahead = θ₀) by lr·g₀.
+    close(s0!, theta0!);
+    close(torch1!, map(n, (i) => theta0![i]! - lr * (1 + mu) * g0[i]!));
+    close(s1!, sgd1!);
+    // Step 2: PyTorch's g₁ is taken at its θ₁, which is Sutskever's look-ahead θ₁ − lr·μ·b₁ with b₁ = g₀.
+    close(torch1!, map(n, (i) => s1![i]! - lr * mu * g0[i]!));
+    const g1 = map(n, (i) => (torch1![i]! - torch2![i]! - lr * mu * mu * g0[i]!) / (lr * (1 + mu)));
+    close(s2!, map(n, (i) => s1![i]! - lr * (mu * g0[i]! + g1[i]!)));
+  });
+
+  it("take the same gradients but trace different parameters", () => {
+    const torch = train(fullBatch({ name: "nesterov", lr, momentum: mu }));
+    const sutskever = train(fullBatch({ name: "nesterov_sutskever", lr, momentum: mu }));
+    for (const [a, b] of torch.epochs.map((e, k) => [e, sutskever.epochs[k]!] as const)) {
+      a.layers.forEach((l, i) => expect(b.layers[i]!.gradNorm).toBeCloseTo(l.gradNorm, 5));
+    }
+    expect(sutskever.epochs[2]!.layers[0]!.weightNorm).not.toBeCloseTo(torch.epochs[2]!.layers[0]!.weightNorm, 4);
+  });
+});
+
+describe("explicit splits and end-of-epoch training metrics", () => {
+  const features = Array.from({ length: 48 }, (_, i) => [Math.cos(i), Math.sin(2 * i) + (i % 3)]);
+  const labels = features.map(([a, b]) => (a! * b! > 0 ? 1 : 0));
+
+  it("puts each row in the split it names, training rows first in the order given", () => {
+    const split = features.map((_, i): "train" | "validation" => (i % 4 === 0 ? "validation" : "train"));
+    const data = makeDataset(DatasetSpecSchema.parse({ name: "points", features, labels, split, standardize: false }));
+    expect(data.train.n).toBe(36);
+    expect(data.validation.n).toBe(12);
+    expect(Array.from(data.validation.x.subarray(0, 4))).toEqual([...features[0]!, ...features[4]!]);
+    expect(Array.from(data.train.y)).toEqual(labels.filter((_, i) => i % 4 !== 0));
+  });
+
+  it("rejects a split of the wrong length or without training rows, naming the field", () => {
+    const bad = (split: string[]) => () => train(spec({}, {}, { name: "points", features, labels, split } as RunSpecInput["dataset"]));
+    expect(bad(["train"])).toThrow(/dataset\.split: expected one split per row: 48 rows, 1 splits/);
+    expect(bad(features.map(() => "validation"))).toThrow(/dataset\.split: expected at least one "train" row/);
+    expect(bad(features.map(() => "test"))).toThrow(/dataset\.split\[0\]/);
+  });
+
+  it("measures training loss on the whole split with the weights each epoch ends with", () => {
+    // Validation rows that copy the training rows: both passes see the same rows and the same weights.
+    const split = [...features.map(() => "train" as const), ...features.map(() => "validation" as const)];
+    const trace = train(
+      spec(
+        { hidden: [8] },
+        { epochs: 6, batchSize: 8, optimizer: { name: "sgd", lr: 0.5 } },
+        { name: "points", features: [...features, ...features], labels: [...labels, ...labels], split },
+      ),
+    );
+    expect(trace.epochs[6]!.trainLoss).toBeLessThan(trace.epochs[0]!.trainLoss);
+    for (const e of trace.epochs) {
+      expect(e.trainLoss).toBeCloseTo(e.valLoss!, 5);
+      expect(e.trainAccuracy).toBeCloseTo(e.valAccuracy!, 10);
+    }
   });
 });

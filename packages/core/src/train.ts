@@ -66,6 +66,11 @@ export class Run {
     this.weightsAtEpochStart = new Float64Array(layout.blockSize);
   }
 
+  /** A copy of the parameters as they stand: each layer's Wt[in × out] then its biases, layer after layer. */
+  parameters(): Float64Array {
+    return Float64Array.from(this.heap.subarray(this.net.layout.params, this.net.layout.params + this.net.layout.blockSize));
+  }
+
   /** The split that validation metrics and probe statistics come from: validation, else training. */
   private evalSet(): Split {
     return this.data.validation.n > 0 ? this.data.validation : this.data.train;
@@ -107,6 +112,7 @@ export class Run {
       for (let from = 0; from < train.n; from += this.batch) {
         const n = Math.min(this.batch, train.n - from);
         this.load(train, from, n, order);
+        if (epoch > 0) this.lookAhead();
         this.net.forward(n);
         this.net.loss(this.labels, 0, n, true);
         lossSum += this.net.lossSum;
@@ -121,8 +127,11 @@ export class Run {
         if (epoch > 0) this.update(++step);
       }
       if (!traced && divergedAt === null) continue;
-      const record = this.record(epoch, lossSum / seen, correct / seen);
-      if (divergedAt === null && record.valLoss !== null && !Number.isFinite(record.valLoss)) divergedAt = epoch;
+      // After updates, the running average lags the weights the epoch ends with: measure those on the
+      // whole training split (epoch 0 updates nothing, and a diverged pass has nothing to measure).
+      const measured = epoch > 0 && divergedAt === null ? this.measure(train, train.n) : { loss: lossSum / seen, accuracy: correct / seen };
+      const record = this.record(epoch, measured.loss, measured.accuracy);
+      if (divergedAt === null && !(Number.isFinite(record.trainLoss) && (record.valLoss === null || Number.isFinite(record.valLoss)))) divergedAt = epoch;
       records.push(record);
       yield record;
     }
@@ -137,6 +146,17 @@ export class Run {
     this.gradSteps++;
   }
 
+  /**
+   * Sutskever's Nesterov takes its gradient at θ + μv = θ − lr·μ·b, with b = −v/lr the buffer that
+   * PyTorch's form keeps: step there before the forward pass of an updating step.
+   */
+  private lookAhead(): void {
+    const o = this.spec.training.optimizer;
+    if (o.name !== "nesterov_sutskever") return;
+    const { params, moment1, blockSize } = this.net.layout;
+    this.net.kernels.sgd(params, moment1, blockSize, o.lr * o.momentum);
+  }
+
   private update(step: number): void {
     const k = this.net.kernels;
     const { params, grads, moment1, moment2, blockSize } = this.net.layout;
@@ -147,9 +167,28 @@ export class Run {
       case "momentum":
       case "nesterov":
         return k.momentum(params, grads, moment1, blockSize, o.lr, o.momentum, o.name === "nesterov");
+      case "nesterov_sutskever":
+        // From the look-ahead θ − lr·μ·b: b ← μb + g, and θ_next = θ − lr·b = look-ahead − lr·g.
+        k.momentum(params, grads, moment1, blockSize, 0, o.momentum, false);
+        return k.sgd(params, grads, blockSize, o.lr);
       case "adam":
         return k.adam(params, grads, moment1, moment2, blockSize, o.lr, o.beta1, o.beta2, o.epsilon, step);
     }
+  }
+
+  /** Mean loss and accuracy of the network as it stands over the first `n` rows of a split (no statistics). */
+  private measure(split: Split, n: number): { loss: number; accuracy: number } {
+    let lossSum = 0;
+    let correct = 0;
+    for (let from = 0; from < n; from += this.rows) {
+      const rows = Math.min(this.rows, n - from);
+      this.load(split, from, rows);
+      this.net.forward(rows);
+      this.net.loss(this.labels, 0, rows, false);
+      lossSum += this.net.lossSum;
+      correct += this.net.correct;
+    }
+    return { loss: lossSum / n, accuracy: correct / n };
   }
 
   /** Runs the probe/validation pass and assembles the epoch's record. */

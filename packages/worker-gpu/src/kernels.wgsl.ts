@@ -54,8 +54,11 @@ export const STEP_FIELDS = ["start", "n", "step", "mode", "probe", "first", "pad
 export const NET_FIELDS = ["act", "alpha", "opt", "lr", "mu", "b1", "b2", "eps", "lo", "scale", "satLo", "satHi", "sat", "pad0", "pad1", "pad2"] as const;
 export const NET_U32_FIELDS: ReadonlySet<string> = new Set(["act", "opt", "sat", "pad0", "pad1", "pad2"]);
 
-/** Per-net accumulator slots of the train region: loss sum, correct, rows seen (cleared every epoch). */
-export const TRAIN_SLOTS = 3;
+/**
+ * Per-net accumulator slots of the train region (cleared every epoch): loss sum, correct, rows seen
+ * over the epoch's minibatches, then the same measured over the training split after its updates.
+ */
+export const TRAIN_SLOTS = 6;
 /** Per-(net, layer) slots of the stats region: LayerStats.sums in SUM's order (shifted Σz, Σz², Σh, Σh², saturated, non-finite), then shift z, shift h. */
 export const STAT_SLOTS = 8;
 
@@ -166,7 +169,8 @@ fn dact(k: u32, a: f32, z: f32, h: f32) -> f32 {
   }
 }
 
-// Rows of a minibatch (mode 0: through the epoch's order) or of the evaluation set (mode 1) into X and labels.
+// Rows of a minibatch (mode 0: through the epoch's order; mode 2: the same, to measure the training
+// split after an epoch's updates) or of the evaluation set (mode 1) into X and labels.
 @compute @workgroup_size(WG) fn gather(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let t = flat(gid, nwg);
   let per = step.n * (pack.dims + 1u);
@@ -178,7 +182,7 @@ fn dact(k: u32, a: f32, z: f32, h: f32) -> f32 {
   var src = step.start + i;
   var xAt = pack.trainN * pack.dims;
   var yAt = ib + pack.rows + 2u * pack.trainN;
-  if (step.mode == 0u) {
+  if (step.mode != 1u) {
     src = ints[ib + pack.rows + step.start + i];
     xAt = 0u;
     yAt = ib + pack.rows + pack.trainN;
@@ -277,8 +281,9 @@ fn reduce(lid: u32, slots: u32) {
   workgroupBarrier();
 }
 
-// One workgroup per net: the pass's loss and correct counts into the train (a net whose loss is
-// no longer finite is marked diverged and trains no more) or validation accumulators.
+// One workgroup per net: the pass's loss and correct counts into the train's running (mode 0) or
+// measured (mode 2) slots — a net whose loss is no longer finite is marked diverged and trains no
+// more — or into the validation accumulators (mode 1).
 @compute @workgroup_size(WG) fn reduce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let p = wid.x;
   let ab = p * pack.acts;
@@ -296,9 +301,10 @@ fn reduce(lid: u32, slots: u32) {
       acc[pack.aVal + 2u * p] += red[0];
       acc[pack.aVal + 2u * p + 1u] += red[WG];
     } else if (alive(p)) {
-      acc[${TRAIN_SLOTS}u * p] += red[0];
-      acc[${TRAIN_SLOTS}u * p + 1u] += red[WG];
-      acc[${TRAIN_SLOTS}u * p + 2u] += f32(step.n);
+      let at = ${TRAIN_SLOTS}u * p + select(0u, 3u, step.mode == 2u);
+      acc[at] += red[0];
+      acc[at + 1u] += red[WG];
+      acc[at + 2u] += f32(step.n);
       if (!finite(red[0])) { ints[pack.stateAt + p] = 2u; }
     }
   }
@@ -391,6 +397,11 @@ fn reduce(lid: u32, slots: u32) {
       opt[gi + pack.block] = v;
       params[at] -= net.lr * select(v, g + net.mu * v, net.opt == 2u);
     }
+    // Sutskever's Nesterov, from the look-ahead θ − lr·μ·b: b ← μb + g and θ ← look-ahead − lr·g.
+    case 4u: {
+      opt[gi + pack.block] = net.mu * opt[gi + pack.block] + g;
+      params[at] -= net.lr * g;
+    }
     default: {
       let m = net.b1 * opt[gi + pack.block] + (1.0 - net.b1) * g;
       let v = net.b2 * opt[gi + 2u * pack.block] + (1.0 - net.b2) * g * g;
@@ -401,6 +412,17 @@ fn reduce(lid: u32, slots: u32) {
       params[at] -= (net.lr * (m / c1)) / (sqrt(v / c2) + net.eps);
     }
   }
+}
+
+// Sutskever's Nesterov takes its gradient at the look-ahead θ − lr·μ·b: moved there before the forward pass.
+@compute @workgroup_size(WG) fn look_ahead(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = flat(gid, nwg);
+  if (t >= pack.nets * pack.block) { return; }
+  let p = t / pack.block;
+  let net = nets[p];
+  if (!alive(p) || net.opt != 4u) { return; }
+  let j = t % pack.block;
+  params[p * pack.block + j] -= net.lr * net.mu * opt[p * 3u * pack.block + pack.block + j];
 }
 
 var<workgroup> bins: array<atomic<u32>, 256>;

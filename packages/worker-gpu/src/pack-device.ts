@@ -31,6 +31,9 @@ interface Buffers {
  * and evaluation passes, and the read-backs. Knows nothing of runs, sinks or records.
  */
 export class PackDevice {
+  /** Whether a net of the pack steps to a look-ahead point before each update's forward pass. */
+  private lookAhead = false;
+
   private constructor(
     private readonly device: GPUDevice,
     private readonly kernels: PackKernels,
@@ -165,6 +168,7 @@ export class PackDevice {
     const block = new Float32Array(P * lay.block);
     const dataF = new Float32Array(P * lay.data);
     const intsInit = new Uint32Array(lay.stateAt);
+    this.lookAhead = nets.some((m) => m.spec.training.optimizer.name === "nesterov_sutskever");
     nets.forEach((m, p) => {
       const o = m.spec.training.optimizer;
       const range = m.layers[0]!.histogramRange;
@@ -236,6 +240,10 @@ export class PackDevice {
       this.stepWords({ start: from, n, step, mode: 0, probe: 0, first: 0 });
       this.run(
         (pass, use) => {
+          if (update && this.lookAhead) {
+            use("look_ahead");
+            this.dispatchThreads(pass, P * lay.block);
+          }
           this.forward(pass, use, n);
           for (let i = L - 1; i >= 0; i--) {
             const l = lay.layers[i]!;
@@ -257,6 +265,14 @@ export class PackDevice {
         },
         first ? clears : undefined,
       );
+    }
+    // As the core does: after updates, the training split measured with the weights the epoch ends with.
+    if (traced && update) {
+      for (let from = 0; from < lay.trainN; from += lay.batch) {
+        const n = Math.min(lay.batch, lay.trainN - from);
+        this.stepWords({ start: from, n, step, mode: 2, probe: 0, first: 0 });
+        this.run((pass, use) => this.forward(pass, use, n));
+      }
     }
     return step;
   }

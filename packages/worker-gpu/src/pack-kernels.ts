@@ -8,6 +8,7 @@ const KERNEL_NAMES = [
   "backward_params",
   "backward_input",
   "grad_norms",
+  "look_ahead",
   "optimize",
   "observe",
   "norms",

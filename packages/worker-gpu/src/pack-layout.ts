@@ -1,10 +1,10 @@
-import { batchRows, planNetwork, type Dataset, type LayerBuffers, type RunSpec } from "@gradtrace/core";
+import { batchRows, planNetwork, type Dataset, type LayerBuffers, type OptimizerName, type RunSpec } from "@gradtrace/core";
 import { STAT_SLOTS, TRAIN_SLOTS } from "./kernels.wgsl.ts";
 
 // Where each net of a pack lives in the pack's buffers: planned on the host, once per pack.
 
 /** The optimizer numbers the GPU kernels switch on. */
-export const OPTIMIZER_CODES = { sgd: 0, momentum: 1, nesterov: 2, adam: 3 } as const;
+export const OPTIMIZER_CODES = { sgd: 0, momentum: 1, nesterov: 2, adam: 3, nesterov_sutskever: 4 } as const satisfies Record<OptimizerName, number>;
 /** A net's state word in the pack's ints buffer. */
 export const STATE = { training: 0, finished: 1, diverged: 2 } as const;
 

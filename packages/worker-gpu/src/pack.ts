@@ -155,7 +155,9 @@ export async function trainCollected(
 /** One net's EpochRecord from the pack's read-back accumulators, histograms, live units and (where a layer has copied units) its weights. */
 function epochRecord(m: Prepared, p: number, epoch: number, lay: Layout, acc: Float32Array, tail: Uint32Array, weights: Float32Array | undefined): EpochRecord {
   const L = lay.layers.length;
-  const seen = acc[TRAIN_SLOTS * p + 2]!;
+  // The training split measured after the epoch's updates, or (epoch 0, a divergence) the minibatches' mean.
+  const train = TRAIN_SLOTS * p + (acc[TRAIN_SLOTS * p + 5]! > 0 ? 3 : 0);
+  const seen = acc[train + 2]!;
   const grad = lay.aGrad + p * (2 * L + 1);
   const steps = acc[grad + 2 * L]! || 1;
   const histBase = p * L * lay.bins;
@@ -185,8 +187,8 @@ function epochRecord(m: Prepared, p: number, epoch: number, lay: Layout, acc: Fl
   const end = lay.hasValidation ? lay.evalN : lay.probe;
   return {
     epoch,
-    trainLoss: acc[TRAIN_SLOTS * p]! / seen,
-    trainAccuracy: acc[TRAIN_SLOTS * p + 1]! / seen,
+    trainLoss: acc[train]! / seen,
+    trainAccuracy: acc[train + 1]! / seen,
     valLoss: lay.hasValidation ? acc[valAt]! / end : null,
     valAccuracy: lay.hasValidation ? acc[valAt + 1]! / end : null,
     outputStd: stats[L - 1]!.maxUnitStd(lay.probe),

@@ -47,16 +47,13 @@ function generate(spec: DatasetSpec, rng: Random): Points {
   }
 }
 
-/** Generates (or takes) the points, shuffles them into train/validation and standardises them unless `standardize` is false. */
+/** Generates (or takes) the points, splits them into train/validation (shuffled, or as an explicit split says) and standardises them unless `standardize` is false. */
 export function makeDataset(spec: DatasetSpec): Dataset {
   const points = generate(spec, new Random(spec.seed, "dataset"));
   const { dims } = points;
   const n = points.labels.length;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  new Random(spec.seed, "split").shuffle(order);
-  const nValidation = Math.floor(n * spec.validationFraction);
-  if (spec.stratified) stratify(order, points.labels, points.classes, nValidation);
+  const split = spec.name === "points" ? spec.split : undefined;
+  const { order, nValidation } = split ? explicitSplit(split) : shuffledSplit(spec, points);
   const take = (from: number, count: number): Split => {
     const x = new Float64Array(count * dims);
     const y = new Int32Array(count);
@@ -87,6 +84,24 @@ export function makeDataset(spec: DatasetSpec): Dataset {
     }
   }
   return { train, validation, dims, classes: points.classes, mean, std };
+}
+
+/** Rows in the order given, the training rows first: a published split kept as it was. */
+function explicitSplit(split: ReadonlyArray<"train" | "validation">): { order: Uint32Array; nValidation: number } {
+  const rows = split.map((_, i) => i);
+  const train = rows.filter((i) => split[i] === "train");
+  return { order: Uint32Array.from([...train, ...rows.filter((i) => split[i] !== "train")]), nValidation: rows.length - train.length };
+}
+
+/** The rows shuffled by the dataset's seed, the last `validationFraction` of them (stratified if asked) for validation. */
+function shuffledSplit(spec: DatasetSpec, points: Points): { order: Uint32Array; nValidation: number } {
+  const n = points.labels.length;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  new Random(spec.seed, "split").shuffle(order);
+  const nValidation = Math.floor(n * spec.validationFraction);
+  if (spec.stratified) stratify(order, points.labels, points.classes, nValidation);
+  return { order, nValidation };
 }
 
 /**
