@@ -26,6 +26,10 @@ const HELP: Record<string, () => Promise<string>> = {
 /** Runs the gradtrace command with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command && HELP[command] && rest.some((a) => a === "--help" || a === "-h")) {
+    process.stdout.write(`${await HELP[command]()}\n`);
+    return 0;
+  }
   try {
     switch (command) {
       case "train":

@@ -91,6 +91,71 @@ describe("gradtrace train", () => {
     const help = gradtrace("help", "train");
     expect(help.stdout).toContain("(default 0.01; adam 0.001)");
     expect(help.stdout).toContain("(default relu)");
+    expect(gradtrace("train", "--help").stdout).toBe(help.stdout);
+  });
+
+  it("prints a table for people: one row per traced epoch, then the diagnoses", () => {
+    const result = gradtrace("train", ...small, "--format", "table", "--activation", "tanh", "--init", "normal:0.01");
+    expect(result.status).toBe(0);
+    const lines = result.stdout.split("\n");
+    expect(lines[0]).toMatch(/^\s+epoch\s+train loss\s+train acc\s+val loss\s+val acc$/);
+    expect(lines.slice(1, 6).map((l) => Number(l.trim().split(/\s+/)[0]))).toEqual([0, 1, 2, 3, 4]);
+    expect(result.stdout).toMatch(/completed, 4 epochs\ndiagnoses:\n {2}collapsed_at_init from epoch 0: /);
+  });
+});
+
+describe("gradtrace train --seeds", () => {
+  const lines = (stdout: string) =>
+    stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+  const bornDead = ["--depth", "10", "--width", "2", "--epochs", "1", "--samples", "200"];
+
+  it("trains every seed on threads, prints them in seed order, each as its own --seed run would end, then the aggregate", () => {
+    const result = gradtrace("train", ...bornDead, "--seeds", "4..7,1", "--threads", "3");
+    expect(result.status).toBe(0);
+    const out = lines(result.stdout);
+    expect(out.map((l) => l.type)).toEqual(["run", "run", "run", "run", "run", "aggregate"]);
+    expect(out.slice(0, 5).map((l) => l.seed)).toEqual([4, 5, 6, 7, 1]);
+    for (const run of out.slice(0, 5)) {
+      const alone = lines(gradtrace("train", ...bornDead, "--seed", String(run.seed)).stdout).at(-1);
+      expect({ final: run.final, diagnoses: run.diagnoses }).toEqual({ final: alone.final, diagnoses: alone.diagnoses });
+    }
+    const aggregate = out.at(-1);
+    const collapsed = out.slice(0, 5).filter((l) => l.diagnoses.some((d: { kind: string }) => d.kind === "collapsed_at_init")).length;
+    expect(collapsed).toBeGreaterThan(0);
+    expect(aggregate.diagnoses.collapsed_at_init).toEqual({ runs: collapsed, fraction: collapsed / 5 });
+    expect(aggregate).toMatchObject({ runs: 5, threads: 3, status: { completed: 5, diverged: 0 } });
+    const losses = out.slice(0, 5).map((l) => l.final.trainLoss as number);
+    expect(aggregate.final.trainLoss.mean).toBeCloseTo(losses.reduce((a, b) => a + b) / 5, 12);
+  });
+
+  it("prints a table with the aggregate, and one document with --format json", () => {
+    const table = gradtrace("train", ...bornDead, "--seeds", "0..3", "--format", "table");
+    expect(table.status).toBe(0);
+    expect(table.stdout).toMatch(/^\s+seed\s+status\s+epochs\s+train loss/);
+    expect(table.stdout).toMatch(/\n4 runs \(4 completed, 0 diverged\) in \d+\.\d s on \d threads?\n/);
+    expect(table.stdout).toMatch(/ {2}trainLoss\s+\d\.\d{4} ± \d\.\d{4} {2}\(mean ± std over 4 runs\)/);
+    const doc = JSON.parse(gradtrace("train", ...bornDead, "--seeds", "0..3", "--format", "json").stdout);
+    expect(doc.seeds).toEqual([0, 1, 2, 3]);
+    expect(doc.runs).toHaveLength(4);
+    expect(doc.aggregate.runs).toBe(4);
+  });
+
+  it.each([
+    [["--seeds", "0..9", "--seed", "1"], "--seed and --seeds: give one"],
+    [["--seeds", "9..0"], "--seeds: the range '9..0' runs backwards; write 0..9"],
+    [["--seeds", "0..999999"], "--seeds: '0..999999' names more than 100000 seeds"],
+    [["--seeds", "1,x"], "--seeds: 'x' is not a seed or a range"],
+    [["--seeds", "0..3", "--threads", "0"], "--threads: got '0', expected an integer from 1 to 256"],
+    [["--threads", "2"], "--threads: only --seeds trains on threads"],
+    [["--seeds", "0..3", "--depth", "0"], "--depth"],
+  ])("exits 2 naming the problem for %j", (args, message) => {
+    const result = gradtrace("train", "--epochs", "1", ...args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stdout).toBe("");
   });
 });
 

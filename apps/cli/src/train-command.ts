@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import {
@@ -9,13 +10,17 @@ import {
   KERNELS_NAMES,
   LIMITS,
   OPTIMIZER_NAMES,
+  parseRunSpec,
   Run,
   shorthand,
   SpecError,
   type EpochRecord,
   type KernelsName,
   type Named,
+  type TraceSummary,
 } from "@gradtrace/core";
+import { ThreadPool } from "@gradtrace/worker-cpu";
+import { aggregate, MAX_SEEDS, parseSeeds, tableFooter, tableHeader, tableRow, type SeedResult } from "./seeds.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** Words joined by spaces, broken into lines that continue under the help's second column. */
@@ -29,7 +34,7 @@ function wrap(words: readonly string[], width = 72): string {
 }
 
 /** Help text of `gradtrace train`. */
-export const TRAIN_USAGE = `gradtrace train — train one run and print its trace
+export const TRAIN_USAGE = `gradtrace train — train one run and print its trace, or many seeds of it and their aggregate
 
   --spec FILE|JSON        a RunSpec (a file path or inline JSON); the flags below override its fields
   --dataset NAME          ${DATASET_NAMES.filter((d) => d !== "points").join(" | ")}          (default moons)
@@ -45,9 +50,17 @@ export const TRAIN_USAGE = `gradtrace train — train one run and print its trac
   --optimizer NAME        ${OPTIMIZER_NAMES.join(" | ")}                 (default sgd)
   --lr X                  learning rate                  (default 0.01; adam 0.001)
   --seed N                seeds weights and shuffling (and the dataset unless in --spec) (default 0)
+  --seeds LIST            train each seed as --seed would, on a pool of threads, e.g. 0..999 or 0,1,2
+                          or 0..9,100 (at most ${MAX_SEEDS}); prints one summary per seed, in seed
+                          order, then the aggregate: mean ± std of the final metrics and the
+                          fraction of seeds given each diagnosis
+  --threads N             threads for --seeds                              (default: the CPU count)
   --trace-every K         trace every K-th epoch; epoch 0 and the last are always traced (default 1)
   --kernels wasm|js       SIMD WebAssembly (default) or the plain TypeScript reference
-  --format jsonl|json     one line per traced epoch then a summary line (default), or one document
+  --format jsonl|json|table
+                          JSON Lines (default): one line per traced epoch then the summary (with
+                          --seeds: one line per seed then the aggregate); json: one document;
+                          table: aligned columns for people
 
 Negative numbers are values (--lr -1 is reported as a learning rate out of range); every invalid
 flag is reported at once.
@@ -70,6 +83,8 @@ const options = {
   optimizer: { type: "string" },
   lr: { type: "string" },
   seed: { type: "string" },
+  seeds: { type: "string" },
+  threads: { type: "string" },
   "trace-every": { type: "string" },
   kernels: { type: "string" },
   format: { type: "string" },
@@ -153,15 +168,22 @@ export function specFromArgs(values: Partial<Record<keyof typeof options, string
     if (values.lr) optimizer.lr = num(values.lr);
     training.optimizer = optimizer;
   }
-  if (values.seed) {
-    training.seed = num(values.seed);
-    if (!values.spec) dataset.seed = num(values.seed);
-  }
+  if (values.seed) withSeed(spec, num(values.seed), !values.spec);
   if (values["trace-every"]) section("tracing").every = num(values["trace-every"]);
   return spec;
 }
 
-/** `gradtrace train`: trains one RunSpec and writes its trace to `out`; resolves to the exit code. */
+/** Sets a spec's training seed, and its dataset's too when `dataset` (a spec file fixes its own data); returns the spec. */
+function withSeed(spec: Json, seed: number, dataset: boolean): Json {
+  (spec.training as Json).seed = seed;
+  if (dataset) (spec.dataset as Json).seed = seed;
+  return spec;
+}
+
+const FORMATS = ["jsonl", "json", "table"] as const;
+type Format = (typeof FORMATS)[number];
+
+/** `gradtrace train`: trains one RunSpec (or one per seed of --seeds) and writes the results to `out`; resolves to the exit code. */
 export async function runTrain(argv: string[], out: Writable): Promise<number> {
   let values;
   try {
@@ -170,34 +192,113 @@ export async function runTrain(argv: string[], out: Writable): Promise<number> {
     throw new UsageError(`${(error as Error).message}\n\nRun 'gradtrace help train' for the flags.`);
   }
   const problems: string[] = [];
-  const format = values.format ?? "jsonl";
-  if (format !== "jsonl" && format !== "json") problems.push(`--format: got '${format}', expected jsonl or json`);
+  const format = (values.format ?? "jsonl") as Format;
+  if (!FORMATS.includes(format)) problems.push(`--format: got '${format}', expected ${FORMATS.join(", ")}`);
   const kernels = (values.kernels ?? "wasm") as KernelsName;
   if (!KERNELS_NAMES.includes(kernels)) problems.push(`--kernels: got '${kernels}', expected ${KERNELS_NAMES.join(" or ")}`);
+  let seeds: number[] | undefined;
+  if (values.seeds !== undefined) {
+    if (values.seed !== undefined) problems.push("--seed and --seeds: give one (--seeds 3 trains seed 3 alone)");
+    const parsed = parseSeeds(values.seeds);
+    seeds = parsed.seeds;
+    problems.push(...parsed.problems);
+  }
+  const threads = values.threads === undefined ? Math.min(availableParallelism(), seeds?.length ?? 1) : num(values.threads);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) problems.push(`--threads: got '${values.threads}', expected an integer from 1 to 256`);
+  else if (values.threads !== undefined && seeds === undefined) problems.push("--threads: only --seeds trains on threads; add --seeds or drop --threads");
   let run: Run | undefined;
+  let spec: Json | undefined;
   try {
-    const spec = specFromArgs(values, problems);
-    run = new Run(spec, { kernels: KERNELS_NAMES.includes(kernels) ? kernels : "wasm" });
+    spec = specFromArgs(values, problems);
+    // With --seeds, every seed's spec differs only in its seeds: validating the first validates all.
+    if (seeds) parseRunSpec(withSeed(structuredClone(spec), seeds[0] ?? 0, !values.spec));
+    else run = new Run(spec, { kernels: KERNELS_NAMES.includes(kernels) ? kernels : "wasm" });
   } catch (error) {
     if (!(error instanceof SpecError)) throw error;
     problems.push(error.message);
   }
-  if (problems.length > 0 || !run) throw new UsageError(problems.join("\n"));
+  if (problems.length > 0 || !spec) throw new UsageError(problems.join("\n"));
+  if (seeds) return trainSeeds(spec, seeds, { threads, kernels, format, datasetSeeds: !values.spec }, out);
+  return trainOne(run!, format, out);
+}
+
+/** Streams one run's traced epochs and summary in `format`. */
+async function trainOne(run: Run, format: Format, out: Writable): Promise<number> {
   const iterator = run.epochs();
   const epochs: EpochRecord[] = [];
+  const f = (v: number | null) => (v === null ? "–" : v.toFixed(4));
+  if (format === "table") await write(out, `${["epoch", "train loss", "train acc", "val loss", "val acc"].map((c) => c.padStart(10)).join("  ")}\n`);
   for (let next = iterator.next(); ; next = iterator.next()) {
     if (next.done) {
       const summary = next.value;
       if (format === "json") {
         await write(out, `${JSON.stringify({ version: 1, spec: run.spec, kernels: run.kernels, layers: run.layers, epochs, summary }, null, 2)}\n`);
+      } else if (format === "table") {
+        const said = summary.diagnoses.map((d) => `  ${d.kind} from epoch ${d.epoch}: ${d.evidence}`);
+        await write(out, `\n${summary.status}, ${summary.epochsRun} epochs\n${said.length > 0 ? `diagnoses:\n${said.join("\n")}` : "diagnoses: none"}\n`);
       } else {
         await write(out, `${JSON.stringify({ type: "summary", spec: run.spec, kernels: run.kernels, layers: run.layers, ...summary })}\n`);
       }
       return 0;
     }
-    if (format === "json") epochs.push(next.value);
-    else await write(out, `${JSON.stringify({ type: "epoch", ...next.value })}\n`);
+    const e = next.value;
+    if (format === "json") epochs.push(e);
+    else if (format === "table")
+      await write(out, `${[String(e.epoch), f(e.trainLoss), f(e.trainAccuracy), f(e.valLoss), f(e.valAccuracy)].map((c) => c.padStart(10)).join("  ")}\n`);
+    else await write(out, `${JSON.stringify({ type: "epoch", ...e })}\n`);
   }
+}
+
+/**
+ * Trains the spec once per seed on a pool of threads, printing each seed's summary in seed order
+ * as soon as those before it are done, then the aggregate.
+ */
+async function trainSeeds(
+  spec: Json,
+  seeds: readonly number[],
+  options: { threads: number; kernels: KernelsName; format: Format; datasetSeeds: boolean },
+  out: Writable,
+): Promise<number> {
+  const started = performance.now();
+  const pool = new ThreadPool(options.threads, options.kernels);
+  const sink = { layers: async () => {}, epoch: async () => {} };
+  const results: SeedResult[] = [];
+  const done = new Map<number, TraceSummary>();
+  const record = ({ seed, summary: { status, epochsRun, divergedAt, final, diagnoses } }: SeedResult) => ({
+    type: "run",
+    seed,
+    status,
+    epochsRun,
+    divergedAt,
+    final,
+    diagnoses,
+  });
+  const line = (r: SeedResult) => (options.format === "table" ? tableRow(r) : JSON.stringify(record(r)));
+  if (options.format === "table") await write(out, `${tableHeader()}\n`);
+  try {
+    const signal = new AbortController().signal;
+    await Promise.all(
+      seeds.map(async (seed, i) => {
+        done.set(i, await pool.train(parseRunSpec(withSeed(structuredClone(spec), seed, options.datasetSeeds)), sink, signal));
+        // Print every finished seed that no unfinished seed precedes.
+        while (done.has(results.length)) {
+          const k = results.length;
+          results.push({ seed: seeds[k]!, summary: done.get(k)! });
+          done.delete(k);
+          if (options.format !== "json") await write(out, `${line(results[k]!)}\n`);
+        }
+      }),
+    );
+  } finally {
+    await pool.close();
+  }
+  const summary = aggregate(results);
+  const seconds = (performance.now() - started) / 1000;
+  if (options.format === "table") await write(out, `${tableFooter(summary, seconds, options.threads)}\n`);
+  else if (options.format === "json") {
+    await write(out, `${JSON.stringify({ spec, seeds, runs: results.map(record), aggregate: { ...summary, seconds, threads: options.threads } }, null, 2)}\n`);
+  } else await write(out, `${JSON.stringify({ type: "aggregate", ...summary, seconds, threads: options.threads })}\n`);
+  return 0;
 }
 
 /**

@@ -237,7 +237,8 @@ describe("Nesterov in both forms", () => {
   const history = (optimizer: RunSpecInput["training"]["optimizer"]) => {
     const run = new Run(fullBatch(optimizer));
     const after: Float64Array[] = [];
-    for (const _ of run.epochs()) after.push(run.parameters());
+    const epochs = run.epochs();
+    while (!epochs.next().done) after.push(run.parameters());
     return after;
   };
   const close = (actual: Float64Array, expected: ArrayLike<number>) => {
@@ -254,12 +255,21 @@ describe("Nesterov in both forms", () => {
     const g0 = map(n, (i) => (theta0![i]! - sgd1![i]!) / lr);
     // Step 1 from b = 0: PyTorch moves by lr(1 + μ)g₀, Sutskever (look-ahead = θ₀) by lr·g₀.
     close(s0!, theta0!);
-    close(torch1!, map(n, (i) => theta0![i]! - lr * (1 + mu) * g0[i]!));
+    close(
+      torch1!,
+      map(n, (i) => theta0![i]! - lr * (1 + mu) * g0[i]!),
+    );
     close(s1!, sgd1!);
     // Step 2: PyTorch's g₁ is taken at its θ₁, which is Sutskever's look-ahead θ₁ − lr·μ·b₁ with b₁ = g₀.
-    close(torch1!, map(n, (i) => s1![i]! - lr * mu * g0[i]!));
+    close(
+      torch1!,
+      map(n, (i) => s1![i]! - lr * mu * g0[i]!),
+    );
     const g1 = map(n, (i) => (torch1![i]! - torch2![i]! - lr * mu * mu * g0[i]!) / (lr * (1 + mu)));
-    close(s2!, map(n, (i) => s1![i]! - lr * (mu * g0[i]! + g1[i]!)));
+    close(
+      s2!,
+      map(n, (i) => s1![i]! - lr * (mu * g0[i]! + g1[i]!)),
+    );
   });
 
   it("take the same gradients but trace different parameters", () => {

@@ -1,15 +1,16 @@
 import { cpus } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { RunSpec, TraceSummary } from "@gradtrace/core";
+import type { KernelsName, RunSpec, TraceSummary } from "@gradtrace/core";
 import type { Trainer, TrainSink } from "@gradtrace/queue";
 import type { ThreadMessage, TrainRequest } from "./train-thread.ts";
 
-const THREAD_SCRIPT = new URL("./train-thread.mjs", import.meta.url);
+/** The thread's entry: the compiled one the gradtrace binary names, else the tsx shim beside this source. */
+const threadScript = () => new URL(process.env.GRADTRACE_THREAD_SCRIPT ?? new URL("./train-thread.mjs", import.meta.url).href);
 
 /** One thread and the flag that stops its run. */
 class Slot {
   readonly abort = new Int32Array(new SharedArrayBuffer(4));
-  readonly thread = new Worker(THREAD_SCRIPT, { workerData: { abort: this.abort.buffer } });
+  readonly thread = new Worker(threadScript(), { workerData: { abort: this.abort.buffer } });
 }
 
 /**
@@ -25,7 +26,11 @@ export class ThreadPool implements Trainer {
   private readonly all = new Set<Slot>();
   private closed = false;
 
-  constructor(readonly concurrency: number) {
+  /** At most `concurrency` threads, each training with `kernels` (the core's default when not given). */
+  constructor(
+    readonly concurrency: number,
+    private readonly kernels?: KernelsName,
+  ) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a whole number ≥ 1, got ${concurrency}`);
   }
 
@@ -94,7 +99,7 @@ export class ThreadPool implements Trainer {
           reject(new Error(`the training thread exited with code ${code}`));
         };
         slot.thread.on("message", onMessage).on("error", onError).on("exit", onExit);
-        slot.thread.postMessage({ spec } satisfies TrainRequest);
+        slot.thread.postMessage({ spec, kernels: this.kernels } satisfies TrainRequest);
       });
     } finally {
       signal.removeEventListener("abort", stop);

@@ -1,9 +1,10 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { Run, type EpochRecord, type LayerInfo, type RunSpec, type TraceSummary } from "@gradtrace/core";
+import { Run, type EpochRecord, type KernelsName, type LayerInfo, type RunSpec, type TraceSummary } from "@gradtrace/core";
 
 /** What the pool asks a thread to do. */
 export interface TrainRequest {
   spec: RunSpec;
+  kernels?: KernelsName | undefined;
 }
 
 /** What a thread reports, in order: the layers, each traced epoch, then the summary, an abort or an error. */
@@ -19,10 +20,10 @@ const port = parentPort!;
 // thread is busy training.
 const abort = new Int32Array(workerData.abort as SharedArrayBuffer);
 
-port.on("message", ({ spec }: TrainRequest) => {
+port.on("message", ({ spec, kernels }: TrainRequest) => {
   const post = (message: ThreadMessage) => port.postMessage(message);
   try {
-    const run = new Run(spec);
+    const run = new Run(spec, kernels ? { kernels } : {});
     post({ type: "layers", layers: run.layers });
     const epochs = run.epochs();
     for (let next = epochs.next(); ; next = epochs.next()) {
