@@ -10,12 +10,18 @@ const tfjsReps = Number(process.env.BENCH_TFJS_REPS ?? 3);
 const gridBackends = (process.env.BENCH_GRID_TFJS ?? "wasm").split(",").filter((b) => b === "wasm" || b === "cpu");
 
 /** The canonical cell: two moons, 1024 training points; 2 → depth × 64 → 2; SGD 0.05, batch 32, 50 epochs. */
-function cell(depth: number, activation = "relu", weightInit: unknown = "he_normal", every = 1): RunSpecInput {
+function cell(
+  depth: number,
+  activation = "relu",
+  weightInit: unknown = "he_normal",
+  every = 1,
+  trainMetrics: "epoch_end" | "running" = "epoch_end",
+): RunSpecInput {
   return {
     dataset: { name: "moons", samples: 1280, validationFraction: 0.2, noise: 0.2, seed: 0 },
     model: { hidden: Array(depth).fill(64), activation: activation as "relu", weightInit: weightInit as "he_normal" },
     training: { epochs: 50, batchSize: 32, optimizer: { name: "sgd", lr: 0.05 }, seed: 1 },
-    tracing: { every },
+    tracing: { every, trainMetrics },
   };
 }
 
@@ -79,13 +85,17 @@ for (const depth of [2, 8]) {
     gt(cell(depth)),
     gt(cell(depth, "relu", "he_normal", 50)),
   ]);
+  [r.running, , r.runningRatio] = paired(["gradtrace wasm, every epoch, trainMetrics running", "gradtrace wasm, traced at epochs 0 and 50 only"], 2 * reps, [
+    gt(cell(depth, "relu", "he_normal", 1, "running")),
+    gt(cell(depth, "relu", "he_normal", 50)),
+  ]);
   r.js = timed("gradtrace js reference kernels", 1, gt(cell(depth), { kernels: "js" }));
   await useBackend("wasm");
   r.tfjsWasm = timed("TF.js wasm backend", tfjsReps, () => void trainTfjs(cell(depth)));
   await useBackend("cpu");
   r.tfjsCpu = timed("TF.js cpu backend", tfjsReps, () => void trainTfjs(cell(depth)));
   console.log(
-    `  => tracing overhead ${(100 * (r.ratio - 1)).toFixed(1)}% (median of ${4 * reps} paired ratios); gradtrace is ${(r.tfjsWasm / r.wasm).toFixed(1)}× TF.js-wasm, ${(r.tfjsCpu / r.wasm).toFixed(1)}× TF.js-cpu, ${(r.js / r.wasm).toFixed(1)}× its js kernels\n`,
+    `  => tracing overhead ${(100 * (r.ratio - 1)).toFixed(1)}% (median of ${4 * reps} paired ratios; with trainMetrics running ${(100 * (r.runningRatio! - 1)).toFixed(1)}%, of ${2 * reps}); gradtrace is ${(r.tfjsWasm / r.wasm).toFixed(1)}× TF.js-wasm, ${(r.tfjsCpu / r.wasm).toFixed(1)}× TF.js-cpu, ${(r.js / r.wasm).toFixed(1)}× its js kernels\n`,
   );
   results[depth] = r;
 }

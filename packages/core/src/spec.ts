@@ -188,6 +188,12 @@ export const TracingSpecSchema = z
       .refine(([lo, hi]) => lo < hi, "expected [low, high] with low < high")
       .optional(),
     probeSamples: z.number().int().min(1).max(LIMITS.maxProbeSamples).default(512),
+    /**
+     * Training loss and accuracy of a traced epoch: `epoch_end`, over the whole training split with
+     * the weights the epoch ends with (one more forward pass over it); `running`, the mean over the
+     * epoch's minibatches, each before its update (free, but one step behind, and noisy).
+     */
+    trainMetrics: z.enum(["epoch_end", "running"]).default("epoch_end"),
   })
   .strict();
 export type TracingSpec = z.infer<typeof TracingSpecSchema>;
@@ -198,7 +204,7 @@ export const RunSpecSchema = z
     dataset: DatasetSpecSchema,
     model: ModelSpecSchema,
     training: TrainingSpecSchema,
-    tracing: TracingSpecSchema.default({ every: 1, histogramBins: 30, probeSamples: 512 }),
+    tracing: TracingSpecSchema.prefault({}),
   })
   .strict()
   .superRefine((spec, ctx) => {

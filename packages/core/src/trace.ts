@@ -44,7 +44,10 @@ export interface LayerRecord {
 /** Everything measured at one traced epoch (epoch 0 = at initialisation, before any update). */
 export interface EpochRecord {
   epoch: number;
-  /** Over the whole training split with the weights the epoch ends with (at a divergence: the mean over the epoch's minibatches until then). */
+  /**
+   * Over the whole training split with the weights the epoch ends with (tracing.trainMetrics
+   * `epoch_end`); the mean over the epoch's minibatches (`running`, at epoch 0, and up to a divergence).
+   */
   trainLoss: number;
   trainAccuracy: number;
   /** Over the validation split after the epoch; null without one. */

@@ -318,4 +318,16 @@ describe("explicit splits and end-of-epoch training metrics", () => {
       expect(e.trainAccuracy).toBeCloseTo(e.valAccuracy!, 10);
     }
   });
+
+  it("with trainMetrics running, reports the minibatches' mean: full batch, one step behind the epoch's end", () => {
+    const input = spec({ hidden: [8] }, { epochs: 5, batchSize: "full", optimizer: { name: "sgd", lr: 0.5 } }, { name: "moons", samples: 200 });
+    const end = train({ ...input, tracing: { trainMetrics: "epoch_end" } });
+    const running = train({ ...input, tracing: { trainMetrics: "running" } });
+    expect(running.epochs[0]!.trainLoss).toBe(end.epochs[0]!.trainLoss);
+    for (let k = 1; k <= 5; k++) {
+      expect(running.epochs[k]!.trainLoss).toBeCloseTo(end.epochs[k - 1]!.trainLoss, 5);
+      expect(running.epochs[k]!.trainLoss).not.toBeCloseTo(end.epochs[k]!.trainLoss, 5);
+      expect(running.epochs[k]!.valLoss).toBe(end.epochs[k]!.valLoss);
+    }
+  });
 });

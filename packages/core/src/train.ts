@@ -127,9 +127,13 @@ export class Run {
         if (epoch > 0) this.update(++step);
       }
       if (!traced && divergedAt === null) continue;
-      // After updates, the running average lags the weights the epoch ends with: measure those on the
-      // whole training split (epoch 0 updates nothing, and a diverged pass has nothing to measure).
-      const measured = epoch > 0 && divergedAt === null ? this.measure(train, train.n) : { loss: lossSum / seen, accuracy: correct / seen };
+      // After updates, the running mean lags the weights the epoch ends with: measure those on the
+      // whole training split unless the spec asks for the running mean (epoch 0 updates nothing,
+      // and a diverged pass has nothing to measure).
+      const measured =
+        epoch > 0 && divergedAt === null && tracing.trainMetrics === "epoch_end"
+          ? this.measure(train, train.n)
+          : { loss: lossSum / seen, accuracy: correct / seen };
       const record = this.record(epoch, measured.loss, measured.accuracy);
       if (divergedAt === null && !(Number.isFinite(record.trainLoss) && (record.valLoss === null || Number.isFinite(record.valLoss)))) divergedAt = epoch;
       records.push(record);

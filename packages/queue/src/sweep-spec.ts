@@ -47,7 +47,7 @@ export const SweepSpecSchema = z
         beta2: z.number().min(0).lt(1).default(0.999),
         epsilon: z.number().finite().positive().default(1e-8),
         shuffle: z.boolean().default(true),
-        tracing: TracingSpecSchema.default({ every: 1, histogramBins: 30, probeSamples: 512 }),
+        tracing: TracingSpecSchema.prefault({}),
       })
       .strict(),
     sampling: z

@@ -33,6 +33,8 @@ interface Buffers {
 export class PackDevice {
   /** Whether a net of the pack steps to a look-ahead point before each update's forward pass. */
   private lookAhead = false;
+  /** Whether a net of the pack measures its training split after a traced epoch's updates. */
+  private measureTraining = false;
 
   private constructor(
     private readonly device: GPUDevice,
@@ -169,6 +171,7 @@ export class PackDevice {
     const dataF = new Float32Array(P * lay.data);
     const intsInit = new Uint32Array(lay.stateAt);
     this.lookAhead = nets.some((m) => m.spec.training.optimizer.name === "nesterov_sutskever");
+    this.measureTraining = nets.some((m) => m.spec.tracing.trainMetrics === "epoch_end");
     nets.forEach((m, p) => {
       const o = m.spec.training.optimizer;
       const range = m.layers[0]!.histogramRange;
@@ -267,7 +270,7 @@ export class PackDevice {
       );
     }
     // As the core does: after updates, the training split measured with the weights the epoch ends with.
-    if (traced && update) {
+    if (traced && update && this.measureTraining) {
       for (let from = 0; from < lay.trainN; from += lay.batch) {
         const n = Math.min(lay.batch, lay.trainN - from);
         this.stepWords({ start: from, n, step, mode: 2, probe: 0, first: 0 });

@@ -31,6 +31,7 @@ const spec = (
     lr: number;
     dataset: string;
     batch: number;
+    trainMetrics: "epoch_end" | "running";
   }>,
 ): RunSpec =>
   parseRunSpec({
@@ -42,7 +43,7 @@ const spec = (
       batchSize: over.batch ?? 32,
       optimizer: over.optimizer ?? { name: "sgd", lr: over.lr ?? 0.05 },
     },
-    tracing: { every: 1 },
+    tracing: { every: 1, trainMetrics: over.trainMetrics ?? "epoch_end" },
   });
 
 describe("a pack on the GPU", () => {
@@ -70,7 +71,7 @@ describe("a pack on the GPU", () => {
 
   it("trains each net with its own optimizer, learning rate and dataset, and stops a diverging one where the core does", async () => {
     const specs = [
-      spec({ optimizer: { name: "adam", lr: 0.01 } }),
+      spec({ optimizer: { name: "adam", lr: 0.01 }, trainMetrics: "running" }),
       spec({ optimizer: { name: "nesterov", lr: 0.05 }, dataset: "circles" }),
       spec({ optimizer: { name: "nesterov_sutskever", lr: 0.05 }, dataset: "circles" }),
       spec({ optimizer: { name: "momentum", lr: 0.02 }, dataset: "xor", init: { name: "zeros" } }),

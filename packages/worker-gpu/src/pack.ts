@@ -155,8 +155,9 @@ export async function trainCollected(
 /** One net's EpochRecord from the pack's read-back accumulators, histograms, live units and (where a layer has copied units) its weights. */
 function epochRecord(m: Prepared, p: number, epoch: number, lay: Layout, acc: Float32Array, tail: Uint32Array, weights: Float32Array | undefined): EpochRecord {
   const L = lay.layers.length;
-  // The training split measured after the epoch's updates, or (epoch 0, a divergence) the minibatches' mean.
-  const train = TRAIN_SLOTS * p + (acc[TRAIN_SLOTS * p + 5]! > 0 ? 3 : 0);
+  // The training split measured after the epoch's updates, or (epoch 0, a divergence, trainMetrics
+  // "running") the minibatches' mean.
+  const train = TRAIN_SLOTS * p + (m.spec.tracing.trainMetrics === "epoch_end" && acc[TRAIN_SLOTS * p + 5]! > 0 ? 3 : 0);
   const seen = acc[train + 2]!;
   const grad = lay.aGrad + p * (2 * L + 1);
   const steps = acc[grad + 2 * L]! || 1;
