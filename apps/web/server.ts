@@ -35,7 +35,7 @@ export async function serveDashboard(options: DashboardOptions): Promise<{ url: 
     const built = spawnSync("npm", ["run", "build", "-w", "@gradtrace/web"], { cwd: join(DIR, "..", ".."), stdio: ["ignore", "inherit", "inherit"] });
     if (built.status !== 0) throw new Error("building the dashboard failed (see above)");
   }
-  provideHost(connections);
+  provideHost({ ...connections, address: host });
   // Loaded by name, not imported with its types: they would bend the importing package's global types.
   const next = createRequire(import.meta.url)("next") as (options: object) => NextServer;
   const app = next({ dev: false, dir: DIR, hostname: host, port });

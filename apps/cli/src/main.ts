@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { runTrain } from "./train-command.ts";
-import { UsageError } from "./usage-error.ts";
+import { ServiceError, UsageError } from "./usage-error.ts";
 
 const USAGE = `gradtrace — sweeps over activation × initializer × depth, with per-layer traces
 
@@ -61,6 +61,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError || (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS"))) {
       process.stderr.write(`gradtrace: ${(error as Error).message}\n`);
       return 2;
+    }
+    if (error instanceof ServiceError) {
+      process.stderr.write(`gradtrace: ${error.message}\n`);
+      return 1;
     }
     throw error;
   }

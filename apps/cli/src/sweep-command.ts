@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Writable } from "node:stream";
-import { cancelSweep, openControl, pauseSweep, resumeSweep, retryFailedRuns, submitSweep } from "@gradtrace/control";
+import { cancelSweep, openControl, pauseSweep, resumeSweep, retryFailedRuns, submitSweep, SubmitIncompleteError } from "@gradtrace/control";
 import { SpecError } from "@gradtrace/core";
 import { createPrismaClient, databaseUrlFromEnv, getSweep, NotFoundError } from "@gradtrace/db";
-import { redisEnv } from "@gradtrace/queue";
+import { isQueueUnreachable, redisEnv } from "@gradtrace/queue";
 import { createLogger } from "@gradtrace/log";
 import { z } from "zod";
-import { envOrUsage, UsageError } from "./usage-error.ts";
+import { envOrUsage, ServiceError, UsageError } from "./usage-error.ts";
 
 /** Help text of `gradtrace sweep`. */
 export const SWEEP_USAGE = `gradtrace sweep — submit and steer sweeps (needs Redis and Postgres)
@@ -67,6 +67,8 @@ export async function runSweep(argv: string[], out: Writable): Promise<number> {
   } catch (error) {
     if (error instanceof SpecError || error instanceof NotFoundError || (error as Error).name === "SweepStateError")
       throw new UsageError(String((error as Error).message));
+    if (error instanceof SubmitIncompleteError) throw new ServiceError(`${error.message}: gradtrace sweep resume ${error.sweepId}`);
+    if (isQueueUnreachable(error)) throw new ServiceError(`${(error as Error).message}; nothing was changed. Is Redis running, and is REDIS_URL right?`);
     throw error;
   } finally {
     await control.close();

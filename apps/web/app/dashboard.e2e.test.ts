@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase, type TestDatabase } from "@gradtrace/db/testing";
@@ -241,5 +242,52 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => page.locator("[data-testid=sweeps] tbody tr").count()).toBe(1);
     await expect.poll(() => page.locator("[data-testid=workers] tbody tr").count(), { timeout: 10_000 }).toBe(1);
     await shot("home");
+  });
+
+  it("refuses another host (DNS rebinding) and changes asked by a page of another site, and frames nowhere", async () => {
+    const raw = (path: string, headers: Record<string, string>, method = "GET", body = "") =>
+      new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
+        const req = httpRequest(`${base}${path}`, { method, headers }, (res) => {
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers }));
+        });
+        req.on("error", reject).end(body);
+      });
+    expect((await raw("/", { host: "evil.example" })).status).toBe(421);
+    expect((await raw("/api/sweeps", { host: new URL(base).host, origin: "http://evil.example", "content-type": "text/plain" }, "POST", "{}")).status).toBe(
+      403,
+    );
+    const home = await raw("/", {});
+    expect(home.status).toBe(200);
+    expect(home.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+    expect(home.headers["x-frame-options"]).toBe("DENY");
+    expect(home.headers["x-content-type-options"]).toBe("nosniff");
+
+    const sweeps = async () => ((await (await fetch(`${base}/api/sweeps`)).json()) as { sweeps: Array<{ id: string; status: string }> }).sweeps;
+    const before = await sweeps();
+    // A page of another origin (another port) that posts a sweep as a text/plain form — name=value
+    // makes valid JSON, {"name":"csrf=",…}, so only the guard stops it — and a cancel with fetch.
+    const spec = JSON.stringify({
+      name: "csrf",
+      axes: { activations: ["relu"], initializers: ["he_normal"], depths: [1], widths: [2], learningRates: [0.1] },
+      fixed: { epochs: 1, batchSize: 32 },
+    });
+    const evil = createHttpServer((_req, res) => {
+      res.setHeader("content-type", "text/html");
+      res.end(`<form id="f" method="POST" action="${base}/api/sweeps" enctype="text/plain"><input name='{"name":"csrf' value='${spec.slice('{"name":"csrf'.length)}'></form>
+        <script>fetch("${base}/api/sweeps/${before[0]!.id}/cancel", { method: "POST", mode: "no-cors", body: "{}" }).finally(() => document.getElementById("f").submit());</script>`);
+    });
+    await new Promise<void>((done) => evil.listen(0, "127.0.0.1", done));
+    try {
+      const attacker = await browser.newPage();
+      const answered = attacker.waitForResponse((r) => r.url() === `${base}/api/sweeps`);
+      await attacker.goto(`http://127.0.0.1:${(evil.address() as { port: number }).port}/`);
+      expect((await answered).status()).toBe(403);
+      await attacker.close();
+    } finally {
+      evil.close();
+    }
+    const after = await sweeps();
+    expect(after.map((s) => [s.id, s.status])).toEqual(before.map((s) => [s.id, s.status]));
   });
 });

@@ -10,6 +10,8 @@ export interface DashboardHost {
   control: Control;
   redisUrl: string;
   prefix: string;
+  /** The address the dashboard listens on: requests naming it are served besides loopback and GRADTRACE_ALLOWED_HOSTS. */
+  address?: string;
 }
 
 // Next bundles the server code apart from the process that starts it, so a module variable set

@@ -3,7 +3,9 @@ import { describeError } from "@gradtrace/log";
 import { log } from "./log.ts";
 import { SpecError, toWire } from "@gradtrace/core";
 import { NotFoundError } from "@gradtrace/db";
-import { SweepStateError } from "@gradtrace/control";
+import { SubmitIncompleteError, SweepStateError } from "@gradtrace/control";
+import { isQueueUnreachable } from "@gradtrace/queue";
+import { guardEnv } from "./guard.ts";
 import { z } from "zod";
 
 /** An HTTP error with a JSON body: what went wrong, and for bad input each field with what was given and what is allowed. */
@@ -35,6 +37,16 @@ export async function handle(work: () => Promise<Response>): Promise<Response> {
     if (error instanceof SpecError) return json({ error: error.message.split("\n")[0], issues: error.issues }, { status: 400 });
     if (error instanceof NotFoundError) return json({ error: error.message }, { status: 404 });
     if (error instanceof SweepStateError) return json({ error: error.message }, { status: 409 });
+    if (error instanceof SubmitIncompleteError) {
+      return json(
+        { error: `${error.message} (POST /api/sweeps/${error.sweepId}/resume)`, sweepId: error.sweepId },
+        { status: 503, headers: { "retry-after": "5", location: `/api/sweeps/${error.sweepId}` } },
+      );
+    }
+    if (isQueueUnreachable(error)) {
+      log.warn(`request refused while the queue is unreachable: ${describeError(error)}`);
+      return json({ error: "the queue (Redis) cannot be reached; try again when it is back" }, { status: 503, headers: { "retry-after": "5" } });
+    }
     log.error({ err: error }, `request failed: ${describeError(error)}`);
     return json({ error: "internal error; the server log has the details" }, { status: 500 });
   }
@@ -46,10 +58,22 @@ export function uuidParam(value: string, what: string): string {
   return value;
 }
 
-/** Reads a request's JSON body (400 when it is not JSON). */
+/** Reads a request's JSON body: 413 past GRADTRACE_MAX_BODY_BYTES (however it is sent), 400 when it is not JSON. */
 export async function jsonBody(request: Request): Promise<unknown> {
+  const limit = guardEnv().GRADTRACE_MAX_BODY_BYTES;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body?.getReader();
+  for (let next = await reader?.read(); next && !next.done; next = await reader!.read()) {
+    size += next.value.byteLength;
+    if (size > limit) {
+      await reader!.cancel();
+      throw new HttpError(413, `the body is over ${limit} bytes, the most that is read (GRADTRACE_MAX_BODY_BYTES)`);
+    }
+    chunks.push(next.value);
+  }
   try {
-    return await request.json();
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
   } catch {
     throw new HttpError(400, "the request body is not valid JSON");
   }

@@ -1,2 +1,13 @@
 export { startRecorder, type Recorder, type RecorderOptions, type RecorderStats } from "./recorder.ts";
-export { cancelSweep, loadSweep, openControl, pauseSweep, resumeSweep, retryFailedRuns, submitSweep, SweepStateError, type Control } from "./sweeps.ts";
+export {
+  cancelSweep,
+  loadSweep,
+  openControl,
+  pauseSweep,
+  resumeSweep,
+  retryFailedRuns,
+  submitSweep,
+  SubmitIncompleteError,
+  SweepStateError,
+  type Control,
+} from "./sweeps.ts";

@@ -4,8 +4,11 @@ import {
   enqueueRuns,
   expandSweep,
   haltSweep,
+  isQueueUnreachable,
   openQueues,
   parseSweepSpec,
+  QueueUnreachableError,
+  reachQueue,
   PAYLOAD_VERSION,
   removeRuns,
   SweepSpecSchema,
@@ -63,23 +66,60 @@ export class SweepStateError extends Error {
   override name = "SweepStateError";
 }
 
-function enqueue(control: Control, sweepId: string, device: SweepSpec["device"], runs: readonly QueuedRun[]): Promise<void> {
-  return enqueueRuns(
+/** How long enqueueing may take beyond 1 ms a run (10,000 runs take ~0.4 s) before the queue counts as gone. */
+const ENQUEUE_WAIT_MS = 3000;
+
+/**
+ * Queues runs; a queue that stalls (BullMQ waits for a lost connection without end) fails with
+ * QueueUnreachableError after ENQUEUE_WAIT_MS + 1 ms a run. A late add that lands after all is
+ * harmless: job ids are run ids, so queueing the same runs again on resume adds nothing twice.
+ */
+async function enqueue(control: Control, sweepId: string, device: SweepSpec["device"], runs: readonly QueuedRun[]): Promise<void> {
+  const work = enqueueRuns(
     control.queues.runs[device],
     runs.map((r) => ({ v: PAYLOAD_VERSION, runId: r.id, sweepId, spec: r.spec, device, attemptBase: r.attempt })),
   );
+  work.catch(() => undefined);
+  const ms = ENQUEUE_WAIT_MS + runs.length;
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new QueueUnreachableError(`the queue did not take ${runs.length} runs within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([work, stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
- * Validates a sweep spec (SpecError names each bad field), expands it, stores the sweep and its
- * runs, then enqueues the runs. Should enqueueing fail (Redis away), the runs stay queued in the
- * database and `resumeSweep` enqueues them.
+ * Validates a sweep spec (SpecError names each bad field), expands it, checks that the queue
+ * answers (QueueUnreachableError otherwise, with nothing stored), stores the sweep and its runs,
+ * then enqueues the runs. Should Redis go away in between, SubmitIncompleteError names the stored
+ * sweep, whose runs stay queued in the database until `resumeSweep` enqueues them.
  */
 export async function submitSweep(control: Control, input: unknown): Promise<{ sweepId: string; runs: number }> {
   const spec = parseSweepSpec(input);
+  await reachQueue(control.redis);
   const { sweepId, runs } = await createSweep(control.prisma, { name: spec.name, spec, runs: expandSweep(spec) });
-  await enqueue(control, sweepId, spec.device, runs);
+  try {
+    await enqueue(control, sweepId, spec.device, runs);
+  } catch (error) {
+    if (isQueueUnreachable(error)) throw new SubmitIncompleteError(sweepId, error);
+    throw error;
+  }
   return { sweepId, runs: runs.length };
+}
+
+/** A sweep stored whose runs could not all be queued: resuming it queues the rest. */
+export class SubmitIncompleteError extends Error {
+  override name = "SubmitIncompleteError";
+  constructor(
+    readonly sweepId: string,
+    cause: unknown,
+  ) {
+    super(`sweep ${sweepId} is stored, but the queue went away before all its runs were queued; resume the sweep to queue them`, { cause });
+  }
 }
 
 /** Cancels a sweep: its waiting runs never start, its running ones stop within a second, all are cancelled. */

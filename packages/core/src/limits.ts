@@ -20,6 +20,8 @@ export const LIMITS = {
   maxHistogramBins: 200,
   /** Samples of the probe set that activation statistics are computed on. */
   maxProbeSamples: 4096,
+  /** Nesting of any JSON document validated (specs, job payloads, results): the deepest real one is 6. */
+  maxJsonDepth: 32,
 } as const;
 
 /** Documented bounds of a sweep spec. */

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "./limits.ts";
 import { datasetLabel, DatasetSpecSchema, parseRunSpec, SpecError, type RunSpecInput } from "./spec.ts";
@@ -105,5 +106,47 @@ describe("parseRunSpec", () => {
     const issue = issuesOf(edit((s) => (s.model.activation = "swish"))).find((i) => i.path === "model.activation.name");
     expect(issue?.received).toBe('"swish"');
     expect(new SpecError(issuesOf(edit((s) => (s.training.epochs = 0)))).message).toContain("training.epochs");
+  });
+});
+
+describe("inputs no schema should have to see", () => {
+  const nested = (depth: number) => JSON.parse("[".repeat(depth) + "1" + "]".repeat(depth)) as unknown;
+
+  it("refuses 5,000 nested arrays with a SpecError (no stack overflow), anywhere in the document", () => {
+    expect(issuesOf(nested(5000))).toEqual([
+      expect.objectContaining({ path: "(root)", message: `expected JSON nested at most ${LIMITS.maxJsonDepth} levels deep` }),
+    ]);
+    expect(issuesOf({ ...valid, tracing: nested(100) })[0]!.received).toContain("deeper nesting at tracing[0][0]");
+    expect(() => parseRunSpec({ ...valid, dataset: { name: "points", features: nested(LIMITS.maxJsonDepth - 3), labels: [0, 1] } })).toThrow(SpecError);
+  });
+
+  it.each([
+    ["a NUL", "moo\u0000ns"],
+    ["a lone high surrogate", "moons\ud800"],
+    ["a lone low surrogate", "\udc00moons"],
+  ])("refuses a string with %s, naming its field", (_, text) => {
+    expect(issuesOf({ ...valid, dataset: { name: text } })).toEqual([
+      { path: "dataset.name", message: "expected text without NUL characters or lone UTF-16 surrogates", received: "such a string" },
+    ]);
+    expect(issuesOf({ ...valid, [text]: 1 })[0]!.message).toBe("expected keys without NUL characters or lone UTF-16 surrogates");
+  });
+
+  it("keeps well-formed text, surrogate pairs included", () => {
+    expect(issuesOf({ ...valid, dataset: { name: "moons 😀" } })[0]!.path).toBe("dataset.name");
+    expect(issuesOf({ ...valid, dataset: { name: "moons 😀" } })[0]!.message).not.toContain("surrogate");
+  });
+
+  it("answers any JSON value with a RunSpec or a SpecError, never another error", () => {
+    const anyJson = fc.oneof(fc.jsonValue({ maxDepth: 40 }), fc.string({ unit: "binary" }), fc.constantFrom(nested(200), nested(40)));
+    fc.assert(
+      fc.property(anyJson, (input) => {
+        try {
+          parseRunSpec(input);
+        } catch (error) {
+          expect(error).toBeInstanceOf(SpecError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

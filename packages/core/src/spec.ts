@@ -260,8 +260,14 @@ export function describeIssues(error: z.ZodError, input: unknown): SpecIssue[] {
   });
 }
 
-/** Validates `input` against `schema` (defaults filled in); throws SpecError naming each bad field of `subject`. */
+/**
+ * Validates `input` against `schema` (defaults filled in); throws SpecError naming each bad field
+ * of `subject`. Before the schema (and anything recursive) sees it: nesting deeper than
+ * LIMITS.maxJsonDepth, or a string with a NUL or a lone UTF-16 surrogate (Postgres stores neither), is refused.
+ */
 export function parseWith<T>(schema: z.ZodType<T>, input: unknown, subject: string): T {
+  const unfit = unfitJson(input);
+  if (unfit) throw new SpecError([unfit], subject);
   const result = schema.safeParse(input);
   if (!result.success) throw new SpecError(describeIssues(result.error, input), subject);
   return result.data;
@@ -270,6 +276,38 @@ export function parseWith<T>(schema: z.ZodType<T>, input: unknown, subject: stri
 /** Validates a RunSpec and fills in defaults; throws SpecError naming each bad field. */
 export function parseRunSpec(input: unknown): RunSpec {
   return parseWith(RunSpecSchema, input, "RunSpec");
+}
+
+const NUL_OR_LONE_SURROGATE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The first place where a JSON value nests too deep or holds an unstorable string, walked without recursion. */
+function unfitJson(input: unknown): SpecIssue | undefined {
+  const badText = (path: readonly PropertyKey[], what: string): SpecIssue => ({
+    path: formatPath(path) || "(root)",
+    message: `expected ${what} without NUL characters or lone UTF-16 surrogates`,
+    received: `such ${what === "text" ? "a string" : "a key"}`,
+  });
+  if (typeof input === "string") return NUL_OR_LONE_SURROGATE.test(input) ? badText([], "text") : undefined;
+  // Only objects and arrays are pushed: numbers and booleans need no visit, strings are checked in place.
+  const stack: Array<[object, PropertyKey[]]> = input !== null && typeof input === "object" ? [[input, []]] : [];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (path.length >= LIMITS.maxJsonDepth) {
+      return {
+        path: "(root)",
+        message: `expected JSON nested at most ${LIMITS.maxJsonDepth} levels deep`,
+        received: `deeper nesting at ${formatPath(path.slice(0, 8))}…`,
+      };
+    }
+    const array = Array.isArray(value);
+    for (const [key, child] of Object.entries(value)) {
+      if (!array && NUL_OR_LONE_SURROGATE.test(key)) return badText(path, "keys");
+      const at = () => [...path, array ? Number(key) : key];
+      if (typeof child === "string" && NUL_OR_LONE_SURROGATE.test(child)) return badText(at(), "text");
+      if (child !== null && typeof child === "object") stack.push([child, at()]);
+    }
+  }
+  return undefined;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

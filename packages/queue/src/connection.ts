@@ -52,3 +52,46 @@ export function throttled(onError: (error: Error) => void): (error: Error) => vo
     onError(error);
   };
 }
+
+/**
+ * Whether an error says Redis cannot be reached now (a producer connection fails its commands
+ * at once while disconnected): callers answer "unavailable, try again", not "failed".
+ */
+export function isQueueUnreachable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    error.name === "MaxRetriesPerRequestError" ||
+    error.name === "QueueUnreachableError" ||
+    code === "ECONNREFUSED" ||
+    code === "ECONNRESET" ||
+    code === "ETIMEDOUT" ||
+    /Stream isn't writeable|Connection is closed|enableOfflineQueue/.test(error.message)
+  );
+}
+
+/** Redis did not answer within the wait: nothing was written. */
+export class QueueUnreachableError extends Error {
+  override name = "QueueUnreachableError";
+}
+
+/**
+ * Resolves once the connection is ready and answers PING; throws QueueUnreachableError after `ms`
+ * (naming host and port, never the password). Lets a caller refuse before it writes anything.
+ */
+export async function reachQueue(redis: Redis, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (redis.status === "ready") {
+      try {
+        await redis.ping();
+        return;
+      } catch {
+        // dropped between the status and the ping: wait as for a reconnect
+      }
+    }
+    if (Date.now() >= deadline)
+      throw new QueueUnreachableError(`the queue (Redis at ${redis.options.host}:${redis.options.port}) did not answer within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,4 +1,14 @@
-export { connectRedis, redisEnv, RedisEnvSchema, type ConnectionRole, type Redis, type RedisEnv } from "./connection.ts";
+export {
+  connectRedis,
+  isQueueUnreachable,
+  QueueUnreachableError,
+  reachQueue,
+  redisEnv,
+  RedisEnvSchema,
+  type ConnectionRole,
+  type Redis,
+  type RedisEnv,
+} from "./connection.ts";
 export {
   EpochRecordSchema,
   LayerRecordSchema,

@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { RUN_TARGETS, type RunTarget } from "@gradtrace/core";
+import { throttled } from "./connection.ts";
 import { QUEUE_NAMES, runQueueName, type RunJob } from "./contracts.ts";
 import { keys } from "./keys.ts";
 
@@ -43,11 +44,13 @@ export interface Queues {
 
 /** Opens the runs and results queues on `redis` (the caller owns and closes the connection), reporting their errors to `onError`. */
 export function openQueues(redis: Redis, prefix: string, onError: (error: Error) => void): Queues {
-  const runs = Object.fromEntries(RUN_TARGETS.map((t) => [t, new Queue(runQueueName(t), { connection: redis, prefix }).on("error", onError)])) as Record<
+  // The queues share one connection, so an outage reaches every queue at once: report it once.
+  const report = throttled(onError);
+  const runs = Object.fromEntries(RUN_TARGETS.map((t) => [t, new Queue(runQueueName(t), { connection: redis, prefix }).on("error", report)])) as Record<
     RunTarget,
     Queue
   >;
-  const results = new Queue(QUEUE_NAMES.results, { connection: redis, prefix }).on("error", onError);
+  const results = new Queue(QUEUE_NAMES.results, { connection: redis, prefix }).on("error", report);
   const all = [...Object.values(runs), results];
   return { runs, results, close: async () => void (await Promise.all(all.map((q) => q.close()))) };
 }

@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import fc from "fast-check";
 import { type RunSpec, toWire, train } from "@gradtrace/core";
 import { appendEpochs, finishRun, refreshSweepStatus, startRun } from "@gradtrace/db";
 import { createTestDatabase, type TestDatabase } from "@gradtrace/db/testing";
-import { announceWorker, PAYLOAD_VERSION } from "@gradtrace/queue";
+import { announceWorker, connectRedis, PAYLOAD_VERSION } from "@gradtrace/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { handle } from "../../lib/http.ts";
 import { control } from "../../lib/server.ts";
 import { GET as compare } from "./compare/route.ts";
 import { GET as events } from "./events/route.ts";
@@ -201,6 +203,81 @@ describe("the HTTP API", () => {
     expect((await act(post(""), params({ id: unknown, action: "cancel" }))).status).toBe(404);
     expect((await act(post(""), params({ id: "42", action: "cancel" }))).status).toBe(400);
     expect((await act(post(""), params({ id: sweepId, action: "explode" }))).status).toBe(404);
+  });
+
+  it("answers hostile input with 4xx naming what is wrong: deep nesting, NUL and lone surrogates, prototype names, oversized bodies", async () => {
+    const deep = await body(await createSweep(post("/api/sweeps", "[".repeat(5000) + "1" + "]".repeat(5000))));
+    expect(deep.status).toBe(400);
+    expect(deep.json.issues[0].message).toMatch(/nested at most 32 levels/);
+    for (const name of ["sweep\u0000name", "sweep\ud800", "\udfffsweep"]) {
+      const response = await body(await createSweep(post("/api/sweeps", { ...spec, name })));
+      expect(response.status).toBe(400);
+      expect(response.json.issues[0]).toMatchObject({ path: "name", message: expect.stringContaining("NUL") });
+    }
+    for (const action of ["__proto__", "constructor", "toString", "valueOf", "hasOwnProperty"]) {
+      const response = await body(await act(post(""), params({ id: sweepId, action })));
+      expect(response.status).toBe(404);
+      expect(response.json.error).toContain("actions: cancel, pause, resume, retry");
+    }
+    for (const query of ["q=%00", "q=%00&format=csv", "status=%00"]) {
+      expect((await sweepRuns(get(`/api/sweeps/${sweepId}/runs?${query}`), params({ id: sweepId }))).status).toBe(400);
+    }
+    // Sent in chunks with no Content-Length, as the guard in front cannot see its size.
+    const chunk = new TextEncoder().encode(" ".repeat(64 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({ pull: (c) => (sent++ < 20 ? c.enqueue(chunk) : c.close()) });
+    const big = new Request(`${base}/api/sweeps`, {
+      method: "POST",
+      body: stream,
+      headers: { "content-type": "application/json" },
+      duplex: "half",
+    } as RequestInit);
+    const tooBig = await body(await createSweep(big));
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.json.error).toContain("GRADTRACE_MAX_BODY_BYTES");
+  });
+
+  it("answers 503 with Retry-After, not 500, when the queue cannot be reached", async () => {
+    const gone = connectRedis("redis://127.0.0.1:1", "producer", () => undefined);
+    try {
+      const response = await handle(async () => Response.json(await gone.ping()));
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("5");
+      expect(((await response.json()) as { error: string }).error).toContain("Redis");
+    } finally {
+      gone.disconnect();
+    }
+  });
+
+  it("never answers 5xx to generated requests: bodies, queries, ids and actions", async () => {
+    const odd = fc.oneof(fc.string({ unit: "binary", maxLength: 30 }), fc.constantFrom("__proto__", "constructor", "\u0000", "\ud800", "1e309", "-0", "NaN"));
+    const anyJson = fc.oneof(
+      fc.jsonValue({ maxDepth: 8 }),
+      fc.record({ name: odd, axes: fc.jsonValue({ maxDepth: 4 }), fixed: fc.jsonValue({ maxDepth: 3 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(anyJson, async (input) => {
+        expect((await createSweep(post("/api/sweeps?dryRun=1", input))).status).toBeLessThan(500);
+      }),
+      { numRuns: 10_000 },
+    );
+    const key = fc.oneof(fc.constantFrom("q", "format", "sort", "order", "status", "take", "skip", "limit", "cursor", "buckets"), odd);
+    const query = fc.dictionary(key, odd, { maxKeys: 4 });
+    await fc.assert(
+      fc.asyncProperty(query, async (q) => {
+        const search = new URLSearchParams(q).toString();
+        expect((await sweepRuns(get(`/api/sweeps/${sweepId}/runs?${search}`), params({ id: sweepId }))).status).toBeLessThan(500);
+        expect((await listSweeps(get(`/api/sweeps?${search}`))).status).toBeLessThan(500);
+        expect((await trace(get(`/api/runs/${runIds[0]}/trace?${search}`), params({ id: runIds[0]! }))).status).toBeLessThan(500);
+      }),
+      { numRuns: 2000 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(odd, fc.uuid()), odd, async (id, action) => {
+        expect((await act(post(""), params({ id, action }))).status).toBeLessThan(500);
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it("POST /api/sweeps/:id/{pause,resume,retry,cancel} steer the sweep; a forbidden move is 409", async () => {

@@ -9,7 +9,7 @@ const ACTIONS = { cancel: cancelSweep, pause: pauseSweep, resume: resumeSweep, r
 export function POST(_request: Request, { params }: { params: Promise<{ id: string; action: string }> }): Promise<Response> {
   return handle(async () => {
     const { id, action } = await params;
-    if (!(action in ACTIONS)) throw new HttpError(404, `no sweep action '${action}'; actions: ${Object.keys(ACTIONS).join(", ")}`);
+    if (!Object.hasOwn(ACTIONS, action)) throw new HttpError(404, `no sweep action '${action}'; actions: ${Object.keys(ACTIONS).join(", ")}`);
     const sweepId = uuidParam(id, "sweep");
     const c = control();
     await ACTIONS[action as keyof typeof ACTIONS](c, sweepId);
