@@ -21,6 +21,7 @@ CMD ["node", "apps/cli/bin/gradtrace.js", "worker", "--device", "gpu"]
 FROM base AS web
 RUN npm run build -w @gradtrace/web
 EXPOSE 3000
-# The recorder runs inside the dashboard's server process (GRADTRACE_RECORDER=1).
-ENV GRADTRACE_RECORDER=1 PORT=3000
-CMD ["npm", "run", "start", "-w", "@gradtrace/web", "--", "-H", "0.0.0.0"]
+# The recorder runs inside the dashboard's server process (GRADTRACE_RECORDER=1). All interfaces
+# of the container; the published port decides who reaches it (compose: loopback only).
+ENV GRADTRACE_RECORDER=1 PORT=3000 HOST=0.0.0.0
+CMD ["npm", "run", "start", "-w", "@gradtrace/web"]

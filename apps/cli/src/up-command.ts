@@ -11,7 +11,7 @@ import { connectRedis, redisEnv, startWorker } from "@gradtrace/queue";
 import { serveDashboard } from "@gradtrace/web/server";
 import { ThreadPool } from "@gradtrace/worker-cpu";
 import { z } from "zod";
-import { createLogger, describeError } from "@gradtrace/log";
+import { createLogger, describeError, redactUrl } from "@gradtrace/log";
 import { runUntilSignal } from "./service.ts";
 import { envOrUsage, UsageError } from "./usage-error.ts";
 
@@ -132,7 +132,12 @@ export async function runUp(argv: string[]): Promise<number> {
     const dashboard = await serveDashboard({ control, redisUrl, prefix, host: env.HOST, port: env.PORT, logger: log.child({ component: "web" }) });
     closers.push(() => dashboard.close());
     process.stdout.write(`gradtrace is up: ${dashboard.url}\n`);
-    log.info(`more workers: npx gradtrace worker --redis ${redisUrl}${env.REDIS_URL ? "" : " (this Redis listens on 127.0.0.1 only)"}`);
+    log.info(`more workers: npx gradtrace worker --redis ${redactUrl(redisUrl)}${env.REDIS_URL ? "" : " (this Redis listens on 127.0.0.1 only)"}`);
+    if (!["127.0.0.1", "localhost", "::1"].includes(env.HOST)) {
+      log.warn(
+        `listening on ${env.HOST}, beyond loopback: there are no accounts yet, so whoever reaches it can launch and cancel sweeps; requests must name loopback${env.HOST === "0.0.0.0" || env.HOST === "::" ? "" : `, ${env.HOST}`} or a host in GRADTRACE_ALLOWED_HOSTS`,
+      );
+    }
   } catch (error) {
     await closeAll();
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") throw new UsageError(`port ${env.PORT} is in use; choose another with --port or PORT`);

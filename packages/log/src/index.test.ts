@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createMemoryLogger, describeError } from "./index.ts";
+import { createMemoryLogger, describeError, redactUrl } from "./index.ts";
 
 const captured = (env: Record<string, string> = {}) => createMemoryLogger("worker", env);
 
@@ -35,5 +35,19 @@ describe("an error's description", () => {
     expect(describeError(Object.assign(new Error(""), { code: "ETIMEDOUT" }))).toBe("ETIMEDOUT");
     expect(describeError(new Error("write failed", { cause: new Error("socket closed") }))).toBe("write failed, caused by socket closed");
     expect(describeError("text")).toBe("text");
+  });
+});
+
+describe("redactUrl", () => {
+  it.each([
+    ["redis://:s3cret@redis.lab:6379/0", "redis://:***@redis.lab:6379/0"],
+    ["redis://default:s3cret@redis.lab:6379", "redis://default:***@redis.lab:6379"],
+    ["redis://s3cret@redis.lab:6379", "redis://***@redis.lab:6379"],
+    ["postgresql://gradtrace:s3cret@db:5432/gradtrace?schema=x", "postgresql://gradtrace:***@db:5432/gradtrace?schema=x"],
+    ["redis://127.0.0.1:6379", "redis://127.0.0.1:6379"],
+    ["not a url //user:s3cret@host", "not a url //***@host"],
+  ])("prints %s as %s", (url, printed) => {
+    expect(redactUrl(url)).toBe(printed);
+    expect(redactUrl(url)).not.toContain("s3cret");
   });
 });

@@ -23,6 +23,18 @@ export interface LoggerOptions {
   stream?: DestinationStream;
 }
 
+/** A URL fit to print: its password (and a user name given without one, Redis's password form) replaced by `***`. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    else if (parsed.username && parsed.protocol.startsWith("redis")) parsed.username = "***";
+    return parsed.href;
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, "//***@");
+  }
+}
+
 /**
  * What went wrong, never empty: the message, else the error's code or name, then its causes and,
  * for an AggregateError (node-postgres's failed connect to every address), its errors.
