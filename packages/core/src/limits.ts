@@ -20,6 +20,14 @@ export const LIMITS = {
   maxHistogramBins: 200,
   /** Samples of the probe set that activation statistics are computed on. */
   maxProbeSamples: 4096,
+  /**
+   * Numbers one run's trace may hold (traced epochs × (epoch scalars + layers × (layer metrics +
+   * histogram bins))): 10,000 epochs traced every epoch fit for nets of up to 9 layers with 30 bins;
+   * beyond, trace every k-th epoch. About 16 MB of Postgres per run at the limit.
+   */
+  maxTraceValues: 4_000_000,
+  /** Training work of one run, 6 × parameters × samples × epochs floating-point operations: about 3 h on one CPU core. */
+  maxTrainingFlops: 2e14,
   /** Nesting of any JSON document validated (specs, job payloads, results): the deepest real one is 6. */
   maxJsonDepth: 32,
 } as const;

@@ -150,3 +150,35 @@ describe("inputs no schema should have to see", () => {
     );
   });
 });
+
+describe("budgets of one run", () => {
+  // The 330-byte flood of the hardening issue: 64 layers of width 1, 200 bins, 3,000 epochs traced each.
+  const flood: RunSpecInput = {
+    dataset: "moons",
+    model: { hidden: Array<number>(64).fill(1), activation: "tanh", weightInit: "xavier_normal" },
+    training: { epochs: 3000 },
+    tracing: { histogramBins: 200 },
+  };
+
+  it("refuses a trace beyond LIMITS.maxTraceValues, saying its size and how to shrink it", () => {
+    const [issue] = issuesOf(flood);
+    expect(issue).toMatchObject({ path: "tracing.every" });
+    expect(issue!.message).toContain("about 41173720 numbers (3001 traced epochs × 65 layers × 211 values); at most 4000000 are allowed");
+    expect(() => parseRunSpec({ ...flood, tracing: { histogramBins: 200, every: 100 } })).not.toThrow();
+  });
+
+  it("refuses training beyond LIMITS.maxTrainingFlops, with the estimate", () => {
+    const weeks = {
+      ...valid,
+      dataset: { name: "moons", samples: 100_000 },
+      model: { ...valid.model, hidden: [1024, 1024, 1024] },
+      training: { epochs: 10_000 },
+      tracing: { every: 100 },
+    };
+    const issue = issuesOf(weeks).find((i) => i.path === "training.epochs");
+    expect(issue?.message).toMatch(
+      /^training would take about 1\.3e\+16 floating-point operations \(6 × 2118672 parameters × 100000 samples × 10000 epochs\); at most 2e\+14/,
+    );
+    expect(() => parseRunSpec({ ...weeks, training: { epochs: 10 } })).not.toThrow();
+  });
+});

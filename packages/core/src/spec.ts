@@ -3,6 +3,7 @@ import { ACTIVATIONS, ActivationSpecSchema, type ActivationSpec } from "./activa
 import { INITIALIZERS, InitializerSpecSchema, type InitializerSpec } from "./initializers/index.ts";
 import { LIMITS } from "./limits.ts";
 import { choiceLabel, named } from "./named.ts";
+import { EPOCH_SCALARS, LAYER_METRICS } from "./trace.ts";
 
 const finite = () => z.number().finite();
 const positive = () => z.number().finite().positive();
@@ -220,6 +221,25 @@ export const RunSpecSchema = z
       });
     }
     const samples = spec.dataset.name === "points" ? spec.dataset.features.length : spec.dataset.samples;
+    const { epochs } = spec.training;
+    const flops = 6 * parameters * samples * epochs;
+    if (flops > LIMITS.maxTrainingFlops) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["training", "epochs"],
+        message: `training would take about ${flops.toExponential(1)} floating-point operations (6 × ${parameters} parameters × ${samples} samples × ${epochs} epochs); at most ${LIMITS.maxTrainingFlops.toExponential(0)} (about 3 h on one CPU core) are allowed`,
+      });
+    }
+    const { every, histogramBins } = spec.tracing;
+    const traced = Math.floor((epochs - 1) / every) + 2;
+    const values = traced * (EPOCH_SCALARS.length + (widths.length - 1) * (LAYER_METRICS.length + histogramBins));
+    if (values > LIMITS.maxTraceValues) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tracing", "every"],
+        message: `the trace would hold about ${values} numbers (${traced} traced epochs × ${widths.length - 1} layers × ${LAYER_METRICS.length + histogramBins} values); at most ${LIMITS.maxTraceValues} are allowed: trace every k-th epoch (tracing.every) or use fewer histogram bins`,
+      });
+    }
     const rows = spec.training.batchSize === "full" ? samples : Math.min(spec.training.batchSize, samples);
     const activations = rows * widths.slice(1).reduce((a, b) => a + b, 0);
     if (activations > LIMITS.maxActivations) {

@@ -1,3 +1,4 @@
+import { withSecretFiles } from "@gradtrace/log";
 import { z } from "zod";
 
 /** A PostgreSQL connection URL. */
@@ -10,9 +11,9 @@ export const DatabaseUrlSchema = z
 export const DbEnvSchema = z.object({ DATABASE_URL: DatabaseUrlSchema });
 export type DbEnv = z.infer<typeof DbEnvSchema>;
 
-/** Reads DATABASE_URL from `env`; throws one clear message when it is missing or malformed. */
+/** Reads DATABASE_URL (or the file DATABASE_URL_FILE names) from `env`; throws one clear message when it is missing or malformed. */
 export function databaseUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  const parsed = DbEnvSchema.safeParse(env);
+  const parsed = DbEnvSchema.safeParse(withSecretFiles(env, ["DATABASE_URL"]));
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join("; "));
   return parsed.data.DATABASE_URL;
 }

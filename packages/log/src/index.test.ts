@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createMemoryLogger, describeError, redactUrl } from "./index.ts";
+import { createMemoryLogger, describeError, redactUrl, withSecretFiles } from "./index.ts";
 
 const captured = (env: Record<string, string> = {}) => createMemoryLogger("worker", env);
 
@@ -49,5 +52,30 @@ describe("redactUrl", () => {
   ])("prints %s as %s", (url, printed) => {
     expect(redactUrl(url)).toBe(printed);
     expect(redactUrl(url)).not.toContain("s3cret");
+  });
+});
+
+describe("withSecretFiles", () => {
+  const dir = mkdtempSync(join(tmpdir(), "gradtrace-secret-"));
+  const file = join(dir, "redis-url");
+  writeFileSync(file, "redis://:s3cret@redis.lab:6379\n");
+
+  it("reads NAME from the file NAME_FILE names, dropping the trailing newline", () => {
+    expect(withSecretFiles({ REDIS_URL_FILE: file, OTHER: "x" }, ["REDIS_URL"])).toMatchObject({ REDIS_URL: "redis://:s3cret@redis.lab:6379", OTHER: "x" });
+    expect(withSecretFiles({ REDIS_URL: "redis://a:1" }, ["REDIS_URL"]).REDIS_URL).toBe("redis://a:1");
+  });
+
+  it("names the variable and the path, never the content, when it cannot", () => {
+    expect(() => withSecretFiles({ REDIS_URL_FILE: join(dir, "missing") }, ["REDIS_URL"])).toThrow(
+      `REDIS_URL_FILE: cannot read '${join(dir, "missing")}' (ENOENT)`,
+    );
+    expect(() => withSecretFiles({ REDIS_URL_FILE: file, REDIS_URL: "redis://a:1" }, ["REDIS_URL"])).toThrow(
+      "REDIS_URL and REDIS_URL_FILE are both set; set one",
+    );
+    try {
+      withSecretFiles({ REDIS_URL_FILE: file, REDIS_URL: "redis://a:1" }, ["REDIS_URL"]);
+    } catch (error) {
+      expect((error as Error).message).not.toContain("s3cret");
+    }
   });
 });

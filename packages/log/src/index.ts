@@ -4,6 +4,7 @@ import pretty from "pino-pretty";
 import { z } from "zod";
 
 export type { Logger } from "pino";
+export { redactUrl, withSecretFiles } from "./secrets.ts";
 
 /** LOG_LEVEL and LOG_FORMAT: how much to log, and whether as JSON lines or readable lines (auto: readable on a terminal). */
 export const LogEnvSchema = z.object({
@@ -21,18 +22,6 @@ export interface LoggerOptions {
   env?: Partial<Record<keyof LogEnv, string>>;
   /** Lines go here instead of stderr (tests read them). */
   stream?: DestinationStream;
-}
-
-/** A URL fit to print: its password (and a user name given without one, Redis's password form) replaced by `***`. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    else if (parsed.username && parsed.protocol.startsWith("redis")) parsed.username = "***";
-    return parsed.href;
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, "//***@");
-  }
 }
 
 /**

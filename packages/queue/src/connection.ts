@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { z } from "zod";
+import { withSecretFiles } from "@gradtrace/log";
 
 export type { Redis } from "ioredis";
 
@@ -16,9 +17,9 @@ export const RedisEnvSchema = z.object({
 });
 export type RedisEnv = z.infer<typeof RedisEnvSchema>;
 
-/** Reads REDIS_URL and GRADTRACE_QUEUE_PREFIX from `env`; throws an error naming the bad variable. */
+/** Reads REDIS_URL (or the file REDIS_URL_FILE names) and GRADTRACE_QUEUE_PREFIX from `env`; throws an error naming the bad variable. */
 export function redisEnv(env: NodeJS.ProcessEnv = process.env): RedisEnv {
-  const parsed = RedisEnvSchema.safeParse(env);
+  const parsed = RedisEnvSchema.safeParse(withSecretFiles(env, ["REDIS_URL"]));
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   return parsed.data;
 }
