@@ -4,7 +4,7 @@ import { createPrismaClient, databaseUrlFromEnv } from "@gradtrace/db";
 import { redisEnv } from "@gradtrace/queue";
 import { createLogger } from "@gradtrace/log";
 import { runUntilSignal } from "./service.ts";
-import { envOrUsage } from "./usage-error.ts";
+import { envOrUsage, refuseBadCredentials } from "./usage-error.ts";
 
 /** Help text of `gradtrace recorder`. */
 export const RECORDER_USAGE = `gradtrace recorder — write run results from the queue into Postgres
@@ -21,6 +21,7 @@ export async function runRecorder(argv: string[]): Promise<number> {
   const url = envOrUsage(() => values.database ?? databaseUrlFromEnv());
   const prisma = createPrismaClient({ url });
   const log = envOrUsage(() => createLogger({ component: "recorder" }));
+  await refuseBadCredentials(env.REDIS_URL);
   const recorder = await startRecorder({ redisUrl: env.REDIS_URL, prefix: env.GRADTRACE_QUEUE_PREFIX, prisma, logger: log });
   log.info("ready");
   const code = await runUntilSignal(recorder, 70_000, log);

@@ -1,6 +1,9 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { startCli, until } from "./cluster.ts";
 
 const bin = fileURLToPath(new URL("../bin/gradtrace.js", import.meta.url));
 const gradtrace = (args: string[], env: Record<string, string> = {}) =>
@@ -37,6 +40,44 @@ describe("gradtrace worker, recorder and sweep", () => {
     expect(result.stderr).toMatch(/gradtrace: no WebGPU adapter was found; .*mesa-vulkan-drivers.*--device cpu/);
     // The Vulkan loader and Dawn log what they tried (Dawn's own C++ location among it); no JavaScript stack.
     expect(result.stderr).not.toMatch(/\bat .*\.[cm]?[jt]s:\d+:\d+/);
+  });
+
+  it("a worker or recorder whose Redis password is refused exits 2 with one line; the right password starts it", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port: p } = probe.address() as { port: number };
+        probe.close(() => resolve(p));
+      });
+    });
+    const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--requirepass", "s3cret", "--save", "", "--appendonly", "no"], {
+      stdio: "ignore",
+    });
+    try {
+      await until(
+        () => spawnSync("redis-cli", ["-p", String(port), "-a", "s3cret", "--no-auth-warning", "ping"], { encoding: "utf8" }).stdout.trim() === "PONG",
+        10_000,
+        "redis-server",
+      );
+      for (const url of [`redis://:wrong@127.0.0.1:${port}`, `redis://127.0.0.1:${port}`]) {
+        const started = Date.now();
+        const result = gradtrace(["worker"], { REDIS_URL: url });
+        expect(result.status).toBe(2);
+        expect(String(result.stderr).trim().split("\n")).toEqual([
+          expect.stringMatching(/^gradtrace: Redis at 127\.0\.0\.1:\d+ refused the credentials: (WRONGPASS|NOAUTH).*check the password in REDIS_URL/),
+        ]);
+        expect(String(result.stderr)).not.toContain("wrong");
+        expect(Date.now() - started).toBeLessThan(10_000);
+      }
+      const recorder = gradtrace(["recorder"], { REDIS_URL: `redis://:wrong@127.0.0.1:${port}`, DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/test" });
+      expect(recorder.status).toBe(2);
+      const worker = startCli(["worker", "--concurrency", "1"], { REDIS_URL: `redis://:s3cret@127.0.0.1:${port}` });
+      await worker.waitFor(/"msg":"ready"/);
+      worker.child.kill("SIGTERM");
+      expect(await worker.exited).toBe(0);
+    } finally {
+      redis.kill();
+      await once(redis, "exit");
+    }
   });
 
   it("has help for each command", () => {

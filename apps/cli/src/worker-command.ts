@@ -4,7 +4,7 @@ import { LeaseEnvSchema, redisEnv, startWorker, type Trainer } from "@gradtrace/
 import { ThreadPool } from "@gradtrace/worker-cpu";
 import { createLogger } from "@gradtrace/log";
 import { runUntilSignal } from "./service.ts";
-import { envOrUsage, UsageError } from "./usage-error.ts";
+import { envOrUsage, refuseBadCredentials, UsageError } from "./usage-error.ts";
 
 /** Help text of `gradtrace worker`. */
 export const WORKER_USAGE = `gradtrace worker — train runs from the queue (needs only Redis)
@@ -47,6 +47,7 @@ export async function runWorker(argv: string[]): Promise<number> {
   const env = envOrUsage(() => redisEnv({ ...process.env, ...(values.redis ? { REDIS_URL: values.redis } : {}) }));
   const lease = envOrUsage(() => LeaseEnvSchema.parse(process.env));
   const log = envOrUsage(() => createLogger({ component: "worker" }));
+  await refuseBadCredentials(env.REDIS_URL);
   let trainer: Trainer;
   if (values.device === "gpu") {
     // The GPU worker loads Dawn only when asked for: a CPU worker needs no WebGPU at all.

@@ -96,3 +96,39 @@ export async function reachQueue(redis: Redis, ms = 3000): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Redis refused the credentials of a URL: retrying cannot help. */
+export class RedisAuthError extends Error {
+  override name = "RedisAuthError";
+}
+
+/**
+ * Connects once to check the URL's credentials before a long-lived process starts on it: throws
+ * RedisAuthError when Redis refuses them (WRONGPASS, NOAUTH), resolves when it accepts them, and
+ * also after `ms` while Redis cannot be reached at all (workers wait for it to come up).
+ */
+export async function checkRedisCredentials(url: string, ms = 5000): Promise<void> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: (times) => Math.min(200 * times, 1000),
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, ms);
+      redis.once("ready", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      redis.on("error", (error: Error) => {
+        if (!/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(error.message)) return;
+        clearTimeout(timer);
+        reject(new RedisAuthError(`Redis at ${redis.options.host}:${redis.options.port} refused the credentials: ${error.message.split("\n")[0]}`));
+      });
+      redis.connect().catch(() => undefined);
+    });
+  } finally {
+    redis.disconnect();
+  }
+}

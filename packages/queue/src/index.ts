@@ -1,5 +1,7 @@
 export {
+  checkRedisCredentials,
   connectRedis,
+  RedisAuthError,
   isQueueUnreachable,
   QueueUnreachableError,
   reachQueue,
