@@ -64,6 +64,26 @@ describe("gradtrace up", () => {
     expect(await second.p.exited).toBe(0);
   });
 
+  it("holds its data directory: a second up is refused; after a kill -9 the next takes it over, stops the orphaned Redis and keeps its port", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "gt-up-"));
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const first = await up(cwd, port, "--concurrency", "0");
+    const second = startCli(["up", "--port", String(port + 1)], {}, cwd);
+    started.push(second);
+    expect(await second.exited).toBe(2);
+    expect(second.output()).toContain(`gradtrace: another gradtrace up (pid ${first.p.child.pid}) is using ${join(cwd, ".gradtrace")}`);
+
+    first.p.child.kill("SIGKILL");
+    await first.p.exited;
+    const third = await up(cwd, port, "--concurrency", "0");
+    expect(third.p.output()).toMatch(/stopped redis-server \d+, left running in .* by an earlier gradtrace up/);
+    expect(third.redis).toBe(first.redis);
+    const asked = Date.now();
+    third.p.child.kill("SIGINT");
+    expect(await third.p.exited).toBe(0);
+    expect(Date.now() - asked).toBeLessThan(5000);
+  });
+
   it("says how to install redis-server when there is none and no REDIS_URL", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "gt-up-"));
     const p = startCli(["up", "--port", "1"], { PATH: cwd }, cwd);

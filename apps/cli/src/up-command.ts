@@ -11,7 +11,8 @@ import { connectRedis, redisEnv, startWorker } from "@gradtrace/queue";
 import { serveDashboard } from "@gradtrace/web/server";
 import { ThreadPool } from "@gradtrace/worker-cpu";
 import { z } from "zod";
-import { createLogger, describeError, redactUrl } from "@gradtrace/log";
+import { createLogger, describeError, redactUrl, type Logger } from "@gradtrace/log";
+import { lockDataDir, saveChild, savedPort, stopOrphan } from "./data-dir.ts";
 import { runUntilSignal } from "./service.ts";
 import { envOrUsage, UsageError } from "./usage-error.ts";
 
@@ -35,22 +36,32 @@ const UpEnvSchema = z.object({
   REDIS_URL: z.string().optional(),
 });
 
-function freePort(): Promise<number> {
+/** A free port on loopback: `wanted` when it is free, else one the system picks. */
+function freePort(wanted = 0): Promise<number> {
   return new Promise((done, fail) => {
-    const server = createNetServer().once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
+    const server = createNetServer().once("error", (error: NodeJS.ErrnoException) =>
+      wanted !== 0 && error.code === "EADDRINUSE" ? done(freePort()) : fail(error),
+    );
+    server.listen(wanted, "127.0.0.1", () => {
       const { port } = server.address() as { port: number };
       server.close(() => done(port));
     });
   });
 }
 
-/** Starts redis-server from PATH on a port of its own with its data in `dir`; resolves once it answers. */
-async function startRedisServer(dir: string): Promise<{ url: string; child: ChildProcess }> {
+/**
+ * Starts redis-server from PATH with its data in `dir`, on the port it had last time there when
+ * that is free (the printed worker command stays valid across restarts); resolves once it answers.
+ * It runs in its own process group, so a Ctrl-C at the terminal reaches gradtrace only, which
+ * stops it last, after everything that uses it.
+ */
+async function startRedisServer(dir: string, log: Logger): Promise<{ url: string; child: ChildProcess }> {
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const orphan = await stopOrphan(dir);
+  if (orphan !== undefined) log.warn(`stopped redis-server ${orphan}, left running in ${dir} by an earlier gradtrace up`);
+  const port = await freePort(savedPort(dir));
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--save", "", "--maxmemory-policy", "noeviction"];
-  const child = spawn("redis-server", args, { stdio: "ignore" });
+  const child = spawn("redis-server", args, { stdio: "ignore", detached: true });
   const missing = await new Promise<boolean>((done) => {
     child.once("error", (e: NodeJS.ErrnoException) => done(e.code === "ENOENT"));
     child.once("spawn", () => done(false));
@@ -68,6 +79,7 @@ async function startRedisServer(dir: string): Promise<{ url: string; child: Chil
     await new Promise((r) => setTimeout(r, 100));
   }
   probe.disconnect();
+  saveChild(dir, port, child.pid!);
   return { url, child };
 }
 
@@ -87,14 +99,14 @@ export async function runUp(argv: string[]): Promise<number> {
   const data = resolve(values.data ?? ".gradtrace");
   mkdirSync(data, { recursive: true });
   const log = envOrUsage(() => createLogger({ component: "up" }));
-  const closers: Array<() => Promise<unknown> | void> = [];
+  const closers: Array<() => Promise<unknown> | void> = [lockDataDir(data)];
   const closeAll = async () => {
     for (const close of closers.reverse()) await Promise.resolve(close()).catch((err: unknown) => log.error({ err }, `stopping: ${describeError(err)}`));
   };
   try {
     let redisUrl = env.REDIS_URL;
     if (!redisUrl) {
-      const redis = await startRedisServer(join(data, "redis"));
+      const redis = await startRedisServer(join(data, "redis"), log);
       redisUrl = redis.url;
       closers.push(async () => {
         if (redis.child.exitCode !== null) return;
