@@ -7,5 +7,16 @@ export { createKernels, createJsKernels, KERNELS_NAMES, type Heap, type Kernels,
 export { Network, planNetwork, type LayerBuffers, type NetworkLayout, type NetworkShape } from "./network.ts";
 export { diagnose } from "./diagnose.ts";
 export { SYMMETRY_TOLERANCE, symmetry } from "./symmetry.ts";
-export { batchRows, initialiseParameters, layerInfos, layerRecord, Run, summarize, train, type LayerMeasures, type TrainOptions } from "./train.ts";
+export {
+  batchRows,
+  initialiseParameters,
+  layerInfos,
+  layerRecord,
+  Run,
+  RunStoppedError,
+  summarize,
+  train,
+  type LayerMeasures,
+  type TrainOptions,
+} from "./train.ts";
 export { LayerStats } from "./layer-stats.ts";

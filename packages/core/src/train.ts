@@ -15,6 +15,13 @@ import { isTracedEpoch, type EpochRecord, type LayerInfo, type LayerRecord, type
 export interface TrainOptions {
   /** `wasm` (SIMD, default) or `js` (reference loops). Traces are deterministic per kernel set. */
   kernels?: KernelsName;
+  /** Asked after every minibatch: true stops the run there with RunStoppedError (a cancel need not wait for the epoch's end). */
+  shouldStop?: () => boolean;
+}
+
+/** A run stopped because TrainOptions.shouldStop said so; it has no summary. */
+export class RunStoppedError extends Error {
+  override name = "RunStoppedError";
 }
 
 /** Rows of the probe/validation set evaluated per forward pass when the batch is smaller. */
@@ -40,6 +47,7 @@ export class Run {
   private readonly biasGradSums: Float64Array;
   private gradSteps = 0;
   private weightsAtEpochStart: Float64Array;
+  private readonly shouldStop: () => boolean;
 
   /** Validates `input` as a RunSpec (SpecError names every bad field) and initialises the network. */
   constructor(input: unknown, options: TrainOptions = {}) {
@@ -52,6 +60,7 @@ export class Run {
     const layout = planNetwork({ dims: this.data.dims, hidden: model.hidden, classes: this.data.classes, rows: this.rows });
     const kernels = createKernels(options.kernels ?? "wasm", layout.size);
     this.kernels = kernels.name;
+    this.shouldStop = options.shouldStop ?? (() => false);
     this.heap = kernels.heap;
     this.activation = createActivation(model.activation);
     this.net = new Network(layout, kernels, this.activation);
@@ -125,6 +134,7 @@ export class Run {
         this.net.backward(n);
         if (traced) this.accumulateGradNorms();
         if (epoch > 0) this.update(++step);
+        if (this.shouldStop()) throw new RunStoppedError(`stopped at epoch ${epoch}, minibatch ${Math.floor(from / this.batch)}`);
       }
       if (!traced && divergedAt === null) continue;
       // After updates, the running mean lags the weights the epoch ends with: measure those on the

@@ -49,6 +49,24 @@ describe("the CPU thread pool", () => {
     expect(next.epochs).toHaveLength(6);
   });
 
+  it("stops a run within an epoch: a cancel does not wait for a long epoch's end", async () => {
+    // ~1.3e11 FLOPs an epoch (100,000 samples through 2 × 512): seconds on any CPU.
+    const long = {
+      ...spec(9, 3),
+      dataset: { name: "moons", samples: 100_000 },
+      model: { hidden: [512, 512], activation: "relu", weightInit: "he_normal" },
+    } as unknown as RunSpec;
+    const controller = new AbortController();
+    const seen: EpochRecord[] = [];
+    const run = pool.train(long, { layers: async () => {}, epoch: async (r) => void seen.push(r) }, controller.signal);
+    await new Promise((r) => setTimeout(r, 500));
+    const asked = Date.now();
+    controller.abort("cancelled");
+    await expect(run).rejects.toBe("cancelled");
+    expect(Date.now() - asked).toBeLessThan(1000);
+    expect(seen).toEqual([]);
+  });
+
   it("fails a run whose spec the core refuses, naming the field, and keeps working", async () => {
     const bad = { ...spec(9), model: { hidden: [8], activation: "nope", weightInit: "xavier_normal" } } as unknown as RunSpec;
     await expect(viaPool(bad)).rejects.toThrow(/model\.activation/);

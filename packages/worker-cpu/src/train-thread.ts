@@ -1,5 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { Run, type EpochRecord, type KernelsName, type LayerInfo, type RunSpec, type TraceSummary } from "@gradtrace/core";
+import { Run, RunStoppedError, type EpochRecord, type KernelsName, type LayerInfo, type RunSpec, type TraceSummary } from "@gradtrace/core";
 
 /** What the pool asks a thread to do. */
 export interface TrainRequest {
@@ -16,22 +16,24 @@ export type ThreadMessage =
   | { type: "error"; message: string };
 
 const port = parentPort!;
-// The pool raises this flag to stop the run between epochs; a message could not arrive while the
-// thread is busy training.
+// The pool raises this flag to stop the run; a message could not arrive while the thread is busy
+// training, so the core asks for it after every minibatch.
 const abort = new Int32Array(workerData.abort as SharedArrayBuffer);
+const shouldStop = () => Atomics.load(abort, 0) !== 0;
 
 port.on("message", ({ spec, kernels }: TrainRequest) => {
   const post = (message: ThreadMessage) => port.postMessage(message);
   try {
-    const run = new Run(spec, kernels ? { kernels } : {});
+    const run = new Run(spec, { shouldStop, ...(kernels ? { kernels } : {}) });
     post({ type: "layers", layers: run.layers });
     const epochs = run.epochs();
     for (let next = epochs.next(); ; next = epochs.next()) {
-      if (Atomics.load(abort, 0) !== 0) return post({ type: "aborted" });
+      if (shouldStop()) return post({ type: "aborted" });
       if (next.done) return post({ type: "done", summary: next.value });
       post({ type: "epoch", record: next.value });
     }
   } catch (error) {
+    if (error instanceof RunStoppedError) return post({ type: "aborted" });
     post({ type: "error", message: error instanceof Error ? error.message : String(error) });
   }
 });
