@@ -68,4 +68,34 @@ describe("submitting a sweep", () => {
     await resumeSweep(control, incomplete!.sweepId);
     expect(await control.queues.runs.any.getWaitingCount()).toBe(2);
   });
+
+  it("with an idempotency key used before, stores nothing and answers the first sweep; a retry finishes an incomplete submit", async () => {
+    await control.queues.runs.any.obliterate({ force: true });
+    const key = `retry-${randomBytes(4).toString("hex")}`;
+    const queues = openQueues(gone, prefix, () => undefined);
+    let incomplete: SubmitIncompleteError | undefined;
+    try {
+      await submitSweep({ ...control, queues }, spec, { idempotencyKey: key });
+    } catch (error) {
+      incomplete = error as SubmitIncompleteError;
+    } finally {
+      await queues.close();
+    }
+    expect(incomplete).toBeInstanceOf(SubmitIncompleteError);
+    const sweeps = await db.prisma.sweep.count();
+    const again = await submitSweep(control, spec, { idempotencyKey: key });
+    expect(again).toEqual({ sweepId: incomplete!.sweepId, runs: 2, replayed: true });
+    expect(await control.queues.runs.any.getWaitingCount()).toBe(2);
+    expect(await submitSweep(control, { ...spec, idempotencyKey: key })).toEqual(again);
+    expect(await control.queues.runs.any.getWaitingCount()).toBe(2);
+    expect(await db.prisma.sweep.count()).toBe(sweeps);
+    // Two submits at once with one new key: one sweep.
+    const fresh = `race-${randomBytes(4).toString("hex")}`;
+    const both = await Promise.all([submitSweep(control, spec, { idempotencyKey: fresh }), submitSweep(control, spec, { idempotencyKey: fresh })]);
+    expect(both[0].sweepId).toBe(both[1].sweepId);
+    expect(await db.prisma.sweep.count()).toBe(sweeps + 1);
+    await expect(submitSweep(control, { ...spec, idempotencyKey: "a" }, { idempotencyKey: "b" })).rejects.toThrow(
+      "idempotencyKey: differs from the Idempotency-Key header",
+    );
+  });
 });

@@ -1,4 +1,14 @@
-import { cancelSweepRuns, createSweep, getSweep, requeueFailedRuns, setSweepStatus, sweepRuns, type PrismaClient, type QueuedRun } from "@gradtrace/db";
+import {
+  cancelSweepRuns,
+  createSweep,
+  getSweep,
+  requeueFailedRuns,
+  setSweepStatus,
+  sweepByIdempotencyKey,
+  sweepRuns,
+  type PrismaClient,
+  type QueuedRun,
+} from "@gradtrace/db";
 import {
   connectRedis,
   enqueueRuns,
@@ -16,6 +26,7 @@ import {
   type Queues,
   type SweepSpec,
 } from "@gradtrace/queue";
+import { SpecError } from "@gradtrace/core";
 import { describeError, type Logger } from "@gradtrace/log";
 import type { Redis } from "@gradtrace/queue";
 
@@ -97,11 +108,47 @@ async function enqueue(control: Control, sweepId: string, device: SweepSpec["dev
  * answers (QueueUnreachableError otherwise, with nothing stored), stores the sweep and its runs,
  * then enqueues the runs. Should Redis go away in between, SubmitIncompleteError names the stored
  * sweep, whose runs stay queued in the database until `resumeSweep` enqueues them.
+ * With an idempotency key (the spec's `idempotencyKey`, or `options.idempotencyKey` from a
+ * header) already used, it stores nothing and answers that sweep (`replayed: true`), queueing
+ * again whatever of it is still queued — so a retried submit also finishes an incomplete one.
  */
-export async function submitSweep(control: Control, input: unknown): Promise<{ sweepId: string; runs: number }> {
+export async function submitSweep(
+  control: Control,
+  input: unknown,
+  options: { idempotencyKey?: string | undefined } = {},
+): Promise<{ sweepId: string; runs: number; replayed?: true }> {
   const spec = parseSweepSpec(input);
+  const key = options.idempotencyKey ?? spec.idempotencyKey;
+  if (options.idempotencyKey !== undefined && spec.idempotencyKey !== undefined && options.idempotencyKey !== spec.idempotencyKey) {
+    throw new SpecError(
+      [{ path: "idempotencyKey", message: "differs from the Idempotency-Key header; give one key", received: JSON.stringify(spec.idempotencyKey) }],
+      "sweep spec",
+    );
+  }
+  const replay = async () => {
+    const first = key === undefined ? undefined : await sweepByIdempotencyKey(control.prisma, key);
+    if (!first) return undefined;
+    if (first.status === "queued" || first.status === "running") {
+      await reachQueue(control.redis);
+      await enqueue(control, first.sweepId, spec.device, await sweepRuns(control.prisma, first.sweepId, ["queued"]));
+    }
+    return { sweepId: first.sweepId, runs: first.runs, replayed: true as const };
+  };
+  const replayed = await replay();
+  if (replayed) return replayed;
   await reachQueue(control.redis);
-  const { sweepId, runs } = await createSweep(control.prisma, { name: spec.name, spec, runs: expandSweep(spec) });
+  let created: Awaited<ReturnType<typeof createSweep>>;
+  try {
+    created = await createSweep(control.prisma, { name: spec.name, spec, runs: expandSweep(spec), idempotencyKey: key });
+  } catch (error) {
+    // The same key submitted twice at once: the database kept the first.
+    if ((error as { code?: unknown }).code === "P2002") {
+      const first = await replay();
+      if (first) return first;
+    }
+    throw error;
+  }
+  const { sweepId, runs } = created;
   try {
     await enqueue(control, sweepId, spec.device, runs);
   } catch (error) {

@@ -12,6 +12,7 @@ export {
   refreshSweepStatus,
   requeueFailedRuns,
   setSweepStatus,
+  sweepByIdempotencyKey,
   sweepRuns,
   type BestRun,
   type NewSweep,

@@ -15,6 +15,9 @@ import {
 } from "@gradtrace/core";
 import { z } from "zod";
 
+/** A client-chosen idempotency key: 1–200 visible ASCII characters, as HTTP headers carry them. */
+export const IdempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, { error: "expected 1 to 200 visible ASCII characters (a UUID, say)" });
+
 const axis = <T extends z.ZodType>(item: T, max: number = SWEEP_LIMITS.maxAxisValues) => z.array(item).min(1).max(max);
 
 /**
@@ -24,6 +27,8 @@ const axis = <T extends z.ZodType>(item: T, max: number = SWEEP_LIMITS.maxAxisVa
 export const SweepSpecSchema = z
   .object({
     name: z.string().trim().min(1).max(200),
+    /** The submitter's key: submitting again with the same key answers the first sweep and stores nothing (a retry after a lost answer). */
+    idempotencyKey: IdempotencyKeySchema.optional(),
     axes: z
       .object({
         activations: axis(ActivationSpecSchema),

@@ -237,6 +237,22 @@ describe("the HTTP API", () => {
     expect(tooBig.json.error).toContain("GRADTRACE_MAX_BODY_BYTES");
   });
 
+  it("answers a retried POST /api/sweeps with the same Idempotency-Key with the first sweep (200), storing nothing", async () => {
+    const key = randomUUID();
+    const keyed = (k: string) =>
+      new Request(`${base}/api/sweeps`, { method: "POST", body: JSON.stringify(spec), headers: { "content-type": "application/json", "idempotency-key": k } });
+    const first = await body(await createSweep(keyed(key)));
+    expect(first.status).toBe(201);
+    const count = await db.prisma.sweep.count();
+    const again = await body(await createSweep(keyed(key)));
+    expect(again).toEqual({ status: 200, json: { ...first.json, replayed: true } });
+    expect(await db.prisma.sweep.count()).toBe(count);
+    const bad = await body(await createSweep(keyed("has space")));
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toContain("Idempotency-Key");
+    await control().queues.runs.any.drain();
+  });
+
   it("answers 503 with Retry-After, not 500, when the queue cannot be reached", async () => {
     const gone = connectRedis("redis://127.0.0.1:1", "producer", () => undefined);
     try {

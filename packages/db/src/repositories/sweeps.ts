@@ -12,6 +12,8 @@ export interface NewSweep {
   name: string;
   spec: unknown;
   runs: readonly unknown[];
+  /** The submitter's key: a second sweep with it is refused by the database (unique). */
+  idempotencyKey?: string | undefined;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function createSweep(prisma: PrismaClient, sweep: NewSweep): Promis
   const casts = RUN_AXES.map((a) => Prisma.sql`i.${Prisma.raw(`"${a}"`)}::${Prisma.raw(AXIS_COLUMNS[a][1])}`);
   // One INSERT … SELECT FROM unnest for all runs: Prisma's createMany took ~4 s for 10,000 runs here.
   await prisma.$transaction([
-    prisma.sweep.create({ data: { id: sweepId, name: sweep.name, spec: sweep.spec as object } }),
+    prisma.sweep.create({ data: { id: sweepId, name: sweep.name, spec: sweep.spec as object, idempotencyKey: sweep.idempotencyKey ?? null } }),
     prisma.$executeRaw`
       INSERT INTO "Run" (id, "sweepId", key, spec, ${idents(RUN_AXES)}, "diagnosisKinds")
       SELECT i.id, ${sweepId}::uuid, i.key, i.spec::jsonb, ${Prisma.join(casts)}, '{}'
@@ -62,6 +64,12 @@ export async function createSweep(prisma: PrismaClient, sweep: NewSweep): Promis
       ON CONFLICT DO NOTHING`,
   ]);
   return { sweepId, runIds: rows.map((r) => r.id), runs: rows.map((r) => ({ id: r.id, spec: r.spec, attempt: 0 })) };
+}
+
+/** The sweep submitted with this idempotency key: its id, status and run count; undefined when there is none. */
+export async function sweepByIdempotencyKey(prisma: PrismaClient, key: string): Promise<{ sweepId: string; status: SweepStatus; runs: number } | undefined> {
+  const sweep = await prisma.sweep.findUnique({ where: { idempotencyKey: key }, select: { id: true, status: true, _count: { select: { runs: true } } } });
+  return sweep ? { sweepId: sweep.id, status: sweep.status, runs: sweep._count.runs } : undefined;
 }
 
 /** Runs of a sweep by status. */

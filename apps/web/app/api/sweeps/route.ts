@@ -1,7 +1,7 @@
 import { submitSweep } from "@gradtrace/control";
 import { SpecError, type SpecIssue } from "@gradtrace/core";
 import { bestRuns, listSweeps } from "@gradtrace/db";
-import { expandSweep, parseSweepSpec } from "@gradtrace/queue";
+import { expandSweep, IdempotencyKeySchema, parseSweepSpec } from "@gradtrace/queue";
 import { handle, HttpError, intParam, json, jsonBody } from "../../../lib/http.ts";
 import { control } from "../../../lib/server.ts";
 
@@ -19,21 +19,31 @@ export function GET(request: Request): Promise<Response> {
   });
 }
 
+/** The Idempotency-Key header, when there is one (400 when it is not a key). */
+function idempotencyKey(request: Request): string | undefined {
+  const header = request.headers.get("idempotency-key");
+  if (header === null) return undefined;
+  const parsed = IdempotencyKeySchema.safeParse(header);
+  if (!parsed.success) throw new HttpError(400, `the Idempotency-Key header: ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
+}
+
 /** Issues that put a sweep beyond the documented limits: too many runs (413), too deep, wide or long (422). */
 const TOO_MANY_RUNS = (i: SpecIssue) => i.path === "axes" && /at most \d+ are allowed/.test(i.message);
 const TOO_BIG = (i: SpecIssue) => /^axes\.(depths|widths)\[\d+\]$|^fixed\.epochs$/.test(i.path) && /too big/i.test(i.message);
 
 /**
  * POST /api/sweeps — a sweep spec → 201 { sweepId, runs }; 400 lists each bad field. With
- * ?dryRun=1 it only validates and expands: 200 { runs } (the form's live run count).
+ * ?dryRun=1 it only validates and expands: 200 { runs } (the form's live run count). With an
+ * Idempotency-Key header (or the spec's idempotencyKey) used before: 200 { sweepId, runs, replayed }.
  */
 export function POST(request: Request): Promise<Response> {
   return handle(async () => {
     const body = await jsonBody(request);
     try {
       if (new URL(request.url).searchParams.get("dryRun") === "1") return json({ runs: expandSweep(parseSweepSpec(body)).length });
-      const created = await submitSweep(control(), body);
-      return json(created, { status: 201, headers: { location: `/api/sweeps/${created.sweepId}` } });
+      const created = await submitSweep(control(), body, { idempotencyKey: idempotencyKey(request) });
+      return json(created, { status: created.replayed ? 200 : 201, headers: { location: `/api/sweeps/${created.sweepId}` } });
     } catch (error) {
       if (error instanceof SpecError && error.issues.some(TOO_MANY_RUNS)) throw new HttpError(413, error.message.split("\n")[0]!, error.issues);
       if (error instanceof SpecError && error.issues.every(TOO_BIG)) throw new HttpError(422, "the sweep is beyond the documented limits", error.issues);
