@@ -40,4 +40,9 @@ export const SWEEP_LIMITS = {
   maxAxisValues: 64,
   /** Seeds of one sweep. */
   maxSeeds: 1000,
+  /**
+   * Numbers of inline (`points`) data a sweep's runs carry in all: each run's job and row holds its
+   * dataset, so a 1 MB dataset in a 20,000-run sweep would be 20 GB of Redis and Postgres.
+   */
+  maxInlineValues: 10_000_000,
 } as const;

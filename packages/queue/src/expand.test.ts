@@ -97,6 +97,19 @@ describe("sweep expansion", () => {
     const spec = parseSweepSpec({ ...huge, sampling: { mode: "random", count: SWEEP_LIMITS.maxRuns } });
     expect(sampledIndices(spec)).toHaveLength(SWEEP_LIMITS.maxRuns);
   });
+
+  it("refuses a sweep whose runs would carry more inline data than SWEEP_LIMITS.maxInlineValues in all", () => {
+    const features = Array.from({ length: 10_000 }, (_, i) => [i % 7, i % 11, i % 13]);
+    const points = { name: "points" as const, features, labels: features.map((_, i) => i % 2) };
+    const sweep = (seeds: number[]): SweepSpecInput => ({ ...bestPractices, axes: { ...bestPractices.axes, datasets: [points], seeds } });
+    // 10,000 rows × (3 features + a label) in each of 4 × 5 × 3 × 250 = 15,000 runs.
+    expect(() => parseSweepSpec(sweep(Array.from({ length: 250 }, (_, i) => i)))).toThrow(
+      `axes.datasets: every run carries its inline dataset: 600000000 numbers over the sweep's runs; at most ${SWEEP_LIMITS.maxInlineValues} are allowed`,
+    );
+    expect(() =>
+      parseSweepSpec({ ...sweep([0]), axes: { ...sweep([0]).axes, activations: ["relu"], initializers: ["he_normal"], depths: [2] } }),
+    ).not.toThrow();
+  });
 });
 
 describe("the example sweeps", () => {

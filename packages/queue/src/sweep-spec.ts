@@ -100,7 +100,27 @@ export function parseSweepSpec(input: unknown): SweepSpec {
       "sweep spec",
     );
   }
+  const inline = inlineValues(spec);
+  if (inline > SWEEP_LIMITS.maxInlineValues) {
+    throw new SpecError(
+      [
+        {
+          path: "axes.datasets",
+          message: `every run carries its inline dataset: ${inline} numbers over the sweep's runs; at most ${SWEEP_LIMITS.maxInlineValues} are allowed (fewer runs, or a smaller or generated dataset)`,
+          received: `${inline} numbers`,
+        },
+      ],
+      "sweep spec",
+    );
+  }
   return spec;
+}
+
+/** Numbers of inline data the runs of a sweep carry in all: each points dataset's size × the runs that use it. */
+function inlineValues(spec: SweepSpec): number {
+  const { datasets } = spec.axes;
+  const runsEach = Math.min(runCount(spec), gridSize(spec) / datasets.length);
+  return datasets.reduce((sum, d) => sum + (d.name === "points" ? d.features.length * (d.features[0]!.length + 1) * runsEach : 0), 0);
 }
 
 /** The RunSpec (as input, defaults still to fill) of the combination with this index into the grid. */
