@@ -17,7 +17,7 @@ export const WORKER_USAGE = `gradtrace worker — train runs from the queue (nee
                             handing them back to the queue              (default 10)
 
 Environment: REDIS_URL, GRADTRACE_QUEUE_PREFIX (default gradtrace), GRADTRACE_LOCK_MS and
-GRADTRACE_STALLED_MS (run lease and stalled-run check, default 30000 each).
+GRADTRACE_STALLED_MS (run lease and stalled-run check, default 15000 and 5000).
 Exit codes: 0 stopped by SIGTERM/SIGINT, 2 invalid flags or environment, 3 no GPU adapter (--device gpu).`;
 
 /** Runs `gradtrace worker` until a signal; resolves to the exit code. */

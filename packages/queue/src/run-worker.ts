@@ -31,8 +31,10 @@ export interface Trainer {
 
 /** How long a worker holds a run's lock, and how often stalled runs (their worker died) are looked for. */
 export const LeaseEnvSchema = z.object({
-  GRADTRACE_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
-  GRADTRACE_STALLED_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  // A dead worker's run is taken over after at most the lease plus two stalled checks (BullMQ marks,
+  // then moves): 25 s with these defaults. Training runs off the event loop, so leases renew on time.
+  GRADTRACE_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
+  GRADTRACE_STALLED_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000),
 });
 
 export interface WorkerOptions {
