@@ -33,7 +33,17 @@ export interface ResultsOptions {
   logger: Logger;
   /** Writes one message; a rejection fails its job: RetrySoonError and others are retried, RefusedResultError is not. */
   handle(message: ResultMessage): Promise<void>;
+  /** A message's lease and how often lapsed leases are looked for (BullMQ's defaults, 30 s each, when not given). */
+  lockMs?: number;
+  stalledMs?: number;
 }
+
+/**
+ * How many times a message may stall (its lease lapsed while the recorder was too busy to renew
+ * it: a flood, a long GC) and go back to the queue before BullMQ fails it for good. Writes are
+ * idempotent, so a redelivery costs a repeated write; a failed message would lose its epochs.
+ */
+export const RESULT_MAX_STALLS = 20;
 
 /**
  * Consumes the results queue on one worker connection: each job's message is checked against the
@@ -57,6 +67,9 @@ export async function consumeResults(options: ResultsOptions): Promise<{ close()
     connection: redis,
     prefix: options.prefix,
     concurrency: options.concurrency,
+    maxStalledCount: RESULT_MAX_STALLS,
+    ...(options.lockMs ? { lockDuration: options.lockMs } : {}),
+    ...(options.stalledMs ? { stalledInterval: options.stalledMs } : {}),
     settings: { backoffStrategy: resultBackoff },
   });
   worker.on(
