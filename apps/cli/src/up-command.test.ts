@@ -84,6 +84,35 @@ describe("gradtrace up", () => {
     expect(Date.now() - asked).toBeLessThan(5000);
   });
 
+  it("stops within 5 s on Ctrl-C with a live client and runs in flight, which complete after a restart", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "gt-up-"));
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const first = await up(cwd, port, "--concurrency", "2");
+    // Two runs of several seconds each.
+    const long = {
+      ...sweep,
+      axes: { ...sweep.axes, activations: [{ name: "relu" }], widths: [256], datasets: [{ name: "moons", samples: 5000 }] },
+      fixed: { epochs: 60, batchSize: 32 },
+    };
+    const { sweepId } = await json(`${first.url}/api/sweeps`, { method: "POST", body: JSON.stringify(long), headers: { "content-type": "application/json" } });
+    const live = new AbortController();
+    const events = await fetch(`${first.url}/api/events?sweep=${sweepId}`, { signal: live.signal });
+    const reader = events.body!.getReader();
+    await until(async () => (await json(`${first.url}/api/sweeps/${sweepId}`)).runs.running === 2, 30_000, "both runs to start");
+    const asked = Date.now();
+    first.p.child.kill("SIGINT");
+    expect(await first.p.exited).toBe(0);
+    expect(Date.now() - asked).toBeLessThan(5000);
+    expect(first.p.output().slice(first.p.output().indexOf("stopping")).split("\n").filter(Boolean).length).toBeLessThanOrEqual(5);
+    await reader.cancel().catch(() => undefined);
+    live.abort();
+
+    const second = await up(cwd, port, "--concurrency", "2");
+    await until(async () => (await json(`${second.url}/api/sweeps/${sweepId}`)).status === "completed", 90_000, "the interrupted runs to complete");
+    second.p.child.kill("SIGINT");
+    expect(await second.p.exited).toBe(0);
+  });
+
   it("says how to install redis-server when there is none and no REDIS_URL", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "gt-up-"));
     const p = startCli(["up", "--port", "1"], { PATH: cwd }, cwd);

@@ -139,7 +139,9 @@ export async function runUp(argv: string[]): Promise<number> {
     closers.push(() => recorder.close());
     if (concurrency > 0) {
       const worker = await startWorker({ redisUrl, prefix, trainer: new ThreadPool(concurrency), logger: log.child({ component: "worker" }) });
-      closers.push(() => worker.close(10_000));
+      // Runs still training after 3 s go back to the queue (released) and resume at the next start:
+      // Ctrl-C stops everything within 5 s.
+      closers.push(() => worker.close(3_000));
     }
     const dashboard = await serveDashboard({ control, redisUrl, prefix, host: env.HOST, port: env.PORT, logger: log.child({ component: "web" }) });
     closers.push(() => dashboard.close());
