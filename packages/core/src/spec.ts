@@ -176,6 +176,16 @@ export const TrainingSpecSchema = z
     optimizer: OptimizerSpecSchema.default({ name: "sgd", lr: 0.01 }),
     shuffle: z.boolean().default(true),
     seed: seed().default(0),
+    /**
+     * Wall-clock seconds a worker gives the run (default 6 h, at most a week); past it the run
+     * fails as timed out, keeping the epochs it recorded. The trace never depends on it.
+     */
+    timeLimit: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .default(6 * 3600),
   })
   .strict();
 export type TrainingSpec = z.infer<typeof TrainingSpecSchema>;

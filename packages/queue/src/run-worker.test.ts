@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { Run, type RunSpec, type TraceSummary } from "@gradtrace/core";
+import { Run, type EpochRecord, type RunSpec, type TraceSummary } from "@gradtrace/core";
 import { createMemoryLogger } from "@gradtrace/log";
 import { Job, type Queue } from "bullmq";
 import { afterAll, describe, expect, it } from "vitest";
@@ -37,6 +37,24 @@ class FlakyTrainer implements Trainer {
     for (let next = epochs.next(); ; next = epochs.next()) {
       if (next.done) return next.value;
       await sink.epoch(next.value);
+    }
+  }
+  async close() {}
+}
+
+/** Sends an epoch every 100 ms and never finishes: stops only when its signal aborts. */
+class EndlessTrainer implements Trainer {
+  readonly device = "cpu";
+  readonly deviceName = "test";
+  readonly concurrency = 1;
+  async train(spec: RunSpec, sink: TrainSink, signal: AbortSignal): Promise<TraceSummary> {
+    const run = new Run(spec);
+    await sink.layers(run.layers);
+    const record = run.epochs().next().value as EpochRecord;
+    for (let epoch = 0; ; epoch++) {
+      signal.throwIfAborted();
+      await sink.epoch({ ...record, epoch });
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
   async close() {}
@@ -114,6 +132,22 @@ describe("the worker shell", () => {
       type: "finished",
       summary: { status: "diverged", diagnoses: expect.arrayContaining([expect.objectContaining({ kind: "diverged" })]) },
     });
+    await workers.pop()!.close(1000);
+  });
+
+  it("fails a run still training after training.timeLimit, once, keeping the epochs it sent", async () => {
+    const { logger } = createMemoryLogger("worker");
+    workers.push(await startWorker({ redisUrl: REDIS_URL, prefix, trainer: new EndlessTrainer(), logger }));
+    const base = spec();
+    const runId = await enqueue(queues.runs.any, { spec: { ...base, training: { ...base.training, epochs: 1000, timeLimit: 1 } } });
+    const started = Date.now();
+    const job = await settledJob(queues.runs.any, runId);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(job.failedReason).toMatch(/^timed out: still training after 1 s \(training\.timeLimit\), at epoch \d+ of 1000$/);
+    expect(job.attemptsMade).toBe(1);
+    const sent = await messages(runId);
+    expect(sent.filter((m) => m.type === "epochs").length).toBeGreaterThan(0);
+    expect(sent.at(-1)).toMatchObject({ type: "failed", attempt: 1, error: job.failedReason });
     await workers.pop()!.close(1000);
   });
 });

@@ -58,6 +58,7 @@ export interface RunningWorker {
 const VERSION = pkg.version;
 const CANCELLED = "cancelled";
 const SHUTDOWN = "shutdown";
+const TIMED_OUT = "timed out";
 const HEARTBEAT_MS = 2000;
 const HALT_POLL_MS = 250;
 
@@ -116,6 +117,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     }
     const run: ActiveRun = { runId: data.runId, sweepId: data.sweepId, epoch: -1, epochs: data.spec.training.epochs, controller: new AbortController() };
     stop?.addEventListener("abort", () => run.controller.abort(SHUTDOWN));
+    const { timeLimit } = data.spec.training;
+    const deadline = setTimeout(() => run.controller.abort(TIMED_OUT), timeLimit * 1000);
     active.set(job.id!, run);
     const reporter = new RunReporter(
       results,
@@ -144,6 +147,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         runLog.info({ epoch: run.epoch }, "stopped: its sweep was cancelled");
         return { outcome: "cancelled" };
       }
+      if (run.controller.signal.aborted && run.controller.signal.reason === TIMED_OUT) {
+        // Another attempt would time out alike: failed for good, the epochs recorded so far kept.
+        const why = `timed out: still training after ${timeLimit} s (training.timeLimit), at epoch ${run.epoch} of ${run.epochs}`;
+        runLog.warn({ epoch: run.epoch }, why);
+        await reporter.failed(why);
+        throw new UnrecoverableError(why);
+      }
       if (run.controller.signal.aborted) {
         runLog.info({ epoch: run.epoch }, "handed back unfinished: the worker is shutting down");
         await reporter.released();
@@ -155,6 +165,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       if (last) await reporter.failed(describeError(error));
       throw error;
     } finally {
+      clearTimeout(deadline);
       active.delete(job.id!);
     }
   };

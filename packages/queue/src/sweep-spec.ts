@@ -52,6 +52,8 @@ export const SweepSpecSchema = z
         beta2: z.number().min(0).lt(1).default(0.999),
         epsilon: z.number().finite().positive().default(1e-8),
         shuffle: z.boolean().default(true),
+        /** Each run's wall-clock limit in seconds (training.timeLimit). */
+        timeLimit: TrainingSpecSchema.shape.timeLimit,
         tracing: TracingSpecSchema.prefault({}),
       })
       .strict(),
@@ -149,7 +151,7 @@ export function runAt(spec: SweepSpec, index: number): RunSpecInput {
       weightInit: pick.initializers as RunSpecInput["model"]["weightInit"],
       biasInit: fixed.biasInit,
     },
-    training: { epochs: fixed.epochs, batchSize: fixed.batchSize, optimizer, shuffle: fixed.shuffle, seed: pick.seeds as number },
+    training: { epochs: fixed.epochs, batchSize: fixed.batchSize, optimizer, shuffle: fixed.shuffle, seed: pick.seeds as number, timeLimit: fixed.timeLimit },
     tracing: fixed.tracing,
   };
 }
