@@ -1,22 +1,13 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { parseRunSpec } from "@gradtrace/core";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connectRedis, redisEnv } from "./connection.ts";
 import { PAYLOAD_VERSION, type RunJob } from "./contracts.ts";
-import { enqueueRuns, haltedSweeps, haltSweep, openQueues, removeRuns, unhaltSweep } from "./producer.ts";
+import { enqueueRuns, haltedSweeps, haltSweep, removeRuns, unhaltSweep } from "./producer.ts";
 import { announceWorker, listWorkers, withdrawWorker, type WorkerInfo } from "./registry.ts";
+import { testQueues } from "./test-queues.ts";
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-const prefix = `gt-test-${randomBytes(4).toString("hex")}`;
-const redis = connectRedis(REDIS_URL, "producer", () => undefined);
-const queues = openQueues(redis, prefix, () => undefined);
-
-afterAll(async () => {
-  await queues.close();
-  const stale = await redis.keys(`${prefix}:*`);
-  if (stale.length > 0) await redis.del(...stale);
-  redis.disconnect();
-});
+const { prefix, redis, queues } = testQueues("producer");
 
 const spec = parseRunSpec({ dataset: { name: "moons" }, model: { hidden: [4], activation: "tanh", weightInit: "xavier_normal" }, training: { epochs: 1 } });
 const job = (sweepId: string): RunJob => ({ v: PAYLOAD_VERSION, runId: randomUUID(), sweepId, spec, device: "any" as const });

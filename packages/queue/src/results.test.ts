@@ -1,22 +1,13 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createMemoryLogger } from "@gradtrace/log";
-import { afterAll, describe, expect, it } from "vitest";
-import { connectRedis } from "./connection.ts";
+import { describe, expect, it } from "vitest";
 import { PAYLOAD_VERSION, type ResultMessage } from "./contracts.ts";
-import { openQueues, RESULT_JOB_OPTIONS } from "./producer.ts";
+import { RESULT_JOB_OPTIONS } from "./producer.ts";
 import { consumeResults, RESULT_MAX_STALLS } from "./results.ts";
+import { TEST_REDIS_URL, testQueues } from "./test-queues.ts";
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-const prefix = `gt-test-${randomBytes(4).toString("hex")}`;
-const redis = connectRedis(REDIS_URL, "worker", () => undefined);
-const queues = openQueues(redis, prefix, () => undefined);
-
-afterAll(async () => {
-  await queues.close();
-  const stale = await redis.keys(`${prefix}:*`);
-  if (stale.length > 0) await redis.del(...stale);
-  redis.disconnect();
-});
+const { prefix, queues } = testQueues("worker");
+const REDIS_URL = TEST_REDIS_URL;
 
 /** Blocks the event loop, as a recorder swamped by a flood does: no lease is renewed meanwhile. */
 const busy = (ms: number) => {

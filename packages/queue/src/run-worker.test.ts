@@ -1,25 +1,16 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { Run, type EpochRecord, type RunSpec, type TraceSummary } from "@gradtrace/core";
 import { createMemoryLogger } from "@gradtrace/log";
 import { Job, type Queue } from "bullmq";
-import { afterAll, describe, expect, it } from "vitest";
-import { connectRedis } from "./connection.ts";
+import { describe, expect, it } from "vitest";
 import { parseResultMessage, PAYLOAD_VERSION, type ResultMessage, type RunJob } from "./contracts.ts";
-import { openQueues } from "./producer.ts";
 import { startWorker, type RunningWorker, type Trainer, type TrainSink } from "./run-worker.ts";
+import { TEST_REDIS_URL, testQueues } from "./test-queues.ts";
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-const prefix = `gt-test-${randomBytes(4).toString("hex")}`;
-const redis = connectRedis(REDIS_URL, "worker", () => undefined);
-const queues = openQueues(redis, prefix, () => undefined);
+const REDIS_URL = TEST_REDIS_URL;
 const workers: RunningWorker[] = [];
-
-afterAll(async () => {
+const { prefix, queues } = testQueues("worker", async () => {
   for (const w of workers) await w.close(1000);
-  await queues.close();
-  const stale = await redis.keys(`${prefix}:*`);
-  if (stale.length > 0) await redis.del(...stale);
-  redis.disconnect();
 });
 
 /** Trains in this thread with the core, failing the first `failures` runs it is given. */
