@@ -329,12 +329,16 @@ function unfitJson(input: unknown): SpecIssue | undefined {
         received: `deeper nesting at ${formatPath(path.slice(0, 8))}…`,
       };
     }
-    const array = Array.isArray(value);
-    for (const [key, child] of Object.entries(value)) {
-      if (!array && NUL_OR_LONE_SURROGATE.test(key)) return badText(path, "keys");
-      const at = () => [...path, array ? Number(key) : key];
-      if (typeof child === "string" && NUL_OR_LONE_SURROGATE.test(child)) return badText(at(), "text");
-      if (child !== null && typeof child === "object") stack.push([child, at()]);
+    // By index over arrays: result messages hold long arrays of numbers, walked on every delivery.
+    const keys = Array.isArray(value) ? undefined : Object.keys(value);
+    const count = keys ? keys.length : (value as unknown[]).length;
+    for (let i = 0; i < count; i++) {
+      const key = keys ? keys[i]! : i;
+      if (keys && NUL_OR_LONE_SURROGATE.test(key as string)) return badText(path, "keys");
+      const child = (value as Record<PropertyKey, unknown>)[key];
+      if (typeof child === "string") {
+        if (NUL_OR_LONE_SURROGATE.test(child)) return badText([...path, key], "text");
+      } else if (child !== null && typeof child === "object") stack.push([child, [...path, key]]);
     }
   }
   return undefined;
