@@ -290,4 +290,42 @@ describe("the dashboard in a browser", () => {
     const after = await sweeps();
     expect(after.map((s) => [s.id, s.status])).toEqual(before.map((s) => [s.id, s.status]));
   });
+
+  it("offers only the actions a sweep's status allows, and asks before cancelling", async () => {
+    const buttons = ["pause", "resume", "retry", "cancel"].map((a) => page.locator(`[data-testid=action-${a}]`));
+    await page.goto(sweepUrl);
+    for (const b of buttons) expect(await b.isDisabled()).toBe(true); // completed, nothing failed
+    const long = {
+      name: "long",
+      axes: {
+        activations: ["relu"],
+        initializers: ["he_normal"],
+        depths: [4],
+        widths: [256],
+        learningRates: [0.01],
+        datasets: [{ name: "moons", samples: 20000 }],
+        seeds: [0, 1, 2, 3],
+      },
+      fixed: { epochs: 50, batchSize: 32 },
+    };
+    const { sweepId } = (await (
+      await fetch(`${base}/api/sweeps`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(long) })
+    ).json()) as {
+      sweepId: string;
+    };
+    await page.goto(`${base}/sweeps/${sweepId}`);
+    const [pause, resume, retry, cancel] = buttons as [(typeof buttons)[0], (typeof buttons)[0], (typeof buttons)[0], (typeof buttons)[0]];
+    expect([await pause.isEnabled(), await resume.isEnabled(), await retry.isEnabled(), await cancel.isEnabled()]).toEqual([true, true, false, true]);
+    const asked: string[] = [];
+    page.once("dialog", (d) => void (asked.push(d.message()), d.dismiss()));
+    await cancel.click();
+    await expect.poll(() => asked.length).toBe(1);
+    expect(asked[0]).toMatch(/^Cancel "long"\? Its \d+ unfinished runs stop and never run; this cannot be undone\.$/);
+    expect(((await (await fetch(`${base}/api/sweeps/${sweepId}`)).json()) as { status: string }).status).not.toBe("cancelled");
+    page.once("dialog", (d) => void d.accept());
+    await cancel.click();
+    await expect.poll(() => page.locator("[data-testid=sweep-status]").textContent(), { timeout: 10_000 }).toBe("cancelled");
+    for (const b of buttons) await expect.poll(() => b.isDisabled()).toBe(true);
+    expect(await cancel.getAttribute("title")).toBe("the sweep is cancelled");
+  });
 });

@@ -26,7 +26,7 @@ import {
   type Queues,
   type SweepSpec,
 } from "@gradtrace/queue";
-import { SpecError } from "@gradtrace/core";
+import { SpecError, SWEEP_ACTIONS, sweepActionAllowed, type SweepAction } from "@gradtrace/core";
 import { describeError, type Logger } from "@gradtrace/log";
 import type { Redis } from "@gradtrace/queue";
 
@@ -75,6 +75,13 @@ export async function loadSweep(prisma: PrismaClient, sweepId: string): Promise<
 /** A sweep action its current status does not allow (resuming a cancelled sweep, say). */
 export class SweepStateError extends Error {
   override name = "SweepStateError";
+}
+
+/** Throws SweepStateError unless SWEEP_ACTIONS lets `action` act on a sweep in `status`. */
+function allow(action: SweepAction, sweepId: string, status: string): void {
+  if (!sweepActionAllowed(action, status)) {
+    throw new SweepStateError(`sweep ${sweepId} is ${status}; ${action} acts on a sweep that is ${SWEEP_ACTIONS[action].join(", ")}`);
+  }
 }
 
 /** How long enqueueing may take beyond 1 ms a run (10,000 runs take ~0.4 s) before the queue counts as gone. */
@@ -172,7 +179,7 @@ export class SubmitIncompleteError extends Error {
 /** Cancels a sweep: its waiting runs never start, its running ones stop within a second, all are cancelled. */
 export async function cancelSweep(control: Control, sweepId: string): Promise<void> {
   const sweep = await loadSweep(control.prisma, sweepId);
-  if (sweep.status === "completed") throw new SweepStateError(`sweep ${sweepId} is completed; there is nothing left to cancel`);
+  allow("cancel", sweepId, sweep.status);
   // Halt first: a worker taking one of the runs from now on skips it.
   await haltSweep(control.redis, control.prefix, sweepId, "cancelled");
   const open = await cancelSweepRuns(control.prisma, sweepId);
@@ -182,8 +189,7 @@ export async function cancelSweep(control: Control, sweepId: string): Promise<vo
 /** Pauses a sweep: its waiting runs leave the queue (running ones finish); resumeSweep brings them back. */
 export async function pauseSweep(control: Control, sweepId: string): Promise<void> {
   const sweep = await loadSweep(control.prisma, sweepId);
-  if (sweep.status !== "queued" && sweep.status !== "running")
-    throw new SweepStateError(`sweep ${sweepId} is ${sweep.status}; only a queued or running sweep can be paused`);
+  allow("pause", sweepId, sweep.status);
   await haltSweep(control.redis, control.prefix, sweepId, "paused");
   await setSweepStatus(control.prisma, sweepId, "paused");
   await removeRuns(
@@ -195,8 +201,7 @@ export async function pauseSweep(control: Control, sweepId: string): Promise<voi
 /** Resumes a paused sweep, or re-enqueues a sweep's queued runs whose enqueueing failed. */
 export async function resumeSweep(control: Control, sweepId: string): Promise<void> {
   const sweep = await loadSweep(control.prisma, sweepId);
-  if (sweep.status === "cancelled" || sweep.status === "completed")
-    throw new SweepStateError(`sweep ${sweepId} is ${sweep.status}; only a paused, queued or running sweep can be resumed`);
+  allow("resume", sweepId, sweep.status);
   await unhaltSweep(control.redis, control.prefix, sweepId);
   await setSweepStatus(control.prisma, sweepId, sweep.runs.running + sweep.runs.completed + sweep.runs.failed > 0 ? "running" : "queued");
   await enqueue(control, sweepId, sweep.spec.device, await sweepRuns(control.prisma, sweepId, ["queued"]));
@@ -205,7 +210,7 @@ export async function resumeSweep(control: Control, sweepId: string): Promise<vo
 /** Retries a sweep's failed runs: each starts a new attempt. Returns how many. */
 export async function retryFailedRuns(control: Control, sweepId: string): Promise<number> {
   const sweep = await loadSweep(control.prisma, sweepId);
-  if (sweep.status === "cancelled") throw new SweepStateError(`sweep ${sweepId} is cancelled; its runs cannot be retried`);
+  allow("retry", sweepId, sweep.status);
   const runs = await requeueFailedRuns(control.prisma, sweepId);
   // The failed jobs keep their ids; remove them so the runs can be enqueued again.
   await removeRuns(

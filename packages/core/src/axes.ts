@@ -50,3 +50,24 @@ export type RunTarget = (typeof RUN_TARGETS)[number];
 /** Where a run stands: waiting, training, done (completed or failed), or cancelled. The database's RunStatus enum matches this list (a db test checks it). */
 export const RUN_STATUSES = ["queued", "running", "completed", "failed", "cancelled"] as const;
 export type RunStatusName = (typeof RUN_STATUSES)[number];
+
+/** Where a sweep stands. The database's SweepStatus enum matches this list (a db test checks it). */
+export const SWEEP_STATUSES = ["queued", "running", "paused", "cancelled", "completed", "failed"] as const;
+export type SweepStatusName = (typeof SWEEP_STATUSES)[number];
+
+/**
+ * The sweep controls and the statuses each acts on: the control functions refuse the rest (the
+ * API answers 409) and the dashboard disables their buttons. Retrying also needs a failed run.
+ */
+export const SWEEP_ACTIONS = {
+  pause: ["queued", "running"],
+  resume: ["queued", "running", "paused", "failed"],
+  retry: ["queued", "running", "paused", "completed", "failed"],
+  cancel: ["queued", "running", "paused", "failed"],
+} as const satisfies Record<string, readonly SweepStatusName[]>;
+export type SweepAction = keyof typeof SWEEP_ACTIONS;
+
+/** Whether `action` may act on a sweep in `status`. */
+export function sweepActionAllowed(action: SweepAction, status: string): boolean {
+  return (SWEEP_ACTIONS[action] as readonly string[]).includes(status);
+}

@@ -1,12 +1,17 @@
-import { EPOCH_SCALARS, RUN_AXES, RUN_STATUSES, type RunStatusName } from "@gradtrace/core";
+import { EPOCH_SCALARS, RUN_AXES, RUN_STATUSES, SWEEP_STATUSES, type RunStatusName, type SweepStatusName } from "@gradtrace/core";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { Prisma, RunStatus } from "./generated/client.ts";
+import { Prisma, RunStatus, SweepStatus } from "./generated/client.ts";
 import { RUN_METRICS } from "./repositories/run-table.ts";
 
 describe("the schema speaks the core's vocabulary", () => {
   it("has the core's run statuses", () => {
     expectTypeOf<RunStatus>().toEqualTypeOf<RunStatusName>();
     expect(Object.values(RunStatus)).toEqual([...RUN_STATUSES]);
+  });
+
+  it("has the core's sweep statuses", () => {
+    expectTypeOf<SweepStatus>().toEqualTypeOf<SweepStatusName>();
+    expect(Object.values(SweepStatus)).toEqual([...SWEEP_STATUSES]);
   });
 
   it("has a Run column per axis and final metric, a TraceEpoch column per epoch scalar", () => {

@@ -3,8 +3,10 @@ import { useEffect, useRef, useState } from "react";
 import { api, counts } from "./format.ts";
 import { Heatmaps, type Cell } from "./heatmap.tsx";
 import { RunTable, type Live, type RunRow, type TableQuery } from "./run-table.tsx";
-import type { Wired } from "@gradtrace/core/vocabulary";
+import { SWEEP_ACTIONS, sweepActionAllowed, type SweepAction, type Wired } from "@gradtrace/core/vocabulary";
 import type { SweepHeader, SweepPageData } from "../../lib/pages.ts";
+
+const ACTION_LABELS: Record<SweepAction, string> = { pause: "Pause", resume: "Resume", retry: "Retry failed", cancel: "Cancel" };
 
 /** What the sweep page is sent. */
 export type SweepData = Wired<SweepPageData>;
@@ -82,7 +84,11 @@ export function SweepView({ initial }: { initial: SweepData }) {
     return () => source.close();
   }, [id]);
 
-  const act = async (action: string) => {
+  const runs = counts(data.sweep.runs);
+  const act = async (action: SweepAction) => {
+    const open = runs.queued + runs.running;
+    // Cancelling cannot be undone: say what it stops before doing it.
+    if (action === "cancel" && !window.confirm(`Cancel "${data.sweep.name}"? Its ${open} unfinished runs stop and never run; this cannot be undone.`)) return;
     try {
       await api(`/api/sweeps/${id}/${action}`, { method: "POST" });
       setMessage(`${action}: done`);
@@ -97,7 +103,6 @@ export function SweepView({ initial }: { initial: SweepData }) {
     return acc;
   }, {});
 
-  const runs = counts(data.sweep.runs);
   const done = runs.completed + runs.failed + runs.cancelled;
 
   return (
@@ -115,8 +120,15 @@ export function SweepView({ initial }: { initial: SweepData }) {
           · trained by {data.sweep.spec.device === "cpu" ? "CPU workers" : data.sweep.spec.device === "gpu" ? "GPU workers" : "any worker"}
         </span>
         <div style={{ marginTop: 8 }}>
-          <button onClick={() => void act("pause")}>Pause</button> <button onClick={() => void act("resume")}>Resume</button>{" "}
-          <button onClick={() => void act("retry")}>Retry failed</button> <button onClick={() => void act("cancel")}>Cancel</button>{" "}
+          {(Object.keys(SWEEP_ACTIONS) as SweepAction[]).map((action) => {
+            const allowed = sweepActionAllowed(action, String(data.sweep.status)) && (action !== "retry" || runs.failed > 0);
+            const why = allowed ? undefined : action === "retry" && runs.failed === 0 ? "no failed runs" : `the sweep is ${data.sweep.status}`;
+            return (
+              <button key={action} data-testid={`action-${action}`} disabled={!allowed} title={why} onClick={() => void act(action)}>
+                {ACTION_LABELS[action]}
+              </button>
+            );
+          })}{" "}
           <span className="muted">{message}</span>
         </div>
       </div>

@@ -1,9 +1,10 @@
 import { cancelSweep, pauseSweep, resumeSweep, retryFailedRuns } from "@gradtrace/control";
+import type { SweepAction } from "@gradtrace/core";
 import { getSweep } from "@gradtrace/db";
 import { handle, HttpError, json, uuidParam } from "../../../../../lib/http.ts";
 import { control } from "../../../../../lib/server.ts";
 
-const ACTIONS = { cancel: cancelSweep, pause: pauseSweep, resume: resumeSweep, retry: retryFailedRuns } as const;
+const ACTIONS = { cancel: cancelSweep, pause: pauseSweep, resume: resumeSweep, retry: retryFailedRuns } as const satisfies Record<SweepAction, unknown>;
 
 /** POST /api/sweeps/:id/{cancel,pause,resume,retry} — steers a sweep; answers with the sweep after the action. */
 export function POST(_request: Request, { params }: { params: Promise<{ id: string; action: string }> }): Promise<Response> {
