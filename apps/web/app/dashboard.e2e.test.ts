@@ -241,6 +241,9 @@ describe("the dashboard in a browser", () => {
     await page.goto(base);
     await expect.poll(() => page.locator("[data-testid=sweeps] tbody tr").count()).toBe(1);
     await expect.poll(() => page.locator("[data-testid=workers] tbody tr").count(), { timeout: 10_000 }).toBe(1);
+    const icon = await page.locator('link[rel="icon"]').getAttribute("href");
+    const served = await fetch(new URL(icon!, base));
+    expect([served.status, served.headers.get("content-type")]).toEqual([200, "image/svg+xml"]);
     await shot("home");
   });
 
