@@ -126,7 +126,13 @@ describe("the dashboard in a browser", () => {
     await page.fill("#depths", "2, 500");
     await expect.poll(() => page.locator("[data-error=depths]").textContent(), { timeout: 10_000 }).toMatch(/Too big/);
     await shot("new-sweep");
+    // Type errors say what is allowed and show what was typed.
+    await page.fill("#depths", "2.5");
+    await expect.poll(() => page.locator("[data-error=depths]").textContent(), { timeout: 10_000 }).toBe("expected a whole number (got 2.5)");
     await page.fill("#depths", "2");
+    await page.fill("#learningRates", "0.1, abc");
+    await expect.poll(() => page.locator("[data-error=learningRates]").textContent(), { timeout: 10_000 }).toBe('expected a number (got "abc")');
+    await page.fill("#learningRates", "0.1, 0.3");
     await expect.poll(() => page.locator("[data-testid=run-count]").textContent(), { timeout: 10_000 }).toBe("16");
     await page.click("text=Launch sweep");
     await page.waitForURL(/\/sweeps\/[0-9a-f-]{36}$/);

@@ -56,7 +56,7 @@ describe("parseRunSpec", () => {
     ["an unknown initializer", edit((s) => (s.model.weightInit = "glorot")), "model.weightInit.name", "'xavier_normal'"],
     ["an unknown dataset", edit((s) => (s.dataset = "mnist")), "dataset.name", "'moons'"],
     ["epochs beyond the limit", edit((s) => (s.training.epochs = LIMITS.maxEpochs + 1)), "training.epochs", `<=${LIMITS.maxEpochs}`],
-    ["a fractional epoch count", edit((s) => (s.training.epochs = 2.5)), "training.epochs", "int"],
+    ["a fractional epoch count", edit((s) => (s.training.epochs = 2.5)), "training.epochs", "expected a whole number"],
     ["a missing parameter", edit((s) => (s.model.weightInit = { name: "normal" })), "model.weightInit.std", "number"],
     ["a negative learning rate", edit((s) => (s.training.optimizer = { name: "adam", lr: -1 })), "training.optimizer.lr", ">0"],
     ["an unknown field", edit((s) => (s.model.dropout = 0.5)), "model", "dropout"],

@@ -5,6 +5,19 @@ import { LIMITS } from "./limits.ts";
 import { choiceLabel, named } from "./named.ts";
 import { EPOCH_SCALARS, LAYER_METRICS } from "./trace.ts";
 
+// Type errors in words rather than zod's ("Invalid input: expected int, received number"), for every
+// schema of the process: each issue is shown with the value given, so the message names what is
+// allowed. Range messages keep zod's text ("Too big: …"), which the API sorts into 422.
+const EXPECTED: Record<string, string> = {
+  int: "a whole number",
+  number: "a number",
+  string: "text",
+  boolean: "true or false",
+  array: "a list",
+  object: "an object",
+};
+z.config({ customError: (issue) => (issue.code === "invalid_type" && EXPECTED[issue.expected] ? `expected ${EXPECTED[issue.expected]}` : undefined) });
+
 const finite = () => z.number().finite();
 const positive = () => z.number().finite().positive();
 const seed = () =>

@@ -45,11 +45,14 @@ interface Form {
   device: RunTarget;
 }
 
-const list = (text: string): number[] =>
+/** A number field's value: the number, or the text itself, so the API's message shows what was typed ("abc"). */
+const num = (text: string): number | string => (text.trim() !== "" && Number.isFinite(Number(text)) ? Number(text) : text);
+/** A list field's values, each as `num` reads it. */
+const list = (text: string): Array<number | string> =>
   text
     .split(/[\s,]+/)
     .filter(Boolean)
-    .map(Number);
+    .map(num);
 
 function toSpec(f: Form): object {
   return {
@@ -61,11 +64,11 @@ function toSpec(f: Form): object {
       widths: list(f.widths),
       optimizers: f.optimizers,
       learningRates: list(f.learningRates),
-      datasets: [{ name: f.dataset, samples: Number(f.samples) }],
+      datasets: [{ name: f.dataset, samples: num(f.samples) }],
       seeds: list(f.seeds),
     },
-    fixed: { epochs: Number(f.epochs), batchSize: f.batchSize === "full" ? "full" : Number(f.batchSize) },
-    sampling: f.sampling === "grid" ? { mode: "grid" } : { mode: "random", count: Number(f.count) },
+    fixed: { epochs: num(f.epochs), batchSize: f.batchSize === "full" ? "full" : num(f.batchSize) },
+    sampling: f.sampling === "grid" ? { mode: "grid" } : { mode: "random", count: num(f.count) },
     device: f.device,
   };
 }
@@ -121,11 +124,11 @@ export function NewSweepForm() {
           setRuns(r.runs);
           setErrors({});
         })
-        .catch((e: { body?: { issues?: Array<{ path: string; message: string }>; error?: string } }) => {
+        .catch((e: { body?: { issues?: Array<{ path: string; message: string; received?: string }>; error?: string } }) => {
           setRuns(null);
           const byField: Record<string, string[]> = {};
           for (const issue of e.body?.issues ?? [{ path: "form", message: e.body?.error ?? String(e) }])
-            (byField[fieldOf(issue.path)] ??= []).push(issue.message);
+            (byField[fieldOf(issue.path)] ??= []).push(issue.received ? `${issue.message} (got ${issue.received})` : issue.message);
           setErrors(byField);
         });
     }, 250);
