@@ -95,7 +95,8 @@ const COLUMNS = ["seed", "status", "epochs", "train loss", "train acc", "val los
 const WIDTHS = [10, 9, 7, 11, 10, 11, 10, 0];
 
 const cell = (text: string, i: number) => (i === COLUMNS.length - 1 ? text : text.padStart(WIDTHS[i]!));
-const fixed = (v: number | null, digits = 4) => (v === null ? "–" : Number.isFinite(v) ? v.toFixed(digits) : String(v));
+/** A metric as the tables print it: 4 decimals, `–` for none, NaN and ±Infinity spelled out. */
+export const fixed = (v: number | null, digits = 4) => (v === null ? "–" : Number.isFinite(v) ? v.toFixed(digits) : String(v));
 
 /** The header line of `--format table`. */
 export function tableHeader(): string {

@@ -20,7 +20,7 @@ import {
   type TraceSummary,
 } from "@gradtrace/core";
 import { ThreadPool } from "@gradtrace/worker-cpu";
-import { aggregate, MAX_SEEDS, parseSeeds, tableFooter, tableHeader, tableRow, type SeedResult } from "./seeds.ts";
+import { aggregate, fixed, MAX_SEEDS, parseSeeds, tableFooter, tableHeader, tableRow, type SeedResult } from "./seeds.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** Words joined by spaces, broken into lines that continue under the help's second column. */
@@ -226,7 +226,6 @@ export async function runTrain(argv: string[], out: Writable): Promise<number> {
 async function trainOne(run: Run, format: Format, out: Writable): Promise<number> {
   const iterator = run.epochs();
   const epochs: EpochRecord[] = [];
-  const f = (v: number | null) => (v === null ? "–" : v.toFixed(4));
   if (format === "table") await write(out, `${["epoch", "train loss", "train acc", "val loss", "val acc"].map((c) => c.padStart(10)).join("  ")}\n`);
   for (let next = iterator.next(); ; next = iterator.next()) {
     if (next.done) {
@@ -244,7 +243,10 @@ async function trainOne(run: Run, format: Format, out: Writable): Promise<number
     const e = next.value;
     if (format === "json") epochs.push(e);
     else if (format === "table")
-      await write(out, `${[String(e.epoch), f(e.trainLoss), f(e.trainAccuracy), f(e.valLoss), f(e.valAccuracy)].map((c) => c.padStart(10)).join("  ")}\n`);
+      await write(
+        out,
+        `${[String(e.epoch), fixed(e.trainLoss), fixed(e.trainAccuracy), fixed(e.valLoss), fixed(e.valAccuracy)].map((c) => c.padStart(10)).join("  ")}\n`,
+      );
     else await write(out, `${JSON.stringify({ type: "epoch", ...e })}\n`);
   }
 }

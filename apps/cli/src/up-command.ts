@@ -124,7 +124,7 @@ export async function runUp(argv: string[]): Promise<number> {
       const { applied } = await migrate({ url: env.DATABASE_URL });
       prisma = createPrismaClient({ url: env.DATABASE_URL });
       closers.push(() => prisma.$disconnect());
-      log.info({ database: env.DATABASE_URL.replace(/\/\/[^@]*@/, "//***@"), applied }, "database ready");
+      log.info({ database: redactUrl(env.DATABASE_URL), applied }, "database ready");
     } else {
       const { openEmbeddedDatabase } = await import("@gradtrace/db/embedded");
       const embedded = await openEmbeddedDatabase(join(data, "pg"));

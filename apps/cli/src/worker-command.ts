@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { LeaseEnvSchema, redisEnv, startWorker, type Trainer } from "@gradtrace/queue";
 import { ThreadPool } from "@gradtrace/worker-cpu";
-import { createLogger } from "@gradtrace/log";
+import { createLogger, redactUrl } from "@gradtrace/log";
 import { runUntilSignal } from "./service.ts";
 import { envOrUsage, refuseBadCredentials, UsageError } from "./usage-error.ts";
 
@@ -69,9 +69,6 @@ export async function runWorker(argv: string[]): Promise<number> {
     stalledMs: lease.GRADTRACE_STALLED_MS,
   });
   const workerLog = log.child({ worker: worker.id });
-  workerLog.info(
-    { device: trainer.device, concurrency: trainer.concurrency, deviceName: trainer.deviceName, redis: env.REDIS_URL.replace(/\/\/[^@]*@/, "//***@") },
-    "ready",
-  );
+  workerLog.info({ device: trainer.device, concurrency: trainer.concurrency, deviceName: trainer.deviceName, redis: redactUrl(env.REDIS_URL) }, "ready");
   return runUntilSignal({ close: () => worker.close(timeout * 1000) }, timeout * 1000 + 5000, workerLog);
 }
