@@ -32,6 +32,13 @@ export function guardEnv(env: Record<string, string | undefined> = process.env):
   return parsed.data;
 }
 
+let settings: GuardEnv | undefined;
+
+/** This process's guard settings, read from its environment once. */
+export function guardSettings(): GuardEnv {
+  return (settings ??= guardEnv());
+}
+
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /** A refusal: status and the message the JSON body carries. */

@@ -5,7 +5,7 @@ import { SpecError, toWire } from "@gradtrace/core";
 import { NotFoundError } from "@gradtrace/db";
 import { SubmitIncompleteError, SweepStateError } from "@gradtrace/control";
 import { isQueueUnreachable } from "@gradtrace/queue";
-import { guardEnv } from "./guard.ts";
+import { guardSettings } from "./guard.ts";
 import { z } from "zod";
 
 /** An HTTP error with a JSON body: what went wrong, and for bad input each field with what was given and what is allowed. */
@@ -60,7 +60,7 @@ export function uuidParam(value: string, what: string): string {
 
 /** Reads a request's JSON body: 413 past GRADTRACE_MAX_BODY_BYTES (however it is sent), 400 when it is not JSON. */
 export async function jsonBody(request: Request): Promise<unknown> {
-  const limit = guardEnv().GRADTRACE_MAX_BODY_BYTES;
+  const limit = guardSettings().GRADTRACE_MAX_BODY_BYTES;
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = request.body?.getReader();
