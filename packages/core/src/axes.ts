@@ -47,8 +47,12 @@ export function runAxisValues(spec: RunSpec): RunAxisValues {
 export const RUN_TARGETS = ["any", "cpu", "gpu"] as const;
 export type RunTarget = (typeof RUN_TARGETS)[number];
 
-/** Where a run stands: waiting, training, done (completed or failed), or cancelled. The database's RunStatus enum matches this list (a db test checks it). */
-export const RUN_STATUSES = ["queued", "running", "completed", "failed", "cancelled"] as const;
+/**
+ * Where a run stands: waiting, training, done (completed or failed), cancelled, or pruned (stopped
+ * early by its sweep's stopping rule, its trace kept). The database's RunStatus enum matches this
+ * list (a db test checks it).
+ */
+export const RUN_STATUSES = ["queued", "running", "completed", "failed", "cancelled", "pruned"] as const;
 export type RunStatusName = (typeof RUN_STATUSES)[number];
 
 /** Where a sweep stands. The database's SweepStatus enum matches this list (a db test checks it). */

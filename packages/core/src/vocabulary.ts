@@ -52,4 +52,23 @@ export {
   type DiagnosisCause,
   type DiagnosisKind,
 } from "./diagnose.ts";
+export {
+  ashaVerdict,
+  checkEpochs,
+  checkRecordEpoch,
+  diagnosisStop,
+  medianVerdict,
+  quantile,
+  stopEvidence,
+  STOPPING_METRICS,
+  STOPPING_RULES,
+  stoppingValue,
+  StoppingSpecSchema,
+  StopReasonSchema,
+  type StoppingMetric,
+  type StoppingRule,
+  type StoppingSpec,
+  type StopReason,
+  type Verdict,
+} from "./stopping.ts";
 export { fromWire, NON_FINITE_SPELLINGS, toWire, type WireNumber, type Wired } from "./wire.ts";

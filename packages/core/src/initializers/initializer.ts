@@ -12,6 +12,8 @@ export interface InitTarget {
 
 /** Everything about one initializer: its name, its parameters, and how it fills a layer. */
 export interface InitializerDefinition<N extends string = string, P extends Parameters = Parameters> extends Named<N, P> {
+  /** Sets every entry alike: the units of a layer so initialised stay copies of one another for ever. */
+  constant?: true;
   fill(parameters: { readonly [K in keyof P]: number }, target: InitTarget, rng: Random): void;
 }
 
