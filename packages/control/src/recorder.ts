@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   appendEpochChunks,
   DbError,
+  decideStops,
   failRun,
   finishRuns,
   refreshSweepStatus,
@@ -10,6 +11,7 @@ import {
   startRuns,
   TraceOrderError,
   type PrismaClient,
+  type StopDecision,
 } from "@gradtrace/db";
 import { describeError, type Logger } from "@gradtrace/log";
 import { consumeResults, RefusedResultError, RetrySoonError, type ResultMessage } from "@gradtrace/queue";
@@ -33,8 +35,10 @@ export interface RecorderStats {
   dropped: number;
   /** Tries at which a message had arrived before what it follows (it is retried). */
   early: number;
-  /** Batches retried because the database was unreachable. */
+  /** Batches retried because the database (or Redis, telling workers of a prune) was unreachable. */
   dbRetries: number;
+  /** Runs the sweeps' stopping rules pruned. */
+  pruned: number;
 }
 
 /** A running recorder. */
@@ -70,8 +74,10 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   const { prisma } = options;
   const log = options.logger;
   const dbRetryMs = options.dbRetryMs ?? 60_000;
-  const stats: RecorderStats = { written: 0, dropped: 0, early: 0, dbRetries: 0 };
+  const stats: RecorderStats = { written: 0, dropped: 0, early: 0, dbRetries: 0, pruned: 0 };
   const held: Held[] = [];
+  /** Runs this recorder pruned or saw pruned, so that each is logged once (their late epochs decide again). */
+  const pruned = new Set<string>();
   let flushing: Promise<void> | undefined;
   let closing = false;
 
@@ -88,10 +94,17 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     const began = Date.now();
     for (let tries = 0; ; tries++) {
       try {
-        const outcomes = await writeBatch(
+        const { outcomes, stops } = await writeBatch(
           prisma,
           batch.map((h) => h.message),
         );
+        // After the decisions are stored: a failure here rewrites the batch, which finds them again.
+        if (stops.length > 0) await (await consumer).pruneRuns(stops.map((s) => s.runId));
+        for (const stop of stops.filter((s) => !pruned.has(s.runId))) {
+          pruned.add(stop.runId);
+          stats.pruned++;
+          log.info({ sweepId: stop.sweepId, runId: stop.runId, rule: stop.reason.rule }, `pruned run ${stop.runId} (${stop.reason.rule}): ${stop.reason.evidence}`);
+        }
         batch.forEach((h, i) => {
           const outcome = outcomes[i]!;
           if (outcome.kind !== "refused") stats[outcome.kind]++;
@@ -117,14 +130,15 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
         if (tries === 0)
           log.warn(
             { err: error, runIds: [...new Set(batch.map((h) => h.message.runId))] },
-            `database write failed (${describeError(error).split("\n")[0]}); retrying until it answers`,
+            `write failed (${describeError(error).split("\n")[0]}); retrying until it succeeds`,
           );
         await sleep(Math.min(250 * 2 ** tries, 5000));
       }
     }
   };
 
-  const consumer = await consumeResults({
+  // Not awaited here: the batches it hands over reach `consumer` only after this assignment.
+  const consumer = consumeResults({
     redisUrl: options.redisUrl,
     prefix: options.prefix,
     concurrency: options.concurrency ?? 256,
@@ -135,12 +149,13 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
         flushing ??= flush();
       }),
   });
+  const ready = await consumer;
 
   return {
     stats,
     async close() {
       closing = true;
-      await consumer.close();
+      await ready.close();
       await flushing;
     },
   };
@@ -157,10 +172,11 @@ function outcomeOf(error: DbError | undefined): Outcome {
 
 /**
  * Writes one batch in the order a run's messages depend on each other — starts, epochs, ends,
- * failures and hand-backs — with one statement per kind, then brings the sweeps' statuses up to
- * date. Throws only when the database itself fails; every per-message refusal is an outcome.
+ * failures and hand-backs — with one statement per kind, applies the sweeps' stopping rules to
+ * the epochs stored, then brings the sweeps' statuses up to date. Throws only when the database
+ * itself fails; every per-message refusal is an outcome.
  */
-async function writeBatch(prisma: PrismaClient, messages: ResultMessage[]): Promise<Outcome[]> {
+async function writeBatch(prisma: PrismaClient, messages: ResultMessage[]): Promise<{ outcomes: Outcome[]; stops: StopDecision[] }> {
   const outcomes: Outcome[] = new Array(messages.length);
   const ofType = <T extends ResultMessage["type"]>(type: T) =>
     messages.flatMap((m, i) => (m.type === type ? [{ m: m as Extract<ResultMessage, { type: T }>, i }] : []));
@@ -179,6 +195,10 @@ async function writeBatch(prisma: PrismaClient, messages: ResultMessage[]): Prom
     chunks.map(({ m }) => ({ runId: m.runId, attempt: m.attempt, records: m.records })),
   );
   chunks.forEach(({ i }, k) => (outcomes[i] = outcomeOf(appended[k]!.error)));
+  const stops = await decideStops(
+    prisma,
+    chunks.flatMap(({ m }, k) => (appended[k]!.error ? [] : [{ runId: m.runId, attempt: m.attempt, records: m.records }])),
+  );
 
   const ends = ofType("finished");
   const ended = await finishRuns(
@@ -196,7 +216,7 @@ async function writeBatch(prisma: PrismaClient, messages: ResultMessage[]): Prom
       ),
     );
   }
-  // Epoch chunks move no run's status: only starts, ends, failures and hand-backs can move a sweep's.
-  await refreshSweepStatus(prisma, [...new Set(messages.filter((m) => m.type !== "epochs").map((m) => m.runId))]);
-  return outcomes;
+  // Epoch chunks move no run's status but through a prune: only those, starts, ends, failures and hand-backs can move a sweep's.
+  await refreshSweepStatus(prisma, [...new Set([...messages.filter((m) => m.type !== "epochs").map((m) => m.runId), ...stops.map((s) => s.runId)])]);
+  return { outcomes, stops };
 }

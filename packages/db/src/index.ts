@@ -55,5 +55,6 @@ export {
   type SeriesMetric,
   type StoredRun,
 } from "./repositories/traces.ts";
+export { decideStops, type StopDecision } from "./repositories/stopping.ts";
 export type { RunRow } from "./repositories/stored.ts";
 export type { RunStatus, SweepStatus } from "./generated/client.ts";

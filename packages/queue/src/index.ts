@@ -32,8 +32,10 @@ export { keys } from "./keys.ts";
 export {
   enqueueRuns,
   haltedSweeps,
+  halts,
   haltSweep,
   openQueues,
+  pruneRuns,
   removeRuns,
   runJobCounts,
   RESULT_BACKOFF,

@@ -2,6 +2,8 @@
 export const keys = {
   /** "cancelled" or "paused" while a sweep is halted. */
   halt: (prefix: string, sweepId: string) => `${prefix}:sweep:${sweepId}:halt`,
+  /** "pruned" once a sweep's stopping rule stopped the run. */
+  runHalt: (prefix: string, runId: string) => `${prefix}:run:${runId}:halt`,
   /** Sorted set of live worker ids, scored by when their announcement expires. */
   workers: (prefix: string) => `${prefix}:workers`,
   /** One worker's announcement (JSON), expiring with it. */

@@ -87,8 +87,7 @@ export type Halt = "cancelled" | "paused";
 
 /** Marks a sweep halted: workers skip its runs at start and stop running ones (cancelled) or delay them (paused). */
 export async function haltSweep(redis: Redis, prefix: string, sweepId: string, halt: Halt): Promise<void> {
-  // A cancelled sweep stays cancelled for a week, long after its last run could still be delivered.
-  await redis.set(keys.halt(prefix, sweepId), halt, "EX", 7 * 86_400);
+  await redis.set(keys.halt(prefix, sweepId), halt, "EX", HALT_TTL_S);
 }
 
 /** Lifts a pause. */
@@ -96,9 +95,31 @@ export async function unhaltSweep(redis: Redis, prefix: string, sweepId: string)
   await redis.del(keys.halt(prefix, sweepId));
 }
 
+/** How long halt marks stay: long after the last delivery of a run they concern could still arrive. */
+const HALT_TTL_S = 7 * 86_400;
+
+/** Marks runs pruned: their workers stop them within a poll, and a redelivered job is skipped. */
+export async function pruneRuns(redis: Redis, prefix: string, runIds: readonly string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  const multi = redis.multi();
+  for (const id of runIds) multi.set(keys.runHalt(prefix, id), "pruned", "EX", HALT_TTL_S);
+  await multi.exec();
+}
+
 /** Which of these sweeps are halted, and why (one round trip). */
 export async function haltedSweeps(redis: Redis, prefix: string, sweepIds: readonly string[]): Promise<Map<string, Halt>> {
-  if (sweepIds.length === 0) return new Map();
-  const values = await redis.mget(sweepIds.map((id) => keys.halt(prefix, id)));
-  return new Map(sweepIds.flatMap((id, i) => (values[i] ? [[id, values[i] as Halt] as const] : [])));
+  return (await halts(redis, prefix, sweepIds, [])).sweeps;
+}
+
+/** Which of these sweeps are halted (and why), and which of these runs are pruned, in one round trip. */
+export async function halts(
+  redis: Redis,
+  prefix: string,
+  sweepIds: readonly string[],
+  runIds: readonly string[],
+): Promise<{ sweeps: Map<string, Halt>; prunedRuns: Set<string> }> {
+  if (sweepIds.length + runIds.length === 0) return { sweeps: new Map(), prunedRuns: new Set() };
+  const values = await redis.mget([...sweepIds.map((id) => keys.halt(prefix, id)), ...runIds.map((id) => keys.runHalt(prefix, id))]);
+  const sweeps = new Map(sweepIds.flatMap((id, i) => (values[i] ? [[id, values[i] as Halt] as const] : [])));
+  return { sweeps, prunedRuns: new Set(runIds.filter((_, i) => values[sweepIds.length + i] !== null)) };
 }

@@ -1,4 +1,4 @@
-import { diagnose, toWire, worstDiagnosis, type EpochRecord, type LayerInfo, type TraceSummary } from "@gradtrace/core";
+import { diagnose, summarize, toWire, worstDiagnosis, type EpochRecord, type LayerInfo, type TraceSummary } from "@gradtrace/core";
 import type { Job, Queue } from "bullmq";
 import { PAYLOAD_VERSION, type ResultMessage, type RunProgress } from "./contracts.ts";
 import { RESULT_JOB_OPTIONS } from "./producer.ts";
@@ -84,6 +84,12 @@ export class RunReporter {
     if (!last) throw new Error(`run ${this.run.runId} finished without a traced epoch`);
     await this.progress(last);
     await this.send({ type: "finished", summary, last });
+  }
+
+  /** The attempt was stopped by its sweep's stopping rule: it ends where it stopped, summarised from the epochs it trained. */
+  async pruned(): Promise<void> {
+    if (this.records.length === 0) return;
+    await this.finished(summarize(this.layers, this.records, null));
   }
 
   /** The attempt failed for good (its retries are spent, or it could never succeed). */

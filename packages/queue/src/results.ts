@@ -3,6 +3,7 @@ import { describeError, type Logger } from "@gradtrace/log";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import { connectRedis, throttled } from "./connection.ts";
 import { parseResultMessage, QUEUE_NAMES, type ResultMessage } from "./contracts.ts";
+import { pruneRuns } from "./producer.ts";
 
 /** A result that arrived before one it follows: retried soon, as what it waits for is usually in flight. */
 export class RetrySoonError extends Error {
@@ -48,9 +49,10 @@ export const RESULT_MAX_STALLS = 20;
 /**
  * Consumes the results queue on one worker connection: each job's message is checked against the
  * contract (an invalid one is refused for good, logged with why) and handed to `handle`. Resolves
- * once it is ready; `close` stops taking messages, lets those in hand finish and disconnects.
+ * once it is ready; `pruneRuns` tells the runs' workers to stop them (on the same connection);
+ * `close` stops taking messages, lets those in hand finish and disconnects.
  */
-export async function consumeResults(options: ResultsOptions): Promise<{ close(): Promise<void> }> {
+export async function consumeResults(options: ResultsOptions): Promise<{ pruneRuns(runIds: readonly string[]): Promise<void>; close(): Promise<void> }> {
   const log = options.logger;
   const processor = async (job: Job): Promise<void> => {
     let message: ResultMessage;
@@ -83,6 +85,7 @@ export async function consumeResults(options: ResultsOptions): Promise<{ close()
   });
   await worker.waitUntilReady();
   return {
+    pruneRuns: (runIds) => pruneRuns(redis, options.prefix, runIds),
     async close() {
       await worker.close();
       redis.disconnect();

@@ -4,12 +4,13 @@ import { createMemoryLogger } from "@gradtrace/log";
 import { Job, type Queue } from "bullmq";
 import { describe, expect, it } from "vitest";
 import { parseResultMessage, PAYLOAD_VERSION, type ResultMessage, type RunJob } from "./contracts.ts";
+import { pruneRuns } from "./producer.ts";
 import { startWorker, type RunningWorker, type Trainer, type TrainSink } from "./run-worker.ts";
 import { TEST_REDIS_URL, testQueues } from "./test-queues.ts";
 
 const REDIS_URL = TEST_REDIS_URL;
 const workers: RunningWorker[] = [];
-const { prefix, queues } = testQueues("worker", async () => {
+const { prefix, queues, redis } = testQueues("worker", async () => {
   for (const w of workers) await w.close(1000);
 });
 
@@ -139,6 +140,29 @@ describe("the worker shell", () => {
     const sent = await messages(runId);
     expect(sent.filter((m) => m.type === "epochs").length).toBeGreaterThan(0);
     expect(sent.at(-1)).toMatchObject({ type: "failed", attempt: 1, error: job.failedReason });
+    await workers.pop()!.close(1000);
+  });
+
+  it("stops a run its sweep's stopping rule pruned within a poll, ends it with a summary of what it trained, and skips it if delivered again", async () => {
+    const { logger } = createMemoryLogger("worker");
+    workers.push(await startWorker({ redisUrl: REDIS_URL, prefix, trainer: new EndlessTrainer(), logger }));
+    const base = spec();
+    const runId = await enqueue(queues.runs.any, { spec: { ...base, training: { ...base.training, epochs: 1000 } } });
+    await new Promise((r) => setTimeout(r, 600));
+    const decided = Date.now();
+    await pruneRuns(redis, prefix, [runId]);
+    const job = await settledJob(queues.runs.any, runId);
+    expect(Date.now() - decided).toBeLessThan(1000);
+    expect(job.returnvalue).toMatchObject({ outcome: "pruned" });
+    const sent = await messages(runId);
+    const epochs = sent.flatMap((m) => (m.type === "epochs" ? m.records : []));
+    const end = sent.at(-1);
+    expect(end).toMatchObject({ type: "finished", summary: { status: "completed", epochsRun: epochs.at(-1)!.epoch } });
+    expect(end?.type === "finished" && end.last).toEqual(epochs.at(-1));
+
+    // Delivered again (a stalled job, say): skipped before it trains.
+    await queues.runs.any.add("run", { v: PAYLOAD_VERSION, runId, sweepId: randomUUID(), device: "any", spec: base } satisfies Partial<RunJob>, { jobId: `${runId}-2` });
+    expect((await settledJob(queues.runs.any, `${runId}-2`)).returnvalue).toEqual({ outcome: "pruned" });
     await workers.pop()!.close(1000);
   });
 });

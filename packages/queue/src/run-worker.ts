@@ -7,7 +7,7 @@ import { z } from "zod";
 import pkg from "../package.json" with { type: "json" };
 import { connectRedis, throttled } from "./connection.ts";
 import { parseRunJob, PAYLOAD_VERSION, QUEUE_NAMES, runQueueName, type ResultMessage } from "./contracts.ts";
-import { haltedSweeps, RESULT_JOB_OPTIONS } from "./producer.ts";
+import { halts, RESULT_JOB_OPTIONS } from "./producer.ts";
 import { announceWorker, withdrawWorker, type WorkerInfo } from "./registry.ts";
 import { DEFAULT_REPORTER_OPTIONS, RunReporter, type ReporterOptions } from "./reporter.ts";
 
@@ -57,10 +57,11 @@ export interface RunningWorker {
 
 const VERSION = pkg.version;
 const CANCELLED = "cancelled";
+const PRUNED = "pruned";
 const SHUTDOWN = "shutdown";
 const TIMED_OUT = "timed out";
 const HEARTBEAT_MS = 2000;
-const HALT_POLL_MS = 250;
+const HALT_POLL_MS = 100;
 
 interface ActiveRun {
   runId: string;
@@ -72,14 +73,15 @@ interface ActiveRun {
 
 /** The result a run's job completes with. */
 export interface RunOutcome {
-  outcome: TraceSummary["status"] | "cancelled";
+  outcome: TraceSummary["status"] | "cancelled" | "pruned";
   epochsRun?: number;
 }
 
 /**
  * Starts a worker: takes runs from the runs queue on one Redis connection, trains them with
  * `trainer` (off the event loop, so locks keep being extended), reports them through the results
- * queue, announces itself in the registry, and stops runs of a cancelled sweep within a second.
+ * queue, announces itself in the registry, and stops runs of a cancelled sweep, and runs a
+ * stopping rule pruned, within a second.
  */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { trainer, prefix } = options;
@@ -106,7 +108,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     }
     const attempt = data.attemptBase + job.attemptsStarted;
     const runLog = log.child({ sweepId: data.sweepId, runId: data.runId, attempt });
-    const halt = (await haltedSweeps(redis, prefix, [data.sweepId])).get(data.sweepId);
+    const halted = await halts(redis, prefix, [data.sweepId], [data.runId]);
+    const halt = halted.sweeps.get(data.sweepId);
+    if (halted.prunedRuns.has(data.runId)) {
+      runLog.info("skipped: its sweep's stopping rule pruned it");
+      return { outcome: "pruned" };
+    }
     if (halt === "cancelled") {
       runLog.info("skipped: its sweep is cancelled");
       return { outcome: "cancelled" };
@@ -146,6 +153,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       if (run.controller.signal.aborted && run.controller.signal.reason === CANCELLED) {
         runLog.info({ epoch: run.epoch }, "stopped: its sweep was cancelled");
         return { outcome: "cancelled" };
+      }
+      if (run.controller.signal.aborted && run.controller.signal.reason === PRUNED) {
+        // The recorder decided; the run's end says where it actually stopped, its summary from what it trained.
+        await reporter.pruned();
+        runLog.info({ epoch: run.epoch }, "stopped: its sweep's stopping rule pruned it");
+        return { outcome: "pruned", epochsRun: Math.max(run.epoch, 0) };
       }
       if (run.controller.signal.aborted && run.controller.signal.reason === TIMED_OUT) {
         // Another attempt would time out alike: failed for good, the epochs recorded so far kept.
@@ -210,12 +223,22 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const heartbeat = () =>
     announceWorker(redis, prefix, info(), 3 * HEARTBEAT_MS).catch((err: unknown) => log.warn({ err }, `heartbeat: ${describeError(err)}`));
   const beats = setInterval(heartbeat, HEARTBEAT_MS);
-  // Cancellation reaches running runs through this poll: one MGET for the sweeps of all of them.
+  // Cancellation and pruning reach running runs through this poll: one MGET for all of them.
   const polls = setInterval(() => {
     if (active.size === 0) return;
     const runs = [...active.values()];
-    haltedSweeps(redis, prefix, [...new Set(runs.map((r) => r.sweepId))])
-      .then((halted) => runs.filter((r) => halted.get(r.sweepId) === "cancelled").forEach((r) => r.controller.abort(CANCELLED)))
+    halts(
+      redis,
+      prefix,
+      [...new Set(runs.map((r) => r.sweepId))],
+      runs.map((r) => r.runId),
+    )
+      .then(({ sweeps, prunedRuns }) =>
+        runs.forEach((r) => {
+          if (sweeps.get(r.sweepId) === "cancelled") r.controller.abort(CANCELLED);
+          else if (prunedRuns.has(r.runId)) r.controller.abort(PRUNED);
+        }),
+      )
       .catch((err: unknown) => log.warn({ err }, `halt poll: ${describeError(err)}`));
   }, HALT_POLL_MS);
   await Promise.all(workers.map((w) => w.waitUntilReady()));

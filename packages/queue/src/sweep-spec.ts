@@ -8,6 +8,7 @@ import {
   RUN_TARGETS,
   SWEEP_LIMITS,
   SpecError,
+  StoppingSpecSchema,
   TrainingSpecSchema,
   TracingSpecSchema,
   type RunAxis,
@@ -65,6 +66,8 @@ export const SweepSpecSchema = z
       .default({ mode: "grid" }),
     /** Which workers may train the runs. */
     device: z.enum(RUN_TARGETS).default("any"),
+    /** Early stopping of hopeless runs (ASHA, median, diagnoses); without it every run trains to the end. */
+    stopping: StoppingSpecSchema.optional(),
   })
   .strict();
 export type SweepSpec = z.infer<typeof SweepSpecSchema>;

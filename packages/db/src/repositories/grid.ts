@@ -33,6 +33,8 @@ export const GRID_METRIC_NAMES = Object.keys(GRID_METRICS) as GridMetric[];
 export type GridCell = Pick<RunAxisValues, GridAxis> &
   Record<GridMetric, Aggregate> & {
     runs: number;
+    /** Runs of the cell its sweep's stopping rule pruned: not aggregated (they stopped early), counted. */
+    pruned: number;
     /** Completed runs per diagnosis kind (kinds with none left out). */
     diagnoses: Partial<Record<DiagnosisKind, number>>;
   };
@@ -50,7 +52,7 @@ const AXIS_SCHEMAS = {
   dataset: z.string(),
 } satisfies { [A in GridAxis]: z.ZodType<RunAxisValues[A]> };
 /** A row of the grid query: the axes and the run count, then per metric `<m>_mean`, `<m>_std`, `<m>_n` and per kind `d_<kind>`. */
-const GridRowSchema = z.looseObject({ ...AXIS_SCHEMAS, runs: count });
+const GridRowSchema = z.looseObject({ ...AXIS_SCHEMAS, runs: count, pruned: count });
 
 /**
  * The sweep grid: final metrics and diagnoses of completed runs per cell of every axis but the
@@ -59,18 +61,19 @@ const GridRowSchema = z.looseObject({ ...AXIS_SCHEMAS, runs: count });
 export async function sweepGrid(prisma: PrismaClient, sweepId: string): Promise<GridCell[]> {
   const aggregates = GRID_METRIC_NAMES.map((name) => {
     const value = Prisma.sql`(${GRID_METRICS[name]})`;
-    const finite = Prisma.sql`${value} <> 'NaN'::float8`;
+    const finite = Prisma.sql`status = 'completed' AND ${value} <> 'NaN'::float8`;
     return Prisma.sql`avg(${value}) FILTER (WHERE ${finite}) AS ${ident(`${name}_mean`)}, stddev_samp(${value}) FILTER (WHERE ${finite}) AS ${ident(`${name}_std`)},
       count(${value}) FILTER (WHERE ${finite})::int AS ${ident(`${name}_n`)}`;
   });
-  const kinds = DIAGNOSIS_KINDS.map((k) => Prisma.sql`count(*) FILTER (WHERE ${k} = ANY("diagnosisKinds"))::int AS ${ident(`d_${k}`)}`);
+  const kinds = DIAGNOSIS_KINDS.map((k) => Prisma.sql`count(*) FILTER (WHERE status = 'completed' AND ${k} = ANY("diagnosisKinds"))::int AS ${ident(`d_${k}`)}`);
   const axes = idents(GRID_AXES);
   const rows = await prisma.$queryRaw<unknown[]>`
-    SELECT ${axes}, count(*)::int AS runs, ${Prisma.join([...aggregates, ...kinds])}
-    FROM "Run" WHERE "sweepId" = ${sweepId}::uuid AND status = 'completed'
+    SELECT ${axes}, count(*) FILTER (WHERE status = 'completed')::int AS runs, count(*) FILTER (WHERE status = 'pruned')::int AS pruned,
+      ${Prisma.join([...aggregates, ...kinds])}
+    FROM "Run" WHERE "sweepId" = ${sweepId}::uuid AND status IN ('completed', 'pruned')
     GROUP BY ${axes} ORDER BY ${axes}`;
   return rows.map((input) => {
-    const { runs, ...row } = GridRowSchema.parse(input);
+    const { runs, pruned, ...row } = GridRowSchema.parse(input);
     const aggregate = (name: GridMetric): Aggregate => ({
       mean: float.parse(row[`${name}_mean`]),
       std: float.parse(row[`${name}_std`]),
@@ -79,6 +82,7 @@ export async function sweepGrid(prisma: PrismaClient, sweepId: string): Promise<
     const cell: GridCell = {
       ...(Object.fromEntries(GRID_AXES.map((a) => [a, row[a]])) as Pick<RunAxisValues, GridAxis>),
       runs,
+      pruned,
       ...(Object.fromEntries(GRID_METRIC_NAMES.map((m) => [m, aggregate(m)])) as Record<GridMetric, Aggregate>),
       diagnoses: {},
     };

@@ -7,14 +7,16 @@ import { floatText } from "../sql-params.ts";
 /**
  * The run state machine. A worker's start takes a queued run, or a running one whose worker died
  * (a stalled job handed to another worker); running may go back to queued when a worker hands a
- * run back on shutdown; only failed runs are retried; completed and cancelled are final.
+ * run back on shutdown; only failed runs are retried; a stopping rule prunes running runs;
+ * completed, cancelled and pruned are final.
  */
 export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
   queued: ["running", "cancelled"],
-  running: ["running", "completed", "failed", "cancelled", "queued"],
+  running: ["running", "completed", "failed", "cancelled", "queued", "pruned"],
   failed: ["queued"],
   completed: [],
   cancelled: [],
+  pruned: [],
 };
 
 const sources = (to: RunStatus): RunStatus[] => (Object.keys(RUN_TRANSITIONS) as RunStatus[]).filter((from) => RUN_TRANSITIONS[from].includes(to));
@@ -126,7 +128,8 @@ export interface RunEnd {
  * diagnoses, and from the last traced epoch the first/output gradient ratio and the hidden
  * layers' mean dead and saturated fractions, which the sweep grid aggregates. An end is recorded
  * only once its last traced epoch is stored (else an early TraceOrderError), and recording it
- * again changes nothing. One statement for the batch; per run, nothing or why it was refused
+ * again changes nothing. A pruned run's end (its worker stopped it, or finished before it saw the
+ * decision) records where it stopped; the run stays pruned. One statement for the batch; per run, nothing or why it was refused
  * (unknown, stale attempt, not running).
  */
 export async function finishRuns(prisma: PrismaClient, ends: readonly RunEnd[]): Promise<Array<DbError | undefined>> {
@@ -155,11 +158,12 @@ export async function finishRuns(prisma: PrismaClient, ends: readonly RunEnd[]):
         ${diagnoses}::text[], ${lastEpochs}::int[])
         AS i(id, attempt, epochs, tl, ta, vl, va, ratio, dead, sat, diagnoses, last)
     )
-    UPDATE "Run" r SET status = 'completed', "finishedAt" = now() AT TIME ZONE 'UTC', "epochsDone" = i.epochs,
+    UPDATE "Run" r SET status = CASE WHEN r.status = 'pruned' THEN 'pruned'::"RunStatus" ELSE 'completed'::"RunStatus" END,
+      "finishedAt" = now() AT TIME ZONE 'UTC', "epochsDone" = i.epochs,
       "trainLoss" = i.tl::float8, "trainAccuracy" = i.ta::float8, "valLoss" = i.vl::float8, "valAccuracy" = i.va::float8,
       "gradientRatio" = i.ratio::float8, "deadFraction" = i.dead::float8, "saturatedFraction" = i.sat::float8,
       diagnoses = i.diagnoses::jsonb, "diagnosisKinds" = ARRAY(SELECT jsonb_array_elements(i.diagnoses::jsonb) ->> 'kind')
-    FROM input i WHERE r.id = i.id AND r.attempt = i.attempt AND r.status::text = ANY(${sources("completed")}::text[])
+    FROM input i WHERE r.id = i.id AND r.attempt = i.attempt AND (r.status::text = ANY(${sources("completed")}::text[]) OR r.status = 'pruned')
       AND EXISTS (SELECT 1 FROM "TraceEpoch" t WHERE t."runId" = r.id AND t.epoch = i.last)
     RETURNING r.id::text AS id`;
   const finished = new Set(done.map((d) => d.id));
@@ -170,7 +174,7 @@ export async function finishRuns(prisma: PrismaClient, ends: readonly RunEnd[]):
 async function endRefusal(prisma: PrismaClient, end: RunEnd): Promise<DbError | undefined> {
   const run = await readRun(prisma, end.id);
   if (run?.attempt === end.attempt && run.status === "completed") return undefined;
-  if (run?.attempt === end.attempt && run.status === "running") {
+  if (run?.attempt === end.attempt && (run.status === "running" || run.status === "pruned")) {
     return new TraceOrderError(`run ${end.id}: its end arrived before its last traced epoch ${end.last.epoch}`, true);
   }
   return refusalOf(run, end.id, "completed", end.attempt);

@@ -3,10 +3,12 @@ import {
   DiagnosisSchema,
   LayerInfoSchema,
   RunSpecSchema,
+  StopReasonSchema,
   type Diagnosis,
   type DiagnosisKind,
   type LayerInfo,
   type RunSpec,
+  type StopReason,
 } from "@gradtrace/core";
 import { z } from "zod";
 import type { Run } from "../generated/client.ts";
@@ -26,16 +28,21 @@ function parseColumn<T>(schema: z.ZodType<T>, runId: string, column: string, jso
 export const storedSpec = (runId: string, json: unknown): RunSpec => parseColumn(RunSpecSchema, runId, "spec", json);
 
 const LayersSchema = z.array(LayerInfoSchema).nullable();
+/** A run's layers as stored (null before it started). */
+export const storedLayers = (runId: string, json: unknown): LayerInfo[] | null => parseColumn(LayersSchema, runId, "layers", json);
+/** Why a run was pruned, as stored (null when it was not). */
+export const storedStopReason = (runId: string, json: unknown): StopReason | null => parseColumn(StopReasonSchema.nullable(), runId, "stopReason", json);
 const DiagnosesSchema = z.array(DiagnosisSchema).nullable();
 const KindsSchema = z.array(z.enum(DIAGNOSIS_KINDS));
 
 /** A Run row with its JSON columns parsed and its seed as a number. */
-export type RunRow = Omit<Run, "seed" | "spec" | "layers" | "diagnoses" | "diagnosisKinds"> & {
+export type RunRow = Omit<Run, "seed" | "spec" | "layers" | "diagnoses" | "diagnosisKinds" | "stopReason"> & {
   seed: number;
   spec: RunSpec;
   layers: LayerInfo[] | null;
   diagnoses: Diagnosis[] | null;
   diagnosisKinds: DiagnosisKind[];
+  stopReason: StopReason | null;
 };
 
 /** Reads a Run row as the rest of the code sees it: JSON columns checked against their schemas. */
@@ -44,8 +51,9 @@ export function readRunRow(run: Run): RunRow {
     ...run,
     seed: Number(run.seed),
     spec: storedSpec(run.id, run.spec),
-    layers: parseColumn(LayersSchema, run.id, "layers", run.layers),
+    layers: storedLayers(run.id, run.layers),
     diagnoses: parseColumn(DiagnosesSchema, run.id, "diagnoses", run.diagnoses),
     diagnosisKinds: parseColumn(KindsSchema, run.id, "diagnosisKinds", run.diagnosisKinds),
+    stopReason: storedStopReason(run.id, run.stopReason),
   };
 }

@@ -85,7 +85,7 @@ export interface SweepSummary {
   runs: StatusCounts & { total: number };
 }
 
-const emptyCounts = (): StatusCounts & { total: number } => ({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0, total: 0 });
+const emptyCounts = (): StatusCounts & { total: number } => ({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0, pruned: 0, total: 0 });
 
 /** Sweeps, newest first, with run counts by status (one grouped query for all of them). */
 export async function listSweeps(prisma: PrismaClient, options: { take?: number } = {}): Promise<SweepSummary[]> {

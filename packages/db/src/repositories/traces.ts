@@ -42,7 +42,7 @@ interface RunState {
  * accepted epoch and moves the runs' progress. Idempotent: an epoch already stored (a retried or
  * redelivered message) is skipped, so each is stored exactly once. Each chunk is checked on its
  * own: epochs must come in order, each its run's next traced epoch, none beyond its epochs, with
- * the run's number of layers (TraceOrderError); the run must exist (NotFoundError), be running
+ * the run's number of layers (TraceOrderError); the run must exist (NotFoundError), be running (or pruned, its last epochs arriving)
  * (IllegalTransitionError) and be at this attempt (StaleAttemptError) — checked again atomically
  * as rows are written, so no row of an attempt lands after its replacement started. A refused
  * chunk stores nothing; the others are stored. NaN values (a diverged run) are stored as NaN.
@@ -70,9 +70,11 @@ export async function appendEpochChunks(prisma: PrismaClient, chunks: readonly E
     results.push(result);
     try {
       if (!run) throw new NotFoundError("run", chunk.runId);
-      if (RUN_TRANSITIONS[run.status].length === 0) throw new IllegalTransitionError(chunk.runId, run.status, "running", []);
+      // A pruned run's epochs trained before its worker saw the decision are kept: they are its trace.
+      const pruned = run.status === "pruned" && run.attempt === chunk.attempt;
+      if (RUN_TRANSITIONS[run.status].length === 0 && !pruned) throw new IllegalTransitionError(chunk.runId, run.status, "running", []);
       if (run.attempt !== chunk.attempt) throw new StaleAttemptError(chunk.runId, chunk.attempt, run.attempt);
-      if (run.status !== "running") throw new IllegalTransitionError(chunk.runId, run.status, "running", RUN_TRANSITIONS[run.status]);
+      if (run.status !== "running" && !pruned) throw new IllegalTransitionError(chunk.runId, run.status, "running", RUN_TRANSITIONS[run.status]);
       const rows = acceptedEpochs(run, chunk.records);
       for (const record of rows) {
         columns.runId.push(chunk.runId);
@@ -95,7 +97,7 @@ export async function appendEpochChunks(prisma: PrismaClient, chunks: readonly E
   const scalars = Prisma.join(EPOCH_SCALARS.map((k) => Prisma.sql`${columns.floats[k]}::text[]`));
   const written = await prisma.$queryRaw<Array<{ runId: string; n: number }>>`
     WITH locked AS (
-      SELECT id, attempt FROM "Run" WHERE id = ANY(${ids}::uuid[]) AND status = 'running' ORDER BY id FOR NO KEY UPDATE
+      SELECT id, attempt FROM "Run" WHERE id = ANY(${ids}::uuid[]) AND status IN ('running', 'pruned') ORDER BY id FOR NO KEY UPDATE
     ), ins AS (
       INSERT INTO "TraceEpoch" ("runId", epoch, attempt, ${idents(EPOCH_SCALARS)}, "layerMetrics", histograms)
       SELECT r.run, r.epoch, r.attempt, ${Prisma.join(EPOCH_SCALARS.map((k) => Prisma.sql`${ident(k, "r")}::float8`))}, r.lm, r.h
