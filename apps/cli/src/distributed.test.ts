@@ -321,6 +321,43 @@ describe("workers and recorders as processes", () => {
     expect((await db.prisma.sweep.findUniqueOrThrow({ where: { id: sweepId } })).status).toBe("cancelled");
   });
 
+  it("prunes with ASHA and the diagnosis rule: pruned runs stop early with their traces (the core's, up to where they stopped), the sweep completes", async () => {
+    const c = cluster();
+    await c.recorder();
+    await c.worker();
+    await c.worker();
+    const base = sweepSpec("asha", 90, [3], [0, 1], 32, 640);
+    const spec: SweepSpecInput = {
+      ...base,
+      axes: { ...base.axes, initializers: [...base.axes.initializers, { name: "zeros" }] },
+      stopping: { rule: "asha", minEpochs: 10, reductionFactor: 3 },
+    };
+    const { sweepId } = await submitSweep(c.control, spec);
+    await sweepSettled(db.prisma, sweepId, 180_000);
+    // A pruned run is final at once; the epochs its worker trained before it saw the decision, and its end, follow.
+    const { runs: queued, results } = c.control.queues;
+    await until(async () => (await queued.any.getActiveCount()) === 0, 10_000, "workers to stop their runs");
+    await until(async () => Object.values(await results.getJobCounts("waiting", "active", "delayed")).every((n) => n === 0), 30_000, "results recorded");
+    const runs = await db.prisma.run.findMany({ where: { sweepId }, select: { id: true, status: true, spec: true, epochsDone: true, stopReason: true } });
+    expect(runs).toHaveLength(32);
+    const pruned = runs.filter((r) => r.status === "pruned");
+    expect(runs.filter((r) => r.status === "completed").length + pruned.length).toBe(32);
+    expect(pruned.length).toBeGreaterThan(8);
+    // Every zero-initialised run is stopped by the diagnosis rule right after its first epochs.
+    const zeros = runs.filter((r) => (r.spec as unknown as RunSpec).model.weightInit.name === "zeros");
+    expect(zeros.map((r) => (r.stopReason as { rule?: string } | null)?.rule)).toEqual(zeros.map(() => "diagnosis"));
+    for (const run of pruned) {
+      const stored = await getRun(db.prisma, run.id);
+      expect(stored.epochs.at(-1)!.epoch).toBe(run.epochsDone);
+      expectSameEpochs(stored.epochs, train(run.spec as unknown as RunSpec).epochs.slice(0, stored.epochs.length));
+    }
+    // Workers stop a pruned run within a poll of the decision (the epochs trained meanwhile are kept):
+    // most stop well before the end. How much compute it saves at scale is measured by the bench.
+    expect(pruned.filter((r) => r.epochsDone < 90).length).toBeGreaterThan(pruned.length / 2);
+    expect(runs.reduce((sum, r) => sum + r.epochsDone, 0)).toBeLessThan(32 * 90);
+    expect((await db.prisma.sweep.findUniqueOrThrow({ where: { id: sweepId } })).status).toBe("completed");
+  });
+
   it("hands a running run back on SIGTERM after the deadline, exits 0, and another worker finishes it", async () => {
     const c = cluster();
     await c.recorder();

@@ -1,3 +1,4 @@
+import { decisionEpochs } from "@gradtrace/core";
 import {
   cancelSweepRuns,
   createSweep,
@@ -92,10 +93,11 @@ const ENQUEUE_WAIT_MS = 3000;
  * QueueUnreachableError after ENQUEUE_WAIT_MS + 1 ms a run. A late add that lands after all is
  * harmless: job ids are run ids, so queueing the same runs again on resume adds nothing twice.
  */
-async function enqueue(control: Control, sweepId: string, device: SweepSpec["device"], runs: readonly QueuedRun[]): Promise<void> {
+async function enqueue(control: Control, sweepId: string, sweep: SweepSpec, runs: readonly QueuedRun[]): Promise<void> {
+  const { device, stopping } = sweep;
   const work = enqueueRuns(
     control.queues.runs[device],
-    runs.map((r) => ({ v: PAYLOAD_VERSION, runId: r.id, sweepId, spec: r.spec, device, attemptBase: r.attempt })),
+    runs.map((r) => ({ v: PAYLOAD_VERSION, runId: r.id, sweepId, spec: r.spec, device, attemptBase: r.attempt, sendAt: decisionEpochs(stopping, r.spec) })),
   );
   work.catch(() => undefined);
   const ms = ENQUEUE_WAIT_MS + runs.length;
@@ -137,7 +139,7 @@ export async function submitSweep(
     if (!first) return undefined;
     if (first.status === "queued" || first.status === "running") {
       await reachQueue(control.redis);
-      await enqueue(control, first.sweepId, spec.device, await sweepRuns(control.prisma, first.sweepId, ["queued"]));
+      await enqueue(control, first.sweepId, spec, await sweepRuns(control.prisma, first.sweepId, ["queued"]));
     }
     return { sweepId: first.sweepId, runs: first.runs, replayed: true as const };
   };
@@ -157,7 +159,7 @@ export async function submitSweep(
   }
   const { sweepId, runs } = created;
   try {
-    await enqueue(control, sweepId, spec.device, runs);
+    await enqueue(control, sweepId, spec, runs);
   } catch (error) {
     if (isQueueUnreachable(error)) throw new SubmitIncompleteError(sweepId, error);
     throw error;
@@ -204,7 +206,7 @@ export async function resumeSweep(control: Control, sweepId: string): Promise<vo
   allow("resume", sweepId, sweep.status);
   await unhaltSweep(control.redis, control.prefix, sweepId);
   await setSweepStatus(control.prisma, sweepId, sweep.runs.running + sweep.runs.completed + sweep.runs.failed > 0 ? "running" : "queued");
-  await enqueue(control, sweepId, sweep.spec.device, await sweepRuns(control.prisma, sweepId, ["queued"]));
+  await enqueue(control, sweepId, sweep.spec, await sweepRuns(control.prisma, sweepId, ["queued"]));
 }
 
 /** Retries a sweep's failed runs: each starts a new attempt. Returns how many. */
@@ -217,6 +219,6 @@ export async function retryFailedRuns(control: Control, sweepId: string): Promis
     runsQueue(control, sweep.spec),
     runs.map((r) => r.id),
   );
-  await enqueue(control, sweepId, sweep.spec.device, runs);
+  await enqueue(control, sweepId, sweep.spec, runs);
   return runs.length;
 }

@@ -89,6 +89,19 @@ export function checkRecordEpoch(check: number, epochs: number, every: number): 
   return nextTracedEpoch(check - 1, epochs, every);
 }
 
+/**
+ * The epochs whose records a stopping rule decides on early, which a worker sends at once rather
+ * than with its next chunk, so that a decision reaches it before it trains much further: the
+ * first trained epoch (the diagnosis rule) and the records answering ASHA's rungs. The median
+ * rule's checks, every `interval` epochs, travel with the chunks.
+ */
+export function decisionEpochs(stopping: StoppingSpec | undefined, spec: RunSpec): number[] {
+  if (!stopping) return [];
+  const { epochs } = spec.training;
+  const rungs = stopping.rule === "asha" ? checkEpochs(stopping, epochs).map((c) => checkRecordEpoch(c, epochs, spec.tracing.every)) : [];
+  return [...new Set([...(stopping.diagnoses ? [checkRecordEpoch(1, epochs, spec.tracing.every)] : []), ...rungs])];
+}
+
 /** The q-quantile (0…1) of costs (finite, or +Infinity), interpolating linearly as NumPy's default does. */
 export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -56,6 +56,7 @@ export {
   ashaVerdict,
   checkEpochs,
   checkRecordEpoch,
+  decisionEpochs,
   diagnosisStop,
   medianVerdict,
   quantile,

@@ -79,6 +79,8 @@ export const RunJobSchema = z
     device: z.enum(RUN_TARGETS),
     /** Attempts the run had before this job: a delivery's attempt is this plus the job's starts. */
     attemptBase: z.number().int().min(0).default(0),
+    /** Epochs whose records a stopping rule decides on: sent at once, not with the next chunk (see decisionEpochs). */
+    sendAt: z.array(z.number().int().min(0)).max(64).default([]),
   })
   .strict();
 export type RunJob = z.input<typeof RunJobSchema>;

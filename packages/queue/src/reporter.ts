@@ -31,7 +31,7 @@ export class RunReporter {
   constructor(
     private readonly results: Queue,
     private readonly job: Job,
-    private readonly run: { runId: string; sweepId: string; attempt: number; epochs: number },
+    private readonly run: { runId: string; sweepId: string; attempt: number; epochs: number; sendAt?: readonly number[] },
     private readonly options: ReporterOptions = DEFAULT_REPORTER_OPTIONS,
   ) {}
 
@@ -45,11 +45,13 @@ export class RunReporter {
     await this.send({ type: "started", workerId, device, layers });
   }
 
-  /** One traced epoch: buffered, sent with the next chunk. */
+  /** One traced epoch: buffered, sent with the next chunk (at once when a stopping rule decides on it). */
   async epoch(record: EpochRecord): Promise<void> {
     this.pending.push(record);
     this.records.push(record);
-    if (this.pending.length >= this.options.maxChunk || Date.now() - this.lastFlush >= this.options.flushMs) await this.flush();
+    if (this.pending.length >= this.options.maxChunk || Date.now() - this.lastFlush >= this.options.flushMs || this.run.sendAt?.includes(record.epoch)) {
+      await this.flush();
+    }
     if (Date.now() - this.lastProgress >= this.options.progressMs) await this.progress(record);
   }
 

@@ -130,7 +130,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const reporter = new RunReporter(
       results,
       job,
-      { runId: data.runId, sweepId: data.sweepId, attempt, epochs: run.epochs },
+      { runId: data.runId, sweepId: data.sweepId, attempt, epochs: run.epochs, sendAt: data.sendAt },
       options.reporter ?? DEFAULT_REPORTER_OPTIONS,
     );
     try {
