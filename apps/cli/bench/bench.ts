@@ -1,46 +1,18 @@
 // npm run bench -w @gradtrace/cli: the queue and recorder against the bare core, 1 vs 2 workers,
 // and enqueueing a 10,000-run sweep — real processes on the local Redis and Postgres.
 // Environment: BENCH_REPS (default 3), TEST_DATABASE_URL, TEST_REDIS_URL.
-import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { createSweep, getSweep } from "@gradtrace/db";
-import { createTestDatabase } from "@gradtrace/db/test-database";
-import { submitSweep, type Control } from "@gradtrace/control";
-import { connectRedis, enqueueRuns, expandSweep, openQueues, parseSweepSpec, PAYLOAD_VERSION, type SweepSpecInput } from "@gradtrace/queue";
+import { submitSweep } from "@gradtrace/control";
+import { enqueueRuns, expandSweep, parseSweepSpec, PAYLOAD_VERSION, type SweepSpecInput } from "@gradtrace/queue";
 import { ThreadPool } from "@gradtrace/worker-cpu";
-import { startCli, sweepSettled, type CliProcess } from "../src/cluster.ts";
+import { sweepSettled } from "../src/cluster.ts";
+import { fmt, GRID, median, reps, withCluster } from "./harness.ts";
 
-const reps = Number(process.env.BENCH_REPS ?? 3);
-const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-
-/** The core bench's 72-cell grid (4 activations × 6 initializers × depths 2, 4, 8 of width 64, 50 epochs) as a sweep. */
-const GRID = JSON.parse(readFileSync(new URL("../../../examples/grid-72.json", import.meta.url), "utf8")) as SweepSpecInput;
-
-const median = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const fmt = (values: number[], unit = "s") => `median ${median(values).toFixed(3)} ${unit}  (${values.map((v) => v.toFixed(3)).join(", ")})`;
-
-const db = await createTestDatabase("bench");
-const prefix = `gt-bench-${randomBytes(4).toString("hex")}`;
-const redis = connectRedis(REDIS_URL, "worker", (e) => console.error(`redis: ${e.message}`));
-const control: Control = { prisma: db.prisma, redis, prefix, queues: openQueues(redis, prefix, (e) => console.error(`queue: ${e.message}`)) };
-const env = { REDIS_URL, GRADTRACE_QUEUE_PREFIX: prefix };
-const processes: CliProcess[] = [];
-const start = async (args: string[], extra: Record<string, string> = {}) => {
-  const p = startCli(args, { ...env, ...extra });
-  processes.push(p);
-  await p.waitFor(/ready/);
-  return p;
-};
-
-try {
+await withCluster("bench", async ({ control, start }) => {
   const specs = expandSweep(parseSweepSpec(GRID));
   console.log(`72-run grid, ${reps} rounds, each in alternation: the bare core in 1 and in 2 worker threads of this process (no queue),`);
   console.log("then the same runs through the queue with 1 and with 2 worker processes (concurrency 1) and a recorder, submit → all recorded");
-  await start(["recorder"], { DATABASE_URL: db.schemaUrl });
+  await start(["recorder"]);
   const worker = () => start(["worker", "--concurrency", "1"]);
   const first = await worker();
   const sink = { layers: async () => undefined, epoch: async () => undefined };
@@ -56,10 +28,10 @@ try {
     const { sweepId } = await submitSweep(control, { ...GRID, name: label });
     // Poll twice a second (the benchmark must not take the CPU it measures); the end is when the
     // database recorded the last run, not when the poll noticed.
-    await sweepSettled(db.prisma, sweepId, 600_000, 500);
-    const last = await db.prisma.run.aggregate({ where: { sweepId }, _max: { finishedAt: true } });
+    await sweepSettled(control.prisma, sweepId, 600_000, 500);
+    const last = await control.prisma.run.aggregate({ where: { sweepId }, _max: { finishedAt: true } });
     const seconds = (last._max.finishedAt!.getTime() - t) / 1000;
-    if ((await getSweep(db.prisma, sweepId)).runs.completed !== 72) throw new Error("not every run completed");
+    if ((await getSweep(control.prisma, sweepId)).runs.completed !== 72) throw new Error("not every run completed");
     await control.queues.runs.any.clean(0, 1000, "completed");
     return seconds;
   };
@@ -105,7 +77,7 @@ try {
     const runs = expandSweep(spec);
     phases.expand.push((performance.now() - t) / 1000);
     t = performance.now();
-    const stored = await createSweep(db.prisma, { name: spec.name, spec, runs });
+    const stored = await createSweep(control.prisma, { name: spec.name, spec, runs });
     phases.store.push((performance.now() - t) / 1000);
     t = performance.now();
     await enqueueRuns(
@@ -121,14 +93,4 @@ try {
   console.log(`  enqueue (addBulk × 1000)   ${fmt(phases.enqueue)}`);
   const totals = phases.expand.map((e, i) => e + phases.store[i]! + phases.enqueue[i]!);
   console.log(`  => submit in all           ${fmt(totals)}`);
-} finally {
-  for (const p of processes) p.child.kill("SIGTERM");
-  await Promise.all(processes.map((p) => p.exited));
-  await control.queues.runs.any.obliterate({ force: true }).catch(() => undefined);
-  await control.queues.results.obliterate({ force: true }).catch(() => undefined);
-  await control.queues.close();
-  const stale = await redis.keys(`${prefix}:*`);
-  if (stale.length > 0) await redis.del(...stale);
-  redis.disconnect();
-  await db.drop();
-}
+});
