@@ -337,4 +337,46 @@ describe("the dashboard in a browser", () => {
     for (const b of buttons) await expect.poll(() => b.isDisabled()).toBe(true);
     expect(await cancel.getAttribute("title")).toBe("the sweep is cancelled");
   });
+
+  it("stops runs that cannot train when the form asks, and shows them as pruned everywhere with the reason", async () => {
+    await page.goto(`${base}/sweeps/new`);
+    await expect.poll(() => page.locator("[data-testid=run-count]").textContent(), { timeout: 30_000 }).toBe("180");
+    const spec = {
+      name: "e2e stopping",
+      axes: {
+        activations: [{ name: "tanh" }, { name: "logistic" }],
+        initializers: [{ name: "zeros" }, { name: "xavier_normal" }],
+        depths: [2],
+        widths: [16],
+        learningRates: [0.1],
+        datasets: [{ name: "moons", samples: 2000 }],
+        seeds: [0],
+      },
+      fixed: { epochs: 300, batchSize: 32 },
+    };
+    await page.fill("#json", JSON.stringify(spec));
+    await page.click("text=Apply JSON");
+    await expect.poll(() => page.locator("[data-testid=run-count]").textContent(), { timeout: 10_000 }).toBe("4");
+    await page.selectOption("#stopping", "diagnoses");
+    await page.click("text=Launch sweep");
+    await page.waitForURL(/\/sweeps\/[0-9a-f-]{36}$/);
+    expect(await page.locator("[data-testid=sweep-effort]").textContent()).toMatch(/^the diagnosis rule · trained/);
+    await expect.poll(() => page.locator("[data-testid=sweep-status]").textContent(), { timeout: 90_000 }).toBe("completed");
+    await expect.poll(() => page.locator("[data-testid=sweep-counts]").textContent()).toMatch(/^2 completed, 2 pruned/);
+    await expect.poll(() => page.locator("[data-testid=sweep-effort]").textContent()).toMatch(/% saved by stopping 2 runs early\)$/);
+    // In the heatmap the zero-initialised cells hold no mean, and say why.
+    const column = (await page.locator("[data-testid=heatmap-2] thead th").allTextContents()).indexOf("zeros") + 1;
+    const zeroCells = page.locator(`[data-testid=heatmap-2] tbody tr td:nth-child(${column})`);
+    expect(await zeroCells.allTextContents()).toEqual(["– ± – (0)1 pruned", "– ± – (0)1 pruned"]);
+    // The run table marks them, the status filter finds them, and a run's page says why it stopped.
+    await page.selectOption("[data-testid=status-filter]", "pruned");
+    await expect.poll(() => page.locator("[data-testid=runs] tbody tr").count()).toBe(2);
+    const badge = page.locator("[data-testid=runs] tbody tr .badge.pruned").first();
+    expect(await badge.getAttribute("title")).toMatch(/^diagnosis at epoch \d+: /);
+    await page.locator("[data-testid=runs] tbody tr a").first().click();
+    await page.waitForURL(/\/runs\//);
+    await expect.poll(() => page.locator("[data-testid=run-status]").textContent()).toBe("pruned");
+    expect(await page.locator("[data-testid=stop-reason]").textContent()).toMatch(/^pruned at epoch \d+ by the diagnosis rule \((collapsed_at_init|symmetric_units)\): /);
+    await shot("pruned-run");
+  });
 });

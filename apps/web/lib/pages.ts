@@ -24,10 +24,10 @@ export async function overviewData(c: Control) {
 }
 export type OverviewData = Awaited<ReturnType<typeof overviewData>>;
 
-/** A sweep's header: name, status, run counts and spec. */
+/** A sweep's header: name, status, run counts, epochs trained and asked for, and spec. */
 export async function sweepHeader(prisma: PrismaClient, id: string) {
-  const { name, status, runs, spec } = await loadSweep(prisma, id);
-  return { id, name, status, runs, spec };
+  const { name, status, runs, epochs, spec } = await loadSweep(prisma, id);
+  return { id, name, status, runs, epochs, spec };
 }
 export type SweepHeader = Awaited<ReturnType<typeof sweepHeader>>;
 

@@ -31,10 +31,15 @@ export function runTableQuery(params: URLSearchParams): { query: RunTableQuery &
 
 const CSV_COLUMNS = ["id", ...RUN_AXES, "status", "attempt", "epochsDone", ...RUN_METRICS] as const;
 
-/** Run table rows as CSV: the axes, status and final metrics, diagnosis kinds joined by ";", and the error if any. */
+/** Run table rows as CSV: the axes, status and final metrics, diagnosis kinds joined by ";", the error if any, and why a pruned run was stopped. */
 export function runTableCsv(rows: readonly RunTableRow[]): string {
   return csv(
-    [...CSV_COLUMNS, "diagnoses", "error"],
-    rows.map((r) => [...CSV_COLUMNS.map((c) => r[c]), r.diagnosisKinds.join(";"), r.error]),
+    [...CSV_COLUMNS, "diagnoses", "error", "stopped"],
+    rows.map((r) => [
+      ...CSV_COLUMNS.map((c) => r[c]),
+      r.diagnosisKinds.join(";"),
+      r.error,
+      r.stopReason && `${r.stopReason.rule} at epoch ${r.stopReason.epoch}: ${r.stopReason.evidence}`,
+    ]),
   );
 }

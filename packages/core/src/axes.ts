@@ -55,6 +55,14 @@ export type RunTarget = (typeof RUN_TARGETS)[number];
 export const RUN_STATUSES = ["queued", "running", "completed", "failed", "cancelled", "pruned"] as const;
 export type RunStatusName = (typeof RUN_STATUSES)[number];
 
+/** Where runs rest once their workers are done with them, in the order a summary lists them (a failed run may still be retried). */
+export const SETTLED_RUN_STATUSES = ["completed", "pruned", "failed", "cancelled"] as const satisfies readonly RunStatusName[];
+
+/** How many runs are done with, from counts by status. */
+export function settledRuns(counts: Readonly<Record<RunStatusName, number>>): number {
+  return SETTLED_RUN_STATUSES.reduce((sum, s) => sum + counts[s], 0);
+}
+
 /** Where a sweep stands. The database's SweepStatus enum matches this list (a db test checks it). */
 export const SWEEP_STATUSES = ["queued", "running", "paused", "cancelled", "completed", "failed"] as const;
 export type SweepStatusName = (typeof SWEEP_STATUSES)[number];

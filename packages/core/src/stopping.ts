@@ -4,6 +4,7 @@ import { INITIALIZERS } from "./initializers/index.ts";
 import { LIMITS, SWEEP_LIMITS } from "./limits.ts";
 import type { RunSpec } from "./spec.ts";
 import { nextTracedEpoch, type EpochRecord, type EpochScalar, type LayerInfo } from "./trace.ts";
+import type { Wired } from "./wire.ts";
 
 /**
  * How a sweep stops hopeless runs early:
@@ -48,6 +49,18 @@ export const StoppingSpecSchema = z
   })
   .strict();
 export type StoppingSpec = z.infer<typeof StoppingSpecSchema>;
+
+/** A sweep's stopping settings in words (as stored, or as the dashboard receives them). */
+export function stoppingLabel(stopping: Wired<StoppingSpec> | undefined): string {
+  if (!stopping) return "no early stopping";
+  const rule = {
+    none: "",
+    asha: `ASHA on ${stopping.metric} (rungs from epoch ${stopping.minEpochs}, η = ${stopping.reductionFactor})`,
+    median: `median stopping on ${stopping.metric} (from epoch ${stopping.minEpochs}, every ${stopping.interval}, after ${stopping.startupRuns} completed runs)`,
+  }[stopping.rule];
+  const diagnoses = stopping.diagnoses ? "the diagnosis rule" : "";
+  return [rule, diagnoses].filter(Boolean).join(" and ") || "no early stopping";
+}
 
 /** Why a run was stopped: the rule, the epoch whose record decided it, and the numbers. */
 export const StopReasonSchema = z.object({

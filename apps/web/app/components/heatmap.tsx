@@ -77,7 +77,7 @@ export function Heatmaps({ cells }: { cells: readonly Cell[] }) {
           </select>
         </label>
       ))}{" "}
-      <span className="muted">mean ± std over seeds (n completed runs); green is better</span>
+      <span className="muted">mean ± std over seeds (n completed runs; pruned runs counted apart); green is better</span>
       <div className="row">
         {depths.map((depth) => (
           <div key={depth}>
@@ -106,6 +106,11 @@ export function Heatmaps({ cells }: { cells: readonly Cell[] }) {
                           title={cell ? Object.keys(cell.diagnoses).join(", ") : ""}
                         >
                           {cell ? `${fmt(scale(mean))} ± ${fmt(scale(fromWire(cell[metric].std)))} (${cell[metric].n})` : "–"}
+                          {cell && Number(cell.pruned) > 0 && (
+                            <span className="badge pruned" title="runs of this cell the sweep's stopping rule pruned: not in the mean">
+                              {Number(cell.pruned)} pruned
+                            </span>
+                          )}
                         </td>
                       );
                     })}

@@ -6,9 +6,11 @@ import {
   INITIALIZERS,
   OPTIMIZER_NAMES,
   RUN_TARGETS,
+  STOPPING_METRICS,
   suggestedValue,
   type Parameter,
   type RunTarget,
+  type StoppingMetric,
 } from "@gradtrace/core/vocabulary";
 import { api } from "./format.ts";
 import { PRESETS } from "./presets.ts";
@@ -25,6 +27,14 @@ const PARAMETER: Record<string, [string, number]> = Object.fromEntries(
 /** Generated datasets: inline `points` are for specs written by hand, not a form. */
 const DATASETS = DATASET_NAMES.filter((d) => d !== "points");
 const TARGET_TITLES = { any: "any (CPU or GPU)", cpu: "CPU only", gpu: "GPU only" } as const satisfies Record<RunTarget, string>;
+/** The form's early-stopping choices: each rule with the diagnosis rule, or the diagnosis rule alone, or none. */
+const STOPPING_TITLES = {
+  off: "off: train every run to the end",
+  diagnoses: "runs that cannot train (diagnosis rule)",
+  asha: "ASHA + diagnosis rule",
+  median: "median rule + diagnosis rule",
+} as const;
+type StoppingChoice = keyof typeof STOPPING_TITLES;
 
 /** The form's state: checked names with their parameters, and the list fields as typed. */
 interface Form {
@@ -43,6 +53,10 @@ interface Form {
   sampling: "grid" | "random";
   count: string;
   device: RunTarget;
+  stopping: StoppingChoice;
+  stopMetric: StoppingMetric;
+  minEpochs: string;
+  reductionFactor: string;
 }
 
 /** A number field's value: the number, or the text itself, so the API's message shows what was typed ("abc"). */
@@ -70,6 +84,20 @@ function toSpec(f: Form): object {
     fixed: { epochs: num(f.epochs), batchSize: f.batchSize === "full" ? "full" : num(f.batchSize) },
     sampling: f.sampling === "grid" ? { mode: "grid" } : { mode: "random", count: num(f.count) },
     device: f.device,
+    ...(f.stopping === "off"
+      ? {}
+      : {
+          stopping:
+            f.stopping === "diagnoses"
+              ? { rule: "none", diagnoses: true }
+              : {
+                  rule: f.stopping,
+                  metric: f.stopMetric,
+                  minEpochs: num(f.minEpochs),
+                  ...(f.stopping === "asha" ? { reductionFactor: num(f.reductionFactor) } : {}),
+                  diagnoses: true,
+                },
+        }),
   };
 }
 
@@ -95,6 +123,10 @@ function fromSpec(spec: Record<string, any>): Form {
     sampling: spec.sampling?.mode === "random" ? "random" : "grid",
     count: String(spec.sampling?.count ?? 100),
     device: RUN_TARGETS.includes(spec.device) ? spec.device : "any",
+    stopping: !spec.stopping ? "off" : spec.stopping.rule === "asha" || spec.stopping.rule === "median" ? spec.stopping.rule : "diagnoses",
+    stopMetric: STOPPING_METRICS.includes(spec.stopping?.metric) ? spec.stopping.metric : "valLoss",
+    minEpochs: String(spec.stopping?.minEpochs ?? 5),
+    reductionFactor: String(spec.stopping?.reductionFactor ?? 3),
   };
 }
 
@@ -309,6 +341,36 @@ export function NewSweepForm() {
                 ))}
               </select>
               {err("device")}
+            </div>
+            <div>
+              <label htmlFor="stopping">Stop early</label>
+              <select id="stopping" value={form.stopping} onChange={(e) => set({ stopping: e.target.value as StoppingChoice })}>
+                {(Object.keys(STOPPING_TITLES) as StoppingChoice[]).map((k) => (
+                  <option key={k} value={k}>
+                    {STOPPING_TITLES[k]}
+                  </option>
+                ))}
+              </select>
+              {(form.stopping === "asha" || form.stopping === "median") && (
+                <>
+                  {" "}
+                  <select aria-label="stopping metric" value={form.stopMetric} onChange={(e) => set({ stopMetric: e.target.value as StoppingMetric })}>
+                    {STOPPING_METRICS.map((m) => (
+                      <option key={m}>{m}</option>
+                    ))}
+                  </select>{" "}
+                  <label>
+                    from epoch <input aria-label="min epochs" value={form.minEpochs} onChange={(e) => set({ minEpochs: e.target.value })} size={4} />
+                  </label>
+                  {form.stopping === "asha" && (
+                    <label>
+                      {" "}
+                      η <input aria-label="reduction factor" value={form.reductionFactor} onChange={(e) => set({ reductionFactor: e.target.value })} size={2} />
+                    </label>
+                  )}
+                </>
+              )}
+              {err("stopping")}
             </div>
           </div>
           {err("form")}

@@ -1,7 +1,7 @@
 "use client";
 import { useEffect, useState } from "react";
 import { counts, fmt } from "./format.ts";
-import type { Wired } from "@gradtrace/core/vocabulary";
+import { settledRuns, type Wired } from "@gradtrace/core/vocabulary";
 import type { OverviewData as ServerOverview } from "../../lib/pages.ts";
 
 /** What the home page is sent, and every second after. */
@@ -39,7 +39,7 @@ export function Overview({ initial }: { initial: OverviewData }) {
           <tbody>
             {data.sweeps.map((s) => {
               const runs = counts(s.runs);
-              const done = runs.completed + runs.failed + runs.cancelled;
+              const done = settledRuns(runs);
               return (
                 <tr key={s.id}>
                   <td>
@@ -53,6 +53,7 @@ export function Overview({ initial }: { initial: OverviewData }) {
                     <span className="muted">
                       {done}/{s.runs.total}
                       {runs.running > 0 ? `, ${runs.running} running` : ""}
+                      {runs.pruned > 0 ? `, ${runs.pruned} pruned` : ""}
                       {runs.failed > 0 ? `, ${runs.failed} failed` : ""}
                     </span>
                   </td>

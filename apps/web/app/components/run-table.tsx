@@ -130,7 +130,15 @@ export function RunTable({ runs: rows, total, offset, query, setQuery, ask, filt
                 <td className="num">{r.width}</td>
                 <td className="num">{r.learningRate}</td>
                 <td className="num">{r.seed}</td>
-                <td>{r.status}</td>
+                <td>
+                  {r.stopReason ? (
+                    <span className="badge pruned" title={`${r.stopReason.rule} at epoch ${r.stopReason.epoch}: ${r.stopReason.evidence}`}>
+                      {r.status}
+                    </span>
+                  ) : (
+                    r.status
+                  )}
+                </td>
                 <td className="num">{running ? `${l.epoch}/${l.epochs}` : r.epochsDone}</td>
                 <td className="num">{running ? fmt(l.trainLoss) : fmt(r.valLoss)}</td>
                 <td className="num">{fmt(r.valAccuracy)}</td>

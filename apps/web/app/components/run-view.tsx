@@ -72,6 +72,12 @@ export function RunView({ initial }: { initial: RunData }) {
         </a>
       </p>
       {run.error && <p className="error">{run.error}</p>}
+      {run.stopReason && (
+        <p data-testid="stop-reason">
+          <span className="badge pruned">pruned</span> at epoch {run.stopReason.epoch} by {run.stopReason.rule === "diagnosis" ? "the diagnosis rule" : run.stopReason.rule === "asha" ? "ASHA" : "the median rule"}
+          {run.stopReason.kind ? ` (${run.stopReason.kind})` : ""}: {run.stopReason.evidence}
+        </p>
+      )}
       <h2>Diagnoses</h2>
       {run.diagnoses && run.diagnoses.length > 0 ? (
         <ul data-testid="diagnoses">
@@ -83,7 +89,7 @@ export function RunView({ initial }: { initial: RunData }) {
           ))}
         </ul>
       ) : (
-        <p className="muted">{run.status === "completed" ? "none: the run trained" : "not yet (the run has not finished)"}</p>
+        <p className="muted">{run.status === "completed" ? "none: the run trained" : run.status === "pruned" ? "none in the epochs it trained" : "not yet (the run has not finished)"}</p>
       )}
       <div className="row">
         {trainAndValidation("loss", "trainLoss", "valLoss")}

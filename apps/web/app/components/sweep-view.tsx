@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from "react";
 import { api, counts } from "./format.ts";
 import { Heatmaps, type Cell } from "./heatmap.tsx";
 import { RunTable, type Live, type RunRow, type TableQuery } from "./run-table.tsx";
-import { SWEEP_ACTIONS, sweepActionAllowed, type SweepAction, type Wired } from "@gradtrace/core/vocabulary";
+import { SETTLED_RUN_STATUSES, settledRuns, stoppingLabel, SWEEP_ACTIONS, sweepActionAllowed, type SweepAction, type Wired } from "@gradtrace/core/vocabulary";
 import type { SweepHeader, SweepPageData } from "../../lib/pages.ts";
 
 const ACTION_LABELS: Record<SweepAction, string> = { pause: "Pause", resume: "Resume", retry: "Retry failed", cancel: "Cancel" };
@@ -11,7 +11,7 @@ const ACTION_LABELS: Record<SweepAction, string> = { pause: "Pause", resume: "Re
 /** What the sweep page is sent. */
 export type SweepData = Wired<SweepPageData>;
 /** What the `sweep` event says every second. */
-type SweepTick = Wired<Pick<SweepHeader, "id" | "status" | "runs">>;
+type SweepTick = Wired<Pick<SweepHeader, "id" | "status" | "runs" | "epochs">>;
 
 /** One sweep: live progress, heatmaps per depth, diagnosis counts, the run table and the sweep's controls. */
 export function SweepView({ initial }: { initial: SweepData }) {
@@ -25,7 +25,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
   const [selected, setSelected] = useState<string[]>([]);
   const [message, setMessage] = useState("");
   const id = data.sweep.id;
-  const finished = useRef(Number(initial.sweep.runs.completed) + Number(initial.sweep.runs.failed));
+  const finished = useRef(settledRuns(counts(initial.sweep.runs)));
 
   // A page of the table as JSON, or every run that matches as CSV.
   const runsUrl = (q: TableQuery, format: "json" | "csv" = "json") => {
@@ -74,8 +74,8 @@ export function SweepView({ initial }: { initial: SweepData }) {
     });
     source.addEventListener("sweep", (e) => {
       const s = JSON.parse((e as MessageEvent<string>).data) as SweepTick;
-      setData((old) => ({ ...old, sweep: { ...old.sweep, status: s.status, runs: s.runs } }));
-      const done = Number(s.runs.completed) + Number(s.runs.failed);
+      setData((old) => ({ ...old, sweep: { ...old.sweep, status: s.status, runs: s.runs, epochs: s.epochs } }));
+      const done = settledRuns(counts(s.runs));
       if (done !== finished.current) {
         finished.current = done;
         void refresh();
@@ -103,7 +103,11 @@ export function SweepView({ initial }: { initial: SweepData }) {
     return acc;
   }, {});
 
-  const done = runs.completed + runs.failed + runs.cancelled;
+  const done = settledRuns(runs);
+  const { trained, requested } = counts(data.sweep.epochs);
+  const effort = `trained ${trained.toLocaleString("en")} of ${requested.toLocaleString("en")} epochs asked for${
+    requested > 0 && runs.pruned > 0 ? ` (${Math.round(100 * (1 - trained / requested))}% saved by stopping ${runs.pruned} runs early)` : ""
+  }`;
 
   return (
     <>
@@ -114,11 +118,18 @@ export function SweepView({ initial }: { initial: SweepData }) {
           <span style={{ width: `${(100 * done) / Math.max(1, runs.total)}%` }} />
         </span>{" "}
         <span data-testid="sweep-counts">
-          {runs.completed} completed, {runs.running} running, {runs.queued} queued, {runs.failed} failed, {runs.cancelled} cancelled of {runs.total}
+          {SETTLED_RUN_STATUSES.filter((s) => s === "completed" || runs[s] > 0)
+            .map((s) => `${runs[s]} ${s}`)
+            .concat(`${runs.running} running`, `${runs.queued} queued`)
+            .join(", ")}{" "}
+          of {runs.total}
         </span>{" "}
         <span className="muted" data-testid="sweep-device">
           · trained by {data.sweep.spec.device === "cpu" ? "CPU workers" : data.sweep.spec.device === "gpu" ? "GPU workers" : "any worker"}
         </span>
+        <div className="muted" data-testid="sweep-effort">
+          {stoppingLabel(data.sweep.spec.stopping)} · {effort}
+        </div>
         <div style={{ marginTop: 8 }}>
           {(Object.keys(SWEEP_ACTIONS) as SweepAction[]).map((action) => {
             const allowed = sweepActionAllowed(action, String(data.sweep.status)) && (action !== "retry" || runs.failed > 0);

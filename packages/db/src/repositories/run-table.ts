@@ -1,4 +1,4 @@
-import { RUN_AXES, type DiagnosisKind, type RunAxisValues, type WireNumber } from "@gradtrace/core";
+import { RUN_AXES, type DiagnosisKind, type RunAxisValues, type StopReason, type WireNumber } from "@gradtrace/core";
 import type { PrismaClient } from "../client.ts";
 import { Prisma, type RunStatus } from "../generated/client.ts";
 import { ident, idents } from "../sql-params.ts";
@@ -18,6 +18,8 @@ export type RunTableRow = { id: string } & RunAxisValues & {
   } & Record<RunMetric, WireNumber | null> & {
     diagnosisKinds: DiagnosisKind[];
     error: string | null;
+    /** Why the sweep's stopping rule pruned the run. */
+    stopReason: StopReason | null;
   };
 
 /** The run table's columns it can be ordered by. */
@@ -59,7 +61,7 @@ export async function sweepRunTableJson(prisma: PrismaClient, sweepId: string, q
   const axes = RUN_AXES.map((a) => (a === "seed" ? Prisma.sql`seed::float8 AS seed` : ident(a)));
   const [row] = await prisma.$queryRaw<Array<{ json: string; total: number }>>`
     WITH t AS (
-      SELECT id, ${Prisma.join(axes)}, ${idents(RUN_STATE)}, ${idents(RUN_METRICS)}, coalesce("diagnosisKinds", '{}') AS "diagnosisKinds", error
+      SELECT id, ${Prisma.join(axes)}, ${idents(RUN_STATE)}, ${idents(RUN_METRICS)}, coalesce("diagnosisKinds", '{}') AS "diagnosisKinds", error, "stopReason"
       FROM "Run"
       WHERE "sweepId" = ${sweepId}::uuid AND (${query.status ?? null}::text IS NULL OR status::text = ${query.status ?? null}::text)
         AND (${query.diagnosis ?? null}::text IS NULL OR ${query.diagnosis ?? null}::text = ANY("diagnosisKinds"))

@@ -28,8 +28,8 @@ export function GET(request: Request): Promise<Response> {
         const unsubscribe = onProgress((p) => (sweepId === null || p.sweepId === sweepId) && send("progress", p));
         const tick = async () => {
           if (sweepId) {
-            const { status, runs } = await getSweep(c.prisma, sweepId);
-            send("sweep", { id: sweepId, status, runs });
+            const { status, runs, epochs } = await getSweep(c.prisma, sweepId);
+            send("sweep", { id: sweepId, status, runs, epochs });
           } else {
             send("overview", await overviewData(c));
           }
