@@ -22,7 +22,10 @@ export const fmt = (values: number[], unit = "s", digits = 3) =>
   `median ${median(values).toFixed(digits)} ${unit}  (${values.map((v) => v.toFixed(digits)).join(", ")})`;
 
 /** Runs `body` with a database, a control on a fresh prefix, and a way to start CLI processes (recorders: `databaseUrl`); cleans up after. */
-export async function withCluster(name: string, body: (c: { control: Control; databaseUrl: string; start: (args: string[]) => Promise<CliProcess> }) => Promise<void>) {
+export async function withCluster(
+  name: string,
+  body: (c: { control: Control; databaseUrl: string; start: (args: string[]) => Promise<CliProcess> }) => Promise<void>,
+) {
   const db = await createTestDatabase(name);
   const prefix = `gt-bench-${randomBytes(4).toString("hex")}`;
   const redis = connectRedis(REDIS_URL, "worker", (e) => console.error(`redis: ${e.message}`));

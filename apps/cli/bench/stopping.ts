@@ -24,7 +24,10 @@ await withCluster("bench-stopping", async ({ control, start }) => {
     await sweepSettled(control.prisma, sweepId, 1_800_000, 500);
     // A pruned run's last epochs and end arrive after it became final: wait until its worker is done with it.
     while ((await control.queues.runs.any.getActiveCount()) > 0 || (await control.queues.results.count()) > 0) await new Promise((r) => setTimeout(r, 200));
-    const runs = await control.prisma.run.findMany({ where: { sweepId }, select: { status: true, epochsDone: true, valAccuracy: true, finishedAt: true, stopReason: true } });
+    const runs = await control.prisma.run.findMany({
+      where: { sweepId },
+      select: { status: true, epochsDone: true, valAccuracy: true, finishedAt: true, stopReason: true },
+    });
     const last = Math.max(...runs.map((r) => r.finishedAt!.getTime()));
     const completed = runs.filter((r) => r.status === "completed");
     const pruned = runs.filter((r) => r.status === "pruned");
@@ -52,8 +55,28 @@ await withCluster("bench-stopping", async ({ control, start }) => {
     );
   }
   const ratio = (k: "epochs" | "seconds") => median(full.map((f, i) => f[k] / stopped[i]![k]));
-  console.log(`  trained to the end         epochs ${fmt(full.map((f) => f.epochs), "", 0)}; wall ${fmt(full.map((f) => f.seconds), "s", 1)}`);
-  console.log(`  ASHA + diagnoses           epochs ${fmt(stopped.map((f) => f.epochs), "", 0)}; wall ${fmt(stopped.map((f) => f.seconds), "s", 1)}`);
+  console.log(
+    `  trained to the end         epochs ${fmt(
+      full.map((f) => f.epochs),
+      "",
+      0,
+    )}; wall ${fmt(
+      full.map((f) => f.seconds),
+      "s",
+      1,
+    )}`,
+  );
+  console.log(
+    `  ASHA + diagnoses           epochs ${fmt(
+      stopped.map((f) => f.epochs),
+      "",
+      0,
+    )}; wall ${fmt(
+      stopped.map((f) => f.seconds),
+      "s",
+      1,
+    )}`,
+  );
   console.log(`  => ${ratio("epochs").toFixed(2)}× fewer epochs, ${ratio("seconds").toFixed(2)}× less wall time (medians of ${reps} paired ratios)`);
   console.log(
     `  => best final val. accuracy: full ${median(full.map((f) => f.best)).toFixed(4)}, with stopping ${median(stopped.map((f) => f.best)).toFixed(4)} (medians); ` +

@@ -376,7 +376,9 @@ describe("the dashboard in a browser", () => {
     await page.locator("[data-testid=runs] tbody tr a").first().click();
     await page.waitForURL(/\/runs\//);
     await expect.poll(() => page.locator("[data-testid=run-status]").textContent()).toBe("pruned");
-    expect(await page.locator("[data-testid=stop-reason]").textContent()).toMatch(/^pruned at epoch \d+ by the diagnosis rule \((collapsed_at_init|symmetric_units)\): /);
+    expect(await page.locator("[data-testid=stop-reason]").textContent()).toMatch(
+      /^pruned at epoch \d+ by the diagnosis rule \((collapsed_at_init|symmetric_units)\): /,
+    );
     await shot("pruned-run");
   });
 });

@@ -103,7 +103,10 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
         for (const stop of stops.filter((s) => !pruned.has(s.runId))) {
           pruned.add(stop.runId);
           stats.pruned++;
-          log.info({ sweepId: stop.sweepId, runId: stop.runId, rule: stop.reason.rule }, `pruned run ${stop.runId} (${stop.reason.rule}): ${stop.reason.evidence}`);
+          log.info(
+            { sweepId: stop.sweepId, runId: stop.runId, rule: stop.reason.rule },
+            `pruned run ${stop.runId} (${stop.reason.rule}): ${stop.reason.evidence}`,
+          );
         }
         batch.forEach((h, i) => {
           const outcome = outcomes[i]!;

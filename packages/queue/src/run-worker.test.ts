@@ -161,7 +161,9 @@ describe("the worker shell", () => {
     expect(end?.type === "finished" && end.last).toEqual(epochs.at(-1));
 
     // Delivered again (a stalled job, say): skipped before it trains.
-    await queues.runs.any.add("run", { v: PAYLOAD_VERSION, runId, sweepId: randomUUID(), device: "any", spec: base } satisfies Partial<RunJob>, { jobId: `${runId}-2` });
+    await queues.runs.any.add("run", { v: PAYLOAD_VERSION, runId, sweepId: randomUUID(), device: "any", spec: base } satisfies Partial<RunJob>, {
+      jobId: `${runId}-2`,
+    });
     expect((await settledJob(queues.runs.any, `${runId}-2`)).returnvalue).toEqual({ outcome: "pruned" });
     await workers.pop()!.close(1000);
   });

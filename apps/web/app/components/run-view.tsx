@@ -74,7 +74,8 @@ export function RunView({ initial }: { initial: RunData }) {
       {run.error && <p className="error">{run.error}</p>}
       {run.stopReason && (
         <p data-testid="stop-reason">
-          <span className="badge pruned">pruned</span> at epoch {run.stopReason.epoch} by {run.stopReason.rule === "diagnosis" ? "the diagnosis rule" : run.stopReason.rule === "asha" ? "ASHA" : "the median rule"}
+          <span className="badge pruned">pruned</span> at epoch {run.stopReason.epoch} by{" "}
+          {run.stopReason.rule === "diagnosis" ? "the diagnosis rule" : run.stopReason.rule === "asha" ? "ASHA" : "the median rule"}
           {run.stopReason.kind ? ` (${run.stopReason.kind})` : ""}: {run.stopReason.evidence}
         </p>
       )}
@@ -89,7 +90,13 @@ export function RunView({ initial }: { initial: RunData }) {
           ))}
         </ul>
       ) : (
-        <p className="muted">{run.status === "completed" ? "none: the run trained" : run.status === "pruned" ? "none in the epochs it trained" : "not yet (the run has not finished)"}</p>
+        <p className="muted">
+          {run.status === "completed"
+            ? "none: the run trained"
+            : run.status === "pruned"
+              ? "none in the epochs it trained"
+              : "not yet (the run has not finished)"}
+        </p>
       )}
       <div className="row">
         {trainAndValidation("loss", "trainLoss", "valLoss")}

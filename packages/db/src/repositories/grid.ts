@@ -65,7 +65,9 @@ export async function sweepGrid(prisma: PrismaClient, sweepId: string): Promise<
     return Prisma.sql`avg(${value}) FILTER (WHERE ${finite}) AS ${ident(`${name}_mean`)}, stddev_samp(${value}) FILTER (WHERE ${finite}) AS ${ident(`${name}_std`)},
       count(${value}) FILTER (WHERE ${finite})::int AS ${ident(`${name}_n`)}`;
   });
-  const kinds = DIAGNOSIS_KINDS.map((k) => Prisma.sql`count(*) FILTER (WHERE status = 'completed' AND ${k} = ANY("diagnosisKinds"))::int AS ${ident(`d_${k}`)}`);
+  const kinds = DIAGNOSIS_KINDS.map(
+    (k) => Prisma.sql`count(*) FILTER (WHERE status = 'completed' AND ${k} = ANY("diagnosisKinds"))::int AS ${ident(`d_${k}`)}`,
+  );
   const axes = idents(GRID_AXES);
   const rows = await prisma.$queryRaw<unknown[]>`
     SELECT ${axes}, count(*) FILTER (WHERE status = 'completed')::int AS runs, count(*) FILTER (WHERE status = 'pruned')::int AS pruned,

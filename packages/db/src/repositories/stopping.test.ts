@@ -46,17 +46,35 @@ describe("ASHA through the database", () => {
     const { sweepId, runIds } = await sweepOf(3, asha);
     const [good, fair, bad] = runIds as [string, string, string];
     // Rungs at epochs 2 and 6. The first run at a rung continues; the second must beat the first's cutoff.
-    expect(await deliver(good, records(() => 0.3, 0, 3))).toEqual([]);
-    expect(await deliver(fair, records(() => 0.3, 0, 3))).toEqual([]);
-    const stops = await deliver(bad, records(() => 0.9, 0, 3));
+    expect(
+      await deliver(
+        good,
+        records(() => 0.3, 0, 3),
+      ),
+    ).toEqual([]);
+    expect(
+      await deliver(
+        fair,
+        records(() => 0.3, 0, 3),
+      ),
+    ).toEqual([]);
+    const stops = await deliver(
+      bad,
+      records(() => 0.9, 0, 3),
+    );
     expect(stops).toHaveLength(1);
     expect(stops[0]).toMatchObject({ runId: bad, sweepId, reason: { rule: "asha", epoch: 2 } });
-    expect(stops[0]!.reason.evidence).toMatch(/valLoss 0\.900 at epoch 2 is worse than 0\.300, the cutoff of the best 1\/3 of the 2 run\(s\) that reached ASHA rung 0/);
+    expect(stops[0]!.reason.evidence).toMatch(
+      /valLoss 0\.900 at epoch 2 is worse than 0\.300, the cutoff of the best 1\/3 of the 2 run\(s\) that reached ASHA rung 0/,
+    );
     const row = await getRunRow(db.prisma, bad);
     expect(row).toMatchObject({ status: "pruned", valLoss: 0.9, stopReason: { rule: "asha", epoch: 2 } });
 
     // Its worker had trained on: those epochs are kept, and it is told again to stop; no new check is made.
-    const late = await deliver(bad, records(() => 0.9, 4, 5));
+    const late = await deliver(
+      bad,
+      records(() => 0.9, 4, 5),
+    );
     expect(late.map((s) => s.runId)).toEqual([bad]);
     expect(await db.prisma.stopCheck.count({ where: { runId: bad } })).toBe(1);
     expect(await db.prisma.traceEpoch.count({ where: { runId: bad } })).toBe(6);
@@ -66,7 +84,10 @@ describe("ASHA through the database", () => {
 
     // The others finish; the sweep completes, and its grid counts the pruned run beside the completed ones.
     for (const id of [good, fair]) {
-      await deliver(id, records(() => 0.3, 4));
+      await deliver(
+        id,
+        records(() => 0.3, 4),
+      );
       await finishRun(db.prisma, id, 1, base.summary, records(() => 0.3).at(-1)!);
     }
     await refreshSweepStatus(db.prisma, runIds);
@@ -77,10 +98,24 @@ describe("ASHA through the database", () => {
 
   it("decides concurrent arrivals in one order: the stored checks replay to the same verdicts", async () => {
     const { sweepId, runIds } = await sweepOf(12, asha);
-    const stops = await Promise.all(runIds.map((id, i) => deliver(id, records(() => 0.1 + ((i * 7) % 12) / 12, 0, 2))));
+    const stops = await Promise.all(
+      runIds.map((id, i) =>
+        deliver(
+          id,
+          records(() => 0.1 + ((i * 7) % 12) / 12, 0, 2),
+        ),
+      ),
+    );
     const checks = await db.prisma.stopCheck.findMany({ where: { sweepId, epoch: 2 }, orderBy: { seq: "asc" } });
     expect(checks).toHaveLength(12);
-    const replayed = checks.map((c, i) => ashaVerdict(asha, c.value, checks.slice(0, i).map((e) => e.value)).stop);
+    const replayed = checks.map(
+      (c, i) =>
+        ashaVerdict(
+          asha,
+          c.value,
+          checks.slice(0, i).map((e) => e.value),
+        ).stop,
+    );
     expect(checks.map((c) => c.stopped)).toEqual(replayed);
     expect(stops.flat().length).toBe(replayed.filter(Boolean).length);
     expect(replayed.filter(Boolean).length).toBeGreaterThan(0);
@@ -93,20 +128,36 @@ describe("the median rule through the database", () => {
     const { runIds } = await sweepOf(4, median);
     const [a, b, c, d] = runIds as [string, string, string, string];
     // Before two runs completed nothing is pruned, however bad.
-    expect(await deliver(c, records(() => 5, 0, 4))).toEqual([]);
+    expect(
+      await deliver(
+        c,
+        records(() => 5, 0, 4),
+      ),
+    ).toEqual([]);
     for (const [id, loss] of [
       [a, 0.2],
       [b, 0.4],
     ] as const) {
-      await deliver(id, records(() => loss));
+      await deliver(
+        id,
+        records(() => loss),
+      );
       await finishRun(db.prisma, id, 1, base.summary, records(() => loss).at(-1)!);
     }
     // Checks at 3, 6, 9: c's next check (6) compares its best (5) with the median of a and b there (0.3).
-    const stops = await deliver(c, records(() => 5, 5, 7));
+    const stops = await deliver(
+      c,
+      records(() => 5, 5, 7),
+    );
     expect(stops[0]?.reason).toMatchObject({ rule: "median", epoch: 6 });
     expect(stops[0]!.reason.evidence).toMatch(/best valLoss so far 5\.00 at epoch 6 is worse than 0\.300, the median of the 2 completed run/);
     // Its best over every traced epoch counts, not only its checks: 0.25 at epoch 1 beats the median 0.3.
-    expect(await deliver(d, records((e) => (e === 1 ? 0.25 : 0.6), 0, 3))).toEqual([]);
+    expect(
+      await deliver(
+        d,
+        records((e) => (e === 1 ? 0.25 : 0.6), 0, 3),
+      ),
+    ).toEqual([]);
   });
 });
 

@@ -122,9 +122,7 @@ async function checkRun(tx: Prisma.TransactionClient, run: Candidate, stopping: 
   let compared: number;
   let shown = value;
   if (stopping.rule === "asha") {
-    const earlier = values(
-      await tx.$queryRaw`SELECT value FROM "StopCheck" WHERE "sweepId" = ${run.sweepId}::uuid AND epoch = ${check} ORDER BY seq`,
-    );
+    const earlier = values(await tx.$queryRaw`SELECT value FROM "StopCheck" WHERE "sweepId" = ${run.sweepId}::uuid AND epoch = ${check} ORDER BY seq`);
     verdict = ashaVerdict(stopping, value, earlier);
     compared = earlier.length;
   } else {
@@ -144,12 +142,17 @@ async function checkRun(tx: Prisma.TransactionClient, run: Candidate, stopping: 
   await tx.$executeRaw`INSERT INTO "StopCheck" ("runId", "sweepId", epoch, value, stopped)
     VALUES (${run.id}::uuid, ${run.sweepId}::uuid, ${check}, ${floatText(value)}::float8, ${verdict.stop})`;
   if (!verdict.stop || verdict.threshold === null) return null;
-  return { rule: stopping.rule as "asha" | "median", epoch: record.epoch, evidence: stopEvidence(stopping, check, record.epoch, shown, verdict.threshold, compared) };
+  return {
+    rule: stopping.rule as "asha" | "median",
+    epoch: record.epoch,
+    evidence: stopEvidence(stopping, check, record.epoch, shown, verdict.threshold, compared),
+  };
 }
 
 /** Marks the run pruned with its reason; its final metrics are the deciding epoch's until its worker reports where it stopped. */
 async function prune(tx: Prisma.TransactionClient, run: Candidate, record: EpochRecord, reason: StopReason): Promise<StopReason | null> {
-  const pruned = await tx.$executeRaw`UPDATE "Run" SET status = 'pruned', "stopReason" = ${JSON.stringify(reason)}::jsonb, "finishedAt" = now() AT TIME ZONE 'UTC',
+  const pruned =
+    await tx.$executeRaw`UPDATE "Run" SET status = 'pruned', "stopReason" = ${JSON.stringify(reason)}::jsonb, "finishedAt" = now() AT TIME ZONE 'UTC',
       "trainLoss" = ${floatText(record.trainLoss)}::float8, "trainAccuracy" = ${floatText(record.trainAccuracy)}::float8,
       "valLoss" = ${floatText(record.valLoss)}::float8, "valAccuracy" = ${floatText(record.valAccuracy)}::float8
     WHERE id = ${run.id}::uuid AND attempt = ${run.attempt} AND status = 'running'`;
