@@ -20,3 +20,4 @@ export {
   type TrainOptions,
 } from "./train.ts";
 export { LayerStats } from "./layer-stats.ts";
+export { goodCount, proposeTpe, TPE_DEFAULTS, type Dimension, type Observation, type TpeOptions } from "./tpe.ts";
