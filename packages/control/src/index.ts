@@ -1,5 +1,6 @@
 export { startRecorder, type Recorder, type RecorderOptions, type RecorderStats } from "./recorder.ts";
 export {
+  advanceSearch,
   cancelSweep,
   loadSweep,
   openControl,

@@ -7,6 +7,7 @@ import {
   finishRuns,
   refreshSweepStatus,
   releaseRun,
+  searchingSweeps,
   StaleAttemptError,
   startRuns,
   TraceOrderError,
@@ -14,7 +15,8 @@ import {
   type StopDecision,
 } from "@gradtrace/db";
 import { describeError, type Logger } from "@gradtrace/log";
-import { consumeResults, RefusedResultError, RetrySoonError, type ResultMessage } from "@gradtrace/queue";
+import { consumeResults, openQueues, RefusedResultError, RetrySoonError, type Queues, type ResultMessage, type SweepSpec } from "@gradtrace/queue";
+import { enqueue, planSearch, type Control } from "./sweeps.ts";
 
 export interface RecorderOptions {
   redisUrl: string;
@@ -94,12 +96,13 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     const began = Date.now();
     for (let tries = 0; ; tries++) {
       try {
-        const { outcomes, stops } = await writeBatch(
+        const { outcomes, stops, searches } = await writeBatch(
           prisma,
           batch.map((h) => h.message),
         );
-        // After the decisions are stored: a failure here rewrites the batch, which finds them again.
+        // After the decisions and trials are stored: a failure here rewrites the batch, which finds them again.
         if (stops.length > 0) await (await consumer).pruneRuns(stops.map((s) => s.runId));
+        for (const search of searches) await enqueue(await control(), search.sweepId, search.spec, search.runs);
         for (const stop of stops.filter((s) => !pruned.has(s.runId))) {
           pruned.add(stop.runId);
           stats.pruned++;
@@ -153,11 +156,18 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
       }),
   });
   const ready = await consumer;
+  // Queues on the consumer's connection, opened when a search first has runs to enqueue.
+  let queues: Queues | undefined;
+  const control = async (): Promise<Control> => {
+    queues ??= openQueues(ready.redis, options.prefix, (err) => log.error({ err }, `queue: ${describeError(err)}`));
+    return { prisma, redis: ready.redis, prefix: options.prefix, queues };
+  };
 
   return {
     stats,
     async close() {
       closing = true;
+      await queues?.close();
       await ready.close();
       await flushing;
     },
@@ -179,7 +189,10 @@ function outcomeOf(error: DbError | undefined): Outcome {
  * the epochs stored, then brings the sweeps' statuses up to date. Throws only when the database
  * itself fails; every per-message refusal is an outcome.
  */
-async function writeBatch(prisma: PrismaClient, messages: ResultMessage[]): Promise<{ outcomes: Outcome[]; stops: StopDecision[] }> {
+async function writeBatch(
+  prisma: PrismaClient,
+  messages: ResultMessage[],
+): Promise<{ outcomes: Outcome[]; stops: StopDecision[]; searches: Array<{ sweepId: string; spec: SweepSpec; runs: Awaited<ReturnType<typeof planSearch>>["runs"] }> }> {
   const outcomes: Outcome[] = new Array(messages.length);
   const ofType = <T extends ResultMessage["type"]>(type: T) =>
     messages.flatMap((m, i) => (m.type === type ? [{ m: m as Extract<ResultMessage, { type: T }>, i }] : []));
@@ -220,6 +233,12 @@ async function writeBatch(prisma: PrismaClient, messages: ResultMessage[]): Prom
     );
   }
   // Epoch chunks move no run's status but through a prune: only those, starts, ends, failures and hand-backs can move a sweep's.
-  await refreshSweepStatus(prisma, [...new Set([...messages.filter((m) => m.type !== "epochs").map((m) => m.runId), ...stops.map((s) => s.runId)])]);
-  return { outcomes, stops };
+  const moved = [...new Set([...messages.filter((m) => m.type !== "epochs").map((m) => m.runId), ...stops.map((s) => s.runId)])];
+  // A search proposes its next trials as runs settle, before the sweep's status is brought up to
+  // date: with new runs queued, a search between trials is not taken for finished.
+  const settled = [...messages.filter((m) => m.type === "finished" || m.type === "failed").map((m) => m.runId), ...stops.map((s) => s.runId)];
+  const searches = [];
+  for (const sweepId of await searchingSweeps(prisma, settled)) searches.push({ sweepId, ...(await planSearch(prisma, sweepId)) });
+  await refreshSweepStatus(prisma, moved);
+  return { outcomes, stops, searches };
 }

@@ -1,5 +1,6 @@
 import { decisionEpochs } from "@gradtrace/core";
 import {
+  advanceTrials,
   cancelSweepRuns,
   createSweep,
   getSweep,
@@ -7,8 +8,10 @@ import {
   setSweepStatus,
   sweepByIdempotencyKey,
   sweepRuns,
+  type NewTrial,
   type PrismaClient,
   type QueuedRun,
+  type StoredTrial,
 } from "@gradtrace/db";
 import {
   connectRedis,
@@ -21,8 +24,14 @@ import {
   QueueUnreachableError,
   reachQueue,
   PAYLOAD_VERSION,
+  objectiveCost,
+  proposeTrial,
   removeRuns,
+  runCount,
+  searchSpace,
   SweepSpecSchema,
+  trialObjective,
+  trialRuns,
   unhaltSweep,
   type Queues,
   type SweepSpec,
@@ -93,7 +102,7 @@ const ENQUEUE_WAIT_MS = 3000;
  * QueueUnreachableError after ENQUEUE_WAIT_MS + 1 ms a run. A late add that lands after all is
  * harmless: job ids are run ids, so queueing the same runs again on resume adds nothing twice.
  */
-async function enqueue(control: Control, sweepId: string, sweep: SweepSpec, runs: readonly QueuedRun[]): Promise<void> {
+export async function enqueue(control: Control, sweepId: string, sweep: SweepSpec, runs: readonly QueuedRun[]): Promise<void> {
   const { device, stopping } = sweep;
   const work = enqueueRuns(
     control.queues.runs[device],
@@ -160,11 +169,49 @@ export async function submitSweep(
   const { sweepId, runs } = created;
   try {
     await enqueue(control, sweepId, spec, runs);
+    await advanceSearch(control, sweepId);
   } catch (error) {
     if (isQueueUnreachable(error)) throw new SubmitIncompleteError(sweepId, error);
     throw error;
   }
-  return { sweepId, runs: runs.length };
+  return { sweepId, runs: spec.sampling.mode === "tpe" ? runCount(spec) : runs.length };
+}
+
+/**
+ * A search's next step (nothing for a grid or random sweep): while the sweep is queued or
+ * running, proposes trials until `parallelism` are in flight or `trials` have been proposed —
+ * each with TPE over the trials finished so far, in the order they finished — stores them with
+ * their runs (one per seed) and enqueues every queued run of the search. Called at submit, on
+ * resume, and by the recorder whenever a run of a searching sweep settles; safe to repeat.
+ */
+export async function advanceSearch(control: Control, sweepId: string): Promise<void> {
+  const { spec, runs } = await planSearch(control.prisma, sweepId);
+  await enqueue(control, sweepId, spec, runs);
+}
+
+/** advanceSearch's database part: the trials proposed and stored, and the search's queued runs to enqueue. */
+export async function planSearch(prisma: PrismaClient, sweepId: string): Promise<{ spec: SweepSpec; runs: QueuedRun[] }> {
+  const { spec } = await loadSweep(prisma, sweepId);
+  const { sampling } = spec;
+  if (sampling.mode !== "tpe") return { spec, runs: [] };
+  const dims = searchSpace(spec);
+  const runs = await advanceTrials(prisma, sweepId, ({ status, trials }) => {
+    if (status !== "queued" && status !== "running") return [];
+    const open = (t: StoredTrial) => t.runs.some((r) => r.status === "queued" || r.status === "running");
+    const settledAt = (t: StoredTrial) => Math.max(...t.runs.map((r) => r.finishedAt?.getTime() ?? 0));
+    const finished = trials.filter((t) => !open(t)).sort((a, b) => settledAt(a) - settledAt(b) || a.number - b.number);
+    const observations = finished.map((t) => ({ values: t.values, cost: objectiveCost(sampling.objective, trialObjective(sampling.objective, t)) }));
+    const room = Math.min(sampling.parallelism - trials.filter(open).length, sampling.trials - trials.length);
+    const added: NewTrial[] = [];
+    for (let i = 0; i < room; i++) {
+      const earlier = [...trials.map((t) => t.values), ...added.map((t) => t.values)];
+      const values = proposeTrial(sampling, dims, observations, earlier, trials.length + i);
+      if (!values) break;
+      added.push({ values, runs: trialRuns(spec, values) });
+    }
+    return added;
+  });
+  return { spec, runs };
 }
 
 /** A sweep stored whose runs could not all be queued: resuming it queues the rest. */
@@ -207,6 +254,7 @@ export async function resumeSweep(control: Control, sweepId: string): Promise<vo
   await unhaltSweep(control.redis, control.prefix, sweepId);
   await setSweepStatus(control.prisma, sweepId, sweep.runs.running + sweep.runs.completed + sweep.runs.failed > 0 ? "running" : "queued");
   await enqueue(control, sweepId, sweep.spec, await sweepRuns(control.prisma, sweepId, ["queued"]));
+  await advanceSearch(control, sweepId);
 }
 
 /** Retries a sweep's failed runs: each starts a new attempt. Returns how many. */

@@ -78,9 +78,9 @@ const maximised = (metric: StoppingMetric): boolean => metric.endsWith("Accuracy
 /** The training metric standing in for a validation one when a run has no validation split. */
 const FALLBACK = { valLoss: "trainLoss", valAccuracy: "trainAccuracy", trainLoss: "trainLoss", trainAccuracy: "trainAccuracy" } as const;
 
-/** The value a rule compares for one traced epoch (NaN once a run diverged). */
-export function stoppingValue(metric: StoppingMetric, record: Pick<EpochRecord, StoppingMetric>): number {
-  return record[metric] ?? record[FALLBACK[metric]];
+/** The value a rule compares for one traced epoch, or a search for a finished run (NaN once a run diverged, or when missing). */
+export function stoppingValue(metric: StoppingMetric, record: Readonly<Record<StoppingMetric, number | null>>): number {
+  return record[metric] ?? record[FALLBACK[metric]] ?? NaN;
 }
 
 /** A value as a cost, smaller being better; a non-finite value is the worst. */

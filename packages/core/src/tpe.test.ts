@@ -7,7 +7,7 @@ const LR: Dimension = { kind: "float", low: 1e-5, high: 1, log: true };
 const decadesOff = (lr: number) => Math.abs(Math.log10(lr) + 2);
 
 /** Runs a sequential search of `n` trials with these options; returns the proposals in order. */
-function search(n: number, space: Dimension[], cost: (v: number[]) => number, seed: number, options = TPE_DEFAULTS): number[][] {
+function search(n: number, space: Dimension[], cost: (v: readonly number[]) => number, seed: number, options = TPE_DEFAULTS): (readonly number[])[] {
   const observations: Observation[] = [];
   for (let t = 0; t < n; t++) {
     const values = proposeTpe(space, observations, new Random(seed, `trial ${t}`), options);
@@ -47,7 +47,7 @@ describe("TPE", () => {
   it("beats random search with the same budget on a known 4-D objective, on median over 11 seeds", () => {
     // Optimum: lr 0.01, depth 4, width 64, the second activation; costs in decades, layers and octaves.
     const space: Dimension[] = [LR, { kind: "int", low: 1, high: 16, log: false }, { kind: "int", low: 4, high: 512, log: true }, { kind: "categorical", choices: 4 }];
-    const cost = (v: number[]) => decadesOff(v[0]!) ** 2 + ((v[1]! - 4) / 4) ** 2 + Math.log2(v[2]! / 64) ** 2 / 4 + (v[3] === 1 ? 0 : 1);
+    const cost = (v: readonly number[]) => decadesOff(v[0]!) ** 2 + ((v[1]! - 4) / 4) ** 2 + Math.log2(v[2]! / 64) ** 2 / 4 + (v[3] === 1 ? 0 : 1);
     const bestOf = (startupTrials: number) =>
       Array.from({ length: 11 }, (_, seed) => Math.min(...search(60, space, cost, seed, { ...TPE_DEFAULTS, startupTrials }).map(cost))).sort((a, b) => a - b)[5]!;
     // Measured: TPE 0.19, random 0.83.
@@ -59,7 +59,7 @@ describe("TPE", () => {
       { kind: "categorical", choices: 4 },
       { kind: "int", low: 1, high: 8, log: false },
     ];
-    const cost = (v: number[]) => (v[0] === 2 ? 0 : 1) + Math.abs(v[1]! - 3) / 10;
+    const cost = (v: readonly number[]) => (v[0] === 2 ? 0 : 1) + Math.abs(v[1]! - 3) / 10;
     const proposals = search(60, space, cost, 3);
     const late = proposals.slice(30);
     expect(late.filter((v) => v[0] === 2).length / late.length).toBeGreaterThan(0.6);

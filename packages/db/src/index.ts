@@ -4,6 +4,7 @@ export { DbError, IllegalTransitionError, NotFoundError, StaleAttemptError, Trac
 export { downsample, type Bucket } from "./downsample.ts";
 export { canonicalJson, runKey } from "./repositories/run-key.ts";
 export {
+  advanceTrials,
   bestRuns,
   cancelSweepRuns,
   createSweep,
@@ -11,12 +12,15 @@ export {
   listSweeps,
   refreshSweepStatus,
   requeueFailedRuns,
+  searchingSweeps,
   setSweepStatus,
   sweepByIdempotencyKey,
   sweepRuns,
   type BestRun,
   type NewSweep,
+  type NewTrial,
   type QueuedRun,
+  type StoredTrial,
   type SweepSummary,
 } from "./repositories/sweeps.ts";
 export { GRID_METRIC_NAMES, sweepGrid, type Aggregate, type GridCell, type GridMetric } from "./repositories/grid.ts";

@@ -6,6 +6,7 @@ import { gridSize, runAt, runCount, type SweepSpec } from "./sweep-spec.ts";
  * drawn with the sweep's seed (Floyd's algorithm: no rejection loop, no list of the whole grid).
  */
 export function sampledIndices(spec: SweepSpec): number[] {
+  if (spec.sampling.mode === "tpe") return [];
   const grid = gridSize(spec);
   const count = runCount(spec);
   if (spec.sampling.mode === "grid" || count === grid) return Array.from({ length: grid }, (_, i) => i);
@@ -20,7 +21,7 @@ export function sampledIndices(spec: SweepSpec): number[] {
 
 /**
  * Expands a sweep into its RunSpecs, deterministically: the same sweep spec always gives the
- * same runs in the same order. Every run is validated; a combination the core refuses (say, too
+ * same runs in the same order. A search (TPE) expands to none: its runs are proposed as it goes. Every run is validated; a combination the core refuses (say, too
  * many parameters) is a SpecError that names the combination.
  */
 export function expandSweep(spec: SweepSpec): RunSpec[] {

@@ -51,4 +51,27 @@ export { consumeResults, RefusedResultError, resultBackoff, RetrySoonError, type
 export { announceWorker, listWorkers, withdrawWorker, WorkerInfoSchema, type WorkerInfo } from "./registry.ts";
 export { DEFAULT_REPORTER_OPTIONS, RunReporter, type ReporterOptions } from "./reporter.ts";
 export { LeaseEnvSchema, startWorker, type RunningWorker, type RunOutcome, type Trainer, type TrainSink, type WorkerOptions } from "./run-worker.ts";
-export { gridSize, IdempotencyKeySchema, parseSweepSpec, runAt, runCount, SweepSpecSchema, type SweepSpec, type SweepSpecInput } from "./sweep-spec.ts";
+export {
+  gridSize,
+  IdempotencyKeySchema,
+  parseSweepSpec,
+  runAt,
+  runCount,
+  runOf,
+  SearchSpaceSchema,
+  SweepSpecSchema,
+  type AxisPick,
+  type SearchSpace,
+  type SweepSpec,
+  type SweepSpecInput,
+} from "./sweep-spec.ts";
+export {
+  objectiveCost,
+  proposeTrial,
+  searchSpace,
+  trialObjective,
+  trialRuns,
+  trialSettings,
+  type SearchDimension,
+  type TrialOutcome,
+} from "./search.ts";

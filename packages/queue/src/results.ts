@@ -1,7 +1,7 @@
 import { SpecError } from "@gradtrace/core";
 import { describeError, type Logger } from "@gradtrace/log";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import { connectRedis, throttled } from "./connection.ts";
+import { connectRedis, throttled, type Redis } from "./connection.ts";
 import { parseResultMessage, QUEUE_NAMES, type ResultMessage } from "./contracts.ts";
 import { pruneRuns } from "./producer.ts";
 
@@ -49,10 +49,13 @@ export const RESULT_MAX_STALLS = 20;
 /**
  * Consumes the results queue on one worker connection: each job's message is checked against the
  * contract (an invalid one is refused for good, logged with why) and handed to `handle`. Resolves
- * once it is ready; `pruneRuns` tells the runs' workers to stop them (on the same connection);
+ * once it is ready; `pruneRuns` tells the runs' workers to stop them, and `redis` (the same
+ * connection) carries what else the recorder sends, such as a search's new runs;
  * `close` stops taking messages, lets those in hand finish and disconnects.
  */
-export async function consumeResults(options: ResultsOptions): Promise<{ pruneRuns(runIds: readonly string[]): Promise<void>; close(): Promise<void> }> {
+export async function consumeResults(
+  options: ResultsOptions,
+): Promise<{ redis: Redis; pruneRuns(runIds: readonly string[]): Promise<void>; close(): Promise<void> }> {
   const log = options.logger;
   const processor = async (job: Job): Promise<void> => {
     let message: ResultMessage;
@@ -85,6 +88,7 @@ export async function consumeResults(options: ResultsOptions): Promise<{ pruneRu
   });
   await worker.waitUntilReady();
   return {
+    redis,
     pruneRuns: (runIds) => pruneRuns(redis, options.prefix, runIds),
     async close() {
       await worker.close();

@@ -4,11 +4,14 @@ import {
   InitializerSpecSchema,
   LIMITS,
   OPTIMIZER_NAMES,
+  parseRunSpec,
   parseWith,
   RUN_TARGETS,
   SWEEP_LIMITS,
   SpecError,
+  STOPPING_METRICS,
   StoppingSpecSchema,
+  TPE_DEFAULTS,
   TrainingSpecSchema,
   TracingSpecSchema,
   type RunAxis,
@@ -20,6 +23,28 @@ import { z } from "zod";
 export const IdempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, { error: "expected 1 to 200 visible ASCII characters (a UUID, say)" });
 
 const axis = <T extends z.ZodType>(item: T, max: number = SWEEP_LIMITS.maxAxisValues) => z.array(item).min(1).max(max);
+
+const depth = z.number().int().min(1).max(LIMITS.maxDepth);
+const width = z.number().int().min(1).max(LIMITS.maxWidth);
+const learningRate = z.number().finite().positive().max(100);
+const momentum = z.number().min(0).lt(1);
+
+/** A range a model-based search draws a setting from: [low, high], on a log scale when `log` (then low > 0). */
+const range = (value: z.ZodNumber) =>
+  z
+    .object({ low: value, high: value, log: z.boolean().default(false) })
+    .strict()
+    .refine((r) => r.low < r.high, { error: "low must be below high", path: ["high"] })
+    .refine((r) => !r.log || r.low > 0, { error: "a log scale needs low > 0", path: ["low"] });
+
+/** The numeric settings a model-based search may draw from a range instead of an axis list. */
+export const SearchSpaceSchema = z
+  .object({ learningRate: range(learningRate).optional(), depth: range(depth).optional(), width: range(width).optional(), momentum: range(momentum).optional() })
+  .strict();
+export type SearchSpace = z.infer<typeof SearchSpaceSchema>;
+
+/** The axes a search range replaces. */
+const RANGED_AXES = { learningRate: "learningRates", depth: "depths", width: "widths" } as const;
 
 /**
  * A sweep as a researcher submits it: the axes whose product (or a random sample of it) are the
@@ -34,10 +59,11 @@ export const SweepSpecSchema = z
       .object({
         activations: axis(ActivationSpecSchema),
         initializers: axis(InitializerSpecSchema),
-        depths: axis(z.number().int().min(1).max(LIMITS.maxDepth)),
-        widths: axis(z.number().int().min(1).max(LIMITS.maxWidth)),
+        /** Required unless a TPE search draws depths from sampling.space.depth; likewise widths and learning rates. */
+        depths: axis(depth).optional(),
+        widths: axis(width).optional(),
         optimizers: axis(z.enum(OPTIMIZER_NAMES)).default(["sgd"]),
-        learningRates: axis(z.number().finite().positive().max(100)),
+        learningRates: axis(learningRate).optional(),
         datasets: axis(DatasetSpecSchema).prefault(["moons"]),
         seeds: axis(TrainingSpecSchema.shape.seed.unwrap(), SWEEP_LIMITS.maxSeeds).default([0]),
       } satisfies Record<`${RunAxis}s`, z.ZodType>)
@@ -48,7 +74,7 @@ export const SweepSpecSchema = z
         batchSize: TrainingSpecSchema.shape.batchSize,
         biasInit: InitializerSpecSchema.default({ name: "zeros" }),
         /** Optimizer parameters besides lr: momentum, beta1, beta2, epsilon (ignored where they do not apply). */
-        momentum: z.number().min(0).lt(1).default(0.9),
+        momentum: momentum.default(0.9),
         beta1: z.number().min(0).lt(1).default(0.9),
         beta2: z.number().min(0).lt(1).default(0.999),
         epsilon: z.number().finite().positive().default(1e-8),
@@ -62,6 +88,22 @@ export const SweepSpecSchema = z
       .discriminatedUnion("mode", [
         z.object({ mode: z.literal("grid") }).strict(),
         z.object({ mode: z.literal("random"), count: z.number().int().min(1).max(SWEEP_LIMITS.maxRuns), seed: z.number().int().min(0).default(0) }).strict(),
+        z
+          .object({
+            mode: z.literal("tpe"),
+            /** Configurations to try; each trains once per seed of axes.seeds, its objective the mean over them. */
+            trials: z.number().int().min(1).max(SWEEP_LIMITS.maxRuns),
+            /** Trials in flight at once: each one that finishes updates the model before the next is proposed. */
+            parallelism: z.number().int().min(1).max(1000).default(4),
+            seed: z.number().int().min(0).default(0),
+            /** Trials drawn at random before the model proposes (all of them: random search over the same space). */
+            startupTrials: z.number().int().min(0).max(SWEEP_LIMITS.maxRuns).default(TPE_DEFAULTS.startupTrials),
+            /** The final metric minimised (losses) or maximised (accuracies). */
+            objective: z.enum(STOPPING_METRICS).default("valLoss"),
+            /** Ranges replacing axis lists; the other axes' lists are categorical choices. */
+            space: SearchSpaceSchema.default({}),
+          })
+          .strict(),
       ])
       .default({ mode: "grid" }),
     /** Which workers may train the runs. */
@@ -69,7 +111,23 @@ export const SweepSpecSchema = z
     /** Early stopping of hopeless runs (ASHA, median, diagnoses); without it every run trains to the end. */
     stopping: StoppingSpecSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    const space: SearchSpace = spec.sampling.mode === "tpe" ? spec.sampling.space : {};
+    for (const [setting, list] of Object.entries(RANGED_AXES) as Array<[keyof typeof RANGED_AXES, (typeof RANGED_AXES)[keyof typeof RANGED_AXES]]>) {
+      const ranged = space[setting] !== undefined;
+      if (ranged && spec.axes[list] !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["axes", list], message: `give either axes.${list} or sampling.space.${setting}, not both` });
+      }
+      if (!ranged && spec.axes[list] === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["axes", list],
+          message: `expected a list of values${spec.sampling.mode === "tpe" ? ` (or a range in sampling.space.${setting})` : ""}`,
+        });
+      }
+    }
+  });
 export type SweepSpec = z.infer<typeof SweepSpecSchema>;
 export type SweepSpecInput = z.input<typeof SweepSpecSchema>;
 
@@ -78,13 +136,19 @@ const AXES = (["dataset", "activation", "initializer", "depth", "width", "optimi
   (a) => `${a}s` as const,
 );
 
-/** How many runs the full grid of a sweep's axes has. */
-export function gridSize(spec: SweepSpec): number {
-  return AXES.reduce((n, a) => n * spec.axes[a].length, 1);
+/** An axis's values; a search range in its place counts as one value (the search draws it). */
+function axisValues(spec: SweepSpec, a: (typeof AXES)[number]): readonly unknown[] {
+  return spec.axes[a] ?? [undefined];
 }
 
-/** How many runs a sweep expands to: the grid, or the random sample's size (at most the grid). */
+/** How many runs the full grid of a sweep's axes has. */
+export function gridSize(spec: SweepSpec): number {
+  return AXES.reduce((n, a) => n * axisValues(spec, a).length, 1);
+}
+
+/** How many runs a sweep expands to: the grid, the random sample's size (at most the grid), or each trial of a search once per seed. */
 export function runCount(spec: SweepSpec): number {
+  if (spec.sampling.mode === "tpe") return spec.sampling.trials * spec.axes.seeds.length;
   const grid = gridSize(spec);
   return spec.sampling.mode === "grid" ? grid : Math.min(spec.sampling.count, grid);
 }
@@ -105,6 +169,7 @@ export function parseSweepSpec(input: unknown): SweepSpec {
       "sweep spec",
     );
   }
+  if (spec.sampling.mode === "tpe") checkLargestTrial(spec, spec.sampling.space);
   const inline = inlineValues(spec);
   if (inline > SWEEP_LIMITS.maxInlineValues) {
     throw new SpecError(
@@ -121,6 +186,36 @@ export function parseSweepSpec(input: unknown): SweepSpec {
   return spec;
 }
 
+/**
+ * A search's largest trial on each dataset — every range and list at its widest, deepest —
+ * must be a valid run: parameters, activations and work grow with depth and width, so then every
+ * trial the search may propose is one.
+ */
+function checkLargestTrial(spec: SweepSpec, space: SearchSpace): void {
+  const { axes } = spec;
+  for (const dataset of axes.datasets) {
+    const pick: AxisPick = {
+      dataset,
+      activation: axes.activations[0]!,
+      initializer: axes.initializers[0]!,
+      depth: space.depth?.high ?? Math.max(...axes.depths!),
+      width: space.width?.high ?? Math.max(...axes.widths!),
+      optimizer: axes.optimizers[0]!,
+      learningRate: space.learningRate?.high ?? axes.learningRates![0]!,
+      seed: axes.seeds[0]!,
+    };
+    try {
+      parseRunSpec(runOf(spec, pick));
+    } catch (error) {
+      if (!(error instanceof SpecError)) throw error;
+      throw new SpecError(
+        error.issues.map((i) => ({ ...i, path: `sampling.space (the largest trial, ${pick.depth} × ${pick.width}): ${i.path}` })),
+        "sweep spec",
+      );
+    }
+  }
+}
+
 /** Numbers of inline data the runs of a sweep carry in all: each points dataset's size × the runs that use it. */
 function inlineValues(spec: SweepSpec): number {
   const { datasets } = spec.axes;
@@ -128,33 +223,40 @@ function inlineValues(spec: SweepSpec): number {
   return datasets.reduce((sum, d) => sum + (d.name === "points" ? d.features.length * (d.features[0]!.length + 1) * runsEach : 0), 0);
 }
 
+/** One value of every axis (an axis's `s` dropped: `activation` from `activations`), and a momentum a search drew. */
+export type AxisPick = { [A in (typeof AXES)[number] as A extends `${infer B}s` ? B : never]: NonNullable<SweepSpec["axes"][A]>[number] } & { momentum?: number };
+
 /** The RunSpec (as input, defaults still to fill) of the combination with this index into the grid. */
 export function runAt(spec: SweepSpec, index: number): RunSpecInput {
   const pick: Record<string, unknown> = {};
   let rest = index;
   for (let a = AXES.length - 1; a >= 0; a--) {
-    const values = spec.axes[AXES[a]!] as readonly unknown[];
-    pick[AXES[a]!] = values[rest % values.length];
+    const values = axisValues(spec, AXES[a]!);
+    pick[AXES[a]!.slice(0, -1)] = values[rest % values.length];
     rest = Math.floor(rest / values.length);
   }
+  return runOf(spec, pick as AxisPick);
+}
+
+/** The RunSpec (as input) of one value of every axis with the sweep's fixed settings. */
+export function runOf(spec: SweepSpec, pick: AxisPick): RunSpecInput {
   const { fixed } = spec;
-  const name = pick.optimizers as SweepSpec["axes"]["optimizers"][number];
-  const lr = pick.learningRates as number;
+  const { optimizer: name, learningRate: lr } = pick;
   const optimizer =
     name === "adam"
       ? { name, lr, beta1: fixed.beta1, beta2: fixed.beta2, epsilon: fixed.epsilon }
       : name === "sgd"
         ? { name, lr }
-        : { name, lr, momentum: fixed.momentum };
+        : { name, lr, momentum: pick.momentum ?? fixed.momentum };
   return {
-    dataset: pick.datasets as RunSpecInput["dataset"],
+    dataset: pick.dataset as RunSpecInput["dataset"],
     model: {
-      hidden: Array<number>(pick.depths as number).fill(pick.widths as number),
-      activation: pick.activations as RunSpecInput["model"]["activation"],
-      weightInit: pick.initializers as RunSpecInput["model"]["weightInit"],
+      hidden: Array<number>(pick.depth).fill(pick.width),
+      activation: pick.activation as RunSpecInput["model"]["activation"],
+      weightInit: pick.initializer as RunSpecInput["model"]["weightInit"],
       biasInit: fixed.biasInit,
     },
-    training: { epochs: fixed.epochs, batchSize: fixed.batchSize, optimizer, shuffle: fixed.shuffle, seed: pick.seeds as number, timeLimit: fixed.timeLimit },
+    training: { epochs: fixed.epochs, batchSize: fixed.batchSize, optimizer, shuffle: fixed.shuffle, seed: pick.seed, timeLimit: fixed.timeLimit },
     tracing: fixed.tracing,
   };
 }

@@ -6,6 +6,7 @@ import { Prisma, type RunStatus, type SweepStatus } from "../generated/client.ts
 import { idents } from "../sql-params.ts";
 import { runKey } from "./run-key.ts";
 import { storedSpec } from "./stored.ts";
+import { z } from "zod";
 
 /** A sweep to store: its name, the spec as submitted, and the RunSpecs it expands to. */
 export interface NewSweep {
@@ -32,20 +33,22 @@ const AXIS_COLUMNS = {
   seed: ["text", "bigint"],
 } as const satisfies Record<RunAxis, readonly [string, string]>;
 
-/**
- * Stores a sweep and all its runs in one transaction. RunSpecs are validated (SpecError names
- * the bad field) and deduplicated by key, so the same run is never stored twice; returns the
- * sweep id and the runs (ids and validated RunSpecs) in the order of first appearance.
- */
-export async function createSweep(prisma: PrismaClient, sweep: NewSweep): Promise<{ sweepId: string; runIds: string[]; runs: QueuedRun[] }> {
-  const sweepId = randomUUID();
+/** RunSpecs validated (SpecError names the bad field) and deduplicated by key, each with a new id, in order of first appearance. */
+function newRuns(inputs: readonly unknown[]): Array<{ id: string; key: string; spec: RunSpec }> {
   const byKey = new Map<string, { id: string; key: string; spec: RunSpec }>();
-  for (const input of sweep.runs) {
+  for (const input of inputs) {
     const spec = parseRunSpec(input);
     const key = runKey(spec);
     if (!byKey.has(key)) byKey.set(key, { id: randomUUID(), key, spec });
   }
-  const rows = [...byKey.values()];
+  return [...byKey.values()];
+}
+
+/**
+ * The one INSERT … SELECT FROM unnest of a sweep's new runs (of a search trial, when given); a run
+ * whose spec the sweep already has is skipped. Prisma's createMany took ~4 s for 10,000 runs here.
+ */
+function insertRuns(client: Prisma.TransactionClient | PrismaClient, sweepId: string, rows: ReturnType<typeof newRuns>, trial: number | null) {
   const axes = rows.map((r) => runAxisValues(r.spec));
   const axisArrays = RUN_AXES.map((a) => {
     const [type] = AXIS_COLUMNS[a];
@@ -53,17 +56,99 @@ export async function createSweep(prisma: PrismaClient, sweep: NewSweep): Promis
     return Prisma.sql`${values}::${Prisma.raw(type)}[]`;
   });
   const casts = RUN_AXES.map((a) => Prisma.sql`i.${Prisma.raw(`"${a}"`)}::${Prisma.raw(AXIS_COLUMNS[a][1])}`);
-  // One INSERT … SELECT FROM unnest for all runs: Prisma's createMany took ~4 s for 10,000 runs here.
+  return client.$executeRaw`
+    INSERT INTO "Run" (id, "sweepId", key, spec, ${idents(RUN_AXES)}, "diagnosisKinds", trial)
+    SELECT i.id, ${sweepId}::uuid, i.key, i.spec::jsonb, ${Prisma.join(casts)}, '{}', ${trial}::int
+    FROM unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.key)}::text[], ${rows.map((r) => JSON.stringify(r.spec))}::text[], ${Prisma.join(axisArrays)})
+      AS i(id, key, spec, ${idents(RUN_AXES)})
+    ON CONFLICT DO NOTHING`;
+}
+
+/**
+ * Stores a sweep and all its runs in one transaction. RunSpecs are validated (SpecError names
+ * the bad field) and deduplicated by key, so the same run is never stored twice; returns the
+ * sweep id and the runs (ids and validated RunSpecs) in the order of first appearance.
+ */
+export async function createSweep(prisma: PrismaClient, sweep: NewSweep): Promise<{ sweepId: string; runIds: string[]; runs: QueuedRun[] }> {
+  const sweepId = randomUUID();
+  const rows = newRuns(sweep.runs);
   await prisma.$transaction([
     prisma.sweep.create({ data: { id: sweepId, name: sweep.name, spec: sweep.spec as object, idempotencyKey: sweep.idempotencyKey ?? null } }),
-    prisma.$executeRaw`
-      INSERT INTO "Run" (id, "sweepId", key, spec, ${idents(RUN_AXES)}, "diagnosisKinds")
-      SELECT i.id, ${sweepId}::uuid, i.key, i.spec::jsonb, ${Prisma.join(casts)}, '{}'
-      FROM unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.key)}::text[], ${rows.map((r) => JSON.stringify(r.spec))}::text[], ${Prisma.join(axisArrays)})
-        AS i(id, key, spec, ${idents(RUN_AXES)})
-      ON CONFLICT DO NOTHING`,
+    insertRuns(prisma, sweepId, rows, null),
   ]);
   return { sweepId, runIds: rows.map((r) => r.id), runs: rows.map((r) => ({ id: r.id, spec: r.spec, attempt: 0 })) };
+}
+
+/** A search trial as stored, with what its runs came to. */
+export interface StoredTrial {
+  number: number;
+  /** The proposal on each dimension of the search space. */
+  values: number[];
+  /** Its runs, one per seed: status and final metrics (NaN for a diverged one). */
+  runs: Array<{ status: RunStatus; trainLoss: number | null; trainAccuracy: number | null; valLoss: number | null; valAccuracy: number | null; finishedAt: Date | null }>;
+}
+
+/** A trial to add: its proposal and its runs' specs. */
+export interface NewTrial {
+  values: number[];
+  runs: readonly unknown[];
+}
+
+const TrialValuesSchema = z.array(z.number());
+const floatOrNull = (v: string | null) => (v === null ? null : Number(v));
+
+/**
+ * A search's next step, atomically: under a per-sweep lock, `plan` sees the sweep's status and
+ * its trials so far (in order) and returns the trials to add, which are stored with their runs
+ * (numbered on from the last). Concurrent recorders therefore never propose the same trial twice,
+ * and a retried step finds what the first stored. Returns the sweep's runs that belong to a trial
+ * and are still queued — the new ones, and any a crash kept from reaching the queue — to enqueue.
+ */
+export async function advanceTrials(
+  prisma: PrismaClient,
+  sweepId: string,
+  plan: (state: { status: SweepStatus; trials: StoredTrial[] }) => NewTrial[],
+): Promise<QueuedRun[]> {
+  return prisma.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext(${sweepId}))`;
+    const sweep = await tx.sweep.findUnique({ where: { id: sweepId }, select: { status: true } });
+    if (!sweep) throw new NotFoundError("sweep", sweepId);
+    const rows = await tx.$queryRaw<
+      Array<{ number: number; values: unknown; status: RunStatus | null; tl: string | null; ta: string | null; vl: string | null; va: string | null; finishedAt: Date | null }>
+    >`
+      SELECT t.number, t.values, r.status::text AS status, r."trainLoss"::text AS tl, r."trainAccuracy"::text AS ta, r."valLoss"::text AS vl,
+        r."valAccuracy"::text AS va, r."finishedAt"
+      FROM "Trial" t LEFT JOIN "Run" r ON r."sweepId" = t."sweepId" AND r.trial = t.number
+      WHERE t."sweepId" = ${sweepId}::uuid ORDER BY t.number, r.seed`;
+    const trials = new Map<number, StoredTrial>();
+    for (const row of rows) {
+      const trial = trials.get(row.number) ?? { number: row.number, values: TrialValuesSchema.parse(row.values), runs: [] };
+      trials.set(row.number, trial);
+      if (row.status === null) continue;
+      trial.runs.push({ status: row.status, trainLoss: floatOrNull(row.tl), trainAccuracy: floatOrNull(row.ta), valLoss: floatOrNull(row.vl), valAccuracy: floatOrNull(row.va), finishedAt: row.finishedAt });
+    }
+    let next = Math.max(-1, ...trials.keys()) + 1;
+    for (const trial of plan({ status: sweep.status, trials: [...trials.values()] })) {
+      const number = next++;
+      await tx.trial.create({ data: { sweepId, number, values: trial.values } });
+      await insertRuns(tx, sweepId, newRuns(trial.runs), number);
+    }
+    const queued = await tx.run.findMany({
+      where: { sweepId, trial: { not: null }, status: "queued" },
+      select: { id: true, spec: true, attempt: true },
+      orderBy: [{ trial: "asc" }, { seed: "asc" }],
+    });
+    return queued.map((r) => ({ id: r.id, spec: storedSpec(r.id, r.spec), attempt: r.attempt }));
+  });
+}
+
+/** Of the sweeps these runs belong to, those that search (their spec's sampling mode is "tpe"). */
+export async function searchingSweeps(prisma: PrismaClient, runIds: readonly string[]): Promise<string[]> {
+  if (runIds.length === 0) return [];
+  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+    SELECT DISTINCT s.id::text AS id FROM "Sweep" s JOIN "Run" r ON r."sweepId" = s.id
+    WHERE r.id = ANY(${[...runIds]}::uuid[]) AND s.spec #>> '{sampling,mode}' = 'tpe' ORDER BY 1`;
+  return rows.map((r) => r.id);
 }
 
 /** The sweep submitted with this idempotency key: its id, status and run count; undefined when there is none. */
