@@ -358,6 +358,35 @@ describe("workers and recorders as processes", () => {
     expect((await db.prisma.sweep.findUniqueOrThrow({ where: { id: sweepId } })).status).toBe("completed");
   });
 
+  it("runs a TPE search to its budget: the recorder proposes each next trial as runs settle, 2 in flight", async () => {
+    const c = cluster();
+    await c.recorder();
+    await c.worker();
+    await c.worker();
+    const spec: SweepSpecInput = {
+      name: "tpe",
+      axes: { activations: [{ name: "tanh" }, { name: "relu" }], initializers: [{ name: "he_normal" }], widths: [16], datasets: [{ name: "moons", samples: 400 }], seeds: [0, 1] },
+      fixed: { epochs: 20, batchSize: 32 },
+      sampling: { mode: "tpe", trials: 8, parallelism: 2, startupTrials: 3, space: { learningRate: { low: 1e-3, high: 1, log: true }, depth: { low: 1, high: 4 } } },
+    };
+    const { sweepId, runs } = await submitSweep(c.control, spec);
+    expect(runs).toBe(16);
+    await sweepSettled(db.prisma, sweepId, 120_000);
+    const trials = await db.prisma.trial.findMany({ where: { sweepId }, orderBy: { number: "asc" } });
+    expect(trials.map((t) => t.number)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const stored = await db.prisma.run.findMany({ where: { sweepId }, select: { trial: true, status: true, createdAt: true, finishedAt: true } });
+    expect(stored).toHaveLength(16);
+    expect(stored.every((r) => r.status === "completed" && r.trial !== null)).toBe(true);
+    // Never more than 2 trials in flight: when each trial was created, at most one earlier trial still had a run to finish.
+    const of = (n: number) => stored.filter((r) => r.trial === n);
+    for (let k = 2; k < 8; k++) {
+      const created = Math.min(...of(k).map((r) => r.createdAt.getTime()));
+      const open = [...Array(k).keys()].filter((j) => Math.max(...of(j).map((r) => r.finishedAt!.getTime())) > created);
+      expect(open.length).toBeLessThanOrEqual(1);
+    }
+    expect((await db.prisma.sweep.findUniqueOrThrow({ where: { id: sweepId } })).status).toBe("completed");
+  });
+
   it("hands a running run back on SIGTERM after the deadline, exits 0, and another worker finishes it", async () => {
     const c = cluster();
     await c.recorder();
