@@ -365,9 +365,21 @@ describe("workers and recorders as processes", () => {
     await c.worker();
     const spec: SweepSpecInput = {
       name: "tpe",
-      axes: { activations: [{ name: "tanh" }, { name: "relu" }], initializers: [{ name: "he_normal" }], widths: [16], datasets: [{ name: "moons", samples: 400 }], seeds: [0, 1] },
+      axes: {
+        activations: [{ name: "tanh" }, { name: "relu" }],
+        initializers: [{ name: "he_normal" }],
+        widths: [16],
+        datasets: [{ name: "moons", samples: 400 }],
+        seeds: [0, 1],
+      },
       fixed: { epochs: 20, batchSize: 32 },
-      sampling: { mode: "tpe", trials: 8, parallelism: 2, startupTrials: 3, space: { learningRate: { low: 1e-3, high: 1, log: true }, depth: { low: 1, high: 4 } } },
+      sampling: {
+        mode: "tpe",
+        trials: 8,
+        parallelism: 2,
+        startupTrials: 3,
+        space: { learningRate: { low: 1e-3, high: 1, log: true }, depth: { low: 1, high: 4 } },
+      },
     };
     const { sweepId, runs } = await submitSweep(c.control, spec);
     expect(runs).toBe(16);

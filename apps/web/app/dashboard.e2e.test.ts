@@ -381,4 +381,54 @@ describe("the dashboard in a browser", () => {
     );
     await shot("pruned-run");
   });
+
+  it("runs a TPE search from the form, with ranges typed in the list fields, and shows its trials, the best so far and the objective chart", async () => {
+    await page.goto(`${base}/sweeps/new`);
+    await expect.poll(() => page.locator("[data-testid=run-count]").textContent(), { timeout: 30_000 }).toBe("180");
+    const spec = {
+      name: "e2e tpe",
+      axes: {
+        activations: [{ name: "tanh" }, { name: "relu" }],
+        initializers: [{ name: "he_normal" }],
+        depths: [2],
+        widths: [16],
+        learningRates: [0.1],
+        datasets: [{ name: "moons", samples: 400 }],
+        seeds: [0, 1],
+      },
+      fixed: { epochs: 20, batchSize: 32 },
+    };
+    await page.fill("#json", JSON.stringify(spec));
+    await page.click("text=Apply JSON");
+    await expect.poll(() => page.locator("[data-testid=run-count]").textContent(), { timeout: 10_000 }).toBe("4");
+    await page.selectOption("#sampling", "tpe");
+    await page.fill("[aria-label=N]", "6");
+    await page.fill("[aria-label=parallelism]", "2");
+    await page.fill("#depths", "1..3");
+    await page.fill("#learningRates", "1e-3..1");
+    // 6 trials × 2 seeds.
+    await expect.poll(() => page.locator("[data-testid=run-count]").textContent(), { timeout: 10_000 }).toBe("12");
+    // A range upside down is refused next to its field.
+    await page.fill("#depths", "3..1");
+    await expect.poll(() => page.locator("[data-error=depths]").textContent(), { timeout: 10_000 }).toMatch(/low must be below high/);
+    await page.fill("#depths", "1..3");
+    await expect.poll(() => page.locator("[data-testid=run-count]").textContent(), { timeout: 10_000 }).toBe("12");
+    await page.click("text=Launch sweep");
+    await page.waitForURL(/\/sweeps\/[0-9a-f-]{36}$/);
+    await expect.poll(() => page.locator("[data-testid=sweep-status]").textContent(), { timeout: 90_000 }).toBe("completed");
+    await expect
+      .poll(() => page.locator("[data-testid=search-summary]").textContent())
+      .toMatch(/^TPE on valLoss \(minimised, mean over seeds\): 6 of 6 trials finished, 0 in flight/);
+    const summary = (await page.locator("[data-testid=search-summary]").textContent())!;
+    expect(summary).toMatch(/Best so far: trial \d, [\d.]+ — (tanh|relu) · he_normal · [123] × 16 · sgd lr [\d.e-]+ · moons\(samples=400\)$/);
+    // One dot per finished trial, and the best-so-far line never rises.
+    await expect.poll(() => page.locator("[data-testid=chart-objective] .recharts-scatter-symbol").count()).toBe(6);
+    expect(await page.locator("[data-testid=chart-objective] .recharts-line-curve").count()).toBe(1);
+    const best = Number(await page.locator("[data-testid=search-best]").textContent());
+    const table = (await (await fetch(`${page.url().replace("/sweeps/", "/api/sweeps/")}/runs?limit=100`)).json()) as { runs: Array<{ valLoss: number }> };
+    expect(table.runs).toHaveLength(12);
+    // The best trial's mean is at least as good as every run's own loss pair can make it.
+    expect(best).toBeLessThanOrEqual(Math.max(...table.runs.map((r) => r.valLoss)));
+    await shot("search");
+  });
 });

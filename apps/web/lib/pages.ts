@@ -1,8 +1,8 @@
 import "server-only";
 import { loadSweep, type Control } from "@gradtrace/control";
 import { RUN_AXES, type RunAxis } from "@gradtrace/core";
-import { bestRuns, getRun, getRuns, listSweeps, sweepGrid, sweepRunTable, type PrismaClient, type RunRow, type StoredRun } from "@gradtrace/db";
-import { listWorkers, runJobCounts } from "@gradtrace/queue";
+import { bestRuns, getRun, getRuns, listSweeps, sweepGrid, sweepRunTable, sweepTrials, type PrismaClient, type RunRow, type StoredRun } from "@gradtrace/db";
+import { describeTrial, listWorkers, objectiveCost, runJobCounts, trialObjective, type SweepSpec } from "@gradtrace/queue";
 import { RUN_TABLE_PAGE } from "./run-table.ts";
 import { thinTrace } from "./thin-trace.ts";
 
@@ -31,11 +31,29 @@ export async function sweepHeader(prisma: PrismaClient, id: string) {
 }
 export type SweepHeader = Awaited<ReturnType<typeof sweepHeader>>;
 
-/** The sweep page: its header, the grid's cells and the run table's first page in its default order. */
+/** The sweep page: its header, the grid's cells, the run table's first page in its default order, and a search's trials. */
 export async function sweepPageData(prisma: PrismaClient, id: string) {
   const [sweep, cells, page] = await Promise.all([sweepHeader(prisma, id), sweepGrid(prisma, id), sweepRunTable(prisma, id, { limit: RUN_TABLE_PAGE })]);
-  return { sweep, cells, runs: page.runs, total: page.total, offset: 0, limit: RUN_TABLE_PAGE };
+  return { sweep, cells, runs: page.runs, total: page.total, offset: 0, limit: RUN_TABLE_PAGE, search: await searchData(prisma, id, sweep.spec) };
 }
+
+/**
+ * A search's trials as the sweep page shows them (null for a grid or random sweep): each trial's
+ * settings and objective (mean over its seeds; NaN when a run failed, diverged or was pruned;
+ * null while it trains), and the best trial so far.
+ */
+export async function searchData(prisma: PrismaClient, id: string, spec: SweepSpec) {
+  const { sampling } = spec;
+  if (sampling.mode !== "tpe") return null;
+  const trials = (await sweepTrials(prisma, id)).map((t) => {
+    const open = t.runs.length === 0 || t.runs.some((r) => r.status === "queued" || r.status === "running");
+    return { number: t.number, settings: describeTrial(spec, t.values), objective: open ? null : trialObjective(sampling.objective, t) };
+  });
+  const cost = (t: (typeof trials)[number]) => (t.objective === null ? Infinity : objectiveCost(sampling.objective, t.objective));
+  const best = trials.reduce<(typeof trials)[number] | null>((b, t) => (cost(t) < (b ? cost(b) : Infinity) ? t : b), null);
+  return { objective: sampling.objective, planned: sampling.trials, parallelism: sampling.parallelism, trials, best };
+}
+export type SearchData = NonNullable<Awaited<ReturnType<typeof searchData>>>;
 export type SweepPageData = Awaited<ReturnType<typeof sweepPageData>>;
 
 /** The run page: the run's row and its trace thinned to 200 buckets. */

@@ -192,7 +192,11 @@ function outcomeOf(error: DbError | undefined): Outcome {
 async function writeBatch(
   prisma: PrismaClient,
   messages: ResultMessage[],
-): Promise<{ outcomes: Outcome[]; stops: StopDecision[]; searches: Array<{ sweepId: string; spec: SweepSpec; runs: Awaited<ReturnType<typeof planSearch>>["runs"] }> }> {
+): Promise<{
+  outcomes: Outcome[];
+  stops: StopDecision[];
+  searches: Array<{ sweepId: string; spec: SweepSpec; runs: Awaited<ReturnType<typeof planSearch>>["runs"] }>;
+}> {
   const outcomes: Outcome[] = new Array(messages.length);
   const ofType = <T extends ResultMessage["type"]>(type: T) =>
     messages.flatMap((m, i) => (m.type === type ? [{ m: m as Extract<ResultMessage, { type: T }>, i }] : []));

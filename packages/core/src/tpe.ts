@@ -49,12 +49,30 @@ export function proposeTpe(space: readonly Dimension[], observations: readonly O
     if (d.kind === "categorical") {
       const l = categoricalEstimator(d.choices, column(good), options.priorWeight);
       const g = categoricalEstimator(d.choices, column(bad), options.priorWeight);
-      return best(options.candidates, () => pick(l, rng), (c) => Math.log(l[c]!) - Math.log(g[c]!));
+      return best(
+        options.candidates,
+        () => pick(l, rng),
+        (c) => Math.log(l[c]!) - Math.log(g[c]!),
+      );
     }
     const [a, b] = internalRange(d);
-    const l = parzenEstimator(column(good).map((v) => toInternal(d, v)), a, b, options.priorWeight);
-    const g = parzenEstimator(column(bad).map((v) => toInternal(d, v)), a, b, options.priorWeight);
-    const x = best(options.candidates, () => sampleMixture(l, a, b, rng), (x) => logDensity(l, a, b, x) - logDensity(g, a, b, x));
+    const l = parzenEstimator(
+      column(good).map((v) => toInternal(d, v)),
+      a,
+      b,
+      options.priorWeight,
+    );
+    const g = parzenEstimator(
+      column(bad).map((v) => toInternal(d, v)),
+      a,
+      b,
+      options.priorWeight,
+    );
+    const x = best(
+      options.candidates,
+      () => sampleMixture(l, a, b, rng),
+      (x) => logDensity(l, a, b, x) - logDensity(g, a, b, x),
+    );
     return fromInternal(d, x);
   });
 }

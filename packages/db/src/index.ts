@@ -16,6 +16,7 @@ export {
   setSweepStatus,
   sweepByIdempotencyKey,
   sweepRuns,
+  sweepTrials,
   type BestRun,
   type NewSweep,
   type NewTrial,

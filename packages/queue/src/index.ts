@@ -66,6 +66,7 @@ export {
   type SweepSpecInput,
 } from "./sweep-spec.ts";
 export {
+  describeTrial,
   objectiveCost,
   proposeTrial,
   searchSpace,

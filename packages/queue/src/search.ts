@@ -1,4 +1,17 @@
-import { proposeTpe, Random, stoppingValue, TPE_DEFAULTS, type Dimension, type Observation, type RunSpecInput, type StoppingMetric } from "@gradtrace/core";
+import {
+  parseRunSpec,
+  proposeTpe,
+  Random,
+  runAxisValues,
+  stoppingValue,
+  TPE_DEFAULTS,
+  type Dimension,
+  type GridAxis,
+  type Observation,
+  type RunAxisValues,
+  type RunSpecInput,
+  type StoppingMetric,
+} from "@gradtrace/core";
 import { runOf, type AxisPick, type SweepSpec } from "./sweep-spec.ts";
 
 type TpeSampling = Extract<SweepSpec["sampling"], { mode: "tpe" }>;
@@ -57,6 +70,15 @@ export function trialRuns(spec: SweepSpec, values: readonly number[]): RunSpecIn
   return spec.axes.seeds.map((seed) => runOf(spec, { ...settings, seed }));
 }
 
+/** A trial's settings as the run table shows a run's: labels and numbers (and the momentum, where the search draws it). */
+export function describeTrial(spec: SweepSpec, values: readonly number[]): Pick<RunAxisValues, GridAxis> & { momentum?: number } {
+  const settings = trialSettings(spec, values);
+  const axes: Partial<RunAxisValues> = runAxisValues(parseRunSpec(runOf(spec, { ...settings, seed: spec.axes.seeds[0]! })));
+  delete axes.seed;
+  const described = axes as Pick<RunAxisValues, GridAxis>;
+  return settings.momentum === undefined ? described : { ...described, momentum: settings.momentum };
+}
+
 /** What a finished trial's runs came to, as the search reads it back. */
 export interface TrialOutcome {
   values: readonly number[];
@@ -83,7 +105,13 @@ export const objectiveCost = (objective: StoppingMetric, value: number): number 
  * proposal. A proposal equal to an earlier trial is drawn again (up to 20 times); null when
  * every draw repeats one — a small categorical space is exhausted.
  */
-export function proposeTrial(sampling: TpeSampling, dims: readonly SearchDimension[], finished: readonly Observation[], earlier: readonly (readonly number[])[], number: number): number[] | null {
+export function proposeTrial(
+  sampling: TpeSampling,
+  dims: readonly SearchDimension[],
+  finished: readonly Observation[],
+  earlier: readonly (readonly number[])[],
+  number: number,
+): number[] | null {
   const seen = new Set(earlier.map((v) => JSON.stringify(v)));
   const options = { ...TPE_DEFAULTS, startupTrials: sampling.startupTrials };
   for (let draw = 0; draw < 20; draw++) {

@@ -39,7 +39,12 @@ const range = (value: z.ZodNumber) =>
 
 /** The numeric settings a model-based search may draw from a range instead of an axis list. */
 export const SearchSpaceSchema = z
-  .object({ learningRate: range(learningRate).optional(), depth: range(depth).optional(), width: range(width).optional(), momentum: range(momentum).optional() })
+  .object({
+    learningRate: range(learningRate).optional(),
+    depth: range(depth).optional(),
+    width: range(width).optional(),
+    momentum: range(momentum).optional(),
+  })
   .strict();
 export type SearchSpace = z.infer<typeof SearchSpaceSchema>;
 
@@ -224,7 +229,9 @@ function inlineValues(spec: SweepSpec): number {
 }
 
 /** One value of every axis (an axis's `s` dropped: `activation` from `activations`), and a momentum a search drew. */
-export type AxisPick = { [A in (typeof AXES)[number] as A extends `${infer B}s` ? B : never]: NonNullable<SweepSpec["axes"][A]>[number] } & { momentum?: number };
+export type AxisPick = { [A in (typeof AXES)[number] as A extends `${infer B}s` ? B : never]: NonNullable<SweepSpec["axes"][A]>[number] } & {
+  momentum?: number;
+};
 
 /** The RunSpec (as input, defaults still to fill) of the combination with this index into the grid. */
 export function runAt(spec: SweepSpec, index: number): RunSpecInput {

@@ -50,8 +50,10 @@ interface Form {
   seeds: string;
   epochs: string;
   batchSize: string;
-  sampling: "grid" | "random";
+  sampling: "grid" | "random" | "tpe";
   count: string;
+  parallelism: string;
+  objective: StoppingMetric;
   device: RunTarget;
   stopping: StoppingChoice;
   stopMetric: StoppingMetric;
@@ -68,21 +70,46 @@ const list = (text: string): Array<number | string> =>
     .filter(Boolean)
     .map(num);
 
+/** The list fields a search may give as a range, `low..high`, with the setting each ranges over and whether on a log scale. */
+const RANGED = { depths: ["depth", false], widths: ["width", true], learningRates: ["learningRate", true] } as const;
+/** A field typed as a range (`1e-4..1`), or null. */
+const rangeOf = (text: string): [number | string, number | string] | null => {
+  const m = /^\s*(\S+?)\s*\.\.\s*(\S+)\s*$/.exec(text);
+  return m ? [num(m[1]!), num(m[2]!)] : null;
+};
+
 function toSpec(f: Form): object {
+  // In a search, a list field typed as a range becomes a range of the search space.
+  const ranges = Object.entries(RANGED).flatMap(([field, [setting, log]]) => {
+    const r = f.sampling === "tpe" ? rangeOf(f[field as keyof typeof RANGED]) : null;
+    return r ? [[field, setting, { low: r[0], high: r[1], log }] as const] : [];
+  });
+  const listed = (field: keyof typeof RANGED) => (ranges.some(([f]) => f === field) ? {} : { [field]: list(f[field]) });
   return {
     name: f.name,
     axes: {
       activations: Object.entries(f.activations).map(([name, p]) => (p === null ? { name } : { name, [PARAMETER[name]![0]]: p })),
       initializers: f.initializers.map(({ name, param }) => (param === null ? { name } : { name, [PARAMETER[name]![0]]: param })),
-      depths: list(f.depths),
-      widths: list(f.widths),
+      ...listed("depths"),
+      ...listed("widths"),
       optimizers: f.optimizers,
-      learningRates: list(f.learningRates),
+      ...listed("learningRates"),
       datasets: [{ name: f.dataset, samples: num(f.samples) }],
       seeds: list(f.seeds),
     },
     fixed: { epochs: num(f.epochs), batchSize: f.batchSize === "full" ? "full" : num(f.batchSize) },
-    sampling: f.sampling === "grid" ? { mode: "grid" } : { mode: "random", count: num(f.count) },
+    sampling:
+      f.sampling === "grid"
+        ? { mode: "grid" }
+        : f.sampling === "random"
+          ? { mode: "random", count: num(f.count) }
+          : {
+              mode: "tpe",
+              trials: num(f.count),
+              parallelism: num(f.parallelism),
+              objective: f.objective,
+              space: Object.fromEntries(ranges.map(([, setting, r]) => [setting, r])),
+            },
     device: f.device,
     ...(f.stopping === "off"
       ? {}
@@ -103,6 +130,10 @@ function toSpec(f: Form): object {
 
 type Named = { name: string } & Record<string, unknown>;
 
+/** A list field's text: the axis list, or the search range `low..high` standing in for it. */
+const listOrRange = (values: unknown[] | undefined, range: { low: number; high: number } | undefined): string =>
+  range ? `${range.low}..${range.high}` : (values ?? []).join(", ");
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an imported spec is checked by the API, not here
 function fromSpec(spec: Record<string, any>): Form {
   const param = (n: Named) => (PARAMETER[n.name] ? ((n[PARAMETER[n.name]![0]] as number) ?? PARAMETER[n.name]![1]) : null);
@@ -111,17 +142,19 @@ function fromSpec(spec: Record<string, any>): Form {
     name: spec.name ?? "",
     activations: Object.fromEntries(((spec.axes?.activations ?? []) as Named[]).map((a) => [a.name, param(a)])),
     initializers: ((spec.axes?.initializers ?? []) as Named[]).map((i) => ({ name: i.name, param: param(i) })),
-    depths: (spec.axes?.depths ?? []).join(", "),
-    widths: (spec.axes?.widths ?? []).join(", "),
+    depths: listOrRange(spec.axes?.depths, spec.sampling?.space?.depth),
+    widths: listOrRange(spec.axes?.widths, spec.sampling?.space?.width),
     optimizers: spec.axes?.optimizers ?? ["sgd"],
-    learningRates: (spec.axes?.learningRates ?? []).join(", "),
+    learningRates: listOrRange(spec.axes?.learningRates, spec.sampling?.space?.learningRate),
     dataset: dataset.name,
     samples: String(dataset.samples ?? 1280),
     seeds: (spec.axes?.seeds ?? [0]).join(", "),
     epochs: String(spec.fixed?.epochs ?? 30),
     batchSize: String(spec.fixed?.batchSize ?? 32),
-    sampling: spec.sampling?.mode === "random" ? "random" : "grid",
-    count: String(spec.sampling?.count ?? 100),
+    sampling: spec.sampling?.mode === "random" || spec.sampling?.mode === "tpe" ? spec.sampling.mode : "grid",
+    count: String(spec.sampling?.count ?? spec.sampling?.trials ?? 100),
+    parallelism: String(spec.sampling?.parallelism ?? 4),
+    objective: STOPPING_METRICS.includes(spec.sampling?.objective) ? spec.sampling.objective : "valLoss",
     device: RUN_TARGETS.includes(spec.device) ? spec.device : "any",
     stopping: !spec.stopping ? "off" : spec.stopping.rule === "asha" || spec.stopping.rule === "median" ? spec.stopping.rule : "diagnoses",
     stopMetric: STOPPING_METRICS.includes(spec.stopping?.metric) ? spec.stopping.metric : "valLoss",
@@ -135,6 +168,11 @@ function fieldOf(path: string): string {
   const [head, second] = path.replace(/\[\d+\]/g, "").split(".");
   if (head === "axes") return second === "datasets" ? "dataset" : (second ?? "axes");
   if (head === "fixed") return second ?? "fixed";
+  // A range's error belongs to the list field it was typed in.
+  if (head === "sampling" && second === "space") {
+    const setting = path.replace(/\[\d+\]/g, "").split(".")[2];
+    return Object.entries(RANGED).find(([, [s]]) => s === setting)?.[0] ?? "sampling";
+  }
   return head ?? "";
 }
 
@@ -327,8 +365,24 @@ export function NewSweepForm() {
               <select id="sampling" value={form.sampling} onChange={(e) => set({ sampling: e.target.value as Form["sampling"] })}>
                 <option value="grid">full grid</option>
                 <option value="random">random sample of N</option>
+                <option value="tpe">TPE search: N trials</option>
               </select>
-              {form.sampling === "random" && <input aria-label="N" value={form.count} onChange={(e) => set({ count: e.target.value })} size={6} />}
+              {form.sampling !== "grid" && <input aria-label="N" value={form.count} onChange={(e) => set({ count: e.target.value })} size={6} />}
+              {form.sampling === "tpe" && (
+                <>
+                  {" "}
+                  <label>
+                    {" "}
+                    in parallel <input aria-label="parallelism" value={form.parallelism} onChange={(e) => set({ parallelism: e.target.value })} size={3} />
+                  </label>{" "}
+                  <select aria-label="objective" value={form.objective} onChange={(e) => set({ objective: e.target.value as StoppingMetric })}>
+                    {STOPPING_METRICS.map((m) => (
+                      <option key={m}>{m}</option>
+                    ))}
+                  </select>
+                  <div className="muted">depths, widths and learning rates may be ranges: 1..8, 16..256, 1e-4..1</div>
+                </>
+              )}
               {err("sampling")}
             </div>
             <div>

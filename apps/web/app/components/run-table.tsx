@@ -128,7 +128,7 @@ export function RunTable({ runs: rows, total, offset, query, setQuery, ask, filt
                 <td>{r.initializer}</td>
                 <td className="num">{r.depth}</td>
                 <td className="num">{r.width}</td>
-                <td className="num">{r.learningRate}</td>
+                <td className="num">{fmt(r.learningRate)}</td>
                 <td className="num">{r.seed}</td>
                 <td>
                   {r.stopReason ? (

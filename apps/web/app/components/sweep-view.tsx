@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "react";
 import { api, counts } from "./format.ts";
 import { Heatmaps, type Cell } from "./heatmap.tsx";
 import { RunTable, type Live, type RunRow, type TableQuery } from "./run-table.tsx";
+import { SearchView } from "./search-view.tsx";
 import { SETTLED_RUN_STATUSES, settledRuns, stoppingLabel, SWEEP_ACTIONS, sweepActionAllowed, type SweepAction, type Wired } from "@gradtrace/core/vocabulary";
 import type { SweepHeader, SweepPageData } from "../../lib/pages.ts";
 
@@ -43,12 +44,13 @@ export function SweepView({ initial }: { initial: SweepData }) {
     return page;
   };
   const refresh = async () => {
-    const [sweep, grid, page] = await Promise.all([
+    const [sweep, grid, page, search] = await Promise.all([
       api<SweepData["sweep"]>(`/api/sweeps/${id}`),
       api<{ cells: Cell[] }>(`/api/sweeps/${id}/grid`),
       fetchRuns(queryRef.current),
+      data.search ? api<Pick<SweepData, "search">>(`/api/sweeps/${id}/search`) : { search: null },
     ]);
-    setData((old) => ({ ...old, sweep: { ...sweep, id }, cells: grid.cells, ...(page ?? {}) }));
+    setData((old) => ({ ...old, sweep: { ...sweep, id }, cells: grid.cells, search: search.search, ...(page ?? {}) }));
   };
   const ask = (change: Partial<TableQuery>) => setQuery((q) => ({ ...q, offset: 0, ...change }));
 
@@ -143,7 +145,12 @@ export function SweepView({ initial }: { initial: SweepData }) {
           <span className="muted">{message}</span>
         </div>
       </div>
-      <Heatmaps cells={data.cells} />
+      {data.search && <SearchView search={data.search} />}
+      {data.sweep.spec.sampling.mode === "tpe" && Object.keys(data.sweep.spec.sampling.space).length > 0 ? (
+        <p className="muted">A search drawing settings from ranges gives every trial a cell of its own: its trials are above, its runs below.</p>
+      ) : (
+        <Heatmaps cells={data.cells} />
+      )}
       <h2>Diagnoses</h2>
       <p data-testid="diagnosis-counts">
         {Object.keys(diagnoses).length === 0

@@ -85,7 +85,14 @@ export interface StoredTrial {
   /** The proposal on each dimension of the search space. */
   values: number[];
   /** Its runs, one per seed: status and final metrics (NaN for a diverged one). */
-  runs: Array<{ status: RunStatus; trainLoss: number | null; trainAccuracy: number | null; valLoss: number | null; valAccuracy: number | null; finishedAt: Date | null }>;
+  runs: Array<{
+    status: RunStatus;
+    trainLoss: number | null;
+    trainAccuracy: number | null;
+    valLoss: number | null;
+    valAccuracy: number | null;
+    finishedAt: Date | null;
+  }>;
 }
 
 /** A trial to add: its proposal and its runs' specs. */
@@ -96,6 +103,41 @@ export interface NewTrial {
 
 const TrialValuesSchema = z.array(z.number());
 const floatOrNull = (v: string | null) => (v === null ? null : Number(v));
+
+/** A search's trials in order, each with its runs' statuses and final metrics. */
+export async function sweepTrials(client: Prisma.TransactionClient | PrismaClient, sweepId: string): Promise<StoredTrial[]> {
+  const rows = await client.$queryRaw<
+    Array<{
+      number: number;
+      values: unknown;
+      status: RunStatus | null;
+      tl: string | null;
+      ta: string | null;
+      vl: string | null;
+      va: string | null;
+      finishedAt: Date | null;
+    }>
+  >`
+    SELECT t.number, t.values, r.status::text AS status, r."trainLoss"::text AS tl, r."trainAccuracy"::text AS ta, r."valLoss"::text AS vl,
+      r."valAccuracy"::text AS va, r."finishedAt"
+    FROM "Trial" t LEFT JOIN "Run" r ON r."sweepId" = t."sweepId" AND r.trial = t.number
+    WHERE t."sweepId" = ${sweepId}::uuid ORDER BY t.number, r.seed`;
+  const trials = new Map<number, StoredTrial>();
+  for (const row of rows) {
+    const trial = trials.get(row.number) ?? { number: row.number, values: TrialValuesSchema.parse(row.values), runs: [] };
+    trials.set(row.number, trial);
+    if (row.status === null) continue;
+    trial.runs.push({
+      status: row.status,
+      trainLoss: floatOrNull(row.tl),
+      trainAccuracy: floatOrNull(row.ta),
+      valLoss: floatOrNull(row.vl),
+      valAccuracy: floatOrNull(row.va),
+      finishedAt: row.finishedAt,
+    });
+  }
+  return [...trials.values()];
+}
 
 /**
  * A search's next step, atomically: under a per-sweep lock, `plan` sees the sweep's status and
@@ -113,22 +155,9 @@ export async function advanceTrials(
     await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext(${sweepId}))`;
     const sweep = await tx.sweep.findUnique({ where: { id: sweepId }, select: { status: true } });
     if (!sweep) throw new NotFoundError("sweep", sweepId);
-    const rows = await tx.$queryRaw<
-      Array<{ number: number; values: unknown; status: RunStatus | null; tl: string | null; ta: string | null; vl: string | null; va: string | null; finishedAt: Date | null }>
-    >`
-      SELECT t.number, t.values, r.status::text AS status, r."trainLoss"::text AS tl, r."trainAccuracy"::text AS ta, r."valLoss"::text AS vl,
-        r."valAccuracy"::text AS va, r."finishedAt"
-      FROM "Trial" t LEFT JOIN "Run" r ON r."sweepId" = t."sweepId" AND r.trial = t.number
-      WHERE t."sweepId" = ${sweepId}::uuid ORDER BY t.number, r.seed`;
-    const trials = new Map<number, StoredTrial>();
-    for (const row of rows) {
-      const trial = trials.get(row.number) ?? { number: row.number, values: TrialValuesSchema.parse(row.values), runs: [] };
-      trials.set(row.number, trial);
-      if (row.status === null) continue;
-      trial.runs.push({ status: row.status, trainLoss: floatOrNull(row.tl), trainAccuracy: floatOrNull(row.ta), valLoss: floatOrNull(row.vl), valAccuracy: floatOrNull(row.va), finishedAt: row.finishedAt });
-    }
-    let next = Math.max(-1, ...trials.keys()) + 1;
-    for (const trial of plan({ status: sweep.status, trials: [...trials.values()] })) {
+    const trials = await sweepTrials(tx, sweepId);
+    let next = Math.max(-1, ...trials.map((t) => t.number)) + 1;
+    for (const trial of plan({ status: sweep.status, trials })) {
       const number = next++;
       await tx.trial.create({ data: { sweepId, number, values: trial.values } });
       await insertRuns(tx, sweepId, newRuns(trial.runs), number);

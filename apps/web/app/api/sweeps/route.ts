@@ -1,7 +1,7 @@
 import { submitSweep } from "@gradtrace/control";
 import { SpecError, type SpecIssue } from "@gradtrace/core";
 import { bestRuns, listSweeps } from "@gradtrace/db";
-import { expandSweep, IdempotencyKeySchema, parseSweepSpec } from "@gradtrace/queue";
+import { expandSweep, IdempotencyKeySchema, parseSweepSpec, runCount } from "@gradtrace/queue";
 import { handle, HttpError, intParam, json, jsonBody } from "../../../lib/http.ts";
 import { control } from "../../../lib/server.ts";
 
@@ -41,7 +41,11 @@ export function POST(request: Request): Promise<Response> {
   return handle(async () => {
     const body = await jsonBody(request);
     try {
-      if (new URL(request.url).searchParams.get("dryRun") === "1") return json({ runs: expandSweep(parseSweepSpec(body)).length });
+      if (new URL(request.url).searchParams.get("dryRun") === "1") {
+        // Every run of a grid or sample is validated; a search's runs are its trials × seeds (its largest trial validated).
+        const spec = parseSweepSpec(body);
+        return json({ runs: spec.sampling.mode === "tpe" ? runCount(spec) : expandSweep(spec).length });
+      }
       const created = await submitSweep(control(), body, { idempotencyKey: idempotencyKey(request) });
       return json(created, { status: created.replayed ? 200 : 201, headers: { location: `/api/sweeps/${created.sweepId}` } });
     } catch (error) {
