@@ -1,29 +1,11 @@
-import { randomBytes } from "node:crypto";
 import { train, type RunSpec } from "@gradtrace/core";
 import { appendEpochs, failRun, finishRun, startRun } from "@gradtrace/db";
-import { createTestDatabase, type TestDatabase } from "@gradtrace/db/testing";
-import { connectRedis, openQueues, parseSweepSpec, RunJobSchema, type Redis, type SweepSpecInput } from "@gradtrace/queue";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { advanceSearch, submitSweep, type Control } from "./sweeps.ts";
+import { parseSweepSpec, RunJobSchema, type SweepSpecInput } from "@gradtrace/queue";
+import { describe, expect, it } from "vitest";
+import { advanceSearch, submitSweep } from "./sweeps.ts";
+import { testControl } from "./test-control.ts";
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-const prefix = `gt-test-${randomBytes(4).toString("hex")}`;
-let db: TestDatabase;
-let redis: Redis;
-let control: Control;
-
-beforeAll(async () => {
-  db = await createTestDatabase("control_search");
-  redis = connectRedis(REDIS_URL, "producer", () => undefined);
-  control = { prisma: db.prisma, redis, prefix, queues: openQueues(redis, prefix, () => undefined) };
-});
-afterAll(async () => {
-  await control.queues.close();
-  const stale = await redis.keys(`${prefix}:*`);
-  if (stale.length > 0) await redis.del(...stale);
-  redis.disconnect();
-  await db.drop();
-});
+const t = testControl("control_search");
 
 const search: SweepSpecInput = {
   name: "tpe",
@@ -40,16 +22,16 @@ const search: SweepSpecInput = {
 
 /** Trains a queued run as a worker would and records it; a `fail`ed one fails instead. */
 async function complete(runId: string, fail = false): Promise<void> {
-  const row = await db.prisma.run.findUniqueOrThrow({ where: { id: runId } });
+  const row = await t.prisma.run.findUniqueOrThrow({ where: { id: runId } });
   const trace = train(row.spec as unknown as RunSpec);
-  const attempt = await startRun(db.prisma, runId, { workerId: "w", device: "cpu", layers: trace.layers });
-  if (fail) return failRun(db.prisma, runId, attempt, "boom");
-  await appendEpochs(db.prisma, runId, attempt, trace.epochs);
-  await finishRun(db.prisma, runId, attempt, trace.summary, trace.epochs.at(-1)!);
+  const attempt = await startRun(t.prisma, runId, { workerId: "w", device: "cpu", layers: trace.layers });
+  if (fail) return failRun(t.prisma, runId, attempt, "boom");
+  await appendEpochs(t.prisma, runId, attempt, trace.epochs);
+  await finishRun(t.prisma, runId, attempt, trace.summary, trace.epochs.at(-1)!);
 }
 
 const queuedRuns = (sweepId: string) =>
-  db.prisma.run.findMany({ where: { sweepId, status: "queued" }, orderBy: [{ trial: "asc" }, { seed: "asc" }], select: { id: true, trial: true } });
+  t.prisma.run.findMany({ where: { sweepId, status: "queued" }, orderBy: [{ trial: "asc" }, { seed: "asc" }], select: { id: true, trial: true } });
 
 describe("a TPE search", () => {
   it("validates its space: a range replaces an axis list, never both, and the largest trial must be a valid run", () => {
@@ -68,31 +50,31 @@ describe("a TPE search", () => {
   });
 
   it("keeps `parallelism` trials in flight, each once per seed, proposes the next as runs settle, and stops at `trials`", async () => {
-    const { sweepId, runs } = await submitSweep(control, search);
+    const { sweepId, runs } = await submitSweep(t.control, search);
     expect(runs).toBe(12);
     let queued = await queuedRuns(sweepId);
     expect(queued.map((r) => r.trial)).toEqual([0, 0, 1, 1]);
     // Every queued run is in the queue, with its sweep's id.
-    for (const r of queued) expect(RunJobSchema.parse((await control.queues.runs.any.getJob(r.id))!.data).sweepId).toBe(sweepId);
+    for (const r of queued) expect(RunJobSchema.parse((await t.control.queues.runs.any.getJob(r.id))!.data).sweepId).toBe(sweepId);
 
     // One run of trial 0 done: the trial is still open, nothing new.
     await complete(queued[0]!.id);
-    await advanceSearch(control, sweepId);
+    await advanceSearch(t.control, sweepId);
     expect((await queuedRuns(sweepId)).map((r) => r.trial)).toEqual([0, 1, 1]);
     // Its other seed fails: trial 0 is finished (the worst), trial 2 comes.
     await complete(queued[1]!.id, true);
-    await advanceSearch(control, sweepId);
+    await advanceSearch(t.control, sweepId);
     // Asking again changes nothing: the trials are stored under the sweep's lock.
-    await advanceSearch(control, sweepId);
+    await advanceSearch(t.control, sweepId);
     expect((await queuedRuns(sweepId)).map((r) => r.trial)).toEqual([1, 1, 2, 2]);
 
     for (let round = 0; round < 10 && (queued = await queuedRuns(sweepId)).length > 0; round++) {
       for (const r of queued) await complete(r.id);
-      await advanceSearch(control, sweepId);
+      await advanceSearch(t.control, sweepId);
     }
-    const trials = await db.prisma.trial.findMany({ where: { sweepId }, orderBy: { number: "asc" } });
+    const trials = await t.prisma.trial.findMany({ where: { sweepId }, orderBy: { number: "asc" } });
     expect(trials).toHaveLength(6);
-    const all = await db.prisma.run.findMany({ where: { sweepId }, select: { trial: true, depth: true, learningRate: true, activation: true, seed: true } });
+    const all = await t.prisma.run.findMany({ where: { sweepId }, select: { trial: true, depth: true, learningRate: true, activation: true, seed: true } });
     expect(all).toHaveLength(12);
     // A trial's runs differ only in their seed, and the trial's values are its settings.
     for (const t of trials) {
@@ -106,13 +88,13 @@ describe("a TPE search", () => {
 
   it("proposes the same trials for the same sweep and the same order of finished trials", async () => {
     const proposals = async () => {
-      const { sweepId } = await submitSweep(control, { ...search, sampling: { ...search.sampling, trials: 4 } } as SweepSpecInput);
+      const { sweepId } = await submitSweep(t.control, { ...search, sampling: { ...search.sampling, trials: 4 } } as SweepSpecInput);
       for (let queued = await queuedRuns(sweepId); queued.length > 0; queued = await queuedRuns(sweepId)) {
         // One trial at a time, in trial order, so both searches see the same finishing order.
         for (const r of queued.filter((q) => q.trial === queued[0]!.trial)) await complete(r.id);
-        await advanceSearch(control, sweepId);
+        await advanceSearch(t.control, sweepId);
       }
-      return (await db.prisma.trial.findMany({ where: { sweepId }, orderBy: { number: "asc" } })).map((t) => t.values);
+      return (await t.prisma.trial.findMany({ where: { sweepId }, orderBy: { number: "asc" } })).map((trial) => trial.values);
     };
     expect(await proposals()).toEqual(await proposals());
   });
