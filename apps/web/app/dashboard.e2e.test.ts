@@ -365,9 +365,12 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => page.locator("[data-testid=sweep-counts]").textContent()).toMatch(/^2 completed, 2 pruned/);
     await expect.poll(() => page.locator("[data-testid=sweep-effort]").textContent()).toMatch(/% saved by stopping 2 runs early\)$/);
     // In the heatmap the zero-initialised cells hold no mean, and say why.
-    const column = (await page.locator("[data-testid=heatmap-2] thead th").allTextContents()).indexOf("zeros") + 1;
-    const zeroCells = page.locator(`[data-testid=heatmap-2] tbody tr td:nth-child(${column})`);
-    expect(await zeroCells.allTextContents()).toEqual(["– ± – (0)1 pruned", "– ± – (0)1 pruned"]);
+    // (The grid is fetched again once the counts change: poll until it is.)
+    const zeroCells = async () => {
+      const column = (await page.locator("[data-testid=heatmap-2] thead th").allTextContents()).indexOf("zeros") + 1;
+      return column === 0 ? [] : page.locator(`[data-testid=heatmap-2] tbody tr td:nth-child(${column})`).allTextContents();
+    };
+    await expect.poll(zeroCells).toEqual(["– ± – (0)1 pruned", "– ± – (0)1 pruned"]);
     // The run table marks them, the status filter finds them, and a run's page says why it stopped.
     await page.selectOption("[data-testid=status-filter]", "pruned");
     await expect.poll(() => page.locator("[data-testid=runs] tbody tr").count()).toBe(2);

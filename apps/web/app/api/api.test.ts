@@ -138,7 +138,7 @@ describe("the HTTP API", () => {
     expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
     expect(csv.headers.get("content-disposition")).toMatch(/attachment; filename="sweep-.*-runs\.csv"/);
     const lines = (await csv.text()).trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^id,activation,initializer,depth,width,optimizer,learningRate,dataset,seed,status,.*,valLoss,.*,diagnoses,error$/);
+    expect(lines[0]).toMatch(/^id,activation,initializer,depth,width,optimizer,learningRate,dataset,seed,status,.*,valLoss,.*,diagnoses,error,stopped$/);
     expect(
       lines
         .slice(1)
