@@ -156,6 +156,15 @@ describe("the dashboard in a browser", () => {
     await page.selectOption("[data-testid=slice-learningRate]", "0.1");
     await expect.poll(() => page.locator("[data-testid=diagnosis-counts]").textContent()).toMatch(/symmetric_units: 8/);
     expect(await page.locator("[data-testid=runs] tbody tr").count()).toBe(16);
+    // Which setting matters: activation, initializer and learning rate, their 3 pairs and the rest, each a bar.
+    await expect
+      .poll(() => page.locator("[data-testid=importance-method]").textContent())
+      .toBe("functional ANOVA, exact on the complete grid (8 of 8 cells, 16 completed runs; error bars: ± std over 2 seeds, each decomposed alone)");
+    await expect.poll(() => page.locator("[data-testid=chart-importance] .recharts-bar-rectangle").count()).toBe(7);
+    const ticks = await page.locator("[data-testid=chart-importance] .recharts-cartesian-axis-tick-value").allTextContents();
+    expect(ticks.filter((t) => !t.endsWith("%")).slice(0, 4)).toEqual(["activation", "initializer", "learningRate", "activation × initializer"]);
+    // One depth: no depth curve.
+    expect(await page.locator("[data-testid=chart-depth-curve]").count()).toBe(0);
     await page.selectOption("#metric", "valAccuracy");
     await shot("sweep");
   });
@@ -346,7 +355,7 @@ describe("the dashboard in a browser", () => {
       axes: {
         activations: [{ name: "tanh" }, { name: "logistic" }],
         initializers: [{ name: "zeros" }, { name: "xavier_normal" }],
-        depths: [2],
+        depths: [1, 2],
         widths: [16],
         learningRates: [0.1],
         datasets: [{ name: "moons", samples: 2000 }],
@@ -356,14 +365,21 @@ describe("the dashboard in a browser", () => {
     };
     await page.fill("#json", JSON.stringify(spec));
     await page.click("text=Apply JSON");
-    await expect.poll(() => page.locator("[data-testid=run-count]").textContent(), { timeout: 10_000 }).toBe("4");
+    await expect.poll(() => page.locator("[data-testid=run-count]").textContent(), { timeout: 10_000 }).toBe("8");
     await page.selectOption("#stopping", "diagnoses");
     await page.click("text=Launch sweep");
     await page.waitForURL(/\/sweeps\/[0-9a-f-]{36}$/);
     expect(await page.locator("[data-testid=sweep-effort]").textContent()).toMatch(/^the diagnosis rule · trained/);
     await expect.poll(() => page.locator("[data-testid=sweep-status]").textContent(), { timeout: 90_000 }).toBe("completed");
-    await expect.poll(() => page.locator("[data-testid=sweep-counts]").textContent()).toMatch(/^2 completed, 2 pruned/);
-    await expect.poll(() => page.locator("[data-testid=sweep-effort]").textContent()).toMatch(/% saved by stopping 2 runs early\)$/);
+    await expect.poll(() => page.locator("[data-testid=sweep-counts]").textContent()).toMatch(/^4 completed, 4 pruned/);
+    await expect.poll(() => page.locator("[data-testid=sweep-effort]").textContent()).toMatch(/% saved by stopping 4 runs early\)$/);
+    // The depth curve draws the combinations that completed runs — the Xavier ones — over both depths, with their names.
+    await expect.poll(() => page.locator("[data-testid=chart-depth-curve] .recharts-line").count()).toBe(2);
+    expect(await page.locator("[data-testid=chart-depth-curve] .recharts-legend-item-text").allTextContents()).toEqual([
+      "logistic · xavier_normal",
+      "tanh · xavier_normal",
+    ]);
+    expect(await page.locator("[data-testid=chart-depth-curve] .recharts-line-dots circle").count()).toBe(4);
     // In the heatmap the zero-initialised cells hold no mean, and say why.
     // (The grid is fetched again once the counts change: poll until it is.)
     const zeroCells = async () => {
@@ -373,7 +389,7 @@ describe("the dashboard in a browser", () => {
     await expect.poll(zeroCells).toEqual(["– ± – (0)1 pruned", "– ± – (0)1 pruned"]);
     // The run table marks them, the status filter finds them, and a run's page says why it stopped.
     await page.selectOption("[data-testid=status-filter]", "pruned");
-    await expect.poll(() => page.locator("[data-testid=runs] tbody tr").count()).toBe(2);
+    await expect.poll(() => page.locator("[data-testid=runs] tbody tr").count()).toBe(4);
     const badge = page.locator("[data-testid=runs] tbody tr .badge.pruned").first();
     expect(await badge.getAttribute("title")).toMatch(/^diagnosis at epoch \d+: /);
     await page.locator("[data-testid=runs] tbody tr a").first().click();

@@ -85,8 +85,7 @@ export function functionalAnova(sizes: readonly number[], rows: readonly Importa
     for (let j = i + 1; j < k; j++) {
       const m = pairMeans.get(`${i},${j}`)!;
       let v = 0;
-      for (let a = 0; a < sizes[i]!; a++)
-        for (let b = 0; b < sizes[j]!; b++) v += (m[a * sizes[j]! + b]! - marginals[i]![a]! - marginals[j]![b]! + mu) ** 2;
+      for (let a = 0; a < sizes[i]!; a++) for (let b = 0; b < sizes[j]!; b++) v += (m[a * sizes[j]! + b]! - marginals[i]![a]! - marginals[j]![b]! + mu) ** 2;
       pairs.push({ settings: [i, j], fraction: v / m.length / total });
     }
   const explained = main.reduce((s, v) => s + v, 0) + pairs.reduce((s, p) => s + p.fraction, 0);

@@ -40,10 +40,12 @@ export const StoppingSpecSchema = z
     /** Median: epochs between two checks of a run. */
     interval: z.number().int().min(1).max(LIMITS.maxEpochs).default(1),
     /**
-     * Stop runs whose trace proves they can never train, after their first epoch: units that stay
-     * copies of each other after constant initialisation (symmetric_units), or a network constant
-     * at initialisation whose gradients are all exactly 0 (collapsed_at_init). Diverged runs stop
-     * by themselves.
+     * Stop runs whose trace proves, after their first epoch, that they can never become the
+     * network they were meant to be: units that stay copies of each other after constant
+     * initialisation (symmetric_units: each layer has the capacity of one unit for ever, though
+     * that one unit may still learn), or a network constant at initialisation whose gradients are
+     * all exactly 0 (collapsed_at_init: it can never learn anything but the class prior). Diverged
+     * runs stop by themselves.
      */
     diagnoses: z.boolean().default(true),
   })

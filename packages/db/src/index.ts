@@ -24,6 +24,7 @@ export {
   type StoredTrial,
   type SweepSummary,
 } from "./repositories/sweeps.ts";
+export { sweepImportance, type ImportanceSetting, type ImportanceTerm, type SweepImportance } from "./repositories/importance.ts";
 export { GRID_METRIC_NAMES, sweepGrid, type Aggregate, type GridCell, type GridMetric } from "./repositories/grid.ts";
 export {
   RUN_METRICS,

@@ -2,13 +2,15 @@
 import { fromWire, type GridAxis, type Wired } from "@gradtrace/core/vocabulary";
 import type { GridCell, GridMetric } from "@gradtrace/db";
 import { useState } from "react";
+import { CartesianGrid, ErrorBar, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
+import { PALETTE } from "./charts.tsx";
 import { fmt } from "./format.ts";
 
 /** A cell of the sweep grid as the page receives it. */
 export type Cell = Wired<GridCell>;
 
-/** Metrics the heatmap can colour by; `better` says which end is good. */
-const METRICS = {
+/** Metrics the heatmap can colour by (the grid's final metrics); `better` says which end is good. */
+export const GRID_METRIC_TITLES = {
   valLoss: { title: "final val. loss", better: "low" },
   valAccuracy: { title: "final val. accuracy", better: "high" },
   trainLoss: { title: "final train loss", better: "low" },
@@ -16,7 +18,7 @@ const METRICS = {
   deadFraction: { title: "dead units %", better: "low" },
   saturatedFraction: { title: "saturated units %", better: "low" },
 } as const satisfies Record<GridMetric, { title: string; better: "low" | "high" | "zero" }>;
-type Metric = keyof typeof METRICS;
+type Metric = keyof typeof GRID_METRIC_TITLES;
 
 /** The axes a heatmap lays out: rows, columns, and one heatmap per depth. */
 type HeatmapAxis = "activation" | "initializer" | "depth";
@@ -31,10 +33,10 @@ const byValue = (a: string, b: string) => (Number.isNaN(Number(a)) || Number.isN
 function colour(metric: Metric, value: number | null, lo: number, hi: number): string {
   if (value === null || !Number.isFinite(value)) return "#eee";
   let good: number;
-  if (METRICS[metric].better === "zero") good = 1 - Math.min(1, Math.abs(value) / Math.max(1e-9, Math.max(Math.abs(lo), Math.abs(hi))));
+  if (GRID_METRIC_TITLES[metric].better === "zero") good = 1 - Math.min(1, Math.abs(value) / Math.max(1e-9, Math.max(Math.abs(lo), Math.abs(hi))));
   else {
     const t = hi > lo ? (value - lo) / (hi - lo) : 0.5;
-    good = METRICS[metric].better === "high" ? t : 1 - t;
+    good = GRID_METRIC_TITLES[metric].better === "high" ? t : 1 - t;
   }
   return `hsl(${Math.round(good * 120)}, 65%, ${78 - good * 10}%)`;
 }
@@ -61,7 +63,7 @@ export function Heatmaps({ cells }: { cells: readonly Cell[] }) {
       <h2>Heatmap</h2>
       <label htmlFor="metric">Colour by</label>
       <select id="metric" value={metric} onChange={(e) => setMetric(e.target.value as Metric)}>
-        {Object.entries(METRICS).map(([k, m]) => (
+        {Object.entries(GRID_METRIC_TITLES).map(([k, m]) => (
           <option key={k} value={k}>
             {m.title}
           </option>
@@ -121,6 +123,78 @@ export function Heatmaps({ cells }: { cells: readonly Cell[] }) {
           </div>
         ))}
       </div>
+      {depths.length > 1 && <DepthCurve cells={shown} metric={metric} activations={activations} initializers={initializers} scale={scale} />}
     </>
   );
 }
+
+/**
+ * The depth curve: the chosen metric against depth for each activation × initializer (mean, and
+ * ± std over seeds as error bars) in the slice shown — which combinations keep training as depth
+ * grows, the picture the subject is about.
+ */
+function DepthCurve({
+  cells,
+  metric,
+  activations,
+  initializers,
+  scale,
+}: {
+  cells: readonly Cell[];
+  metric: Metric;
+  activations: string[];
+  initializers: string[];
+  scale: (v: number | null) => number | null;
+}) {
+  const series = activations.flatMap((a) => initializers.map((i) => ({ key: `${a} · ${i}`, a, i })));
+  const depths = [...new Set(cells.map((c) => Number(c.depth)))].sort((x, y) => x - y);
+  const rows = depths.map((depth) => {
+    const row: Record<string, number | null> = { depth };
+    series.forEach((s, k) => {
+      const cell = cells.find((c) => Number(c.depth) === depth && c.activation === s.a && c.initializer === s.i);
+      const mean = cell ? scale(fromWire(cell[metric].mean)) : null;
+      row[`m${k}`] = mean !== null && Number.isFinite(mean) ? mean : null;
+      row[`s${k}`] = cell ? (scale(fromWire(cell[metric].std)) ?? 0) : 0;
+    });
+    return row;
+  });
+  const drawn = series.filter((_, k) => rows.some((r) => r[`m${k}`] !== null));
+  return (
+    <figure style={{ margin: "1rem 0 0" }} data-testid="chart-depth-curve">
+      <figcaption style={{ fontWeight: 600, fontSize: "0.9rem", marginBottom: 4 }}>
+        Depth curve: {GRID_METRIC_TITLES[metric].title} by depth, per activation · initializer (mean ± std over seeds; a gap where no run completed)
+      </figcaption>
+      <LineChart width={900} height={340} data={rows} margin={{ top: 5, right: 20, bottom: 20, left: 10 }}>
+        <CartesianGrid stroke="#eee" />
+        <XAxis
+          dataKey="depth"
+          type="number"
+          domain={["dataMin", "dataMax"]}
+          ticks={depths}
+          label={{ value: "depth (hidden layers)", position: "insideBottom", offset: -10 }}
+        />
+        <YAxis width={70} domain={["auto", "auto"]} tickFormatter={(v: number) => fmt(v)} />
+        <Tooltip formatter={(v) => fmt(v as number)} />
+        <Legend layout="vertical" align="right" verticalAlign="top" wrapperStyle={{ fontSize: "0.75rem", right: -10 }} />
+        {drawn.map((s) => {
+          const k = series.indexOf(s);
+          return (
+            <Line
+              key={s.key}
+              name={s.key}
+              dataKey={`m${k}`}
+              stroke={PALETTE[activations.indexOf(s.a) % PALETTE.length]}
+              strokeDasharray={DASHES[initializers.indexOf(s.i) % DASHES.length]}
+              isAnimationActive={false}
+            >
+              <ErrorBar dataKey={`s${k}`} width={3} strokeWidth={1} stroke={PALETTE[activations.indexOf(s.a) % PALETTE.length]} />
+            </Line>
+          );
+        })}
+      </LineChart>
+    </figure>
+  );
+}
+
+/** An initializer's line style in the depth curve (its activation's colour sets the hue). */
+const DASHES = ["", "6 3", "2 2", "10 4 2 4", "1 4", "12 3"];

@@ -30,7 +30,7 @@ const TARGET_TITLES = { any: "any (CPU or GPU)", cpu: "CPU only", gpu: "GPU only
 /** The form's early-stopping choices: each rule with the diagnosis rule, or the diagnosis rule alone, or none. */
 const STOPPING_TITLES = {
   off: "off: train every run to the end",
-  diagnoses: "runs that cannot train (diagnosis rule)",
+  diagnoses: "runs whose trace proves them broken (diagnosis rule)",
   asha: "ASHA + diagnosis rule",
   median: "median rule + diagnosis rule",
 } as const;

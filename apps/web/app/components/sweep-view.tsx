@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "react";
 import { api, counts } from "./format.ts";
 import { Heatmaps, type Cell } from "./heatmap.tsx";
+import { ImportanceView } from "./importance-view.tsx";
 import { RunTable, type Live, type RunRow, type TableQuery } from "./run-table.tsx";
 import { SearchView } from "./search-view.tsx";
 import { SETTLED_RUN_STATUSES, settledRuns, stoppingLabel, SWEEP_ACTIONS, sweepActionAllowed, type SweepAction, type Wired } from "@gradtrace/core/vocabulary";
@@ -151,6 +152,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
       ) : (
         <Heatmaps cells={data.cells} />
       )}
+      <ImportanceView sweepId={id} version={settledRuns(runs)} />
       <h2>Diagnoses</h2>
       <p data-testid="diagnosis-counts">
         {Object.keys(diagnoses).length === 0

@@ -12,7 +12,7 @@ export interface Aggregate {
 }
 
 /** The final metrics the grid aggregates, each as the SQL that reads it from a run's row. */
-const GRID_METRICS = {
+export const GRID_METRICS = {
   valLoss: Prisma.sql`"valLoss"`,
   valAccuracy: Prisma.sql`"valAccuracy"`,
   trainLoss: Prisma.sql`"trainLoss"`,

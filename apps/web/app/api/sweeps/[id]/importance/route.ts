@@ -1,0 +1,24 @@
+import { parseWith } from "@gradtrace/core";
+import { getSweep, GRID_METRIC_NAMES, sweepImportance, type GridMetric } from "@gradtrace/db";
+import { z } from "zod";
+import { handle, json, uuidParam } from "../../../../../lib/http.ts";
+import { control } from "../../../../../lib/server.ts";
+
+const QuerySchema = z.strictObject({ metric: z.enum(GRID_METRIC_NAMES as [GridMetric, ...GridMetric[]]).default("valLoss") });
+
+/**
+ * GET /api/sweeps/:id/importance?metric=valLoss — how much of the final metric's variance each
+ * swept setting and each pair explains (functional ANOVA over the completed runs; per term also
+ * its mean ± std over seeds): `{ importance }`, null while it cannot be computed (under two cells
+ * with a value, or a metric that does not vary).
+ */
+export function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
+  return handle(async () => {
+    const id = uuidParam((await params).id, "sweep");
+    const { metric } = parseWith(QuerySchema, Object.fromEntries(new URL(request.url).searchParams), "importance query");
+    const { prisma } = control();
+    const importance = await sweepImportance(prisma, id, metric);
+    if (!importance) await getSweep(prisma, id);
+    return json({ importance });
+  });
+}

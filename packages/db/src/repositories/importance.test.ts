@@ -1,0 +1,74 @@
+import { train, type RunSpecInput } from "@gradtrace/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../testing.ts";
+import { sweepImportance } from "./importance.ts";
+import { finishRun, startRun } from "./runs.ts";
+import { createSweep } from "./sweeps.ts";
+import { appendEpochs } from "./traces.ts";
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase("importance");
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+const base = train({
+  dataset: { name: "moons", samples: 100 },
+  model: { hidden: [4], activation: "tanh", weightInit: "he_normal" },
+  training: { epochs: 1, seed: 0 },
+});
+const spec = (activation: string, depth: number, lr: number, seed: number): RunSpecInput => ({
+  dataset: { name: "moons", samples: 100 },
+  model: { hidden: Array(depth).fill(4), activation, weightInit: "he_normal" },
+  training: { epochs: 1, seed, optimizer: { name: "sgd", lr } },
+});
+
+/** Stores a sweep whose runs completed with the final validation loss `loss(activation, depth, lr, seed)`. */
+async function sweepWith(loss: (a: string, d: number, lr: number, seed: number) => number, lrs = [0.1, 0.01]) {
+  const specs = ["tanh", "relu", "elu"].flatMap((a) =>
+    [1, 2].flatMap((d) => lrs.flatMap((lr) => [0, 1, 2].map((seed) => ({ a, d, lr, seed, spec: spec(a, d, lr, seed) })))),
+  );
+  const { sweepId, runIds } = await createSweep(db.prisma, { name: "importance", spec: {}, runs: specs.map((s) => s.spec) });
+  for (const [i, id] of runIds.entries()) {
+    const { a, d, lr, seed } = specs[i]!;
+    const attempt = await startRun(db.prisma, id, { workerId: "w", device: "cpu", layers: base.layers });
+    await appendEpochs(db.prisma, id, attempt, base.epochs);
+    const final = { ...base.summary.final, valLoss: loss(a, d, lr, seed) };
+    await finishRun(db.prisma, id, attempt, { ...base.summary, final }, base.epochs.at(-1)!);
+  }
+  return sweepId;
+}
+
+describe("a sweep's hyperparameter importance", () => {
+  it("gives the activation all the variance of a loss that only it moves, agreeing over seeds", async () => {
+    const sweepId = await sweepWith((a) => ({ tanh: 0.3, relu: 0.1, elu: 0.2 })[a]!);
+    const imp = (await sweepImportance(db.prisma, sweepId, "valLoss"))!;
+    expect(imp).toMatchObject({ method: "exact", cells: 12, grid: 12, runs: 36, seeds: 3 });
+    expect(imp.settings.map((s) => s.axis)).toEqual(["activation", "depth", "learningRate"]);
+    const activation = imp.main.find((m) => m.axis === "activation")!;
+    expect(activation.fraction).toBeCloseTo(1, 9);
+    expect(activation.seedMean).toBeCloseTo(1, 9);
+    expect(activation.seedStd).toBeCloseTo(0, 9);
+    expect(imp.pairs.every((p) => p.fraction < 1e-9)).toBe(true);
+  });
+
+  it("puts an interaction of depth and learning rate on that pair, and its noise over seeds in the spread", async () => {
+    const sweepId = await sweepWith((_a, d, lr, seed) => (d === 2 && lr === 0.1 ? 1 : 0) + (seed - 1) * 0.01);
+    const imp = (await sweepImportance(db.prisma, sweepId, "valLoss"))!;
+    // (d = 2 and lr = 0.1) is a quarter of cells: main effects take 2 × 1/3 of the variance, the pair 1/3.
+    expect(imp.pairs[0]!.axes).toEqual(["depth", "learningRate"]);
+    expect(imp.pairs[0]!.fraction).toBeCloseTo(1 / 3, 6);
+    expect(imp.main.find((m) => m.axis === "depth")!.fraction).toBeCloseTo(1 / 3, 6);
+    expect(imp.main.find((m) => m.axis === "activation")!.fraction).toBeCloseTo(0, 6);
+  });
+
+  it("bins a setting drawn from a range (more than 8 values) by quartiles", async () => {
+    const lrs = Array.from({ length: 12 }, (_, i) => 10 ** (-3 + i * 0.2));
+    const sweepId = await sweepWith((_a, _d, lr) => Math.log10(lr), lrs);
+    const imp = (await sweepImportance(db.prisma, sweepId, "valLoss"))!;
+    expect(imp.settings.find((s) => s.axis === "learningRate")!.levels).toHaveLength(4);
+    expect(imp.main.find((m) => m.axis === "learningRate")!.fraction).toBeGreaterThan(0.9);
+  });
+});

@@ -1,0 +1,107 @@
+import { functionalAnova, GRID_AXES, type GridAxis, type ImportanceRow } from "@gradtrace/core";
+import { z } from "zod";
+import type { PrismaClient } from "../client.ts";
+import { idents } from "../sql-params.ts";
+import { GRID_METRICS, type GridMetric } from "./grid.ts";
+
+/** A swept setting as the importance sees it: its axis and its levels (numbers drawn from ranges binned by quartiles). */
+export interface ImportanceSetting {
+  axis: GridAxis;
+  levels: string[];
+}
+
+/** A term's share of the variance: over all seeds' means, and its mean ± std over the seeds taken one by one. */
+export interface ImportanceTerm {
+  fraction: number;
+  /** Over seeds, each seed's runs decomposed alone (null with one seed). */
+  seedMean: number | null;
+  seedStd: number | null;
+}
+
+/** How much of a final metric's variance each swept setting and pair of settings explains, for one sweep. */
+export interface SweepImportance {
+  metric: GridMetric;
+  method: "exact" | "pairwise model";
+  settings: ImportanceSetting[];
+  main: Array<ImportanceTerm & { axis: GridAxis }>;
+  /** Every pair, largest first. */
+  pairs: Array<ImportanceTerm & { axes: [GridAxis, GridAxis] }>;
+  rest: number;
+  /** Cells of the grid with an outcome, cells in all, completed runs used, and seeds. */
+  cells: number;
+  grid: number;
+  runs: number;
+  seeds: number;
+}
+
+/** More distinct numbers than this on one axis (a search's draws) are binned. */
+const MAX_LEVELS = 8;
+const BINS = 4;
+
+const RowSchema = z.looseObject({ seed: z.number(), value: z.number() });
+
+/**
+ * The functional ANOVA of a final metric over a sweep's completed runs (see core's
+ * functionalAnova): the settings are the grid axes the sweep varies; a numeric axis with more
+ * than 8 distinct values (a search's draws) is binned by quartiles. Null when fewer than two
+ * cells have a value, or the metric does not vary, or the sweep varies nothing.
+ */
+export async function sweepImportance(prisma: PrismaClient, sweepId: string, metric: GridMetric): Promise<SweepImportance | null> {
+  const raw = await prisma.$queryRaw<unknown[]>`
+    SELECT ${idents(GRID_AXES)}, seed::float8 AS seed, (${GRID_METRICS[metric]})::float8 AS value
+    FROM "Run" WHERE "sweepId" = ${sweepId}::uuid AND status = 'completed'`;
+  const rows = raw.map((r) => RowSchema.parse(r) as z.infer<typeof RowSchema> & Record<GridAxis, string | number>);
+  const settings: Array<ImportanceSetting & { levelOf: (v: string | number) => number }> = [];
+  for (const axis of GRID_AXES) {
+    const distinct = [...new Set(rows.map((r) => r[axis]))].sort((a, b) =>
+      typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b)),
+    );
+    if (distinct.length < 2) continue;
+    if (distinct.length > MAX_LEVELS && typeof distinct[0] === "number") {
+      const values = distinct as number[];
+      const edges = Array.from({ length: BINS - 1 }, (_, i) => values[Math.floor(((i + 1) * values.length) / BINS)]!);
+      const bounds = [values[0]!, ...edges, values.at(-1)!];
+      settings.push({
+        axis,
+        levels: bounds.slice(0, -1).map((lo, i) => `${fmt(lo)}–${fmt(bounds[i + 1]!)}`),
+        levelOf: (v) => edges.filter((e) => (v as number) >= e).length,
+      });
+    } else {
+      const index = new Map(distinct.map((v, i) => [v, i]));
+      settings.push({ axis, levels: distinct.map(String), levelOf: (v) => index.get(v)! });
+    }
+  }
+  if (settings.length === 0) return null;
+  const sizes = settings.map((s) => s.levels.length);
+  const toRow = (r: (typeof rows)[number]): ImportanceRow => ({ levels: settings.map((s) => s.levelOf(r[s.axis])), value: r.value });
+  const pooled = functionalAnova(sizes, rows.map(toRow));
+  if (!pooled) return null;
+  const seeds = [...new Set(rows.map((r) => r.seed))];
+  const perSeed = seeds.length < 2 ? [] : seeds.flatMap((seed) => functionalAnova(sizes, rows.filter((r) => r.seed === seed).map(toRow)) ?? []);
+  const spread = (pick: (a: NonNullable<typeof pooled>) => number): Omit<ImportanceTerm, "fraction"> => {
+    if (perSeed.length < 2) return { seedMean: null, seedStd: null };
+    const xs = perSeed.map(pick);
+    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+    return { seedMean: mean, seedStd: Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1)) };
+  };
+  return {
+    metric,
+    method: pooled.method,
+    settings: settings.map(({ axis, levels }) => ({ axis, levels })),
+    main: settings.map((s, i) => ({ axis: s.axis, fraction: pooled.main[i]!, ...spread((a) => a.main[i]!) })),
+    pairs: pooled.pairs
+      .map((p, k) => ({
+        axes: [settings[p.settings[0]]!.axis, settings[p.settings[1]]!.axis] as [GridAxis, GridAxis],
+        fraction: p.fraction,
+        ...spread((a) => a.pairs[k]!.fraction),
+      }))
+      .sort((a, b) => b.fraction - a.fraction),
+    rest: pooled.rest,
+    cells: pooled.cells,
+    grid: pooled.grid,
+    runs: rows.length,
+    seeds: seeds.length,
+  };
+}
+
+const fmt = (x: number) => Number(x.toPrecision(3)).toString();
