@@ -12,7 +12,7 @@ import { envOrUsage, ServiceError, UsageError } from "./usage-error.ts";
 export const SWEEP_USAGE = `gradtrace sweep — submit and steer sweeps (needs Redis and Postgres)
 
   gradtrace sweep submit FILE|JSON   store a sweep spec's runs and enqueue them; prints {"sweepId","runs"}
-  gradtrace sweep status ID          the sweep, its runs counted by status, epochs trained and asked for
+  gradtrace sweep status ID          the sweep, its runs counted by status, epochs trained
   gradtrace sweep cancel ID          waiting runs never start, running ones stop within a second
   gradtrace sweep pause ID           waiting runs leave the queue; running ones finish
   gradtrace sweep resume ID          a paused sweep's runs go back to the queue
@@ -60,8 +60,8 @@ export async function runSweep(argv: string[], out: Writable): Promise<number> {
         break;
     }
     if (chosen.data !== "submit") {
-      const { id, name, status, runs, epochs } = await getSweep(prisma, arg);
-      print({ id, name, status, runs, epochs });
+      const { id, name, status, runs, epochsTrained } = await getSweep(prisma, arg);
+      print({ id, name, status, runs, epochsTrained });
     }
     return 0;
   } catch (error) {

@@ -24,10 +24,10 @@ export async function overviewData(c: Control) {
 }
 export type OverviewData = Awaited<ReturnType<typeof overviewData>>;
 
-/** A sweep's header: name, status, run counts, epochs trained and asked for, and spec. */
+/** A sweep's header: name, status, run counts, epochs trained so far, and spec. */
 export async function sweepHeader(prisma: PrismaClient, id: string) {
-  const { name, status, runs, epochs, spec } = await loadSweep(prisma, id);
-  return { id, name, status, runs, epochs, spec };
+  const { name, status, runs, epochsTrained, spec } = await loadSweep(prisma, id);
+  return { id, name, status, runs, epochsTrained, spec };
 }
 export type SweepHeader = Awaited<ReturnType<typeof sweepHeader>>;
 

@@ -48,7 +48,11 @@ export function ImportanceView({ sweepId, version }: { sweepId: string; version:
       </label>{" "}
       <span className="muted" data-testid="importance-method">
         {importance
-          ? `functional ANOVA, ${importance.method === "exact" ? "exact on the complete grid" : "of a main-effects + pairs model fitted to the cells there are"} (${Number(importance.cells)} of ${Number(importance.grid)} cells, ${Number(importance.runs)} completed runs${Number(importance.seeds) > 1 ? `; error bars: ± std over ${Number(importance.seeds)} seeds, each decomposed alone` : ""})`
+          ? `functional ANOVA, ${importance.method === "exact" ? "exact on the complete grid" : "of a main-effects + pairs model fitted to the cells there are"} (${Number(importance.cells)} of ${Number(importance.grid)} cells, ${Number(importance.runs)} completed runs${
+              Number(importance.spreadSeeds) > 1
+                ? `; error bars: ± std over ${Number(importance.spreadSeeds) < Number(importance.seeds) ? `the first ${Number(importance.spreadSeeds)} of ${Number(importance.seeds)}` : Number(importance.seeds)} seeds, each decomposed alone`
+                : ""
+            })`
           : importance === null
             ? "not yet: it needs completed runs in two cells or more, with a metric that varies"
             : error || "…"}

@@ -13,7 +13,7 @@ const ACTION_LABELS: Record<SweepAction, string> = { pause: "Pause", resume: "Re
 /** What the sweep page is sent. */
 export type SweepData = Wired<SweepPageData>;
 /** What the `sweep` event says every second. */
-type SweepTick = Wired<Pick<SweepHeader, "id" | "status" | "runs" | "epochs">>;
+type SweepTick = Wired<Pick<SweepHeader, "id" | "status" | "runs" | "epochsTrained">>;
 
 /** One sweep: live progress, heatmaps per depth, diagnosis counts, the run table and the sweep's controls. */
 export function SweepView({ initial }: { initial: SweepData }) {
@@ -77,7 +77,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
     });
     source.addEventListener("sweep", (e) => {
       const s = JSON.parse((e as MessageEvent<string>).data) as SweepTick;
-      setData((old) => ({ ...old, sweep: { ...old.sweep, status: s.status, runs: s.runs, epochs: s.epochs } }));
+      setData((old) => ({ ...old, sweep: { ...old.sweep, status: s.status, runs: s.runs, epochsTrained: s.epochsTrained } }));
       const done = settledRuns(counts(s.runs));
       if (done !== finished.current) {
         finished.current = done;
@@ -107,7 +107,10 @@ export function SweepView({ initial }: { initial: SweepData }) {
   }, {});
 
   const done = settledRuns(runs);
-  const { trained, requested } = counts(data.sweep.epochs);
+  // Every run asks for the sweep's epochs; a search's runs are its trials × seeds, proposed as it goes.
+  const { spec } = data.sweep;
+  const planned = spec.sampling.mode === "tpe" ? Number(spec.sampling.trials) * spec.axes.seeds.length : runs.total;
+  const [trained, requested] = [Number(data.sweep.epochsTrained), planned * Number(spec.fixed.epochs)];
   const effort = `trained ${trained.toLocaleString("en")} of ${requested.toLocaleString("en")} epochs asked for${
     requested > 0 && runs.pruned > 0 ? ` (${Math.round(100 * (1 - trained / requested))}% saved by stopping ${runs.pruned} runs early)` : ""
   }`;

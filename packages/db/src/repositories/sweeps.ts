@@ -222,25 +222,18 @@ export async function listSweeps(prisma: PrismaClient, options: { take?: number 
   return sweeps.map((s) => ({ ...s, runs: bySweep.get(s.id)! }));
 }
 
-/**
- * One sweep with its spec, run counts, and epochs trained against epochs its runs ask for (what
- * early stopping saved); NotFoundError for an unknown id.
- */
+/** One sweep with its spec, run counts and the epochs its runs trained so far (one grouped query); NotFoundError for an unknown id. */
 export async function getSweep(prisma: PrismaClient, id: string) {
   const sweep = await prisma.sweep.findUnique({ where: { id } });
   if (!sweep) throw new NotFoundError("sweep", id);
   const runs = emptyCounts();
-  const [byStatus, [epochs]] = await Promise.all([
-    prisma.run.groupBy({ by: ["status"], where: { sweepId: id }, _count: { _all: true } }),
-    prisma.$queryRaw<[{ trained: number; requested: number }]>`
-      SELECT COALESCE(sum("epochsDone"), 0)::float8 AS trained, COALESCE(sum((spec #>> '{training,epochs}')::int), 0)::float8 AS requested
-      FROM "Run" WHERE "sweepId" = ${id}::uuid`,
-  ]);
-  for (const c of byStatus) {
+  let epochsTrained = 0;
+  for (const c of await prisma.run.groupBy({ by: ["status"], where: { sweepId: id }, _count: { _all: true }, _sum: { epochsDone: true } })) {
     runs[c.status] = c._count._all;
     runs.total += c._count._all;
+    epochsTrained += c._sum.epochsDone ?? 0;
   }
-  return { ...sweep, runs, epochs };
+  return { ...sweep, runs, epochsTrained };
 }
 
 /** Sets a sweep's status (finishedAt too when it reaches a final one). */

@@ -28,8 +28,8 @@ export function GET(request: Request): Promise<Response> {
         const unsubscribe = onProgress((p) => (sweepId === null || p.sweepId === sweepId) && send("progress", p));
         const tick = async () => {
           if (sweepId) {
-            const { status, runs, epochs } = await getSweep(c.prisma, sweepId);
-            send("sweep", { id: sweepId, status, runs, epochs });
+            const { status, runs, epochsTrained } = await getSweep(c.prisma, sweepId);
+            send("sweep", { id: sweepId, status, runs, epochsTrained });
           } else {
             send("overview", await overviewData(c));
           }
