@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { LIMITS, SpecError, SWEEP_LIMITS } from "@gradtrace/core";
 import { describe, expect, it } from "vitest";
 import { expandSweep, sampledIndices } from "./expand.ts";
-import { gridSize, parseSweepSpec, type SweepSpecInput } from "./sweep-spec.ts";
+import { gridSize, parseSweepSpec, runCount, type SweepSpecInput } from "./sweep-spec.ts";
 
 const bestPractices: SweepSpecInput = {
   name: "activation × init best practices",
@@ -118,5 +118,10 @@ describe("the example sweeps", () => {
     expect(expandSweep(spec)).toHaveLength(180);
     const grid = parseSweepSpec(JSON.parse(readFileSync(new URL("../../../examples/grid-72.json", import.meta.url), "utf8")));
     expect(expandSweep(grid)).toHaveLength(72);
+    // A search expands to nothing up front: 60 trials × 2 seeds are proposed as it goes.
+    const search = parseSweepSpec(JSON.parse(readFileSync(new URL("../../../examples/search-tpe.json", import.meta.url), "utf8")));
+    expect(expandSweep(search)).toHaveLength(0);
+    expect(runCount(search)).toBe(120);
+    expect(search.stopping).toMatchObject({ rule: "asha", diagnoses: true });
   });
 });

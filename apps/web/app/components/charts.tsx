@@ -1,5 +1,16 @@
 "use client";
+import type { ReactNode } from "react";
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
+
+/** A chart under its title; `id` names it for tests (`data-testid="chart-<id>"`). */
+export function Figure({ id, title, children }: { id: string; title: ReactNode; children: ReactNode }) {
+  return (
+    <figure style={{ margin: 0 }} data-testid={`chart-${id}`}>
+      <figcaption style={{ fontWeight: 600, fontSize: "0.9rem", marginBottom: 4 }}>{title}</figcaption>
+      {children}
+    </figure>
+  );
+}
 
 /** Distinct colours for series (layers, runs, groups). */
 export const PALETTE = ["#0b63c5", "#d1242f", "#1a7f37", "#8250df", "#bf8700", "#0598bc", "#cf222e", "#6e7781", "#e16f24", "#116329", "#953800", "#4d2d8b"];
@@ -34,8 +45,7 @@ export function Lines({
   integerX?: boolean;
 }) {
   return (
-    <figure style={{ margin: 0 }} data-testid={`chart-${title}`}>
-      <figcaption style={{ fontWeight: 600, fontSize: "0.9rem", marginBottom: 4 }}>{title}</figcaption>
+    <Figure id={title} title={title}>
       <LineChart width={width} height={height} data={rows} margin={{ top: 5, right: 20, bottom: 20, left: 10 }}>
         <CartesianGrid stroke="#eee" />
         <XAxis
@@ -67,6 +77,6 @@ export function Lines({
           />
         ))}
       </LineChart>
-    </figure>
+    </Figure>
   );
 }

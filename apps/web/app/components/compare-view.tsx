@@ -1,7 +1,7 @@
 "use client";
 import { useEffect, useMemo, useState } from "react";
 import { Area, CartesianGrid, ComposedChart, Legend, Line, Tooltip, XAxis, YAxis } from "recharts";
-import { PALETTE } from "./charts.tsx";
+import { Figure, PALETTE } from "./charts.tsx";
 import { api } from "./format.ts";
 import { EPOCH_SCALARS, fromWire, LAYER_METRICS, RUN_AXES, type EpochScalar, type LayerMetric, type RunAxis, type Wired } from "@gradtrace/core/vocabulary";
 import type { CompareData } from "../../lib/pages.ts";
@@ -45,8 +45,7 @@ function Bands({
     return row;
   });
   return (
-    <figure style={{ margin: 0 }} data-testid={`chart-${title}`}>
-      <figcaption style={{ fontWeight: 600, fontSize: "0.9rem", marginBottom: 4 }}>{title}</figcaption>
+    <Figure id={title} title={title}>
       <ComposedChart width={620} height={320} data={rows} margin={{ top: 5, right: 20, bottom: 20, left: 10 }}>
         <CartesianGrid stroke="#eee" />
         <XAxis
@@ -81,7 +80,7 @@ function Bands({
           <Line key={`m${i}`} dataKey={`m${i}`} name={g.name} stroke={PALETTE[i % PALETTE.length]} dot={false} isAnimationActive={false} connectNulls />
         ))}
       </ComposedChart>
-    </figure>
+    </Figure>
   );
 }
 

@@ -3,7 +3,7 @@ import { fromWire, type GridAxis, type Wired } from "@gradtrace/core/vocabulary"
 import type { GridCell, GridMetric } from "@gradtrace/db";
 import { useState } from "react";
 import { CartesianGrid, ErrorBar, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
-import { PALETTE } from "./charts.tsx";
+import { Figure, PALETTE } from "./charts.tsx";
 import { fmt } from "./format.ts";
 
 /** A cell of the sweep grid as the page receives it. */
@@ -160,10 +160,10 @@ function DepthCurve({
   });
   const drawn = series.filter((_, k) => rows.some((r) => r[`m${k}`] !== null));
   return (
-    <figure style={{ margin: "1rem 0 0" }} data-testid="chart-depth-curve">
-      <figcaption style={{ fontWeight: 600, fontSize: "0.9rem", marginBottom: 4 }}>
-        Depth curve: {GRID_METRIC_TITLES[metric].title} by depth, per activation · initializer (mean ± std over seeds; a gap where no run completed)
-      </figcaption>
+    <Figure
+      id="depth-curve"
+      title={`Depth curve: ${GRID_METRIC_TITLES[metric].title} by depth, per activation · initializer (mean ± std over seeds; a gap where no run completed)`}
+    >
       <LineChart width={900} height={340} data={rows} margin={{ top: 5, right: 20, bottom: 20, left: 10 }}>
         <CartesianGrid stroke="#eee" />
         <XAxis
@@ -192,7 +192,7 @@ function DepthCurve({
           );
         })}
       </LineChart>
-    </figure>
+    </Figure>
   );
 }
 

@@ -3,6 +3,7 @@ import { Bar, BarChart, CartesianGrid, ErrorBar, Tooltip, XAxis, YAxis } from "r
 import { useEffect, useState } from "react";
 import type { Wired } from "@gradtrace/core/vocabulary";
 import type { GridMetric, SweepImportance } from "@gradtrace/db";
+import { Figure } from "./charts.tsx";
 import { api, fmt } from "./format.ts";
 import { GRID_METRIC_TITLES } from "./heatmap.tsx";
 
@@ -58,7 +59,7 @@ export function ImportanceView({ sweepId, version }: { sweepId: string; version:
             : error || "…"}
       </span>
       {importance && (
-        <figure style={{ margin: 0 }} data-testid="chart-importance">
+        <Figure id="importance" title={`Share of the variance of the ${GRID_METRIC_TITLES[metric].title} each setting and pair explains`}>
           <BarChart width={720} height={40 + 28 * bars.length} data={bars} layout="vertical" margin={{ top: 5, right: 30, bottom: 20, left: 10 }}>
             <CartesianGrid stroke="#eee" />
             <XAxis
@@ -75,7 +76,7 @@ export function ImportanceView({ sweepId, version }: { sweepId: string; version:
               <ErrorBar dataKey="spread" width={4} strokeWidth={1.5} stroke="#333" direction="x" />
             </Bar>
           </BarChart>
-        </figure>
+        </Figure>
       )}
     </>
   );

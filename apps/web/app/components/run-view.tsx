@@ -1,7 +1,7 @@
 "use client";
 import { useMemo, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
-import { Lines, PALETTE } from "./charts.tsx";
+import { Figure, Lines, PALETTE } from "./charts.tsx";
 import { fmt } from "./format.ts";
 import { fromWire, LAYER_METRICS, type EpochScalar, type LayerMetric, type Wired } from "@gradtrace/core/vocabulary";
 import type { Bucket } from "@gradtrace/db";
@@ -131,8 +131,7 @@ export function RunView({ initial }: { initial: RunData }) {
           log={metric.includes("Norm")}
           integerX
         />
-        <figure style={{ margin: 0 }} data-testid="chart-fractions">
-          <figcaption style={{ fontWeight: 600, fontSize: "0.9rem", marginBottom: 4 }}>saturated and dead fractions per hidden layer</figcaption>
+        <Figure id="fractions" title="saturated and dead fractions per hidden layer">
           <BarChart width={560} height={280} data={fractions} margin={{ top: 5, right: 20, bottom: 20, left: 10 }}>
             <CartesianGrid stroke="#eee" />
             <XAxis dataKey="layer" label={{ value: "hidden layer", position: "insideBottom", offset: -10 }} />
@@ -142,7 +141,7 @@ export function RunView({ initial }: { initial: RunData }) {
             <Bar dataKey="saturated" name="saturated" fill={PALETTE[4]} isAnimationActive={false} />
             <Bar dataKey="dead" name="dead" fill={PALETTE[1]} isAnimationActive={false} />
           </BarChart>
-        </figure>
+        </Figure>
       </div>
       <h2>Activation histograms at epoch {epoch?.epoch ?? 0}</h2>
       <div className="row" data-testid="histograms">

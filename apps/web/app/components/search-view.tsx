@@ -2,6 +2,7 @@
 import { CartesianGrid, ComposedChart, Legend, Line, Scatter, Tooltip, XAxis, YAxis } from "recharts";
 import type { Wired } from "@gradtrace/core/vocabulary";
 import type { SearchData } from "../../lib/pages.ts";
+import { Figure } from "./charts.tsx";
 import { fmt } from "./format.ts";
 
 /** A trial's settings in one line. */
@@ -36,10 +37,7 @@ export function SearchView({ search }: { search: Wired<SearchData> }) {
           "No trial has finished yet."
         )}
       </p>
-      <figure style={{ margin: 0 }} data-testid="chart-objective">
-        <figcaption style={{ fontWeight: 600, fontSize: "0.9rem", marginBottom: 4 }}>
-          {search.objective} by trial (dots; a failed, diverged or pruned trial has none) and the best so far
-        </figcaption>
+      <Figure id="objective" title={`${search.objective} by trial (dots; a failed, diverged or pruned trial has none) and the best so far`}>
         <ComposedChart width={720} height={280} data={rows} margin={{ top: 5, right: 20, bottom: 20, left: 10 }}>
           <CartesianGrid stroke="#eee" />
           <XAxis
@@ -55,7 +53,7 @@ export function SearchView({ search }: { search: Wired<SearchData> }) {
           <Scatter name="trial" dataKey="objective" fill="#0b63c5" isAnimationActive={false} />
           <Line name="best so far" dataKey="best" type="stepAfter" stroke="#1a7f37" dot={false} isAnimationActive={false} connectNulls />
         </ComposedChart>
-      </figure>
+      </Figure>
     </>
   );
 }
