@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
@@ -235,6 +235,29 @@ describe("the dashboard in a browser", () => {
     expect(await page.locator("[data-testid=histograms] figure").count()).toBe(3);
     await page.fill("#epoch", "30");
     await shot("run");
+    // Every chart downloads, for papers: its data as CSV and JSON, its picture as SVG and PNG.
+    const download = async (chart: string, kind: string) => {
+      const [file] = await Promise.all([page.waitForEvent("download"), page.click(`[data-testid="${chart}"] button[data-export=${kind}]`)]);
+      return { name: file.suggestedFilename(), bytes: readFileSync((await file.path())!) };
+    };
+    const lossCsv = await download("chart-loss", "csv");
+    expect(lossCsv.name).toBe("gradtrace-loss.csv");
+    const lines = lossCsv.bytes.toString("utf8").trimEnd().split("\n");
+    expect(lines[0]).toBe("epoch,trainLoss,valLoss");
+    expect(lines).toHaveLength(62); // epochs 0…60 and the header
+    const lossJson = JSON.parse((await download("chart-loss", "json")).bytes.toString("utf8")) as Array<{ epoch: number }>;
+    expect(lossJson.map((r) => r.epoch)).toEqual(Array.from({ length: 61 }, (_, i) => i));
+    const svg = (await download("chart-loss", "svg")).bytes.toString("utf8");
+    expect(svg).toMatch(/^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg).toContain("recharts-line-curve");
+    // The legend, HTML on the page, is drawn into the picture.
+    expect(svg).toMatch(/<text[^>]*>train<\/text>/);
+    expect(svg).toMatch(/<text[^>]*>validation<\/text>/);
+    writeFileSync(`${ARTIFACTS}export-loss.png`, (await download("chart-loss", "png")).bytes);
+    const png = await download("chart-histogram-0", "png");
+    expect(png.name).toBe("gradtrace-histogram-0.png");
+    expect(png.bytes.subarray(0, 8).toString("hex")).toBe("89504e470d0a1a0a");
+    expect(png.bytes.length).toBeGreaterThan(2000);
   });
 
   it("compares two runs: overlaid curves and depth profiles, grouped with a band", async () => {

@@ -2,7 +2,7 @@ import "server-only";
 import { DIAGNOSIS_KINDS, parseWith, RUN_AXES, RUN_STATUSES, SWEEP_LIMITS } from "@gradtrace/core";
 import { RUN_METRICS, RUN_TABLE_SORTS, type RunTableQuery, type RunTableRow } from "@gradtrace/db";
 import { z } from "zod";
-import { csv } from "./csv.ts";
+import { csv } from "@gradtrace/core/vocabulary";
 
 /** Rows of the run table a page shows unless asked otherwise. */
 export const RUN_TABLE_PAGE = 100;

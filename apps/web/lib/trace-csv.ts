@@ -1,7 +1,7 @@
 import "server-only";
 import { EPOCH_SCALARS, LAYER_METRICS } from "@gradtrace/core";
 import type { EpochRecord } from "@gradtrace/core";
-import { csv } from "./csv.ts";
+import { csv } from "@gradtrace/core/vocabulary";
 
 /** A trace as CSV: one row per traced epoch, the scalars then every per-layer metric (layer1_gradNorm, …); null is empty. */
 export function traceCsv(epochs: readonly EpochRecord[]): string {

@@ -136,7 +136,7 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
         if (tries === 0)
           log.warn(
             { err: error, runIds: [...new Set(batch.map((h) => h.message.runId))] },
-            `write failed (${describeError(error).split("\n")[0]}); retrying until it succeeds`,
+            `write failed (${lastLine(describeError(error))}); retrying until it succeeds`,
           );
         await sleep(Math.min(250 * 2 ** tries, 5000));
       }
@@ -173,6 +173,9 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     },
   };
 }
+
+/** An error's last non-empty line: where Prisma (whose messages begin with a blank line) puts the cause. */
+const lastLine = (text: string): string => text.split("\n").findLast((l) => l.trim() !== "") ?? text;
 
 /** Classifies a data-layer refusal: early ones are retried, malformed ones fail for good, moot ones are dropped. */
 function outcomeOf(error: DbError | undefined): Outcome {

@@ -1,7 +1,7 @@
 /**
  * The project's vocabulary, safe for browser code: activations and initializers with their
- * parameters, datasets, optimizers, run axes, trace metrics, diagnoses, limits, the spec schemas
- * and the wire codec. Pure data and pure functions — nothing here imports a kernel, a Node module
+ * parameters, datasets, optimizers, run axes, trace metrics, diagnoses, limits, the spec schemas,
+ * the wire codec and CSV. Pure data and pure functions — nothing here imports a kernel, a Node module
  * or another package (lint keeps it so). Everything else derives from these lists.
  */
 export * from "./spec.ts";
@@ -76,3 +76,4 @@ export {
   type Verdict,
 } from "./stopping.ts";
 export { fromWire, NON_FINITE_SPELLINGS, toWire, type WireNumber, type Wired } from "./wire.ts";
+export { csv } from "./csv.ts";

@@ -45,7 +45,7 @@ function Bands({
     return row;
   });
   return (
-    <Figure id={title} title={title}>
+    <Figure id={title} title={title} rows={rows}>
       <ComposedChart width={620} height={320} data={rows} margin={{ top: 5, right: 20, bottom: 20, left: 10 }}>
         <CartesianGrid stroke="#eee" />
         <XAxis

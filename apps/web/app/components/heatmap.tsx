@@ -162,6 +162,12 @@ function DepthCurve({
   return (
     <Figure
       id="depth-curve"
+      rows={depths.flatMap((depth, d) =>
+        drawn.map((s) => {
+          const k = series.indexOf(s);
+          return { depth, activation: s.a, initializer: s.i, mean: rows[d]![`m${k}`], std: rows[d]![`s${k}`] };
+        }),
+      )}
       title={`Depth curve: ${GRID_METRIC_TITLES[metric].title} by depth, per activation · initializer (mean ± std over seeds; a gap where no run completed)`}
     >
       <LineChart width={900} height={340} data={rows} margin={{ top: 5, right: 20, bottom: 20, left: 10 }}>

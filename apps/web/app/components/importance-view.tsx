@@ -59,7 +59,11 @@ export function ImportanceView({ sweepId, version }: { sweepId: string; version:
             : error || "…"}
       </span>
       {importance && (
-        <Figure id="importance" title={`Share of the variance of the ${GRID_METRIC_TITLES[metric].title} each setting and pair explains`}>
+        <Figure
+          id="importance"
+          rows={bars.map((b) => ({ term: b.term, percent: b.share, seedStdPercent: b.spread }))}
+          title={`Share of the variance of the ${GRID_METRIC_TITLES[metric].title} each setting and pair explains`}
+        >
           <BarChart width={720} height={40 + 28 * bars.length} data={bars} layout="vertical" margin={{ top: 5, right: 30, bottom: 20, left: 10 }}>
             <CartesianGrid stroke="#eee" />
             <XAxis

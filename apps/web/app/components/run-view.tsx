@@ -131,7 +131,7 @@ export function RunView({ initial }: { initial: RunData }) {
           log={metric.includes("Norm")}
           integerX
         />
-        <Figure id="fractions" title="saturated and dead fractions per hidden layer">
+        <Figure id="fractions" title="saturated and dead fractions per hidden layer" rows={fractions}>
           <BarChart width={560} height={280} data={fractions} margin={{ top: 5, right: 20, bottom: 20, left: 10 }}>
             <CartesianGrid stroke="#eee" />
             <XAxis dataKey="layer" label={{ value: "hidden layer", position: "insideBottom", offset: -10 }} />
@@ -151,17 +151,14 @@ export function RunView({ initial }: { initial: RunData }) {
           const bins = l.histogram.length;
           const data = l.histogram.map((count, b) => ({ x: Number((lo + ((b + 0.5) * (hi - lo)) / bins).toFixed(2)), count }));
           return (
-            <figure key={i} style={{ margin: 0 }}>
-              <figcaption style={{ fontSize: "0.85rem" }}>
-                {names[i]} ({info?.activation})
-              </figcaption>
+            <Figure key={i} id={`histogram-${i}`} title={`${names[i]} (${info?.activation})`} rows={data.map(({ x, count }) => ({ binCentre: x, count }))}>
               <BarChart width={260} height={170} data={data} margin={{ top: 5, right: 5, bottom: 15, left: 0 }}>
                 <XAxis dataKey="x" fontSize={10} label={{ value: "activation", position: "insideBottom", offset: -8, fontSize: 10 }} />
                 <YAxis fontSize={10} width={40} />
                 <Tooltip />
                 <Bar dataKey="count" fill={PALETTE[i % PALETTE.length]} isAnimationActive={false} />
               </BarChart>
-            </figure>
+            </Figure>
           );
         })}
       </div>

@@ -37,7 +37,11 @@ export function SearchView({ search }: { search: Wired<SearchData> }) {
           "No trial has finished yet."
         )}
       </p>
-      <Figure id="objective" title={`${search.objective} by trial (dots; a failed, diverged or pruned trial has none) and the best so far`}>
+      <Figure
+        id="objective"
+        rows={search.trials.map((t, i) => ({ trial: Number(t.number), objective: rows[i]!.objective, bestSoFar: rows[i]!.best, ...t.settings }))}
+        title={`${search.objective} by trial (dots; a failed, diverged or pruned trial has none) and the best so far`}
+      >
         <ComposedChart width={720} height={280} data={rows} margin={{ top: 5, right: 20, bottom: 20, left: 10 }}>
           <CartesianGrid stroke="#eee" />
           <XAxis
