@@ -258,6 +258,23 @@ describe("the dashboard in a browser", () => {
     expect(png.name).toBe("gradtrace-histogram-0.png");
     expect(png.bytes.subarray(0, 8).toString("hex")).toBe("89504e470d0a1a0a");
     expect(png.bytes.length).toBeGreaterThan(2000);
+    // Distributions over training: a heat strip per layer, drawn (not blank), downloadable as PNG (a canvas has no SVG).
+    expect(await page.locator("[data-testid=distributions] canvas").count()).toBe(3);
+    for (let layer = 0; layer < 3; layer++) {
+      const inked = await page.locator(`[data-testid=chart-distribution-${layer}] canvas`).evaluate((c) => {
+        const canvas = c as HTMLCanvasElement;
+        const pixels = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let n = 0;
+        for (let i = 0; i < pixels.length; i += 4) if (pixels[i]! < 250) n++;
+        return n;
+      });
+      expect(inked).toBeGreaterThan(300);
+    }
+    expect(await page.locator("[data-testid=chart-distribution-0] button[data-export=svg]").count()).toBe(0);
+    const strip = await download("chart-distribution-0", "png");
+    expect(strip.bytes.subarray(0, 8).toString("hex")).toBe("89504e470d0a1a0a");
+    const stripRows = (await download("chart-distribution-0", "csv")).bytes.toString("utf8").split("\n");
+    expect(stripRows[0]).toBe("epoch,bin,count");
   });
 
   it("compares two runs: overlaid curves and depth profiles, grouped with a band", async () => {

@@ -68,6 +68,8 @@ function exportChart(kind: "svg" | "png" | "csv" | "json", figure: HTMLElement, 
       name,
     );
   }
+  const drawn = figure.querySelector("canvas");
+  if (kind === "png" && drawn) return drawn.toBlob((png) => png && save(png, name), "image/png");
   const text = svgText(figure);
   if (!text) return;
   const svg = new Blob([text], { type: "image/svg+xml" });
@@ -87,12 +89,26 @@ function exportChart(kind: "svg" | "png" | "csv" | "json", figure: HTMLElement, 
 }
 
 /**
- * A chart under its title, with downloads of its picture (SVG, PNG) and, given `rows`, of its
- * data (CSV, JSON); `id` names it for tests (`data-testid="chart-<id>"`) and its files.
+ * A chart under its title, with downloads of its picture (SVG, PNG; PNG only when `canvas` draws
+ * it) and, given `rows`, of its data (CSV, JSON); `id` names it for tests
+ * (`data-testid="chart-<id>"`) and its files.
  */
-export function Figure({ id, title, rows, children }: { id: string; title: ReactNode; rows?: ChartRows; children: ReactNode }) {
+export function Figure({
+  id,
+  title,
+  rows,
+  canvas = false,
+  children,
+}: {
+  id: string;
+  title: ReactNode;
+  rows?: ChartRows;
+  canvas?: boolean;
+  children: ReactNode;
+}) {
   const ref = useRef<HTMLElement>(null);
-  const kinds = rows ? (["svg", "png", "csv", "json"] as const) : (["svg", "png"] as const);
+  // A canvas picture has no SVG; every picture has a PNG.
+  const kinds = (["svg", "png", "csv", "json"] as const).filter((k) => (k !== "csv" && k !== "json") || rows).filter((k) => k !== "svg" || !canvas);
   return (
     <figure style={{ margin: 0 }} data-testid={`chart-${id}`} ref={ref}>
       <figcaption style={{ fontWeight: 600, fontSize: "0.9rem", marginBottom: 4 }}>

@@ -2,6 +2,7 @@
 import { useMemo, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
 import { Figure, Lines, PALETTE } from "./charts.tsx";
+import { Distributions } from "./distributions.tsx";
 import { fmt } from "./format.ts";
 import { fromWire, LAYER_METRICS, type EpochScalar, type LayerMetric, type Wired } from "@gradtrace/core/vocabulary";
 import type { Bucket } from "@gradtrace/db";
@@ -162,6 +163,7 @@ export function RunView({ initial }: { initial: RunData }) {
           );
         })}
       </div>
+      <Distributions layers={layers} epochs={epochs} />
       <h2>RunSpec</h2>
       <pre>{JSON.stringify(run.spec, null, 2)}</pre>
     </>
