@@ -1,8 +1,8 @@
 import "server-only";
 import { loadSweep, type Control } from "@gradtrace/control";
-import { RUN_AXES, type RunAxis } from "@gradtrace/core";
+import { metricCost, RUN_AXES, type RunAxis } from "@gradtrace/core";
 import { bestRuns, getRun, getRuns, listSweeps, sweepGrid, sweepRunTable, sweepTrials, type PrismaClient, type RunRow, type StoredRun } from "@gradtrace/db";
-import { describeTrial, listWorkers, objectiveCost, runJobCounts, trialObjective, type SweepSpec } from "@gradtrace/queue";
+import { describeTrial, listWorkers, runJobCounts, trialObjective, type SweepSpec } from "@gradtrace/queue";
 import { RUN_TABLE_PAGE } from "./run-table.ts";
 import { thinTrace } from "./thin-trace.ts";
 
@@ -49,7 +49,7 @@ export async function searchData(prisma: PrismaClient, id: string, spec: SweepSp
     const open = t.runs.length === 0 || t.runs.some((r) => r.status === "queued" || r.status === "running");
     return { number: t.number, settings: describeTrial(spec, t.values), objective: open ? null : trialObjective(sampling.objective, t) };
   });
-  const cost = (t: (typeof trials)[number]) => (t.objective === null ? Infinity : objectiveCost(sampling.objective, t.objective));
+  const cost = (t: (typeof trials)[number]) => (t.objective === null ? Infinity : metricCost(sampling.objective, t.objective));
   const best = trials.reduce<(typeof trials)[number] | null>((b, t) => (cost(t) < (b ? cost(b) : Infinity) ? t : b), null);
   return { objective: sampling.objective, planned: sampling.trials, parallelism: sampling.parallelism, trials, best };
 }

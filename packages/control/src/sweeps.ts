@@ -1,4 +1,4 @@
-import { decisionEpochs } from "@gradtrace/core";
+import { decisionEpochs, metricCost } from "@gradtrace/core";
 import {
   advanceTrials,
   cancelSweepRuns,
@@ -24,7 +24,6 @@ import {
   QueueUnreachableError,
   reachQueue,
   PAYLOAD_VERSION,
-  objectiveCost,
   proposeTrial,
   removeRuns,
   runCount,
@@ -200,7 +199,7 @@ export async function planSearch(prisma: PrismaClient, sweepId: string): Promise
     const open = (t: StoredTrial) => t.runs.some((r) => r.status === "queued" || r.status === "running");
     const settledAt = (t: StoredTrial) => Math.max(...t.runs.map((r) => r.finishedAt?.getTime() ?? 0));
     const finished = trials.filter((t) => !open(t)).sort((a, b) => settledAt(a) - settledAt(b) || a.number - b.number);
-    const observations = finished.map((t) => ({ values: t.values, cost: objectiveCost(sampling.objective, trialObjective(sampling.objective, t)) }));
+    const observations = finished.map((t) => ({ values: t.values, cost: metricCost(sampling.objective, trialObjective(sampling.objective, t)) }));
     const room = Math.min(sampling.parallelism - trials.filter(open).length, sampling.trials - trials.length);
     const added: NewTrial[] = [];
     for (let i = 0; i < room; i++) {

@@ -74,8 +74,8 @@ export const StopReasonSchema = z.object({
 });
 export type StopReason = z.infer<typeof StopReasonSchema>;
 
-/** Whether larger values of a stopping metric are better. */
-const maximised = (metric: StoppingMetric): boolean => metric.endsWith("Accuracy");
+/** Whether larger values of a stopping metric (or a search's objective) are better: accuracies yes, losses no. */
+export const maximised = (metric: StoppingMetric): boolean => metric.endsWith("Accuracy");
 
 /** The training metric standing in for a validation one when a run has no validation split. */
 const FALLBACK = { valLoss: "trainLoss", valAccuracy: "trainAccuracy", trainLoss: "trainLoss", trainAccuracy: "trainAccuracy" } as const;
@@ -85,8 +85,8 @@ export function stoppingValue(metric: StoppingMetric, record: Readonly<Record<St
   return record[metric] ?? record[FALLBACK[metric]] ?? NaN;
 }
 
-/** A value as a cost, smaller being better; a non-finite value is the worst. */
-function cost(metric: StoppingMetric, value: number): number {
+/** A metric's value as a cost, smaller being better; a non-finite value is the worst. */
+export function metricCost(metric: StoppingMetric, value: number): number {
   if (!Number.isFinite(value)) return Infinity;
   return maximised(metric) ? -value : value;
 }
@@ -144,21 +144,25 @@ const valueOf = (metric: StoppingMetric, c: number): number => (maximised(metric
 export function ashaVerdict(stopping: StoppingSpec, value: number, earlier: readonly number[]): Verdict {
   if (earlier.length === 0) return { stop: false, threshold: null };
   const cutoff = quantile(
-    earlier.map((v) => cost(stopping.metric, v)),
+    earlier.map((v) => metricCost(stopping.metric, v)),
     1 / stopping.reductionFactor,
   );
-  return { stop: cost(stopping.metric, value) > cutoff, threshold: valueOf(stopping.metric, cutoff) };
+  return { stop: metricCost(stopping.metric, value) > cutoff, threshold: valueOf(stopping.metric, cutoff) };
 }
 
 /** The median rule at one check: stop when the best value so far is worse than the median of completed runs' values there. */
 export function medianVerdict(stopping: StoppingSpec, soFar: readonly number[], completed: readonly number[], completedRuns: number): Verdict {
   if (completedRuns < stopping.startupRuns || completed.length === 0) return { stop: false, threshold: null };
   const median = quantile(
-    completed.map((v) => cost(stopping.metric, v)),
+    completed.map((v) => metricCost(stopping.metric, v)),
     0.5,
   );
-  const best = Math.min(...soFar.map((v) => cost(stopping.metric, v)));
-  return { stop: best > median, threshold: valueOf(stopping.metric, median) };
+  return { stop: metricCost(stopping.metric, bestSoFar(stopping.metric, soFar)) > median, threshold: valueOf(stopping.metric, median) };
+}
+
+/** The best of a run's values so far (the largest accuracy, the smallest loss; non-finite ones the worst). */
+export function bestSoFar(metric: StoppingMetric, values: readonly number[]): number {
+  return valueOf(metric, Math.min(...values.map((v) => metricCost(metric, v))));
 }
 
 /** The evidence of a rule's decision to stop a run, in words. */

@@ -56,11 +56,14 @@ export {
 } from "./diagnose.ts";
 export {
   ashaVerdict,
+  bestSoFar,
   checkEpochs,
   checkRecordEpoch,
   decisionEpochs,
   diagnosisStop,
+  maximised,
   medianVerdict,
+  metricCost,
   quantile,
   stopEvidence,
   STOPPING_METRICS,

@@ -65,14 +65,4 @@ export {
   type SweepSpec,
   type SweepSpecInput,
 } from "./sweep-spec.ts";
-export {
-  describeTrial,
-  objectiveCost,
-  proposeTrial,
-  searchSpace,
-  trialObjective,
-  trialRuns,
-  trialSettings,
-  type SearchDimension,
-  type TrialOutcome,
-} from "./search.ts";
+export { describeTrial, proposeTrial, searchSpace, trialObjective, trialRuns, trialSettings, type SearchDimension, type TrialOutcome } from "./search.ts";

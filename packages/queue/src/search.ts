@@ -95,10 +95,6 @@ export function trialObjective(objective: StoppingMetric, trial: TrialOutcome): 
   return trial.runs.reduce((sum, r) => sum + stoppingValue(objective, r), 0) / trial.runs.length;
 }
 
-/** An objective value as a cost, smaller being better. */
-export const objectiveCost = (objective: StoppingMetric, value: number): number =>
-  Number.isFinite(value) ? (objective.endsWith("Accuracy") ? -value : value) : Infinity;
-
 /**
  * The next trial's proposal: TPE over the finished trials (in the order they finished), seeded by
  * the sweep's seed and the trial's number, so the same finished trials always give the same

@@ -1,6 +1,6 @@
 "use client";
 import { CartesianGrid, ComposedChart, Legend, Line, Scatter, Tooltip, XAxis, YAxis } from "recharts";
-import type { Wired } from "@gradtrace/core/vocabulary";
+import { maximised, type Wired } from "@gradtrace/core/vocabulary";
 import type { SearchData } from "../../lib/pages.ts";
 import { Figure } from "./charts.tsx";
 import { fmt } from "./format.ts";
@@ -13,7 +13,7 @@ function settingsText(s: Wired<SearchData>["trials"][number]["settings"]): strin
 
 /** A search's progress: the best trial so far, and each trial's objective with the best so far over trials. */
 export function SearchView({ search }: { search: Wired<SearchData> }) {
-  const maximise = search.objective.endsWith("Accuracy");
+  const maximise = maximised(search.objective);
   let best: number | null = null;
   const rows = search.trials.map((t) => {
     const value = t.objective === null ? null : Number(t.objective);

@@ -1,5 +1,6 @@
 import {
   ashaVerdict,
+  bestSoFar,
   checkEpochs,
   checkRecordEpoch,
   diagnosisStop,
@@ -137,7 +138,7 @@ async function checkRun(tx: Prisma.TransactionClient, run: Candidate, stopping: 
     const [{ n }] = await tx.$queryRaw<[{ n: number }]>`SELECT count(*)::int AS n FROM "Run" WHERE "sweepId" = ${run.sweepId}::uuid AND status = 'completed'`;
     verdict = medianVerdict(stopping, soFar, completed, n);
     compared = completed.length;
-    shown = stopping.metric.endsWith("Accuracy") ? Math.max(...soFar.filter(Number.isFinite)) : Math.min(...soFar.filter(Number.isFinite));
+    shown = bestSoFar(stopping.metric, soFar);
   }
   await tx.$executeRaw`INSERT INTO "StopCheck" ("runId", "sweepId", epoch, value, stopped)
     VALUES (${run.id}::uuid, ${run.sweepId}::uuid, ${check}, ${floatText(value)}::float8, ${verdict.stop})`;
