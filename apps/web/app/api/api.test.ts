@@ -13,6 +13,8 @@ import { GET as run } from "./runs/[id]/route.ts";
 import { GET as trace } from "./runs/[id]/trace/route.ts";
 import { POST as act } from "./sweeps/[id]/[action]/route.ts";
 import { GET as grid } from "./sweeps/[id]/grid/route.ts";
+import { GET as importance } from "./sweeps/[id]/importance/route.ts";
+import { GET as searchTrials } from "./sweeps/[id]/search/route.ts";
 import { GET as sweep } from "./sweeps/[id]/route.ts";
 import { GET as sweepRuns } from "./sweeps/[id]/runs/route.ts";
 import { GET as listSweeps, POST as createSweep } from "./sweeps/route.ts";
@@ -193,6 +195,8 @@ describe("the HTTP API", () => {
     for (const [handler, p] of [
       [sweep, { id: unknown }],
       [grid, { id: unknown }],
+      [importance, { id: unknown }],
+      [searchTrials, { id: unknown }],
       [sweepRuns, { id: unknown }],
       [run, { id: unknown }],
       [trace, { id: unknown }],
@@ -203,6 +207,12 @@ describe("the HTTP API", () => {
     expect((await act(post(""), params({ id: unknown, action: "cancel" }))).status).toBe(404);
     expect((await act(post(""), params({ id: "42", action: "cancel" }))).status).toBe(400);
     expect((await act(post(""), params({ id: sweepId, action: "explode" }))).status).toBe(404);
+    // A metric the grid does not aggregate is named, with the ones it does.
+    const bad = await importance(get(`/api/sweeps/${sweepId}/importance?metric=accuracy`), params({ id: sweepId }));
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toMatch(/"path":"metric".*valLoss/);
+    const none = await searchTrials(get(`/api/sweeps/${sweepId}/search`), params({ id: sweepId }));
+    expect(await none.json()).toEqual({ search: null });
   });
 
   it("answers hostile input with 4xx naming what is wrong: deep nesting, NUL and lone surrogates, prototype names, oversized bodies", async () => {
@@ -277,7 +287,7 @@ describe("the HTTP API", () => {
       }),
       { numRuns: 10_000 },
     );
-    const key = fc.oneof(fc.constantFrom("q", "format", "sort", "order", "status", "take", "skip", "limit", "cursor", "buckets"), odd);
+    const key = fc.oneof(fc.constantFrom("q", "format", "sort", "order", "status", "take", "skip", "limit", "cursor", "buckets", "metric"), odd);
     const query = fc.dictionary(key, odd, { maxKeys: 4 });
     await fc.assert(
       fc.asyncProperty(query, async (q) => {
@@ -285,6 +295,7 @@ describe("the HTTP API", () => {
         expect((await sweepRuns(get(`/api/sweeps/${sweepId}/runs?${search}`), params({ id: sweepId }))).status).toBeLessThan(500);
         expect((await listSweeps(get(`/api/sweeps?${search}`))).status).toBeLessThan(500);
         expect((await trace(get(`/api/runs/${runIds[0]}/trace?${search}`), params({ id: runIds[0]! }))).status).toBeLessThan(500);
+        expect((await importance(get(`/api/sweeps/${sweepId}/importance?${search}`), params({ id: sweepId }))).status).toBeLessThan(500);
       }),
       { numRuns: 2000 },
     );
