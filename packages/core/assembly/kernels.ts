@@ -16,10 +16,10 @@ export { observeHidden } from "./statistics";
   for (let t = 0; t < count; t++) {
     const w0 = v128.load(b);
     const w1 = v128.load(b, 16);
-    const s0 = f32x4.splat(load<f32>(a));
-    const s1 = f32x4.splat(load<f32>(a + aLane));
-    const s2 = f32x4.splat(load<f32>(a + 2 * aLane));
-    const s3 = f32x4.splat(load<f32>(a + 3 * aLane));
+    const s0 = v128.load32_splat(a);
+    const s1 = v128.load32_splat(a + aLane);
+    const s2 = v128.load32_splat(a + 2 * aLane);
+    const s3 = v128.load32_splat(a + 3 * aLane);
     a00 = f32x4.add(a00, f32x4.mul(s0, w0));
     a01 = f32x4.add(a01, f32x4.mul(s0, w1));
     a10 = f32x4.add(a10, f32x4.mul(s1, w0));
@@ -122,78 +122,58 @@ function forwardScalar(x: usize, wt: usize, b: usize, z: usize, i0: i32, i1: i32
   }
 }
 
-// dX[n × in] = dZ[n × out] · Wtᵀ: dot products along out. Tile: 2 rows × 4 inputs, each lane
-// summing every fourth term; the four lanes are added at the end.
-export function linearBackwardInput(dz: usize, wt: usize, dx: usize, n: i32, nin: i32, nout: i32): void {
-  const n2 = n & ~1;
-  const k4 = nin & ~3;
-  const o4 = nout & ~3;
-  const rowD = <usize>nout << 2;
-  const rowX = <usize>nin << 2;
-  if (o4 == 0) {
-    backwardInputNarrow(dz, wt, dx, n, nin, nout);
-    return;
-  }
-  for (let i = 0; i < n2; i += 2) {
-    const d0 = dz + <usize>i * rowD;
-    for (let k = 0; k < k4; k += 4) {
-      const w0 = wt + <usize>k * rowD;
-      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
-      for (let o = 0; o < o4; o += 4) {
-        const off = <usize>o << 2;
-        const e0 = v128.load(d0 + off);
-        const e1 = v128.load(d0 + rowD + off);
-        const v0 = v128.load(w0 + off);
-        const v1 = v128.load(w0 + rowD + off);
-        const v2 = v128.load(w0 + 2 * rowD + off);
-        const v3 = v128.load(w0 + 3 * rowD + off);
-        a0 = f32x4.add(a0, f32x4.mul(e0, v0));
-        a1 = f32x4.add(a1, f32x4.mul(e0, v1));
-        a2 = f32x4.add(a2, f32x4.mul(e0, v2));
-        a3 = f32x4.add(a3, f32x4.mul(e0, v3));
-        c0 = f32x4.add(c0, f32x4.mul(e1, v0));
-        c1 = f32x4.add(c1, f32x4.mul(e1, v1));
-        c2 = f32x4.add(c2, f32x4.mul(e1, v2));
-        c3 = f32x4.add(c3, f32x4.mul(e1, v3));
-      }
-      const x0 = dx + <usize>i * rowX + (<usize>k << 2);
-      store<f32>(x0, hsum(a0) + dotTail(d0, w0, o4, nout));
-      store<f32>(x0 + 4, hsum(a1) + dotTail(d0, w0 + rowD, o4, nout));
-      store<f32>(x0 + 8, hsum(a2) + dotTail(d0, w0 + 2 * rowD, o4, nout));
-      store<f32>(x0 + 12, hsum(a3) + dotTail(d0, w0 + 3 * rowD, o4, nout));
-      store<f32>(x0 + rowX, hsum(c0) + dotTail(d0 + rowD, w0, o4, nout));
-      store<f32>(x0 + rowX + 4, hsum(c1) + dotTail(d0 + rowD, w0 + rowD, o4, nout));
-      store<f32>(x0 + rowX + 8, hsum(c2) + dotTail(d0 + rowD, w0 + 2 * rowD, o4, nout));
-      store<f32>(x0 + rowX + 12, hsum(c3) + dotTail(d0 + rowD, w0 + 3 * rowD, o4, nout));
-    }
-  }
-  backwardInputScalar(dz, wt, dx, 0, n2, k4, nin, nin, nout);
-  backwardInputScalar(dz, wt, dx, n2, n, 0, nin, nin, nout);
-}
-
-// dX for fewer than four outputs (a narrow output layer): dX[i, k..k+4] = Σ_o dZ[i, o]·Wt[k..k+4, o],
-// vectorised along in with the (at most three) column segments gathered once per k.
-function backwardInputNarrow(dz: usize, wt: usize, dx: usize, n: i32, nin: i32, nout: i32): void {
-  const k4 = nin & ~3;
+// dX[n × in] = dZ[n × out] · Wtᵀ, as the forward pass's 4 × 8 tile: for each block of eight
+// inputs, their weights are first packed into `panel` (out × 8, row o = Wt[k..k+8, o]), so the
+// tile streams along rows as in the forward pass instead of summing lanes of dot products.
+export function linearBackwardInput(dz: usize, wt: usize, dx: usize, n: i32, nin: i32, nout: i32, panel: usize): void {
+  const n4 = n & ~3;
+  const k8 = nin & ~7;
   const rowD = <usize>nout << 2;
   const rowX = <usize>nin << 2;
   const zero = f32x4.splat(0);
-  for (let k = 0; k < k4; k += 4) {
-    const w0 = column4(wt, k, 0, nout);
-    const w1 = nout > 1 ? column4(wt, k, 1, nout) : zero;
-    const w2 = nout > 2 ? column4(wt, k, 2, nout) : zero;
-    let d = dz;
-    let out = dx + (<usize>k << 2);
-    for (let i = 0; i < n; i++) {
-      let acc = f32x4.mul(f32x4.splat(load<f32>(d)), w0);
-      if (nout > 1) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(d, 4)), w1));
-      if (nout > 2) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(d, 8)), w2));
-      v128.store(out, acc);
-      d += rowD;
-      out += rowX;
+  for (let k = 0; k < k8; k += 8) {
+    packPanel(wt + <usize>k * rowD, panel, nout);
+    for (let i = 0; i < n4; i += 4) {
+      outerTile(dz + <usize>i * rowD, rowD, 4, panel, 32, nout, zero, zero, dx + <usize>i * rowX + (<usize>k << 2), rowX);
     }
   }
-  backwardInputScalar(dz, wt, dx, 0, n, k4, nin, nin, nout);
+  backwardInputScalar(dz, wt, dx, 0, n4, k8, nin, nin, nout);
+  backwardInputScalar(dz, wt, dx, n4, n, 0, nin, nin, nout);
+}
+
+// panel[o, j] = Wt[j, o] for j < 8 and o < nout, from the eight rows of Wt starting at `wt`:
+// 4 × 4 blocks transposed in registers, the last outputs one by one.
+function packPanel(wt: usize, panel: usize, nout: i32): void {
+  const row = <usize>nout << 2;
+  const o4 = nout & ~3;
+  for (let o = 0; o < o4; o += 4) {
+    const src = wt + (<usize>o << 2);
+    const dst = panel + (<usize>o << 5);
+    transpose4(src, row, dst);
+    transpose4(src + 4 * row, row, dst + 16);
+  }
+  for (let o = o4; o < nout; o++) {
+    const src = wt + (<usize>o << 2);
+    const dst = panel + (<usize>o << 5);
+    for (let j = 0; j < 8; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + <usize>j * row));
+  }
+}
+
+// Four rows of four floats (`row` bytes apart) stored as four columns, 32 bytes apart.
+// @ts-ignore: decorator
+@inline function transpose4(src: usize, row: usize, dst: usize): void {
+  const r0 = v128.load(src);
+  const r1 = v128.load(src + row);
+  const r2 = v128.load(src + 2 * row);
+  const r3 = v128.load(src + 3 * row);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(dst, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
+  v128.store(dst, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64);
+  v128.store(dst, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
 }
 
 // @ts-ignore: decorator
@@ -238,12 +218,46 @@ export function linearBackwardParams(dz: usize, x: usize, dwt: usize, db: usize,
   total += paramsRows(dz, x, dwt, k4, o8, n, nin, nout);
   total += paramsColumns(dz, x, dwt, k4, o8, n, nin, nout);
   total += paramsScalar(dz, x, dwt, k4, nin, o8, nout, n, nin, nout);
-  for (let o = 0; o < nout; o++) {
+  columnSums(dz, db, n, nout);
+  return total;
+}
+
+// db[o] = Σ_i dZ[i, o]: sixteen columns at a time in four independent sums (one would wait on
+// the adder's latency every row), then four, then one; each sums its rows in order as the reference does.
+function columnSums(dz: usize, db: usize, n: i32, nout: i32): void {
+  const o16 = nout & ~15;
+  const o4 = nout & ~3;
+  const rowD = <usize>nout << 2;
+  for (let o = 0; o < o16; o += 16) {
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    let d = dz + (<usize>o << 2);
+    for (let i = 0; i < n; i++) {
+      a0 = f32x4.add(a0, v128.load(d));
+      a1 = f32x4.add(a1, v128.load(d, 16));
+      a2 = f32x4.add(a2, v128.load(d, 32));
+      a3 = f32x4.add(a3, v128.load(d, 48));
+      d += rowD;
+    }
+    const out = db + (<usize>o << 2);
+    v128.store(out, a0);
+    v128.store(out, a1, 16);
+    v128.store(out, a2, 32);
+    v128.store(out, a3, 48);
+  }
+  for (let o = o16; o < o4; o += 4) {
+    let acc = f32x4.splat(0);
+    let d = dz + (<usize>o << 2);
+    for (let i = 0; i < n; i++) {
+      acc = f32x4.add(acc, v128.load(d));
+      d += rowD;
+    }
+    v128.store(db + (<usize>o << 2), acc);
+  }
+  for (let o = o4; o < nout; o++) {
     let s: f32 = 0;
     for (let i = 0; i < n; i++) s += load<f32>(dz + (<usize>(i * nout + o) << 2));
     store<f32>(db + (<usize>o << 2), s);
   }
-  return total;
 }
 
 // dWt rows k ≥ k4 (all of an input layer with fewer than four features), outputs below o8:
@@ -312,6 +326,46 @@ function paramsScalar(dz: usize, x: usize, dwt: usize, k0: i32, k1: i32, o0: i32
     }
   }
   return squares;
+}
+
+// Σw², Σ(w − w₀)², Σw₀², max |w| as four f64 at `out`; floats are widened before they are
+// squared, as the reference sums them in float64. A NaN weight makes the maximum NaN, as Math.max does.
+export function weightChange(w: usize, w0: usize, count: i32, out: usize): void {
+  const c4 = count & ~3;
+  let weights = f64x2.splat(0), change = weights, start = weights;
+  let scale = f32x4.splat(0);
+  for (let i = 0; i < c4; i += 4) {
+    const off = <usize>i << 2;
+    const a = v128.load(w + off);
+    const b = v128.load(w0 + off);
+    scale = f32x4.max(scale, f32x4.abs(a));
+    const aLow = f64x2.promote_low_f32x4(a);
+    const aHigh = f64x2.promote_low_f32x4(v128.shuffle<f32>(a, a, 2, 3, 0, 1));
+    const bLow = f64x2.promote_low_f32x4(b);
+    const bHigh = f64x2.promote_low_f32x4(v128.shuffle<f32>(b, b, 2, 3, 0, 1));
+    const dLow = f64x2.sub(aLow, bLow);
+    const dHigh = f64x2.sub(aHigh, bHigh);
+    weights = f64x2.add(weights, f64x2.add(f64x2.mul(aLow, aLow), f64x2.mul(aHigh, aHigh)));
+    change = f64x2.add(change, f64x2.add(f64x2.mul(dLow, dLow), f64x2.mul(dHigh, dHigh)));
+    start = f64x2.add(start, f64x2.add(f64x2.mul(bLow, bLow), f64x2.mul(bHigh, bHigh)));
+  }
+  let ws = f64x2.extract_lane(weights, 0) + f64x2.extract_lane(weights, 1);
+  let cs = f64x2.extract_lane(change, 0) + f64x2.extract_lane(change, 1);
+  let ss = f64x2.extract_lane(start, 0) + f64x2.extract_lane(start, 1);
+  let ms = <f64>max(max(f32x4.extract_lane(scale, 0), f32x4.extract_lane(scale, 1)), max(f32x4.extract_lane(scale, 2), f32x4.extract_lane(scale, 3)));
+  for (let i = c4; i < count; i++) {
+    const off = <usize>i << 2;
+    const a = <f64>load<f32>(w + off);
+    const b = <f64>load<f32>(w0 + off);
+    ms = max(ms, abs(a));
+    ws += a * a;
+    cs += (a - b) * (a - b);
+    ss += b * b;
+  }
+  store<f64>(out, ws);
+  store<f64>(out, cs, 8);
+  store<f64>(out, ss, 16);
+  store<f64>(out, ms, 24);
 }
 
 // p −= lr·g.

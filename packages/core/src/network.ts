@@ -25,7 +25,7 @@ export interface LayerBuffers {
   h: number;
 }
 
-/** Heap layout of a network: parameters, their gradients and optimizer state as three parallel blocks. */
+/** Heap layout of a network: parameters, their gradients, optimizer state and an epoch's starting parameters as parallel blocks. */
 export interface NetworkLayout {
   layers: LayerBuffers[];
   /** The parameter block [Wt₀, b₀, Wt₁, b₁, …]; gradients and optimizer moments mirror it. */
@@ -33,6 +33,8 @@ export interface NetworkLayout {
   grads: number;
   moment1: number;
   moment2: number;
+  /** The parameters as a traced epoch started, to measure how far it moved them. */
+  start: number;
   /** Length of each parallel block (padded to 4 floats per tensor for SIMD). */
   blockSize: number;
   x: number;
@@ -57,9 +59,9 @@ export function planNetwork(shape: NetworkShape): NetworkLayout {
     offsets.push({ wt, b: blockSize });
     blockSize += pad(widths[l]!);
   }
-  // The heap starts with four parallel blocks, then input rows, two gradient scratch buffers and
+  // The heap starts with five parallel blocks, then input rows, two gradient scratch buffers and
   // each layer's Z and H.
-  let at = 4 * blockSize;
+  let at = 5 * blockSize;
   const take = (n: number): number => {
     const start = at;
     at += pad(n);
@@ -77,7 +79,19 @@ export function planNetwork(shape: NetworkShape): NetworkLayout {
     z: take(shape.rows * widths[i + 1]!),
     h: take(shape.rows * widths[i + 1]!),
   }));
-  return { layers, params: 0, grads: blockSize, moment1: 2 * blockSize, moment2: 3 * blockSize, blockSize, x, scratch, rows: shape.rows, size: at };
+  return {
+    layers,
+    params: 0,
+    grads: blockSize,
+    moment1: 2 * blockSize,
+    moment2: 3 * blockSize,
+    start: 4 * blockSize,
+    blockSize,
+    x,
+    scratch,
+    rows: shape.rows,
+    size: at,
+  };
 }
 
 /**

@@ -6,12 +6,13 @@ export const SYMMETRY_TOLERANCE = 1e-6;
 /**
  * How many units of a layer are copies of another: (units − distinct) / (units − 1), with units
  * compared by their incoming weights (columns of Wt) and bias. 1 when zero or constant
- * initialisation never broke symmetry; 0 when every unit differs.
+ * initialisation never broke symmetry; 0 when every unit differs. `weightScale` is max |w| over
+ * the weights, when the caller has it already.
  */
-export function symmetry(heap: Heap, wt: number, b: number, nin: number, nout: number): number {
+export function symmetry(heap: Heap, wt: number, b: number, nin: number, nout: number, weightScale?: number): number {
   if (nout < 2) return 0;
-  let scale = 0;
-  for (let i = 0; i < nin * nout; i++) scale = Math.max(scale, Math.abs(heap[wt + i]!));
+  let scale = weightScale ?? 0;
+  if (weightScale === undefined) for (let i = 0; i < nin * nout; i++) scale = Math.max(scale, Math.abs(heap[wt + i]!));
   for (let o = 0; o < nout; o++) scale = Math.max(scale, Math.abs(heap[b + o]!));
   const tolerance = SYMMETRY_TOLERANCE * scale;
   const group = new Int32Array(nout).fill(-1);

@@ -46,7 +46,7 @@ export class Run {
   private readonly gradSums: Float64Array;
   private readonly biasGradSums: Float64Array;
   private gradSteps = 0;
-  private weightsAtEpochStart: Float64Array;
+  private readonly weightSums = new Float64Array(4);
   private readonly shouldStop: () => boolean;
 
   /** Validates `input` as a RunSpec (SpecError names every bad field) and initialises the network. */
@@ -72,7 +72,6 @@ export class Run {
     this.gradSums = new Float64Array(this.layers.length);
     this.biasGradSums = new Float64Array(this.layers.length);
     initialiseParameters(this.spec, this.net.layers, this.heap);
-    this.weightsAtEpochStart = new Float64Array(layout.blockSize);
   }
 
   /** A copy of the parameters as they stand: each layer's Wt[in × out] then its biases, layer after layer. */
@@ -113,7 +112,8 @@ export class Run {
         this.gradSums.fill(0);
         this.biasGradSums.fill(0);
         this.gradSteps = 0;
-        this.weightsAtEpochStart.set(this.heap.subarray(0, this.weightsAtEpochStart.length));
+        const { params, start, blockSize } = this.net.layout;
+        this.heap.copyWithin(start, params, params + blockSize);
       }
       let lossSum = 0;
       let correct = 0;
@@ -237,24 +237,16 @@ export class Run {
 
   private layerRecord(info: LayerInfo, l: number, epoch: number): LayerRecord {
     const layer = this.net.layers[l]!;
-    let weightSquares = 0;
-    let changeSquares = 0;
-    let startSquares = 0;
-    for (let i = layer.wt; i < layer.wt + layer.nin * layer.nout; i++) {
-      const w = this.heap[i]!;
-      const w0 = this.weightsAtEpochStart[i]!;
-      weightSquares += w * w;
-      changeSquares += (w - w0) * (w - w0);
-      startSquares += w0 * w0;
-    }
+    const sums = this.weightSums;
+    this.net.kernels.weightChange(layer.wt, this.net.layout.start + layer.wt - this.net.layout.params, layer.nin * layer.nout, sums);
     const steps = this.gradSteps || 1;
     return layerRecord(info, epoch, this.stats[l]!, {
       gradNorm: this.gradSums[l]! / steps,
       biasGradNorm: this.biasGradSums[l]! / steps,
-      weightSquares,
-      changeSquares,
-      startSquares,
-      symmetry: symmetry(this.heap, layer.wt, layer.b, layer.nin, layer.nout),
+      weightSquares: sums[0]!,
+      changeSquares: sums[1]!,
+      startSquares: sums[2]!,
+      symmetry: symmetry(this.heap, layer.wt, layer.b, layer.nin, layer.nout, sums[3]),
     });
   }
 }

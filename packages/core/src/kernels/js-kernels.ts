@@ -63,6 +63,24 @@ export function createJsKernels(heap: Heap): Kernels {
       }
       stats.count += n * units;
     },
+    weightChange(w, w0, count, out) {
+      let weights = 0;
+      let change = 0;
+      let start = 0;
+      let scale = 0;
+      for (let i = 0; i < count; i++) {
+        const wi = a[w + i]!;
+        const si = a[w0 + i]!;
+        weights += wi * wi;
+        change += (wi - si) * (wi - si);
+        start += si * si;
+        scale = Math.max(scale, Math.abs(wi));
+      }
+      out[0] = weights;
+      out[1] = change;
+      out[2] = start;
+      out[3] = scale;
+    },
     sgd(p, g, count, lr) {
       for (let i = 0; i < count; i++) a[p + i]! -= lr * a[g + i]!;
     },

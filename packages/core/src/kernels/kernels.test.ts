@@ -35,6 +35,8 @@ const shapes = [
   [8, 6, 3],
   [12, 64, 1],
   [4, 3, 10],
+  [5, 16, 6],
+  [35, 72, 66],
 ] as const;
 
 describe.each(shapes)("wasm kernels at n=%i, in=%i, out=%i", (n, nin, nout) => {
@@ -81,6 +83,29 @@ describe("wasm optimizer steps", () => {
     }
     expectClose(wasm, js, p, count);
     expectClose(wasm, js, m, count);
+  });
+});
+
+describe("wasm weight change", () => {
+  it.each([4096, 1001, 3])("matches the reference over %i weights, NaN included", (count) => {
+    const [wasm, js] = pair(29);
+    const [w, w0] = [0, 5000];
+    const sums = [wasm, js].map((k) => {
+      k.heap.copyWithin(w0, w, w + count);
+      for (let i = 0; i < count; i++) k.heap[w + i]! += 0.01 * Math.sin(i);
+      const out = new Float64Array(4);
+      k.weightChange(w, w0, count, out);
+      return out;
+    });
+    const [a, b] = sums as [Float64Array, Float64Array];
+    for (let i = 0; i < 3; i++) expect(a[i]! / b[i]!).toBeCloseTo(1, 9);
+    expect(a[3]).toBe(b[3]);
+    // A moved weight shows in the change; a NaN weight makes the norms NaN, not a number.
+    expect(a[1]).toBeGreaterThan(0);
+    wasm.heap[w + count - 1] = NaN;
+    wasm.weightChange(w, w0, count, a);
+    expect(a[0]).toBeNaN();
+    expect(a[2]! / b[2]!).toBeCloseTo(1, 9);
   });
 });
 

@@ -27,6 +27,11 @@ export interface Kernels {
    * z², h, h², saturated and non-finite counts, the histogram of h, and which units have d ≠ 0.
    */
   observeHidden(z: number, h: number, d: number, n: number, stats: LayerStats): void;
+  /**
+   * Σw², Σ(w − w₀)², Σw₀² and max |w| over `count` weights w and their snapshot w₀, into
+   * out[0..4]: a layer's norm, how far it moved over a traced epoch, and its scale.
+   */
+  weightChange(w: number, w0: number, count: number, out: Float64Array): void;
   /** p −= lr·g over `count` parameters. */
   sgd(p: number, g: number, count: number, lr: number): void;
   /** v = μv + g; p −= lr·v, or lr·(g + μv) with Nesterov's look-ahead (PyTorch's form). */

@@ -1,12 +1,13 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- a global declaration file cannot be imported
 /// <reference path="./webassembly.d.ts" />
 import type { Kernels } from "./kernels.ts";
+import { LIMITS } from "../limits.ts";
 import { KERNELS_WASM_BASE64 } from "./kernels-wasm.generated.ts";
 
 interface KernelExports {
   dataEnd(): number;
   linearForward(x: number, wt: number, b: number, z: number, n: number, nin: number, nout: number): void;
-  linearBackwardInput(dz: number, wt: number, dx: number, n: number, nin: number, nout: number): void;
+  linearBackwardInput(dz: number, wt: number, dx: number, n: number, nin: number, nout: number, panel: number): void;
   linearBackwardParams(dz: number, x: number, dwt: number, db: number, n: number, nin: number, nout: number): number;
   activationForward(code: number, alpha: number, z: number, h: number, count: number): void;
   activationBackward(code: number, alpha: number, z: number, h: number, d: number, count: number): void;
@@ -25,6 +26,7 @@ interface KernelExports {
     hShift: number,
     out: number,
   ): void;
+  weightChange(w: number, w0: number, count: number, out: number): void;
   sgd(p: number, g: number, count: number, lr: number): void;
   momentum(p: number, g: number, v: number, count: number, lr: number, mu: number, nesterov: number): void;
   adam(p: number, g: number, m: number, v: number, count: number, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number): void;
@@ -39,6 +41,8 @@ const HEAP_BASE = PAGE;
  * tables, which start at 1024.
  */
 const STATS_AREA = 32768;
+/** Bytes of the panel linearBackwardInput packs eight inputs' weights into: out × 8 floats for the widest layer. */
+const PANEL_BYTES = 32 * Math.max(LIMITS.maxWidth, LIMITS.maxClasses);
 
 let compiled: WebAssembly.Module | undefined;
 
@@ -52,7 +56,9 @@ function kernelModule(): WebAssembly.Module {
  * so several runs can train side by side in one thread.
  */
 export function createWasmKernels(size: number): Kernels {
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((HEAP_BASE + size * 4) / PAGE) });
+  // The panel lies after the heap, in the kernels' own memory.
+  const panel = HEAP_BASE + Math.ceil(size / 4) * 16;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((panel + PANEL_BYTES) / PAGE) });
   const instance = new WebAssembly.Instance(kernelModule(), { env: { memory } });
   const k = instance.exports as unknown as KernelExports;
   if (k.dataEnd() > STATS_AREA) throw new Error(`wasm kernels: static data ends at ${k.dataEnd()}, above the statistics area`);
@@ -79,11 +85,15 @@ export function createWasmKernels(size: number): Kernels {
     name: "wasm",
     heap,
     linearForward: (x, wt, b, z, n, nin, nout) => k.linearForward(at(x), at(wt), at(b), at(z), n, nin, nout),
-    linearBackwardInput: (dz, wt, dx, n, nin, nout) => k.linearBackwardInput(at(dz), at(wt), at(dx), n, nin, nout),
+    linearBackwardInput: (dz, wt, dx, n, nin, nout) => k.linearBackwardInput(at(dz), at(wt), at(dx), n, nin, nout, panel),
     linearBackwardParams: (dz, x, dwt, db, n, nin, nout) => k.linearBackwardParams(at(dz), at(x), at(dwt), at(db), n, nin, nout),
     activationForward: (activation, z, h, count) => k.activationForward(activation.code, activation.alpha, at(z), at(h), count),
     activationBackward: (activation, z, h, d, count) => k.activationBackward(activation.code, activation.alpha, at(z), at(h), at(d), count),
     observeHidden,
+    weightChange: (w, w0, count, out) => {
+      k.weightChange(at(w), at(w0), count, STATS_AREA);
+      out.set(statsSums.subarray(0, 4));
+    },
     sgd: (p, g, count, lr) => k.sgd(at(p), at(g), count, lr),
     momentum: (p, g, v, count, lr, mu, nesterov) => k.momentum(at(p), at(g), at(v), count, lr, mu, nesterov ? 1 : 0),
     adam: (p, g, m, v, count, lr, beta1, beta2, epsilon, step) =>
