@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { train } from "@gradtrace/core";
+import { packEpoch, train, type PackedEpoch } from "@gradtrace/core";
 import { appendEpochChunks, createSweep, finishRuns, refreshSweepStatus, startRuns } from "@gradtrace/db";
 import { createTestDatabase } from "@gradtrace/db/test-database";
 import { expandSweep, parseSweepSpec, type SweepSpecInput } from "@gradtrace/queue";
@@ -36,10 +36,13 @@ try {
   const seeded = performance.now();
   const { sweepId, runs } = await createSweep(db.prisma, { name: spec.name, spec, runs: expandSweep(spec) });
   // Each run stores the trace of its own activation × initializer × depth cell, trained once per cell.
-  const traces = new Map<string, ReturnType<typeof train>>();
+  const traces = new Map<string, ReturnType<typeof train> & { packed: PackedEpoch[] }>();
   const traceOf = (s: (typeof runs)[number]["spec"]) => {
     const key = JSON.stringify([s.model, s.training.optimizer]);
-    if (!traces.has(key)) traces.set(key, train({ ...s, training: { ...s.training, seed: 0 } }));
+    if (!traces.has(key)) {
+      const trace = train({ ...s, training: { ...s.training, seed: 0 } });
+      traces.set(key, { ...trace, packed: trace.epochs.map(packEpoch) });
+    }
     return traces.get(key)!;
   };
   for (let i = 0; i < runs.length; i += 25) {
@@ -50,7 +53,7 @@ try {
     );
     await appendEpochChunks(
       db.prisma,
-      batch.map((b) => ({ runId: b.id, attempt: 1, records: b.trace.epochs })),
+      batch.map((b) => ({ runId: b.id, attempt: 1, records: b.trace.packed })),
     );
     await finishRuns(
       db.prisma,

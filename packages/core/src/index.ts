@@ -6,6 +6,21 @@ export { makeDataset, type Dataset, type Split } from "./datasets/index.ts";
 export { createKernels, createJsKernels, KERNELS_NAMES, type Heap, type Kernels, type KernelsName } from "./kernels/index.ts";
 export { Network, planNetwork, type LayerBuffers, type NetworkLayout, type NetworkShape } from "./network.ts";
 export { diagnose } from "./diagnose.ts";
+export {
+  decodeEpochChunk,
+  decodeHistograms,
+  decodeLayers,
+  decodeMetric,
+  encodeEpochChunk,
+  encodeHistograms,
+  encodeLayerMetrics,
+  EPOCH_CHUNK_VERSION,
+  EpochCodecError,
+  packedLayerCount,
+  packEpoch,
+  unpackEpoch,
+  type PackedEpoch,
+} from "./epoch-codec.ts";
 export { SYMMETRY_TOLERANCE, symmetry } from "./symmetry.ts";
 export {
   batchRows,

@@ -297,10 +297,21 @@ export interface SpecIssue {
 
 /** Describes a zod error as issues naming field, allowed values and the value that was given. */
 export function describeIssues(error: z.ZodError, input: unknown): SpecIssue[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap(unionIssues).map((issue) => {
     const path = issue.path.length === 0 ? "(root)" : formatPath(issue.path);
     return { path, message: issue.message, received: preview(valueAt(input, issue.path)) };
   });
+}
+
+/**
+ * A union's issues: when exactly one of its branches accepted the input's type, that branch's
+ * issues (say, a packed chunk's fault rather than "Invalid input"), else the union's own.
+ */
+function unionIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return [issue];
+  const fitting = issue.errors.filter((branch) => !branch.every((i) => i.code === "invalid_type" && i.path.length === 0));
+  if (fitting.length !== 1) return [issue];
+  return fitting[0]!.flatMap((i) => unionIssues({ ...i, path: [...issue.path, ...i.path] }));
 }
 
 /**

@@ -1,13 +1,14 @@
 // npm run bench -w @gradtrace/db: ingest and read figures of the trace store against the real
 // Postgres (TEST_DATABASE_URL or the local `test` database), in a schema of its own.
-// BENCH_RUNS (default 1000) runs × 100 traced epochs × 8 layers, 30-bin histograms.
-import { DIAGNOSIS_KINDS, Random, type EpochRecord, type LayerInfo, type RunSpecInput, type TraceSummary } from "@gradtrace/core";
+// BENCH_RUNS (default 1000) runs × 100 traced epochs of the canonical depth-8 shape (8 hidden
+// layers of 64 and the output: 9 layers), 30-bin histograms, packed as workers send them.
+import { DIAGNOSIS_KINDS, packEpoch, Random, type EpochRecord, type LayerInfo, type RunSpecInput, type TraceSummary } from "@gradtrace/core";
 import { appendEpochChunks, createSweep, finishRuns, getRun, runSeries, startRuns, sweepGrid } from "../src/index.ts";
 import { createTestDatabase } from "../src/test-database.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 1000);
 const EPOCHS = 99; // traced epochs 0…99: 100 of them
-const HIDDEN = 7; // 7 hidden layers + the output layer = 8 layers
+const HIDDEN = 8; // 8 hidden layers + the output layer = 9 layers
 const BINS = 30;
 const CHUNK = 25; // epochs per message, as a worker sends them
 const BATCH = 25; // runs whose messages (start, epochs, end) a recorder writes in one statement each
@@ -75,7 +76,9 @@ try {
   const { sweepId, runIds } = await createSweep(db.prisma, { name: "bench", spec: {}, runs: specs });
   const rng = new Random(7, "bench");
   const traces = runIds.map(() => Array.from({ length: EPOCHS + 1 }, (_, e) => epochRecord(rng, e)));
+  const packed = traces.map((trace) => trace.map(packEpoch));
   const phase = { start: 0, append: 0, finish: 0 };
+  const cpuBefore = process.cpuUsage();
   const ingestMs = await timeMs(async () => {
     let next = 0;
     await Promise.all(
@@ -93,7 +96,7 @@ try {
           for (let e = 0; e <= EPOCHS; e += CHUNK) {
             const results = await appendEpochChunks(
               db.prisma,
-              batch.map((run) => ({ runId: run.id, attempt: run.attempt, records: traces[run.i]!.slice(e, e + CHUNK) })),
+              batch.map((run) => ({ runId: run.id, attempt: run.attempt, records: packed[run.i]!.slice(e, e + CHUNK) })),
             );
             const failed = results.find((r) => r.error);
             if (failed) throw failed.error;
@@ -118,12 +121,14 @@ try {
       }),
     );
   });
+  const cpu = process.cpuUsage(cpuBefore);
+  const nodeCpuMs = (cpu.user + cpu.system) / 1000;
   const [{ traces: traceBytes, runs: runBytes }] = await db.prisma.$queryRaw<[{ traces: bigint; runs: bigint }]>`
     SELECT pg_total_relation_size('"TraceEpoch"') AS traces, pg_total_relation_size('"Run"') AS runs`;
   const rows = RUNS * (EPOCHS + 1);
   const share = (ms: number) => `${Math.round((100 * ms) / (phase.start + phase.append + phase.finish))}%`;
   console.log(
-    `ingest: ${(ingestMs / 1000).toFixed(2)} s (${Math.round(rows / (ingestMs / 1000))} epoch rows/s); writers' time: start ${share(phase.start)}, append ${share(phase.append)}, finish ${share(phase.finish)}`,
+    `ingest: ${(ingestMs / 1000).toFixed(2)} s (${Math.round(rows / (ingestMs / 1000))} epoch rows/s); writers' time: start ${share(phase.start)}, append ${share(phase.append)}, finish ${share(phase.finish)}; this process's CPU ${Math.round((100 * nodeCpuMs) / ingestMs)}% of the wall time (the rest of a core goes to Postgres)`,
   );
   console.log(
     `on disk: TraceEpoch ${(Number(traceBytes) / 2 ** 20).toFixed(1)} MiB (${Math.round(Number(traceBytes) / RUNS)} B per run, ${Math.round(Number(traceBytes) / rows)} B per epoch), Run ${(Number(runBytes) / 2 ** 20).toFixed(1)} MiB`,

@@ -1,4 +1,4 @@
-import { SpecError, train } from "@gradtrace/core";
+import { encodeEpochChunk, packEpoch, SpecError, train, unpackEpoch, type PackedEpoch } from "@gradtrace/core";
 import { describe, expect, it } from "vitest";
 import { toWire } from "@gradtrace/core";
 import { parseResultMessage, parseRunJob, PAYLOAD_VERSION } from "./contracts.ts";
@@ -27,8 +27,42 @@ describe("payloads", () => {
     expect(message.last.layers[0]!.updateRatio).toEqual(last.layers[0]!.updateRatio);
     expect(message.last.layers.at(-1)!.deadFraction).toBeNull();
     expect(message.summary).toEqual(trace.summary);
+    // JSON records, as older workers send them, are read and packed.
     const epochs = parseResultMessage(overTheWire({ type: "epochs", v: 1, runId, attempt: 1, records: trace.epochs }));
-    expect(epochs).toEqual({ type: "epochs", v: 1, runId, attempt: 1, records: trace.epochs });
+    expect(epochs).toEqual({ type: "epochs", v: 1, runId, attempt: 1, records: trace.epochs.map(packEpoch) });
+  });
+
+  it("carry packed epochs as base64, NaN and null intact, in under a third of the JSON's size", () => {
+    const trace = train(spec);
+    const packed = Buffer.from(encodeEpochChunk(trace.epochs.map(packEpoch))).toString("base64");
+    const wired = overTheWire({ type: "epochs", v: 1, runId, attempt: 1, records: packed });
+    const message = parseResultMessage(wired);
+    if (message.type !== "epochs") return expect.unreachable();
+    expect(message.records.map(unpackEpoch)).toEqual(trace.epochs.map((e) => unpackEpoch(packEpoch(e))));
+    expect(message.records.at(-1)!.trainLoss).toBeNaN();
+    expect(message.records[0]!.valLoss).toEqual(trace.epochs[0]!.valLoss);
+    const json = JSON.stringify(toWire({ type: "epochs", v: 1, runId, attempt: 1, records: trace.epochs })).length;
+    expect(JSON.stringify(wired).length).toBeLessThan(json / 3);
+  });
+
+  it.each([
+    ["cut short", (p: PackedEpoch[]) => encodeEpochChunk(p).subarray(0, -3), /run past the end/],
+    ["with bytes after its end", (p: PackedEpoch[]) => Uint8Array.from([...encodeEpochChunk(p), 0]), /1 bytes follow the last epoch/],
+    ["of another version", (p: PackedEpoch[]) => encodeEpochChunk(p).map((v, i) => (i === 0 ? 9 : v)), /version 9 is not supported/],
+    ["with epochs out of order", (p: PackedEpoch[]) => encodeEpochChunk([...p].reverse()), /epoch 0 follows epoch 1; epochs must increase/],
+    ["with a null loss", (p: PackedEpoch[]) => encodeEpochChunk([{ ...p[0]!, trainLoss: null as unknown as number }]), /trainLoss is null/],
+  ])("refuse packed epochs %s, naming the field and the fault", (_name, damage, fault) => {
+    const trace = train({ ...spec, training: { ...spec.training, epochs: 3 } });
+    const bytes = damage(trace.epochs.map(packEpoch));
+    const records = Buffer.from(bytes).toString("base64");
+    try {
+      parseResultMessage({ type: "epochs", v: 1, runId, attempt: 1, records });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(SpecError);
+      expect((error as SpecError).issues.map((i) => i.path)).toContain("records");
+      expect((error as SpecError).message).toMatch(fault);
+    }
   });
 
   it("validate the RunSpec inside a job and fill its defaults", () => {

@@ -1,8 +1,11 @@
 import {
+  decodeEpochChunk,
   DIAGNOSIS_KINDS,
   DiagnosisSchema,
+  EpochCodecError,
   LayerInfoSchema,
   NON_FINITE_SPELLINGS,
+  packEpoch,
   parseWith,
   RUN_TARGETS,
   RunSpecSchema,
@@ -87,16 +90,39 @@ export type RunJob = z.input<typeof RunJobSchema>;
 
 const result = { v: version, runId: uuid, attempt };
 
+/**
+ * A chunk of traced epochs: packed by encodeEpochChunk and sent as base64 (what workers send:
+ * a fraction of the JSON, stored without unpacking), or as JSON records (still read). Packed
+ * either way once read.
+ */
+const EpochsSchema = z.union([
+  z
+    .array(EpochRecordSchema)
+    .min(1)
+    .transform((records) => records.map(packEpoch)),
+  z.base64().transform((text, ctx) => {
+    try {
+      return decodeEpochChunk(Buffer.from(text, "base64"));
+    } catch (error) {
+      if (!(error instanceof EpochCodecError)) throw error;
+      ctx.addIssue({ code: "custom", message: error.message, input: `${text.length} characters of base64` });
+      return z.NEVER;
+    }
+  }),
+]);
+
 /** What a worker sends the recorder about a run: its start, chunks of traced epochs, its end or failure. */
 export const ResultMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("started"), ...result, workerId: z.string().min(1), device: z.string().min(1), layers: z.array(LayerInfoSchema).min(2) }).strict(),
-  z.object({ type: z.literal("epochs"), ...result, records: z.array(EpochRecordSchema).min(1) }).strict(),
+  z.object({ type: z.literal("epochs"), ...result, records: EpochsSchema }).strict(),
   z.object({ type: z.literal("finished"), ...result, summary: TraceSummarySchema, last: EpochRecordSchema }).strict(),
   z.object({ type: z.literal("failed"), ...result, error: z.string() }).strict(),
   /** The worker handed the run back unfinished (it was shutting down); it waits for another. */
   z.object({ type: z.literal("released"), ...result }).strict(),
 ]);
 export type ResultMessage = z.infer<typeof ResultMessageSchema>;
+/** A result message as a worker writes it. */
+export type ResultMessageInput = z.input<typeof ResultMessageSchema>;
 
 /** Live progress of a run, published as its job's progress: enough for a dashboard row, not the trace. */
 export const RunProgressSchema = z

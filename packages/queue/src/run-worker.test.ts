@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Run, type EpochRecord, type RunSpec, type TraceSummary } from "@gradtrace/core";
+import { packEpoch, Run, unpackEpoch, type EpochRecord, type RunSpec, type TraceSummary } from "@gradtrace/core";
 import { createMemoryLogger } from "@gradtrace/log";
 import { Job, type Queue } from "bullmq";
 import { describe, expect, it } from "vitest";
@@ -158,7 +158,7 @@ describe("the worker shell", () => {
     const epochs = sent.flatMap((m) => (m.type === "epochs" ? m.records : []));
     const end = sent.at(-1);
     expect(end).toMatchObject({ type: "finished", summary: { status: "completed", epochsRun: epochs.at(-1)!.epoch } });
-    expect(end?.type === "finished" && end.last).toEqual(epochs.at(-1));
+    expect(end?.type === "finished" && unpackEpoch(packEpoch(end.last))).toEqual(unpackEpoch(epochs.at(-1)!));
 
     // Delivered again (a stalled job, say): skipped before it trains.
     await queues.runs.any.add("run", { v: PAYLOAD_VERSION, runId, sweepId: randomUUID(), device: "any", spec: base } satisfies Partial<RunJob>, {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { Run, train, type EpochRecord, type RunSpecInput, type Trace } from "@gradtrace/core";
+import { packEpoch, Run, train, type EpochRecord, type RunSpecInput, type Trace } from "@gradtrace/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
 import { createTestDatabase, expectSameEpochs, type TestDatabase } from "../testing.ts";
@@ -423,10 +423,10 @@ describe("batches, as a recorder writes them", () => {
     expect(started[2]).toBeInstanceOf(IllegalTransitionError);
     expect(started[3]).toBeInstanceOf(NotFoundError);
     const results = await appendEpochChunks(db.prisma, [
-      { runId: runIds[0]!, attempt: 1, records: traces[0]!.epochs },
-      { runId: runIds[1]!, attempt: 1, records: traces[1]!.epochs.slice(1) },
-      { runId: runIds[1]!, attempt: 7, records: traces[1]!.epochs },
-      { runId: runIds[2]!, attempt: 0, records: traces[2]!.epochs },
+      { runId: runIds[0]!, attempt: 1, records: traces[0]!.epochs.map(packEpoch) },
+      { runId: runIds[1]!, attempt: 1, records: traces[1]!.epochs.slice(1).map(packEpoch) },
+      { runId: runIds[1]!, attempt: 7, records: traces[1]!.epochs.map(packEpoch) },
+      { runId: runIds[2]!, attempt: 0, records: traces[2]!.epochs.map(packEpoch) },
     ]);
     expect(results.map((r) => [r.inserted, r.error?.name])).toEqual([
       [4, undefined],

@@ -1,4 +1,4 @@
-import { ashaVerdict, StoppingSpecSchema, train, type EpochRecord, type RunSpecInput, type StoppingSpec } from "@gradtrace/core";
+import { ashaVerdict, packEpoch, StoppingSpecSchema, train, type EpochRecord, type RunSpecInput, type StoppingSpec } from "@gradtrace/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing.ts";
 import { sweepGrid } from "./grid.ts";
@@ -34,9 +34,10 @@ const records = (loss: (epoch: number) => number, from = 0, to = EPOCHS): EpochR
 
 /** Stores a chunk as the recorder does, then applies the rules to it. */
 async function deliver(runId: string, chunk: EpochRecord[], attempt = 1) {
-  const appended = await appendEpochChunks(db.prisma, [{ runId, attempt, records: chunk }]);
+  const records = chunk.map(packEpoch);
+  const appended = await appendEpochChunks(db.prisma, [{ runId, attempt, records }]);
   expect(appended[0]!.error).toBeUndefined();
-  return decideStops(db.prisma, [{ runId, attempt, records: chunk }]);
+  return decideStops(db.prisma, [{ runId, attempt, records }]);
 }
 
 const asha = StoppingSpecSchema.parse({ rule: "asha", minEpochs: 2, reductionFactor: 3, diagnoses: false });
@@ -169,8 +170,9 @@ describe("the diagnosis rule through the database", () => {
     const { runIds } = await sweepOf(1, stopping, [zero]);
     const runId = runIds[0]!;
     expect(await decideStops(db.prisma, [])).toEqual([]);
-    await appendEpochChunks(db.prisma, [{ runId, attempt: 1, records: trace.epochs.slice(0, 1) }]);
-    expect(await decideStops(db.prisma, [{ runId, attempt: 1, records: trace.epochs.slice(0, 1) }])).toEqual([]);
+    const first = [packEpoch(trace.epochs[0]!)];
+    await appendEpochChunks(db.prisma, [{ runId, attempt: 1, records: first }]);
+    expect(await decideStops(db.prisma, [{ runId, attempt: 1, records: first }])).toEqual([]);
     const stops = await deliver(runId, trace.epochs.slice(1, 3));
     expect(stops[0]?.reason).toMatchObject({ rule: "diagnosis", kind: "symmetric_units", epoch: 1 });
     expect(await getRunRow(db.prisma, runId)).toMatchObject({ status: "pruned" });

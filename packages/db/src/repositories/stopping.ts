@@ -8,8 +8,10 @@ import {
   stopEvidence,
   stoppingValue,
   StoppingSpecSchema,
+  unpackEpoch,
   type EpochRecord,
   type LayerInfo,
+  type PackedEpoch,
   type RunSpec,
   type StoppingMetric,
   type StoppingSpec,
@@ -90,18 +92,18 @@ async function decideRun(
   stopping: StoppingSpec,
   spec: RunSpec,
   layers: LayerInfo[] | null,
-  records: readonly EpochRecord[],
+  records: readonly PackedEpoch[],
 ): Promise<StopReason | null> {
   const { epochs } = spec.training;
   const checks = checkEpochs(stopping, epochs).map((check) => ({ check, at: checkRecordEpoch(check, epochs, spec.tracing.every) }));
-  const due = (record: EpochRecord) => checks.filter((c) => c.at === record.epoch);
+  const due = (record: PackedEpoch) => checks.filter((c) => c.at === record.epoch);
   const diagnosing = stopping.diagnoses && layers !== null;
   if (!records.some((r) => due(r).length > 0 || (diagnosing && r.epoch >= 1))) return null;
 
   return prisma.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext(${run.sweepId}))`;
     for (const record of records) {
-      const diagnosed = diagnosing ? diagnosisStop(spec, layers, run.initialOutputStd, record) : null;
+      const diagnosed = diagnosing ? diagnosisStop(spec, layers, run.initialOutputStd, unpackEpoch(record)) : null;
       if (diagnosed) return prune(tx, run, record, diagnosed);
       for (const { check } of due(record)) {
         const reason = await checkRun(tx, run, stopping, check, record);
@@ -113,7 +115,7 @@ async function decideRun(
 }
 
 /** One check of one run: its stored decision, or a new one made against the values stored before it. */
-async function checkRun(tx: Prisma.TransactionClient, run: Candidate, stopping: StoppingSpec, check: number, record: EpochRecord): Promise<StopReason | null> {
+async function checkRun(tx: Prisma.TransactionClient, run: Candidate, stopping: StoppingSpec, check: number, record: PackedEpoch): Promise<StopReason | null> {
   const [stored] = await tx.$queryRaw<Array<{ stopped: boolean }>>`SELECT stopped FROM "StopCheck" WHERE "runId" = ${run.id}::uuid AND epoch = ${check}`;
   // Checked before (a redelivered epoch, a retried attempt): a stop would have pruned the run already.
   if (stored) return null;
@@ -151,7 +153,7 @@ async function checkRun(tx: Prisma.TransactionClient, run: Candidate, stopping: 
 }
 
 /** Marks the run pruned with its reason; its final metrics are the deciding epoch's until its worker reports where it stopped. */
-async function prune(tx: Prisma.TransactionClient, run: Candidate, record: EpochRecord, reason: StopReason): Promise<StopReason | null> {
+async function prune(tx: Prisma.TransactionClient, run: Candidate, record: PackedEpoch, reason: StopReason): Promise<StopReason | null> {
   const pruned =
     await tx.$executeRaw`UPDATE "Run" SET status = 'pruned', "stopReason" = ${JSON.stringify(reason)}::jsonb, "finishedAt" = now() AT TIME ZONE 'UTC',
       "trainLoss" = ${floatText(record.trainLoss)}::float8, "trainAccuracy" = ${floatText(record.trainAccuracy)}::float8,

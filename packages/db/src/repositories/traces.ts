@@ -1,23 +1,35 @@
-import { EPOCH_SCALARS, isTracedEpoch, LAYER_METRICS, nextTracedEpoch, type EpochRecord, type EpochScalar, type LayerMetric } from "@gradtrace/core";
+import {
+  decodeLayers,
+  decodeMetric,
+  EPOCH_SCALARS,
+  isTracedEpoch,
+  LAYER_METRICS,
+  nextTracedEpoch,
+  packEpoch,
+  packedLayerCount,
+  type EpochRecord,
+  type EpochScalar,
+  type LayerMetric,
+  type PackedEpoch,
+} from "@gradtrace/core";
 import type { PrismaClient } from "../client.ts";
 import { downsample, type Bucket } from "../downsample.ts";
 import { DbError, IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
 import { Prisma, type RunStatus } from "../generated/client.ts";
-import { decodeLayers, decodeMetric, encodeHistograms, encodeLayerMetrics } from "../trace-codec.ts";
 import { floatText, ident, idents } from "../sql-params.ts";
 import { RUN_TRANSITIONS } from "./runs.ts";
 import { readRunRow, type RunRow } from "./stored.ts";
 
 /** Whether a record shows the run diverging: a loss that is no longer finite. */
-function diverged(record: EpochRecord): boolean {
+function diverged(record: Pick<EpochRecord, "trainLoss" | "valLoss">): boolean {
   return !Number.isFinite(record.trainLoss) || (record.valLoss !== null && !Number.isFinite(record.valLoss));
 }
 
-/** Traced epochs of one attempt of one run, as a recorder receives them. */
+/** Traced epochs of one attempt of one run, packed, as a recorder receives them. */
 export interface EpochChunk {
   runId: string;
   attempt: number;
-  records: readonly EpochRecord[];
+  records: readonly PackedEpoch[];
 }
 
 /** What became of a chunk: how many of its epochs were new, or why it was refused. */
@@ -81,8 +93,8 @@ export async function appendEpochChunks(prisma: PrismaClient, chunks: readonly E
         columns.epoch.push(record.epoch);
         columns.attempt.push(chunk.attempt);
         for (const k of EPOCH_SCALARS) columns.floats[k].push(floatText(record[k]));
-        columns.metrics.push(encodeLayerMetrics(record.layers));
-        columns.histograms.push(encodeHistograms(record.layers.map((l) => l.histogram)));
+        columns.metrics.push(record.layerMetrics);
+        columns.histograms.push(record.histograms);
       }
       if (rows.length > 0) run.last = rows[rows.length - 1]!.epoch;
       accepted.set(chunk.runId, (accepted.get(chunk.runId) ?? 0) + rows.length);
@@ -120,18 +132,19 @@ export async function appendEpochChunks(prisma: PrismaClient, chunks: readonly E
 }
 
 /** The records of a chunk that are new for `run`, after checking that they fit it. */
-function acceptedEpochs(run: RunState, records: readonly EpochRecord[]): EpochRecord[] {
+function acceptedEpochs(run: RunState, records: readonly PackedEpoch[]): PackedEpoch[] {
   const { id, epochs, every, last } = run;
   let expected = last === null ? 0 : nextTracedEpoch(last, epochs, every);
-  const rows: EpochRecord[] = [];
+  const rows: PackedEpoch[] = [];
   for (const record of records) {
     const e = record.epoch;
     if (!Number.isInteger(e) || e < 0 || e > epochs) throw new TraceOrderError(`run ${id}: epoch ${e} is not one of its epochs 0…${epochs}`);
     // The core records the epoch a run diverged at whether or not it is traced; it is the last.
     if (!isTracedEpoch(e, epochs, every) && !diverged(record))
       throw new TraceOrderError(`run ${id}: epoch ${e} is not traced (every ${every} epochs, plus 0 and ${epochs})`);
-    if (run.layers !== null && record.layers.length !== run.layers) {
-      throw new TraceOrderError(`run ${id}: epoch ${e} has ${record.layers.length} layers, the run has ${run.layers}`);
+    const layers = packedLayerCount(record);
+    if (run.layers !== null && layers !== run.layers) {
+      throw new TraceOrderError(`run ${id}: epoch ${e} has ${layers} layers, the run has ${run.layers}`);
     }
     if (last !== null && e <= last) continue;
     if (e > expected) throw new TraceOrderError(`run ${id}: epoch ${e} arrived before epoch ${expected}`, true);
@@ -143,7 +156,7 @@ function acceptedEpochs(run: RunState, records: readonly EpochRecord[]): EpochRe
 
 /** Appends traced epochs of one run (see appendEpochChunks); throws the chunk's error, else returns how many were new. */
 export async function appendEpochs(prisma: PrismaClient, runId: string, attempt: number, records: readonly EpochRecord[]): Promise<number> {
-  const [result] = await appendEpochChunks(prisma, [{ runId, attempt, records }]);
+  const [result] = await appendEpochChunks(prisma, [{ runId, attempt, records: records.map(packEpoch) }]);
   if (result!.error) throw result!.error;
   return result!.inserted;
 }

@@ -1,0 +1,261 @@
+import { LIMITS } from "./limits.ts";
+import { EPOCH_SCALARS, LAYER_METRICS, type EpochRecord, type EpochScalar, type LayerMetric, type LayerRecord } from "./trace.ts";
+
+// One packing of traced epochs for the wire and the database: per-layer metrics as float32
+// (LAYER_METRICS in their order, metric-major: TraceEpoch.layerMetrics) and histograms as varints
+// (TraceEpoch.histograms). The recorder stores what workers packed without unpacking it.
+
+/**
+ * A float32 NaN with a payload of its own marks "undefined for this layer" (a JSON null), so it
+ * stays distinct from the NaN of a diverged value, which float32 stores as the canonical 0x7fc00000.
+ */
+const NULL_BITS = 0x7fc0_0001;
+/** The float64 counterpart for the nullable epoch scalars (its high word, then its low word). */
+const NULL_HIGH = 0x7ff8_0000;
+const NULL_LOW = 0x0000_0001;
+
+/** Metrics that may be null (undefined for a layer or an epoch); the others may not. */
+const NULLABLE_LAYER_METRICS: ReadonlySet<LayerMetric> = new Set(["updateRatio", "saturatedFraction", "deadFraction"]);
+const NULLABLE_SCALARS: ReadonlySet<EpochScalar> = new Set(["valLoss", "valAccuracy"]);
+
+/** Packs every layer's scalar metrics: 11 × layers float32, little-endian. */
+export function encodeLayerMetrics(layers: readonly LayerRecord[]): Uint8Array {
+  const n = layers.length;
+  const view = new DataView(new ArrayBuffer(LAYER_METRICS.length * n * 4));
+  LAYER_METRICS.forEach((metric, m) => {
+    layers.forEach((layer, l) => {
+      const value = layer[metric];
+      const at = (m * n + l) * 4;
+      if (value === null) view.setUint32(at, NULL_BITS, true);
+      else view.setFloat32(at, value, true);
+    });
+  });
+  return new Uint8Array(view.buffer);
+}
+
+/** One metric of every layer from packed metrics. */
+export function decodeMetric(bytes: Uint8Array, metric: LayerMetric): (number | null)[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = bytes.byteLength / 4 / LAYER_METRICS.length;
+  const m = LAYER_METRICS.indexOf(metric);
+  return Array.from({ length: n }, (_, l) => {
+    const at = (m * n + l) * 4;
+    return view.getUint32(at, true) === NULL_BITS ? null : view.getFloat32(at, true);
+  });
+}
+
+/**
+ * Packs histograms as unsigned LEB128 varints, bins count first: most bin counts are below 128,
+ * so a 30-bin histogram takes ~35 bytes instead of 120.
+ */
+export function encodeHistograms(histograms: readonly (readonly number[])[]): Uint8Array {
+  const out: number[] = [];
+  const put = (value: number): void => {
+    let v = value;
+    while (v >= 0x80) {
+      out.push((v % 0x80) | 0x80);
+      v = Math.floor(v / 0x80);
+    }
+    out.push(v);
+  };
+  put(histograms[0]?.length ?? 0);
+  for (const histogram of histograms) for (const count of histogram) put(count);
+  return Uint8Array.from(out);
+}
+
+/** Unpacks `layers` histograms packed by encodeHistograms. */
+export function decodeHistograms(bytes: Uint8Array, layers: number): number[][] {
+  let at = 0;
+  const next = (): number => {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      const byte = bytes[at++]!;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= 0x80;
+    }
+  };
+  const bins = next();
+  return Array.from({ length: layers }, () => Array.from({ length: bins }, next));
+}
+
+/** The LayerRecords of one epoch from its packed metrics and histograms. */
+export function decodeLayers(layerMetrics: Uint8Array, histograms: Uint8Array): LayerRecord[] {
+  const n = layerMetrics.byteLength / 4 / LAYER_METRICS.length;
+  const columns = Object.fromEntries(LAYER_METRICS.map((m) => [m, decodeMetric(layerMetrics, m)])) as Record<LayerMetric, (number | null)[]>;
+  const counts = decodeHistograms(histograms, n);
+  return Array.from({ length: n }, (_, l) => {
+    const value = (m: LayerMetric) => columns[m][l]!;
+    const number = (m: LayerMetric) => columns[m][l] ?? NaN;
+    return {
+      gradNorm: number("gradNorm"),
+      biasGradNorm: number("biasGradNorm"),
+      weightNorm: number("weightNorm"),
+      updateRatio: value("updateRatio"),
+      preActivationMean: number("preActivationMean"),
+      preActivationStd: number("preActivationStd"),
+      activationMean: number("activationMean"),
+      activationStd: number("activationStd"),
+      saturatedFraction: value("saturatedFraction"),
+      deadFraction: value("deadFraction"),
+      symmetry: number("symmetry"),
+      histogram: counts[l]!,
+    };
+  });
+}
+
+/** One traced epoch as it travels and is stored: its scalars as numbers, its layers packed. */
+export type PackedEpoch = Pick<EpochRecord, "epoch" | EpochScalar> & {
+  /** encodeLayerMetrics of its layers. */
+  layerMetrics: Uint8Array;
+  /** encodeHistograms of its layers' histograms. */
+  histograms: Uint8Array;
+};
+
+/** Packs one traced epoch. */
+export function packEpoch(record: EpochRecord): PackedEpoch {
+  return {
+    epoch: record.epoch,
+    trainLoss: record.trainLoss,
+    trainAccuracy: record.trainAccuracy,
+    valLoss: record.valLoss,
+    valAccuracy: record.valAccuracy,
+    outputStd: record.outputStd,
+    layerMetrics: encodeLayerMetrics(record.layers),
+    histograms: encodeHistograms(record.layers.map((l) => l.histogram)),
+  };
+}
+
+/** How many layers a packed epoch holds. */
+export function packedLayerCount(packed: PackedEpoch): number {
+  return packed.layerMetrics.byteLength / 4 / LAYER_METRICS.length;
+}
+
+/** The EpochRecord a packed epoch holds (layer metrics at float32 precision). */
+export function unpackEpoch(packed: PackedEpoch): EpochRecord {
+  const { layerMetrics, histograms, ...scalars } = packed;
+  return { ...scalars, layers: decodeLayers(layerMetrics, histograms) };
+}
+
+/** The version of the chunk layout encodeEpochChunk writes (its first byte); decodeEpochChunk reads it. */
+export const EPOCH_CHUNK_VERSION = 1;
+const HEADER_BYTES = 8;
+const RECORD_FIXED_BYTES = 4 + 8 * EPOCH_SCALARS.length;
+
+/** A chunk of packed epochs that cannot be read: what is wrong, and where. */
+export class EpochCodecError extends Error {
+  override name = "EpochCodecError";
+}
+
+/**
+ * Packs a chunk of one run's traced epochs (all with the same layers) into one buffer, little-endian:
+ * a header (u8 version, u8 0, u16 layers, u32 epochs), then per epoch its u32 number, its scalars
+ * as float64 (null as a NaN with a payload of its own), its layer metrics (11 × layers float32)
+ * and its histograms (u32 byte length, then the varints).
+ */
+export function encodeEpochChunk(epochs: readonly PackedEpoch[]): Uint8Array {
+  const layers = epochs[0] ? epochs[0].layerMetrics.byteLength / 4 / LAYER_METRICS.length : 0;
+  let size = HEADER_BYTES;
+  for (const e of epochs) size += RECORD_FIXED_BYTES + e.layerMetrics.byteLength + 4 + e.histograms.byteLength;
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  view.setUint8(0, EPOCH_CHUNK_VERSION);
+  view.setUint16(2, layers, true);
+  view.setUint32(4, epochs.length, true);
+  let at = HEADER_BYTES;
+  for (const e of epochs) {
+    if (e.layerMetrics.byteLength !== layers * 4 * LAYER_METRICS.length)
+      throw new EpochCodecError(`epoch ${e.epoch} has another number of layers than epoch ${epochs[0]!.epoch}`);
+    view.setUint32(at, e.epoch, true);
+    at += 4;
+    for (const key of EPOCH_SCALARS) {
+      const value = e[key];
+      if (value === null) {
+        view.setUint32(at, NULL_LOW, true);
+        view.setUint32(at + 4, NULL_HIGH, true);
+      } else view.setFloat64(at, value, true);
+      at += 8;
+    }
+    bytes.set(e.layerMetrics, at);
+    at += e.layerMetrics.byteLength;
+    view.setUint32(at, e.histograms.byteLength, true);
+    bytes.set(e.histograms, at + 4);
+    at += 4 + e.histograms.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * Reads a chunk written by encodeEpochChunk, checking everything a reader of the stored trace
+ * relies on: the version, lengths, epoch numbers in increasing order, null only where a value may
+ * be undefined, and histograms that decode to the same number of bins (≤ LIMITS.maxHistogramBins)
+ * for every layer. The packed layers are views into `bytes`, not copies.
+ */
+export function decodeEpochChunk(bytes: Uint8Array): PackedEpoch[] {
+  const fail = (what: string): never => {
+    throw new EpochCodecError(`packed epochs: ${what}`);
+  };
+  if (bytes.byteLength < HEADER_BYTES) fail(`${bytes.byteLength} bytes are too few for the ${HEADER_BYTES}-byte header`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint8(0);
+  if (version !== EPOCH_CHUNK_VERSION) fail(`version ${version} is not supported; this code reads version ${EPOCH_CHUNK_VERSION}`);
+  const layers = view.getUint16(2, true);
+  const count = view.getUint32(4, true);
+  if (layers < 2 || layers > LIMITS.maxDepth + 1) fail(`${layers} layers; a network has 2 to ${LIMITS.maxDepth + 1}`);
+  if (count < 1) fail("no epochs; a chunk holds at least one");
+  const metricBytes = layers * 4 * LAYER_METRICS.length;
+  const epochs: PackedEpoch[] = [];
+  let at = HEADER_BYTES;
+  for (let i = 0; i < count; i++) {
+    if (at + RECORD_FIXED_BYTES + metricBytes + 4 > bytes.byteLength) fail(`epoch ${i + 1} of ${count} is cut off at byte ${bytes.byteLength}`);
+    const epoch = view.getUint32(at, true);
+    const previous = epochs[i - 1]?.epoch;
+    if (previous !== undefined && epoch <= previous) fail(`epoch ${epoch} follows epoch ${previous}; epochs must increase`);
+    at += 4;
+    const scalars = {} as Record<EpochScalar, number | null>;
+    for (const key of EPOCH_SCALARS) {
+      const isNull = view.getUint32(at, true) === NULL_LOW && view.getUint32(at + 4, true) === NULL_HIGH;
+      if (isNull && !NULLABLE_SCALARS.has(key)) fail(`epoch ${epoch}: ${key} is null; it must be a number`);
+      scalars[key] = isNull ? null : view.getFloat64(at, true);
+      at += 8;
+    }
+    const layerMetrics = bytes.subarray(at, at + metricBytes);
+    LAYER_METRICS.forEach((metric, m) => {
+      if (NULLABLE_LAYER_METRICS.has(metric)) return;
+      for (let l = 0; l < layers; l++)
+        if (view.getUint32(at + (m * layers + l) * 4, true) === NULL_BITS) fail(`epoch ${epoch}: ${metric} of layer ${l} is null; it must be a number`);
+    });
+    at += metricBytes;
+    const length = view.getUint32(at, true);
+    at += 4;
+    if (at + length > bytes.byteLength) fail(`epoch ${epoch}: its ${length} bytes of histograms run past the end`);
+    const histograms = bytes.subarray(at, at + length);
+    checkHistograms(histograms, layers, epoch, fail);
+    at += length;
+    epochs.push({ epoch, ...(scalars as Pick<EpochRecord, EpochScalar>), layerMetrics, histograms });
+  }
+  if (at !== bytes.byteLength) fail(`${bytes.byteLength - at} bytes follow the last epoch`);
+  return epochs;
+}
+
+/** Checks, without building them, that `bytes` hold `layers` histograms as encodeHistograms writes them. */
+function checkHistograms(bytes: Uint8Array, layers: number, epoch: number, fail: (what: string) => never): void {
+  let at = 0;
+  const next = (): number => {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      if (at >= bytes.byteLength) fail(`epoch ${epoch}: its histograms end inside a count`);
+      const byte = bytes[at++]!;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= 0x80;
+      if (scale > 2 ** 49) fail(`epoch ${epoch}: a histogram count exceeds 2^53`);
+    }
+  };
+  const bins = next();
+  if (bins > LIMITS.maxHistogramBins) fail(`epoch ${epoch}: ${bins} histogram bins; at most ${LIMITS.maxHistogramBins} are allowed`);
+  for (let k = 0; k < layers * bins; k++) next();
+  if (at !== bytes.byteLength) fail(`epoch ${epoch}: ${bytes.byteLength - at} bytes follow its histograms`);
+}
