@@ -11,8 +11,8 @@ const EPOCHS = 99; // traced epochs 0…99: 100 of them
 const HIDDEN = 8; // 8 hidden layers + the output layer = 9 layers
 const BINS = 30;
 const CHUNK = 25; // epochs per message, as a worker sends them
-const BATCH = 25; // runs whose messages (start, epochs, end) a recorder writes in one statement each
-const WRITERS = 4; // recorders writing side by side
+const BATCH = Number(process.env.BENCH_BATCH ?? 25); // runs whose messages (start, epochs, end) a recorder writes in one statement each
+const WRITERS = Number(process.env.BENCH_WRITERS ?? 4); // recorders writing side by side
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 async function timeMs(fn: () => Promise<unknown>): Promise<number> {

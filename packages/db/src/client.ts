@@ -1,4 +1,6 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { pgCopyRunner, registerCopyRunner } from "./bulk-load.ts";
 import { databaseUrlFromEnv, DatabaseUrlSchema } from "./env.ts";
 import { PrismaClient } from "./generated/client.ts";
 
@@ -12,12 +14,15 @@ export interface ConnectionOptions {
 
 /**
  * A new Prisma client over node-postgres (adapter-pg). Most callers want `getPrisma()`. With a
- * schema, generated queries name it and raw queries find it on the search_path.
+ * schema, generated queries name it and raw queries find it on the search_path. Its pool also
+ * serves the client's COPY transactions, and closes with it.
  */
 export function createPrismaClient(options: ConnectionOptions): PrismaClient {
   const { url, schema } = splitSchema(options);
-  const pool = { connectionString: url, ...(schema ? { options: `-c search_path="${schema}"` } : {}) };
-  return new PrismaClient({ adapter: new PrismaPg(pool, schema ? { schema } : undefined) });
+  const pool = new pg.Pool({ connectionString: url, ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { ...(schema ? { schema } : {}), disposeExternalPool: true }) });
+  registerCopyRunner(prisma, pgCopyRunner(pool));
+  return prisma;
 }
 
 /** The schema may also come as Prisma's `?schema=NAME` URL parameter, which node-postgres does not know. */

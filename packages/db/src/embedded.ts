@@ -1,5 +1,6 @@
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
+import { pgliteCopyRunner, registerCopyRunner } from "./bulk-load.ts";
 import { PrismaClient } from "./generated/client.ts";
 import { applyMigrations } from "./migrations.ts";
 
@@ -18,6 +19,7 @@ export async function openEmbeddedDatabase(dir: string): Promise<EmbeddedDatabas
   const pg = await PGlite.create(dir);
   await applyMigrations({ query: async (sql, params) => ({ rows: (await pg.query(sql, params)).rows as never[] }), exec: (sql) => pg.exec(sql) });
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pg) });
+  registerCopyRunner(prisma, pgliteCopyRunner(pg));
   return {
     prisma,
     async close() {

@@ -12,11 +12,11 @@ import {
   type LayerMetric,
   type PackedEpoch,
 } from "@gradtrace/core";
+import { copyRunnerOf, CopyWriter } from "../bulk-load.ts";
 import type { PrismaClient } from "../client.ts";
 import { downsample, type Bucket } from "../downsample.ts";
 import { DbError, IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
 import { Prisma, type RunStatus } from "../generated/client.ts";
-import { floatText, ident, idents } from "../sql-params.ts";
 import { RUN_TRANSITIONS } from "./runs.ts";
 import { readRunRow, type RunRow } from "./stored.ts";
 
@@ -24,6 +24,9 @@ import { readRunRow, type RunRow } from "./stored.ts";
 function diverged(record: Pick<EpochRecord, "trainLoss" | "valLoss">): boolean {
   return !Number.isFinite(record.trainLoss) || (record.valLoss !== null && !Number.isFinite(record.valLoss));
 }
+
+/** The TraceEpoch columns a COPY loads, in the order CopyWriter writes them. */
+const TRACE_COLUMNS = ["runId", "epoch", "attempt", ...EPOCH_SCALARS, "layerMetrics", "histograms"] as const;
 
 /** Traced epochs of one attempt of one run, packed, as a recorder receives them. */
 export interface EpochChunk {
@@ -50,8 +53,9 @@ interface RunState {
 }
 
 /**
- * Appends traced epochs of many runs in two statements: one reads the runs, one inserts every
- * accepted epoch and moves the runs' progress. Idempotent: an epoch already stored (a retried or
+ * Appends traced epochs of many runs: one statement reads the runs, then one transaction locks
+ * them, COPYs every accepted epoch in (binary, the packed layers as they came) and moves the
+ * runs' progress. Idempotent: an epoch already stored (a retried or
  * redelivered message) is skipped, so each is stored exactly once. Each chunk is checked on its
  * own: epochs must come in order, each its run's next traced epoch, none beyond its epochs, with
  * the run's number of layers (TraceOrderError); the run must exist (NotFoundError), be running (or pruned, its last epochs arriving)
@@ -66,16 +70,8 @@ export async function appendEpochChunks(prisma: PrismaClient, chunks: readonly E
       jsonb_array_length(r.layers) AS layers, (SELECT max(t.epoch) FROM "TraceEpoch" t WHERE t."runId" = r.id) AS last
     FROM "Run" r WHERE r.id = ANY(${ids}::uuid[])`;
   const byId = new Map(states.map((s) => [s.id, s]));
-  const columns = {
-    runId: [] as string[],
-    epoch: [] as number[],
-    attempt: [] as number[],
-    floats: Object.fromEntries(EPOCH_SCALARS.map((k) => [k, []])) as unknown as Record<EpochScalar, (string | null)[]>,
-    metrics: [] as Uint8Array[],
-    histograms: [] as Uint8Array[],
-  };
   const results: ChunkResult[] = [];
-  const accepted = new Map<string, number>();
+  const rows: Array<{ runId: string; attempt: number; record: PackedEpoch }> = [];
   for (const chunk of chunks) {
     const run = byId.get(chunk.runId);
     const result: ChunkResult = { runId: chunk.runId, inserted: 0 };
@@ -87,45 +83,46 @@ export async function appendEpochChunks(prisma: PrismaClient, chunks: readonly E
       if (RUN_TRANSITIONS[run.status].length === 0 && !pruned) throw new IllegalTransitionError(chunk.runId, run.status, "running", []);
       if (run.attempt !== chunk.attempt) throw new StaleAttemptError(chunk.runId, chunk.attempt, run.attempt);
       if (run.status !== "running" && !pruned) throw new IllegalTransitionError(chunk.runId, run.status, "running", RUN_TRANSITIONS[run.status]);
-      const rows = acceptedEpochs(run, chunk.records);
-      for (const record of rows) {
-        columns.runId.push(chunk.runId);
-        columns.epoch.push(record.epoch);
-        columns.attempt.push(chunk.attempt);
-        for (const k of EPOCH_SCALARS) columns.floats[k].push(floatText(record[k]));
-        columns.metrics.push(record.layerMetrics);
-        columns.histograms.push(record.histograms);
-      }
-      if (rows.length > 0) run.last = rows[rows.length - 1]!.epoch;
-      accepted.set(chunk.runId, (accepted.get(chunk.runId) ?? 0) + rows.length);
+      const accepted = acceptedEpochs(run, chunk.records);
+      for (const record of accepted) rows.push({ runId: run.id, attempt: chunk.attempt, record });
+      if (accepted.length > 0) run.last = accepted[accepted.length - 1]!.epoch;
     } catch (error) {
       if (!(error instanceof DbError)) throw error;
       result.error = error;
     }
   }
-  if (columns.epoch.length === 0) return results;
-  // Rows join the runs locked at their attempt while running: a run restarted since the read above
-  // drops its rows here. Locks are taken in id order, so concurrent batches cannot deadlock.
-  const scalars = Prisma.join(EPOCH_SCALARS.map((k) => Prisma.sql`${columns.floats[k]}::text[]`));
-  const written = await prisma.$queryRaw<Array<{ runId: string; n: number }>>`
-    WITH locked AS (
-      SELECT id, attempt FROM "Run" WHERE id = ANY(${ids}::uuid[]) AND status IN ('running', 'pruned') ORDER BY id FOR NO KEY UPDATE
-    ), ins AS (
-      INSERT INTO "TraceEpoch" ("runId", epoch, attempt, ${idents(EPOCH_SCALARS)}, "layerMetrics", histograms)
-      SELECT r.run, r.epoch, r.attempt, ${Prisma.join(EPOCH_SCALARS.map((k) => Prisma.sql`${ident(k, "r")}::float8`))}, r.lm, r.h
-      FROM unnest(${columns.runId}::uuid[], ${columns.epoch}::int[], ${columns.attempt}::int[], ${scalars}, ${columns.metrics}::bytea[], ${columns.histograms}::bytea[])
-        AS r(run, epoch, attempt, ${idents(EPOCH_SCALARS)}, lm, h)
-      JOIN locked l ON l.id = r.run AND l.attempt = r.attempt
-      ON CONFLICT DO NOTHING
-      RETURNING "runId", epoch
-    ), progress AS (
-      UPDATE "Run" SET "epochsDone" = m.epoch FROM (SELECT "runId", max(epoch) AS epoch FROM ins GROUP BY "runId") m WHERE "Run".id = m."runId"
-    )
-    SELECT "runId", count(*)::int AS n FROM ins GROUP BY "runId"`;
-  const inserted = new Map(written.map((w) => [w.runId, w.n]));
+  if (rows.length === 0) return results;
+  const inserted = await copyRunnerOf(prisma)(async (tx) => {
+    // Rows go to runs locked at their attempt while running or pruned (a run restarted since the
+    // read above drops its rows here), after the last epoch stored under the lock (a batch of
+    // another recorder may have stored some since): so COPY never meets a stored epoch. Locks
+    // are taken in id order, so concurrent batches cannot deadlock.
+    const locked = await tx.query<{ id: string; attempt: number }>(Prisma.sql`
+      SELECT id::text AS id, attempt FROM "Run" WHERE id = ANY(${ids}::uuid[]) AND status IN ('running', 'pruned') ORDER BY id FOR NO KEY UPDATE`);
+    const stored = await tx.query<{ id: string; last: number }>(Prisma.sql`
+      SELECT "runId"::text AS id, max(epoch) AS last FROM "TraceEpoch" WHERE "runId" = ANY(${locked.map((l) => l.id)}::uuid[]) GROUP BY "runId"`);
+    const attempts = new Map(locked.map((l) => [l.id, l.attempt]));
+    const lastStored = new Map(stored.map((s) => [s.id, s.last]));
+    const copy = new CopyWriter();
+    const counts = new Map<string, { n: number; last: number }>();
+    for (const { runId, attempt, record } of rows) {
+      if (attempts.get(runId) !== attempt || record.epoch <= (lastStored.get(runId) ?? -1)) continue;
+      copy.row(TRACE_COLUMNS.length).uuid(runId).int4(record.epoch).int4(attempt);
+      for (const k of EPOCH_SCALARS) copy.float8(record[k]);
+      copy.bytea(record.layerMetrics).bytea(record.histograms);
+      counts.set(runId, { n: (counts.get(runId)?.n ?? 0) + 1, last: record.epoch });
+    }
+    if (counts.size === 0) return counts;
+    await tx.copy("TraceEpoch", TRACE_COLUMNS, copy.finish());
+    const done = [...counts];
+    await tx.query(Prisma.sql`
+      UPDATE "Run" SET "epochsDone" = d.epoch FROM unnest(${done.map(([id]) => id)}::uuid[], ${done.map(([, c]) => c.last)}::int[]) AS d(id, epoch)
+      WHERE "Run".id = d.id`);
+    return counts;
+  });
   for (const result of results) {
     if (result.error) continue;
-    result.inserted = inserted.get(result.runId) ?? 0;
+    result.inserted = inserted.get(result.runId)?.n ?? 0;
     inserted.delete(result.runId);
   }
   return results;
