@@ -1,15 +1,15 @@
 // npm run bench -w @gradtrace/db: ingest and read figures of the trace store against the real
 // Postgres (TEST_DATABASE_URL or the local `test` database), in a schema of its own.
 // BENCH_RUNS (default 1000) runs × 100 traced epochs of the canonical depth-8 shape (8 hidden
-// layers of 64 and the output: 9 layers), 30-bin histograms, packed as workers send them.
-import { DIAGNOSIS_KINDS, packEpoch, Random, type EpochRecord, type LayerInfo, type RunSpecInput, type TraceSummary } from "@gradtrace/core";
+// layers of 64 and the output: 9 layers), 30-bin histograms, packed as workers send them;
+// BENCH_BATCH runs per statement (25), BENCH_WRITERS writers (4).
+import { DIAGNOSIS_KINDS, packEpoch, Random, type TraceSummary } from "@gradtrace/core";
 import { appendEpochChunks, createSweep, finishRuns, getRun, runSeries, startRuns, sweepGrid } from "../src/index.ts";
+import { CANONICAL_LAYERS, syntheticEpoch, syntheticSpecs } from "../src/synthetic-traces.ts";
 import { createTestDatabase } from "../src/test-database.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 1000);
 const EPOCHS = 99; // traced epochs 0…99: 100 of them
-const HIDDEN = 8; // 8 hidden layers + the output layer = 9 layers
-const BINS = 30;
 const CHUNK = 25; // epochs per message, as a worker sends them
 const BATCH = Number(process.env.BENCH_BATCH ?? 25); // runs whose messages (start, epochs, end) a recorder writes in one statement each
 const WRITERS = Number(process.env.BENCH_WRITERS ?? 4); // recorders writing side by side
@@ -21,61 +21,17 @@ async function timeMs(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-const activations = ["logistic", "tanh", "relu", "leaky_relu"];
-const inits = ["zeros", "xavier_normal", "he_normal", "lecun_normal", "orthogonal"];
-const specs: RunSpecInput[] = Array.from({ length: RUNS }, (_, i) => ({
-  dataset: { name: "moons" },
-  model: { hidden: Array(HIDDEN).fill(64), activation: activations[i % 4] as "relu", weightInit: inits[Math.floor(i / 4) % 5] as "he_normal" },
-  training: { epochs: EPOCHS, seed: Math.floor(i / 20) },
-  tracing: { histogramBins: BINS },
-}));
-const layers: LayerInfo[] = Array.from({ length: HIDDEN + 1 }, (_, index) => ({
-  index,
-  kind: index < HIDDEN ? "hidden" : "output",
-  inputs: index === 0 ? 2 : 64,
-  units: index < HIDDEN ? 64 : 2,
-  activation: index < HIDDEN ? "relu" : "softmax",
-  histogramRange: [-4, 4],
-}));
-
-/** A synthetic but realistic traced epoch: every metric set, histograms counting 256 × units values. */
-function epochRecord(rng: Random, epoch: number): EpochRecord {
-  return {
-    epoch,
-    trainLoss: Math.exp(-epoch / 30) + 0.05 * rng.uniform(),
-    trainAccuracy: 1 - Math.exp(-epoch / 30) / 2,
-    valLoss: Math.exp(-epoch / 30) + 0.1 * rng.uniform(),
-    valAccuracy: 1 - Math.exp(-epoch / 25) / 2,
-    outputStd: rng.uniform(),
-    layers: layers.map((l) => {
-      const histogram = new Array<number>(BINS).fill(0);
-      for (let k = 0; k < 256 * l.units; k += 64) histogram[rng.int(BINS)]! += 64;
-      return {
-        gradNorm: rng.uniform() * 10 ** -rng.int(6),
-        biasGradNorm: rng.uniform(),
-        weightNorm: 5 + rng.uniform(),
-        updateRatio: epoch === 0 ? null : rng.uniform() * 1e-3,
-        preActivationMean: rng.normal(),
-        preActivationStd: rng.uniform(),
-        activationMean: rng.normal(),
-        activationStd: rng.uniform(),
-        saturatedFraction: null,
-        deadFraction: l.kind === "hidden" ? rng.uniform() : null,
-        symmetry: 0,
-        histogram,
-      };
-    }),
-  };
-}
+const specs = syntheticSpecs(RUNS, EPOCHS);
+const layers = CANONICAL_LAYERS;
 
 const db = await createTestDatabase("bench");
 try {
   console.log(
-    `trace store bench — ${RUNS} runs × ${EPOCHS + 1} epochs × ${HIDDEN + 1} layers, ${BINS}-bin histograms; ${WRITERS} writers, ${BATCH} runs × ${CHUNK} epochs per statement`,
+    `trace store bench — ${RUNS} runs × ${EPOCHS + 1} epochs × ${layers.length} layers, 30-bin histograms; ${WRITERS} writers, ${BATCH} runs × ${CHUNK} epochs per statement`,
   );
   const { sweepId, runIds } = await createSweep(db.prisma, { name: "bench", spec: {}, runs: specs });
   const rng = new Random(7, "bench");
-  const traces = runIds.map(() => Array.from({ length: EPOCHS + 1 }, (_, e) => epochRecord(rng, e)));
+  const traces = runIds.map(() => Array.from({ length: EPOCHS + 1 }, (_, e) => syntheticEpoch(rng, e)));
   const packed = traces.map((trace) => trace.map(packEpoch));
   const phase = { start: 0, append: 0, finish: 0 };
   const cpuBefore = process.cpuUsage();

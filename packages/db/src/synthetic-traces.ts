@@ -1,0 +1,57 @@
+import { Random, type EpochRecord, type LayerInfo, type RunSpecInput } from "@gradtrace/core";
+
+/** The canonical depth-8 shape's layers: 8 hidden ReLU layers of 64 units, then the 2-class output. */
+export const CANONICAL_LAYERS: LayerInfo[] = Array.from({ length: 9 }, (_, index) => ({
+  index,
+  kind: index < 8 ? "hidden" : "output",
+  inputs: index === 0 ? 2 : 64,
+  units: index < 8 ? 64 : 2,
+  activation: index < 8 ? "relu" : "softmax",
+  histogramRange: [-4, 4],
+}));
+
+const activations = ["logistic", "tanh", "relu", "leaky_relu"];
+const inits = ["zeros", "xavier_normal", "he_normal", "lecun_normal", "orthogonal"];
+
+/** RunSpecs of `runs` distinct runs of the canonical depth-8 shape, `epochs` epochs each, traced every epoch. */
+export function syntheticSpecs(runs: number, epochs: number): RunSpecInput[] {
+  return Array.from({ length: runs }, (_, i) => ({
+    dataset: { name: "moons" },
+    model: { hidden: Array(8).fill(64), activation: activations[i % 4] as "relu", weightInit: inits[Math.floor(i / 4) % 5] as "he_normal" },
+    training: { epochs, seed: Math.floor(i / 20) },
+  }));
+}
+
+/**
+ * A synthetic but realistic traced epoch of the canonical shape for the benches: every metric set,
+ * 30-bin histograms counting 256 × units values. Training that many runs would take the bench's time.
+ */
+export function syntheticEpoch(rng: Random, epoch: number): EpochRecord {
+  const bins = 30;
+  return {
+    epoch,
+    trainLoss: Math.exp(-epoch / 30) + 0.05 * rng.uniform(),
+    trainAccuracy: 1 - Math.exp(-epoch / 30) / 2,
+    valLoss: Math.exp(-epoch / 30) + 0.1 * rng.uniform(),
+    valAccuracy: 1 - Math.exp(-epoch / 25) / 2,
+    outputStd: rng.uniform(),
+    layers: CANONICAL_LAYERS.map((l) => {
+      const histogram = new Array<number>(bins).fill(0);
+      for (let k = 0; k < 256 * l.units; k += 64) histogram[rng.int(bins)]! += 64;
+      return {
+        gradNorm: rng.uniform() * 10 ** -rng.int(6),
+        biasGradNorm: rng.uniform(),
+        weightNorm: 5 + rng.uniform(),
+        updateRatio: epoch === 0 ? null : rng.uniform() * 1e-3,
+        preActivationMean: rng.normal(),
+        preActivationStd: rng.uniform(),
+        activationMean: rng.normal(),
+        activationStd: rng.uniform(),
+        saturatedFraction: null,
+        deadFraction: l.kind === "hidden" ? rng.uniform() : null,
+        symmetry: 0,
+        histogram,
+      };
+    }),
+  };
+}
