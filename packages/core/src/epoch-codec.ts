@@ -16,6 +16,8 @@ const NULL_LOW = 0x0000_0001;
 
 /** Metrics that may be null (undefined for a layer or an epoch); the others may not. */
 const NULLABLE_LAYER_METRICS: ReadonlySet<LayerMetric> = new Set(["updateRatio", "saturatedFraction", "deadFraction"]);
+/** Indices into LAYER_METRICS of the metrics that may not be null. */
+const REQUIRED_METRICS = LAYER_METRICS.flatMap((metric, m) => (NULLABLE_LAYER_METRICS.has(metric) ? [] : [m]));
 const NULLABLE_SCALARS: ReadonlySet<EpochScalar> = new Set(["valLoss", "valAccuracy"]);
 
 /** Packs every layer's scalar metrics: 11 × layers float32, little-endian. */
@@ -212,50 +214,65 @@ export function decodeEpochChunk(bytes: Uint8Array): PackedEpoch[] {
     const epoch = view.getUint32(at, true);
     const previous = epochs[i - 1]?.epoch;
     if (previous !== undefined && epoch <= previous) fail(`epoch ${epoch} follows epoch ${previous}; epochs must increase`);
-    at += 4;
-    const scalars = {} as Record<EpochScalar, number | null>;
-    for (const key of EPOCH_SCALARS) {
-      const isNull = view.getUint32(at, true) === NULL_LOW && view.getUint32(at + 4, true) === NULL_HIGH;
-      if (isNull && !NULLABLE_SCALARS.has(key)) fail(`epoch ${epoch}: ${key} is null; it must be a number`);
-      scalars[key] = isNull ? null : view.getFloat64(at, true);
-      at += 8;
+    const scalar = (k: number): number | null => {
+      const from = at + 4 + 8 * k;
+      if (view.getUint32(from, true) !== NULL_LOW || view.getUint32(from + 4, true) !== NULL_HIGH) return view.getFloat64(from, true);
+      if (!NULLABLE_SCALARS.has(EPOCH_SCALARS[k]!)) fail(`epoch ${epoch}: ${EPOCH_SCALARS[k]} is null; it must be a number`);
+      return null;
+    };
+    // In EPOCH_SCALARS' order.
+    const record = {
+      epoch,
+      trainLoss: scalar(0)!,
+      trainAccuracy: scalar(1)!,
+      valLoss: scalar(2),
+      valAccuracy: scalar(3),
+      outputStd: scalar(4)!,
+    };
+    at += RECORD_FIXED_BYTES;
+    const layerMetrics = new Uint8Array(bytes.buffer, bytes.byteOffset + at, metricBytes);
+    for (const m of REQUIRED_METRICS) {
+      for (let l = 0; l < layers; l++) {
+        if (view.getUint32(at + (m * layers + l) * 4, true) === NULL_BITS)
+          fail(`epoch ${epoch}: ${LAYER_METRICS[m]} of layer ${l} is null; it must be a number`);
+      }
     }
-    const layerMetrics = bytes.subarray(at, at + metricBytes);
-    LAYER_METRICS.forEach((metric, m) => {
-      if (NULLABLE_LAYER_METRICS.has(metric)) return;
-      for (let l = 0; l < layers; l++)
-        if (view.getUint32(at + (m * layers + l) * 4, true) === NULL_BITS) fail(`epoch ${epoch}: ${metric} of layer ${l} is null; it must be a number`);
-    });
     at += metricBytes;
     const length = view.getUint32(at, true);
     at += 4;
     if (at + length > bytes.byteLength) fail(`epoch ${epoch}: its ${length} bytes of histograms run past the end`);
-    const histograms = bytes.subarray(at, at + length);
+    const histograms = new Uint8Array(bytes.buffer, bytes.byteOffset + at, length);
     checkHistograms(histograms, layers, epoch, fail);
     at += length;
-    epochs.push({ epoch, ...(scalars as Pick<EpochRecord, EpochScalar>), layerMetrics, histograms });
+    epochs.push({ ...record, layerMetrics, histograms });
   }
   if (at !== bytes.byteLength) fail(`${bytes.byteLength - at} bytes follow the last epoch`);
   return epochs;
 }
 
-/** Checks, without building them, that `bytes` hold `layers` histograms as encodeHistograms writes them. */
+/**
+ * Checks, without building them, that `bytes` hold `layers` histograms as encodeHistograms writes
+ * them: a bin count, then layers × bins counts, each a varint of at most 8 bytes (a byte below
+ * 0x80 ends one, so counting those counts the values).
+ */
 function checkHistograms(bytes: Uint8Array, layers: number, epoch: number, fail: (what: string) => never): void {
+  let bins = 0;
   let at = 0;
-  const next = (): number => {
-    let value = 0;
-    let scale = 1;
-    for (;;) {
-      if (at >= bytes.byteLength) fail(`epoch ${epoch}: its histograms end inside a count`);
-      const byte = bytes[at++]!;
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-      scale *= 0x80;
-      if (scale > 2 ** 49) fail(`epoch ${epoch}: a histogram count exceeds 2^53`);
-    }
-  };
-  const bins = next();
+  for (let scale = 1; ; scale *= 0x80) {
+    if (at >= bytes.byteLength || scale > 2 ** 21) fail(`epoch ${epoch}: its histograms do not begin with a bin count`);
+    const byte = bytes[at++]!;
+    bins += (byte & 0x7f) * scale;
+    if (byte < 0x80) break;
+  }
   if (bins > LIMITS.maxHistogramBins) fail(`epoch ${epoch}: ${bins} histogram bins; at most ${LIMITS.maxHistogramBins} are allowed`);
-  for (let k = 0; k < layers * bins; k++) next();
-  if (at !== bytes.byteLength) fail(`epoch ${epoch}: ${bytes.byteLength - at} bytes follow its histograms`);
+  let counts = 0;
+  let run = 0;
+  for (; at < bytes.byteLength; at++) {
+    if (bytes[at]! < 0x80) {
+      counts++;
+      run = 0;
+    } else if (++run === 8) fail(`epoch ${epoch}: a histogram count runs over 8 bytes`);
+  }
+  if (run > 0) fail(`epoch ${epoch}: its histograms end inside a count`);
+  if (counts !== layers * bins) fail(`epoch ${epoch}: ${counts} histogram counts; ${layers} layers × ${bins} bins need ${layers * bins}`);
 }

@@ -83,13 +83,16 @@ const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0
 
 /** Rows in PostgreSQL's binary COPY format (big-endian, each field its length then its bytes), built into one growing buffer. */
 export class CopyWriter {
-  private bytes = new Uint8Array(1 << 16);
-  private view = new DataView(this.bytes.buffer);
+  private bytes: Uint8Array;
+  private view: DataView;
   private at = 0;
   /** Parsed uuids: a batch names each run once per epoch. */
   private readonly uuids = new Map<string, Uint8Array>();
 
-  constructor() {
+  /** `capacity`: the bytes the rows are expected to take (the buffer grows beyond it when needed). */
+  constructor(capacity = 1 << 16) {
+    this.bytes = new Uint8Array(SIGNATURE.length + 10 + capacity);
+    this.view = new DataView(this.bytes.buffer);
     this.bytes.set(SIGNATURE);
     // Flags and header extension length, both 0.
     this.at = SIGNATURE.length + 8;

@@ -27,6 +27,8 @@ function diverged(record: Pick<EpochRecord, "trainLoss" | "valLoss">): boolean {
 
 /** The TraceEpoch columns a COPY loads, in the order CopyWriter writes them. */
 const TRACE_COLUMNS = ["runId", "epoch", "attempt", ...EPOCH_SCALARS, "layerMetrics", "histograms"] as const;
+/** A row's bytes in the COPY payload besides its packed layers: field count, uuid, two int4, the float8 scalars, two bytea lengths. */
+const ROW_BYTES = 2 + 20 + 2 * 8 + EPOCH_SCALARS.length * 12 + 2 * 4;
 
 /** Traced epochs of one attempt of one run, packed, as a recorder receives them. */
 export interface EpochChunk {
@@ -103,7 +105,9 @@ export async function appendEpochChunks(prisma: PrismaClient, chunks: readonly E
       SELECT "runId"::text AS id, max(epoch) AS last FROM "TraceEpoch" WHERE "runId" = ANY(${locked.map((l) => l.id)}::uuid[]) GROUP BY "runId"`);
     const attempts = new Map(locked.map((l) => [l.id, l.attempt]));
     const lastStored = new Map(stored.map((s) => [s.id, s.last]));
-    const copy = new CopyWriter();
+    let bytes = 0;
+    for (const { record } of rows) bytes += ROW_BYTES + record.layerMetrics.byteLength + record.histograms.byteLength;
+    const copy = new CopyWriter(bytes);
     const counts = new Map<string, { n: number; last: number }>();
     for (const { runId, attempt, record } of rows) {
       if (attempts.get(runId) !== attempt || record.epoch <= (lastStored.get(runId) ?? -1)) continue;
