@@ -4,7 +4,8 @@
 // epochs (what they send now), in alternating rounds against the real Postgres (TEST_DATABASE_URL
 // or the local `test` database, a schema of its own). BENCH_RUNS (default 800) runs of the
 // canonical depth-8 shape × 100 traced epochs, 25 epochs per message; BENCH_BATCH messages per
-// batch (default 100), BENCH_WRITERS batches at once (default 4).
+// batch (default 25: a round of 100 runs sends 100 messages at a time, one per run), BENCH_WRITERS
+// batches at once (default 4).
 import { encodeEpochChunk, packEpoch, Random, toWire, type EpochRecord } from "@gradtrace/core";
 import { appendEpochChunks, createSweep, startRuns } from "@gradtrace/db";
 import { CANONICAL_LAYERS, syntheticEpoch, syntheticSpecs } from "@gradtrace/db/synthetic-traces";
@@ -12,7 +13,7 @@ import { createTestDatabase } from "@gradtrace/db/test-database";
 import { parseResultMessage, PAYLOAD_VERSION } from "@gradtrace/queue";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 800);
-const BATCH = Number(process.env.BENCH_BATCH ?? 100);
+const BATCH = Number(process.env.BENCH_BATCH ?? 25);
 const WRITERS = Number(process.env.BENCH_WRITERS ?? 4);
 const EPOCHS = 99;
 const CHUNK = 25;

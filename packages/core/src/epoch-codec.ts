@@ -214,21 +214,13 @@ export function decodeEpochChunk(bytes: Uint8Array): PackedEpoch[] {
     const epoch = view.getUint32(at, true);
     const previous = epochs[i - 1]?.epoch;
     if (previous !== undefined && epoch <= previous) fail(`epoch ${epoch} follows epoch ${previous}; epochs must increase`);
-    const scalar = (k: number): number | null => {
-      const from = at + 4 + 8 * k;
-      if (view.getUint32(from, true) !== NULL_LOW || view.getUint32(from + 4, true) !== NULL_HIGH) return view.getFloat64(from, true);
-      if (!NULLABLE_SCALARS.has(EPOCH_SCALARS[k]!)) fail(`epoch ${epoch}: ${EPOCH_SCALARS[k]} is null; it must be a number`);
-      return null;
-    };
-    // In EPOCH_SCALARS' order.
-    const record = {
-      epoch,
-      trainLoss: scalar(0)!,
-      trainAccuracy: scalar(1)!,
-      valLoss: scalar(2),
-      valAccuracy: scalar(3),
-      outputStd: scalar(4)!,
-    };
+    const scalarsAt = at + 4;
+    for (let k = 0; k < EPOCH_SCALARS.length; k++) {
+      const from = scalarsAt + 8 * k;
+      if (view.getUint32(from, true) === NULL_LOW && view.getUint32(from + 4, true) === NULL_HIGH && !NULLABLE_SCALARS.has(EPOCH_SCALARS[k]!)) {
+        fail(`epoch ${epoch}: ${EPOCH_SCALARS[k]} is null; it must be a number`);
+      }
+    }
     at += RECORD_FIXED_BYTES;
     const layerMetrics = new Uint8Array(bytes.buffer, bytes.byteOffset + at, metricBytes);
     for (const m of REQUIRED_METRICS) {
@@ -244,10 +236,25 @@ export function decodeEpochChunk(bytes: Uint8Array): PackedEpoch[] {
     const histograms = new Uint8Array(bytes.buffer, bytes.byteOffset + at, length);
     checkHistograms(histograms, layers, epoch, fail);
     at += length;
-    epochs.push({ ...record, layerMetrics, histograms });
+    // In EPOCH_SCALARS' order.
+    epochs.push({
+      epoch,
+      trainLoss: readScalar(view, scalarsAt)!,
+      trainAccuracy: readScalar(view, scalarsAt + 8)!,
+      valLoss: readScalar(view, scalarsAt + 16),
+      valAccuracy: readScalar(view, scalarsAt + 24),
+      outputStd: readScalar(view, scalarsAt + 32)!,
+      layerMetrics,
+      histograms,
+    });
   }
   if (at !== bytes.byteLength) fail(`${bytes.byteLength - at} bytes follow the last epoch`);
   return epochs;
+}
+
+/** The float64 at `at`, or null for the null marker. */
+function readScalar(view: DataView, at: number): number | null {
+  return view.getUint32(at, true) === NULL_LOW && view.getUint32(at + 4, true) === NULL_HIGH ? null : view.getFloat64(at, true);
 }
 
 /**
