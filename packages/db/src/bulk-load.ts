@@ -42,6 +42,13 @@ const copyStatement = (table: string, columns: readonly string[], source: string
 export function pgCopyRunner(pool: pg.Pool): CopyRunner {
   return async (work) => {
     const client = await pool.connect();
+    // A connection lost while checked out (Postgres restarting) emits `error` on it: without a
+    // listener that would end the process. The error also fails the work, and the client is dropped.
+    let lost: Error | undefined;
+    const onError = (error: Error): void => {
+      lost = error;
+    };
+    client.on("error", onError);
     const tx: CopyTransaction = {
       query: async <T>(sql: Prisma.Sql) => (await client.query(sql.text, sql.values)).rows as T[],
       copy: (table, columns, rows) =>
@@ -58,10 +65,12 @@ export function pgCopyRunner(pool: pg.Pool): CopyRunner {
       await client.query("COMMIT");
       return result;
     } catch (error) {
+      lost ??= error as Error;
       await client.query("ROLLBACK").catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      client.off("error", onError);
+      client.release(lost);
     }
   };
 }
