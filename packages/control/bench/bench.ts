@@ -6,11 +6,11 @@
 // canonical depth-8 shape × 100 traced epochs, 25 epochs per message; BENCH_BATCH messages per
 // batch (default 25: a round of 100 runs sends 100 messages at a time, one per run), BENCH_WRITERS
 // batches at once (default 4).
-import { encodeEpochChunk, packEpoch, Random, toWire, type EpochRecord } from "@gradtrace/core";
+import { Random, toWire, type EpochRecord } from "@gradtrace/core";
 import { appendEpochChunks, createSweep, startRuns } from "@gradtrace/db";
 import { CANONICAL_LAYERS, syntheticEpoch, syntheticSpecs } from "@gradtrace/db/synthetic-traces";
 import { createTestDatabase } from "@gradtrace/db/test-database";
-import { parseResultMessage, PAYLOAD_VERSION } from "@gradtrace/queue";
+import { packedEpochsText, parseResultMessage, PAYLOAD_VERSION } from "@gradtrace/queue";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 800);
 const BATCH = Number(process.env.BENCH_BATCH ?? 25);
@@ -23,7 +23,7 @@ type Format = (typeof FORMATS)[number];
 
 /** The job data of one epochs message as BullMQ stores it: JSON text. */
 function wire(format: Format, runId: string, attempt: number, records: EpochRecord[]): string {
-  const body = format === "json" ? records : Buffer.from(encodeEpochChunk(records.map(packEpoch))).toString("base64");
+  const body = format === "json" ? records : packedEpochsText(records);
   return JSON.stringify(toWire({ v: PAYLOAD_VERSION, type: "epochs", runId, attempt, records: body }));
 }
 

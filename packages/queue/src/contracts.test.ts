@@ -1,7 +1,7 @@
 import { encodeEpochChunk, packEpoch, SpecError, train, unpackEpoch, type PackedEpoch } from "@gradtrace/core";
 import { describe, expect, it } from "vitest";
 import { toWire } from "@gradtrace/core";
-import { parseResultMessage, parseRunJob, PAYLOAD_VERSION } from "./contracts.ts";
+import { packedEpochsText, parseResultMessage, parseRunJob, PAYLOAD_VERSION } from "./contracts.ts";
 
 const runId = "4b0a2c58-7a7e-4d39-9d3b-0c1f2a3b4c5d";
 const sweepId = "9f1e2d3c-4b5a-4697-8a1b-2c3d4e5f6a7b";
@@ -34,7 +34,7 @@ describe("payloads", () => {
 
   it("carry packed epochs as base64, NaN and null intact, in under a third of the JSON's size", () => {
     const trace = train(spec);
-    const packed = Buffer.from(encodeEpochChunk(trace.epochs.map(packEpoch))).toString("base64");
+    const packed = packedEpochsText(trace.epochs);
     const wired = overTheWire({ type: "epochs", v: 1, runId, attempt: 1, records: packed });
     const message = parseResultMessage(wired);
     if (message.type !== "epochs") return expect.unreachable();

@@ -1,6 +1,7 @@
 import {
   decodeEpochChunk,
   DIAGNOSIS_KINDS,
+  encodeEpochChunk,
   DiagnosisSchema,
   EpochCodecError,
   LayerInfoSchema,
@@ -89,6 +90,12 @@ export const RunJobSchema = z
 export type RunJob = z.input<typeof RunJobSchema>;
 
 const result = { v: version, runId: uuid, attempt };
+
+/** Traced epochs as an epochs message carries them: one packed chunk (encodeEpochChunk), in base64. */
+export function packedEpochsText(records: readonly EpochRecord[]): string {
+  const bytes = encodeEpochChunk(records.map(packEpoch));
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
 
 /**
  * A chunk of traced epochs: packed by encodeEpochChunk and sent as base64 (what workers send:

@@ -14,6 +14,7 @@ export {
 export {
   EpochRecordSchema,
   LayerRecordSchema,
+  packedEpochsText,
   parseResultMessage,
   parseRunJob,
   PAYLOAD_VERSION,

@@ -1,6 +1,6 @@
-import { diagnose, encodeEpochChunk, packEpoch, summarize, toWire, worstDiagnosis, type EpochRecord, type LayerInfo, type TraceSummary } from "@gradtrace/core";
+import { diagnose, summarize, toWire, worstDiagnosis, type EpochRecord, type LayerInfo, type TraceSummary } from "@gradtrace/core";
 import type { Job, Queue } from "bullmq";
-import { PAYLOAD_VERSION, type ResultMessageInput, type RunProgress } from "./contracts.ts";
+import { PAYLOAD_VERSION, packedEpochsText, type ResultMessageInput, type RunProgress } from "./contracts.ts";
 import { RESULT_JOB_OPTIONS } from "./producer.ts";
 
 /** A result message without what the reporter fills in. */
@@ -58,8 +58,7 @@ export class RunReporter {
   private async flush(): Promise<void> {
     this.lastFlush = Date.now();
     if (this.pending.length === 0) return;
-    const records = this.pending.splice(0).map(packEpoch);
-    await this.send({ type: "epochs", records: bufferOf(encodeEpochChunk(records)).toString("base64") });
+    await this.send({ type: "epochs", records: packedEpochsText(this.pending.splice(0)) });
   }
 
   private async progress(record: EpochRecord): Promise<void> {
@@ -105,6 +104,3 @@ export class RunReporter {
     await this.send({ type: "released" });
   }
 }
-
-/** A Buffer over the same bytes, not a copy. */
-const bufferOf = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
