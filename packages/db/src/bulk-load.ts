@@ -3,6 +3,7 @@ import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { PrismaClient } from "./client.ts";
 import type { Prisma } from "./generated/client.ts";
+import { ident, idents } from "./sql-params.ts";
 
 /**
  * One connection in a transaction, for what Prisma cannot do: COPY, the fastest way in (no SQL to
@@ -33,10 +34,8 @@ export function copyRunnerOf(prisma: PrismaClient): CopyRunner {
   return runner;
 }
 
-const copyStatement = (table: string, columns: readonly string[], source: string): string => {
-  for (const name of [table, ...columns]) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new RangeError(`not a plain SQL name: ${name}`);
-  return `COPY "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) FROM ${source} (FORMAT binary)`;
-};
+const copyStatement = (table: string, columns: readonly string[], source: string): string =>
+  `COPY ${ident(table).text} (${idents(columns).text}) FROM ${source} (FORMAT binary)`;
 
 /** COPY transactions on connections of a node-postgres pool (COPY FROM STDIN through pg-copy-streams). */
 export function pgCopyRunner(pool: pg.Pool): CopyRunner {
