@@ -56,6 +56,7 @@ export {
   getRunRow,
   getRuns,
   runSeries,
+  runState,
   type ChunkResult,
   type EpochChunk,
   type SeriesMetric,

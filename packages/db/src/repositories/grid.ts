@@ -4,7 +4,11 @@ import type { PrismaClient } from "../client.ts";
 import { Prisma } from "../generated/client.ts";
 import { ident, idents } from "../sql-params.ts";
 
-/** Mean, sample std and count of one metric over a cell's completed runs (NaN values left out). */
+/**
+ * Mean, sample std and count of one metric over a cell's completed runs (NaN values left out).
+ * The log gradient ratio of a run whose first layer got no gradient at all is −Infinity, and
+ * the mean with it; the std is over the finite values.
+ */
 export interface Aggregate {
   mean: number | null;
   std: number | null;
@@ -16,8 +20,8 @@ export const GRID_METRICS = {
   valLoss: Prisma.sql`"valLoss"`,
   valAccuracy: Prisma.sql`"valAccuracy"`,
   trainLoss: Prisma.sql`"trainLoss"`,
-  /** Of log10(first-hidden / output gradient norm). */
-  log10GradientRatio: Prisma.sql`CASE WHEN "gradientRatio" > 0 THEN log("gradientRatio") END`,
+  /** Of log10(first-hidden / output gradient norm); −Infinity when no gradient reached the first layer. */
+  log10GradientRatio: Prisma.sql`CASE WHEN "gradientRatio" > 0 THEN log("gradientRatio") WHEN "gradientRatio" = 0 THEN '-Infinity'::float8 END`,
   deadFraction: Prisma.sql`"deadFraction"`,
   saturatedFraction: Prisma.sql`"saturatedFraction"`,
 } as const;
@@ -32,15 +36,28 @@ export const GRID_METRIC_NAMES = Object.keys(GRID_METRICS) as GridMetric[];
  */
 export type GridCell = Pick<RunAxisValues, GridAxis> &
   Record<GridMetric, Aggregate> & {
+    /** Every run of the cell, whatever its status. */
+    total: number;
+    /** Completed runs: the ones aggregated. */
     runs: number;
+    /** Completed runs whose training diverged (their final metrics are NaN, so no metric counts them). */
+    diverged: number;
     /** Runs of the cell its sweep's stopping rule pruned: not aggregated (they stopped early), counted. */
     pruned: number;
+    failed: number;
+    cancelled: number;
+    /** Runs queued or training. */
+    open: number;
+    /** Classes of the cell's task (its output layer's units), null before any run started: chance accuracy is 1/classes. */
+    classes: number | null;
     /** Completed runs per diagnosis kind (kinds with none left out). */
     diagnoses: Partial<Record<DiagnosisKind, number>>;
   };
 
 const count = z.number().int();
 const float = z.number().nullable();
+/** A mean may be −Infinity (see Aggregate); zod's number refuses infinities. */
+const mean = z.union([float, z.literal(Number.NEGATIVE_INFINITY)]);
 /** How the grid query returns each axis. */
 const AXIS_SCHEMAS = {
   activation: z.string(),
@@ -52,17 +69,29 @@ const AXIS_SCHEMAS = {
   dataset: z.string(),
 } satisfies { [A in GridAxis]: z.ZodType<RunAxisValues[A]> };
 /** A row of the grid query: the axes and the run count, then per metric `<m>_mean`, `<m>_std`, `<m>_n` and per kind `d_<kind>`. */
-const GridRowSchema = z.looseObject({ ...AXIS_SCHEMAS, runs: count, pruned: count });
+const GridRowSchema = z.looseObject({
+  ...AXIS_SCHEMAS,
+  total: count,
+  runs: count,
+  diverged: count,
+  pruned: count,
+  failed: count,
+  cancelled: count,
+  open: count,
+  classes: count.nullable(),
+});
 
 /**
  * The sweep grid: final metrics and diagnoses of completed runs per cell of every axis but the
- * seed, mean ± std over seeds. One aggregate query.
+ * seed, mean ± std over seeds, and how many runs of each cell ended or stand how. One aggregate
+ * query.
  */
 export async function sweepGrid(prisma: PrismaClient, sweepId: string): Promise<GridCell[]> {
   const aggregates = GRID_METRIC_NAMES.map((name) => {
     const value = Prisma.sql`(${GRID_METRICS[name]})`;
     const finite = Prisma.sql`status = 'completed' AND ${value} <> 'NaN'::float8`;
-    return Prisma.sql`avg(${value}) FILTER (WHERE ${finite}) AS ${ident(`${name}_mean`)}, stddev_samp(${value}) FILTER (WHERE ${finite}) AS ${ident(`${name}_std`)},
+    return Prisma.sql`avg(${value}) FILTER (WHERE ${finite}) AS ${ident(`${name}_mean`)},
+      stddev_samp(${value}) FILTER (WHERE ${finite} AND ${value} > '-Infinity'::float8) AS ${ident(`${name}_std`)},
       count(${value}) FILTER (WHERE ${finite})::int AS ${ident(`${name}_n`)}`;
   });
   const kinds = DIAGNOSIS_KINDS.map(
@@ -70,21 +99,31 @@ export async function sweepGrid(prisma: PrismaClient, sweepId: string): Promise<
   );
   const axes = idents(GRID_AXES);
   const rows = await prisma.$queryRaw<unknown[]>`
-    SELECT ${axes}, count(*) FILTER (WHERE status = 'completed')::int AS runs, count(*) FILTER (WHERE status = 'pruned')::int AS pruned,
+    SELECT ${axes}, count(*)::int AS total, count(*) FILTER (WHERE status = 'completed')::int AS runs,
+      count(*) FILTER (WHERE status = 'completed' AND 'diverged' = ANY("diagnosisKinds"))::int AS diverged,
+      count(*) FILTER (WHERE status = 'pruned')::int AS pruned, count(*) FILTER (WHERE status = 'failed')::int AS failed,
+      count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled, count(*) FILTER (WHERE status IN ('queued', 'running'))::int AS open,
+      max((layers -> -1 ->> 'units')::int) AS classes,
       ${Prisma.join([...aggregates, ...kinds])}
-    FROM "Run" WHERE "sweepId" = ${sweepId}::uuid AND status IN ('completed', 'pruned')
+    FROM "Run" WHERE "sweepId" = ${sweepId}::uuid
     GROUP BY ${axes} ORDER BY ${axes}`;
   return rows.map((input) => {
-    const { runs, pruned, ...row } = GridRowSchema.parse(input);
+    const { total, runs, diverged, pruned, failed, cancelled, open, classes, ...row } = GridRowSchema.parse(input);
     const aggregate = (name: GridMetric): Aggregate => ({
-      mean: float.parse(row[`${name}_mean`]),
+      mean: mean.parse(row[`${name}_mean`]),
       std: float.parse(row[`${name}_std`]),
       n: count.parse(row[`${name}_n`]),
     });
     const cell: GridCell = {
       ...(Object.fromEntries(GRID_AXES.map((a) => [a, row[a]])) as Pick<RunAxisValues, GridAxis>),
+      total,
       runs,
+      diverged,
       pruned,
+      failed,
+      cancelled,
+      open,
+      classes,
       ...(Object.fromEntries(GRID_METRIC_NAMES.map((m) => [m, aggregate(m)])) as Record<GridMetric, Aggregate>),
       diagnoses: {},
     };

@@ -392,6 +392,45 @@ describe("reading", () => {
     }
   });
 
+  it("counts each grid cell's runs by how they ended or stand, and picks a cell's runs for the table", async () => {
+    // One cell (identity, He, lr 1, 20 epochs): a run that diverges, one that fails, one cancelled, one training, one queued.
+    const inputs = [22, 23, 24, 25, 26].map((seed) => spec({ activation: "identity", init: "he_normal", seed, epochs: 20, lr: 1 }));
+    const other = spec({ activation: "tanh", init: "xavier_normal", seed: 1, epochs: 3 });
+    const { sweepId: id, runIds } = await createSweep(db.prisma, { name: "counts", spec: {}, runs: [...inputs, other] });
+    const diverged = train(inputs[0]!);
+    expect(diverged.summary.status).toBe("diverged");
+    await record(runIds[0]!, diverged);
+    const failing = await startRun(db.prisma, runIds[1]!, { workerId: "w1", device: "cpu", layers: diverged.layers });
+    await failRun(db.prisma, runIds[1]!, failing, "out of memory");
+    await transitionRun(db.prisma, runIds[2]!, "cancelled");
+    await startRun(db.prisma, runIds[3]!, { workerId: "w1", device: "cpu", layers: diverged.layers });
+    await record(runIds[5]!, train(other));
+    const grid = await sweepGrid(db.prisma, id);
+    const cell = grid.find((c) => c.activation === "identity")!;
+    expect(cell).toMatchObject({ total: 5, runs: 1, diverged: 1, failed: 1, cancelled: 1, pruned: 0, open: 2, classes: 2 });
+    // The diverged run's final loss is NaN: no mean, and the count says so.
+    expect(cell.valLoss).toEqual({ mean: null, std: null, n: 0 });
+    expect(grid.find((c) => c.activation === "tanh")).toMatchObject({ total: 1, runs: 1, diverged: 0, open: 0, valLoss: { n: 1 } });
+    // The run table picks the cell's runs by their axes: every axis but the seed, then one seed.
+    const axes = { activation: "identity", initializer: "he_normal", depth: 2, width: 8, optimizer: "sgd", learningRate: 1, dataset: cell.dataset };
+    const picked = await sweepRunTable(db.prisma, id, { axes });
+    expect(picked.runs.map((r) => r.id).sort()).toEqual(runIds.slice(0, 5).sort());
+    expect((await sweepRunTable(db.prisma, id, { axes: { ...axes, seed: 24 } })).runs.map((r) => r.status)).toEqual(["cancelled"]);
+    expect((await sweepRunTable(db.prisma, id, { axes: { ...axes, learningRate: 0.5 } })).total).toBe(0);
+  });
+
+  it("puts a gradient ratio of 0 (no gradient reached the first layer) at −∞ in the grid, not among missing values", async () => {
+    const inputs = [1, 2].map((seed) => spec({ seed, epochs: 2 }));
+    const { sweepId: id, runIds } = await createSweep(db.prisma, { name: "vanished", spec: {}, runs: inputs });
+    for (const [i, runId] of runIds.entries()) await record(runId, train(inputs[i]!));
+    await db.prisma.run.updateMany({ where: { id: runIds[0]! }, data: { gradientRatio: 0 } });
+    const [cell] = await sweepGrid(db.prisma, id);
+    expect(cell!.log10GradientRatio.mean).toBe(Number.NEGATIVE_INFINITY);
+    expect(cell!.log10GradientRatio.n).toBe(2);
+    // The spread is over the finite values: one, so none.
+    expect(cell!.log10GradientRatio.std).toBeNull();
+  });
+
   it("downsamples series to buckets that keep first, last, min and max", async () => {
     const ids = [...traces.keys()].slice(0, 2);
     const series = await runSeries(db.prisma, ids, "trainLoss", 3);

@@ -33,6 +33,8 @@ export interface RunTableQuery {
   status?: RunStatus;
   /** A diagnosis kind the run has. */
   diagnosis?: string;
+  /** Values the run has on these axes (a heatmap cell: every axis but the seed). */
+  axes?: Partial<RunAxisValues>;
   sort?: RunTableSort;
   dir?: "asc" | "desc";
   offset?: number;
@@ -59,13 +61,15 @@ export async function sweepRunTableJson(prisma: PrismaClient, sweepId: string, q
   const order = Prisma.sql`${ident(sort)} ${Prisma.raw(query.dir === "desc" ? "DESC" : "ASC")} NULLS LAST, ${idents(RUN_AXES)}, id`;
   const text = query.text ? `%${query.text.replace(/[\\%_]/g, "\\$&")}%` : null;
   const axes = RUN_AXES.map((a) => (a === "seed" ? Prisma.sql`seed::float8 AS seed` : ident(a)));
+  const onAxes = RUN_AXES.flatMap((a) => (query.axes?.[a] === undefined ? [] : [Prisma.sql`AND ${ident(a)} = ${query.axes[a]}`]));
   const [row] = await prisma.$queryRaw<Array<{ json: string; total: number }>>`
     WITH t AS (
       SELECT id, ${Prisma.join(axes)}, ${idents(RUN_STATE)}, ${idents(RUN_METRICS)}, coalesce("diagnosisKinds", '{}') AS "diagnosisKinds", error, "stopReason"
       FROM "Run"
       WHERE "sweepId" = ${sweepId}::uuid AND (${query.status ?? null}::text IS NULL OR status::text = ${query.status ?? null}::text)
         AND (${query.diagnosis ?? null}::text IS NULL OR ${query.diagnosis ?? null}::text = ANY("diagnosisKinds"))
-        AND (${text}::text IS NULL OR concat_ws(' ', ${idents(RUN_AXES)}, status, array_to_string("diagnosisKinds", ' '), error) ILIKE ${text}::text))
+        AND (${text}::text IS NULL OR concat_ws(' ', ${idents(RUN_AXES)}, status, array_to_string("diagnosisKinds", ' '), error) ILIKE ${text}::text)
+        ${onAxes.length > 0 ? Prisma.join(onAxes, " ") : Prisma.empty})
     SELECT (SELECT count(*)::int FROM t) AS total,
       (SELECT coalesce(json_agg(p ORDER BY ${order}), '[]')::text FROM (SELECT * FROM t ORDER BY ${order} LIMIT ${query.limit ?? null}::int OFFSET ${query.offset ?? 0}::int) p) AS json`;
   return row!;

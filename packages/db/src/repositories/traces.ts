@@ -169,6 +169,13 @@ export async function getRunRow(prisma: PrismaClient, id: string): Promise<RunRo
   return readRunRow(run);
 }
 
+/** Where a run stands, cheaply (what a live run page watches): status, attempt and epochs trained. */
+export async function runState(prisma: PrismaClient, id: string): Promise<{ status: RunStatus; attempt: number; epochsDone: number }> {
+  const run = await prisma.run.findUnique({ where: { id }, select: { status: true, attempt: true, epochsDone: true } });
+  if (!run) throw new NotFoundError("run", id);
+  return run;
+}
+
 /** A stored run: its row (layers included) and every stored traced epoch, decoded. */
 export interface StoredRun {
   run: RunRow;
