@@ -1,5 +1,5 @@
 import "server-only";
-import { DIAGNOSIS_KINDS, parseWith, RUN_AXES, RUN_STATUSES, SWEEP_LIMITS } from "@gradtrace/core";
+import { DIAGNOSIS_KINDS, parseWith, RUN_AXES, RUN_STATUSES, SWEEP_LIMITS, type RunAxis } from "@gradtrace/core";
 import { RUN_METRICS, RUN_TABLE_SORTS, type RunTableQuery, type RunTableRow } from "@gradtrace/db";
 import { z } from "zod";
 import { csv } from "@gradtrace/core/vocabulary";
@@ -7,8 +7,23 @@ import { csv } from "@gradtrace/core/vocabulary";
 /** Rows of the run table a page shows unless asked otherwise. */
 export const RUN_TABLE_PAGE = 100;
 
-/** The run table's query parameters: a filter (text, status, diagnosis kind), an order, a page and a format. */
+const label = z.string().max(200, "at most 200 characters").optional();
+const whole = z.coerce.number().int("expected a whole number").min(0).optional();
+/** A value on each run axis, to pick the runs of one heatmap cell. */
+const AXIS_PARAMS = {
+  activation: label,
+  initializer: label,
+  depth: whole,
+  width: whole,
+  optimizer: label,
+  learningRate: z.coerce.number().positive().optional(),
+  dataset: label,
+  seed: whole,
+} satisfies Record<RunAxis, z.ZodType>;
+
+/** The run table's query parameters: a filter (text, status, diagnosis kind, axis values), an order, a page and a format. */
 const RunTableParamsSchema = z.strictObject({
+  ...AXIS_PARAMS,
   q: z.string().max(200, "at most 200 characters").optional(),
   status: z.enum(RUN_STATUSES).optional(),
   diagnosis: z.enum(DIAGNOSIS_KINDS).optional(),
@@ -25,8 +40,8 @@ const RunTableParamsSchema = z.strictObject({
  * matching run.
  */
 export function runTableQuery(params: URLSearchParams): { query: RunTableQuery & { offset: number }; format: "json" | "csv" } {
-  const { q, format, limit, ...rest } = parseWith(RunTableParamsSchema, Object.fromEntries(params), "run table query");
-  return { query: { ...rest, text: q, limit: limit ?? (format === "json" ? RUN_TABLE_PAGE : undefined) }, format };
+  const { q, format, limit, status, diagnosis, sort, dir, offset, ...axes } = parseWith(RunTableParamsSchema, Object.fromEntries(params), "run table query");
+  return { query: { text: q, status, diagnosis, sort, dir, offset, axes, limit: limit ?? (format === "json" ? RUN_TABLE_PAGE : undefined) }, format };
 }
 
 const CSV_COLUMNS = ["id", ...RUN_AXES, "status", "attempt", "epochsDone", ...RUN_METRICS] as const;

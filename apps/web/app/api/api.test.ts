@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { type RunSpec, toWire, train } from "@gradtrace/core";
-import { appendEpochs, finishRun, refreshSweepStatus, startRun } from "@gradtrace/db";
+import { appendEpochs, finishRun, getSweep, refreshSweepStatus, startRun } from "@gradtrace/db";
 import { createTestDatabase, type TestDatabase } from "@gradtrace/db/testing";
 import { announceWorker, connectRedis, PAYLOAD_VERSION } from "@gradtrace/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -136,6 +137,11 @@ describe("the HTTP API", () => {
     expect(last.json).toMatchObject({ total: 8, offset: 6, limit: 3 });
     expect(last.json.runs.map((r: { seed: number }) => r.seed)).toEqual([1, 1]);
     expect((await page("q=RELU")).json.total).toBe(4);
+    // A heatmap cell's runs: its value on every axis but the seed.
+    const cell = await page("activation=relu&initializer=he_normal&depth=2&width=8&optimizer=sgd&learningRate=0.1");
+    expect(cell.json.total).toBe(2);
+    expect(cell.json.runs.map((r: { seed: number }) => r.seed).sort()).toEqual([0, 1]);
+    expect((await page("activation=relu&depth=3")).json.total).toBe(0);
     const csv = await sweepRuns(get(`/api/sweeps/${sweepId}/runs?format=csv&status=completed&sort=valLoss`), params({ id: sweepId }));
     expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
     expect(csv.headers.get("content-disposition")).toMatch(/attachment; filename="sweep-.*-runs\.csv"/);
@@ -155,6 +161,9 @@ describe("the HTTP API", () => {
       ["status=lost", /status.*expected one of .*queued/],
       ["diagnosis=dead_relu", /diagnosis.*expected one of .*dead_units/],
       ["colour=red", /colour/],
+      ["depth=2.5", /depth.*expected a whole number/],
+      ["learningRate=-1", /learningRate.*>0/],
+      ["seed=x", /seed/],
     ] as const) {
       const bad = await page(query);
       expect(bad.status, query).toBe(400);
@@ -287,7 +296,26 @@ describe("the HTTP API", () => {
       }),
       { numRuns: 10_000 },
     );
-    const key = fc.oneof(fc.constantFrom("q", "format", "sort", "order", "status", "take", "skip", "limit", "cursor", "buckets", "metric"), odd);
+    const key = fc.oneof(
+      fc.constantFrom(
+        "q",
+        "format",
+        "sort",
+        "order",
+        "status",
+        "take",
+        "skip",
+        "limit",
+        "cursor",
+        "buckets",
+        "metric",
+        "depth",
+        "learningRate",
+        "seed",
+        "activation",
+      ),
+      odd,
+    );
     const query = fc.dictionary(key, odd, { maxKeys: 4 });
     await fc.assert(
       fc.asyncProperty(query, async (q) => {
@@ -348,44 +376,74 @@ describe("the HTTP API", () => {
     expect(listed.json.queue).toHaveProperty("waiting");
   });
 
-  it("GET /api/events streams the sweep's counts every second and run progress as it is published", async () => {
-    const abort = new AbortController();
-    const response = await events(new Request(`${base}/api/events?sweep=${sweepId}`, { signal: abort.signal }));
-    expect(response.headers.get("content-type")).toBe("text/event-stream");
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = "";
-    const until = async (pattern: RegExp) => {
-      const deadline = Date.now() + 3000;
-      while (!pattern.test(text)) {
-        if (Date.now() > deadline) throw new Error(`no ${pattern} in ${text}`);
-        const { value } = await reader.read();
-        text += decoder.decode(value);
-      }
-    };
-    await until(/event: sweep\ndata: .*"status":"cancelled"/);
-    // The second tick: by then the stream's reader of progress events is listening.
-    await until(/event: sweep[^]*event: sweep/);
+  it("GET /api/events streams a sweep's counts when they change and its runs' progress as it is published", async () => {
+    const stream = await openEvents(`/api/events?sweep=${sweepId}`);
+    await stream.until(/event: sweep\ndata: .*"status":"cancelled"/);
+    // Nothing changed: no second tick. Epochs recorded: a new one, within a feed interval or two.
+    await sleep(1500);
+    expect(stream.text().match(/event: sweep/g)).toHaveLength(1);
+    const before = (await getSweep(control().prisma, sweepId)).epochsTrained;
+    await control().prisma.run.update({ where: { id: runIds[2]! }, data: { epochsDone: { increment: 7 } } });
+    await stream.until(new RegExp(`event: sweep\ndata: .*"epochsTrained":${before + 7}`));
     // A worker's progress update reaches the stream within a second.
-    const job = await control().queues.runs.any.add("run", { v: PAYLOAD_VERSION }, { jobId: randomUUID() });
-    const published = Date.now();
-    await job.updateProgress(
-      toWire({
-        v: PAYLOAD_VERSION,
-        sweepId,
-        runId: runIds[1],
-        attempt: 1,
-        epoch: 3,
-        epochs: 4,
-        trainLoss: Number.NaN,
-        valAccuracy: 0.5,
-        worst: "diverged",
-      }) as object,
-    );
-    await until(/event: progress\ndata: .*"epoch":3.*"trainLoss":"NaN"/);
+    const published = await publishProgress(sweepId, runIds[1]!, 3);
+    await stream.until(/event: progress\ndata: .*"epoch":3.*"trainLoss":"NaN"/);
     expect(Date.now() - published).toBeLessThan(1000);
-    abort.abort();
+    stream.close();
+    await control().prisma.run.update({ where: { id: runIds[2]! }, data: { epochsDone: { decrement: 7 } } });
+  });
+
+  it("GET /api/events?run= streams one run's state when it changes and only that run's progress", async () => {
+    const [mine, other] = [runIds[3]!, runIds[4]!];
+    const stream = await openEvents(`/api/events?run=${mine}`);
+    await stream.until(new RegExp(`event: run\ndata: \\{"id":"${mine}","status":"[a-z]+","attempt":\\d+,"epochsDone":\\d+\\}`));
+    await sleep(1000);
+    await publishProgress(sweepId, other, 2);
+    await publishProgress(sweepId, mine, 5);
+    await stream.until(/event: progress\ndata: .*"epoch":5/);
+    expect(stream.text()).not.toContain(other);
+    await control().prisma.run.update({ where: { id: mine }, data: { epochsDone: 99 } });
+    await stream.until(/event: run\ndata: .*"epochsDone":99/);
+    stream.close();
+    expect((await events(get(`/api/events?run=${randomUUID()}`))).status).toBe(404);
+    expect((await events(get(`/api/events?run=x`))).status).toBe(400);
+    expect((await events(get(`/api/events?run=${mine}&sweep=${sweepId}`))).status).toBe(400);
     expect((await events(get("/api/events?sweep=42"))).status).toBe(400);
     expect((await events(get(`/api/events?sweep=${randomUUID()}`))).status).toBe(404);
   });
 });
+
+/** Opens an event stream of the API and reads it in the background: `until` waits for a pattern in what has come. */
+async function openEvents(path: string) {
+  const abort = new AbortController();
+  const response = await events(new Request(`${base}${path}`, { signal: abort.signal }));
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toBe("text/event-stream");
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  void (async () => {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) text += decoder.decode(next.value);
+  })().catch(() => undefined);
+  return {
+    text: () => text,
+    until: async (pattern: RegExp) => {
+      const deadline = Date.now() + 5000;
+      while (!pattern.test(text)) {
+        if (Date.now() > deadline) throw new Error(`no ${pattern} in ${text}`);
+        await sleep(20);
+      }
+    },
+    close: () => abort.abort(),
+  };
+}
+
+/** Publishes a worker's progress of a run, as RunReporter does; returns when. */
+async function publishProgress(sweepId: string, runId: string, epoch: number): Promise<number> {
+  const job = await control().queues.runs.any.add("run", { v: PAYLOAD_VERSION }, { jobId: randomUUID() });
+  const at = Date.now();
+  await job.updateProgress(
+    toWire({ v: PAYLOAD_VERSION, sweepId, runId, attempt: 1, epoch, epochs: 9, trainLoss: Number.NaN, valAccuracy: 0.5, worst: "diverged" }) as object,
+  );
+  return at;
+}
