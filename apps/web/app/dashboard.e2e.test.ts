@@ -6,6 +6,9 @@ import { createServer as createHttpServer, request as httpRequest } from "node:h
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase, type TestDatabase } from "@gradtrace/db/testing";
+import { fromWire } from "@gradtrace/core";
+import type { Cell } from "./components/heatmap.tsx";
+import { metricScale, scaleColour } from "./components/scales.ts";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -87,6 +90,14 @@ afterAll(async () => {
 
 const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 
+/** The heatmap cell of an activation (row) and an initializer (column) at a depth. */
+async function heatmapCell(depth: number, activation: string, initializer: string) {
+  const table = page.locator(`[data-testid=heatmap-${depth}]`);
+  const column = (await table.locator("thead th").allTextContents()).indexOf(initializer);
+  expect(column, `column of ${initializer}`).toBeGreaterThan(0);
+  return table.locator(`tbody tr:has(th:text-is("${activation}")) td`).nth(column - 1);
+}
+
 /** Draws of a chart: line paths with data (a `d` with several segments) and tick labels on its axes. */
 async function chartHasData(testId: string): Promise<void> {
   const chart = page.locator(`[data-testid="${testId}"]`);
@@ -148,12 +159,37 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => page.locator("[data-testid=heatmap-2] td.cell").count()).toBe(4);
     const cells = await page.locator("[data-testid=heatmap-2] td.cell").allTextContents();
     // Each cell pools the 2 seeds of one learning rate, never the two rates.
-    expect(cells.every((c) => /± .*\(2\)/.test(c))).toBe(true);
+    expect(cells.every((c) => / ± .*2 of 2$/.test(c))).toBe(true);
     expect(await page.locator("[data-testid=slice-learningRate] option").allTextContents()).toEqual(["0.1", "0.3"]);
     await page.selectOption("[data-testid=slice-learningRate]", "0.3");
     await expect.poll(() => page.locator("[data-testid=heatmap-2] td.cell").allTextContents()).not.toEqual(cells);
-    expect((await page.locator("[data-testid=heatmap-2] td.cell").allTextContents()).every((c) => /± .*\(2\)/.test(c))).toBe(true);
+    expect((await page.locator("[data-testid=heatmap-2] td.cell").allTextContents()).every((c) => / ± .*2 of 2$/.test(c))).toBe(true);
     await page.selectOption("[data-testid=slice-learningRate]", "0.1");
+    // Colours come from each metric's fixed scale: every cell has the colour its stored mean has
+    // on that scale, so equal values (zero init trains tanh and ReLU alike) have equal colours.
+    const { cells: stored } = (await (await fetch(`${base}/api/sweeps/${sweepUrl.split("/").pop()}/grid`)).json()) as { cells: Cell[] };
+    const rgbOf = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(", ")})`;
+    for (const metric of ["valLoss", "log10GradientRatio"] as const) {
+      await page.selectOption("#metric", metric);
+      for (const cell of stored.filter((c) => c.learningRate === 0.1)) {
+        const td = await heatmapCell(2, cell.activation, cell.initializer);
+        const mean = fromWire(cell[metric].mean);
+        if (mean === null) {
+          // Zero init: no layer gets a gradient, so the ratio is 0/0 — said in the cell, not coloured as data.
+          expect(await td.getAttribute("data-state")).toBe("novalue");
+          expect(await td.textContent()).toMatch(/^no value0 of 2/);
+          continue;
+        }
+        const expected = rgbOf(scaleColour(metricScale(metric, Number(cell.classes)), mean)!);
+        expect(await td.evaluate((el) => getComputedStyle(el).backgroundColor), `${metric} ${cell.activation} ${cell.initializer}`).toBe(expected);
+      }
+    }
+    await page.selectOption("#metric", "valLoss");
+    const [zeros, tanhZeros] = [await heatmapCell(2, "relu", "zeros"), await heatmapCell(2, "tanh", "zeros")];
+    expect(await zeros.textContent()).toBe(await tanhZeros.textContent());
+    expect(await zeros.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(await tanhZeros.evaluate((el) => getComputedStyle(el).backgroundColor));
+    // The legend draws the scale and names its ends.
+    expect(await page.locator("[data-testid=heatmap-legend]").textContent()).toMatch(/0.*≥ 0\.693 \(guessing: ln 2\)/);
     await expect.poll(() => page.locator("[data-testid=diagnosis-counts]").textContent()).toMatch(/symmetric_units: 8/);
     expect(await page.locator("[data-testid=runs] tbody tr").count()).toBe(16);
     // Which setting matters: activation, initializer and learning rate, their 3 pairs and the rest, each a bar.
@@ -172,6 +208,17 @@ describe("the dashboard in a browser", () => {
   it("filters, orders and pages the run table on the server", async () => {
     const rows = page.locator("[data-testid=runs] tbody tr");
     const pageText = () => page.locator("[data-testid=runs-page]").textContent();
+    // A heatmap cell picks its runs: both seeds of tanh · he_normal at lr 0.1, and offers to compare them.
+    await (await heatmapCell(2, "tanh", "he_normal")).click();
+    await expect.poll(pageText).toMatch(/runs 1–2 of 2/);
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => [1, 2, 5].map((i) => tr.children[i]!.textContent).join(" ")))).toEqual([
+      "tanh he_normal 0.1",
+      "tanh he_normal 0.1",
+    ]);
+    expect(await page.locator("[data-testid=compare-cell]").textContent()).toBe("compare these 2");
+    expect((await page.locator("[data-testid=compare-cell]").getAttribute("href"))!.split("=")[1]!.split(",")).toHaveLength(2);
+    await page.click("[data-testid=cell-filter]");
+    await expect.poll(pageText).toMatch(/runs 1–16 of 16/);
     // A diagnosis count filters the table to its runs, and a second click lifts the filter.
     // One page holds them all: neither way to turn it is open.
     expect(await page.locator("[data-testid=runs-page] button").evaluateAll((b) => b.map((x) => (x as HTMLButtonElement).disabled))).toEqual([true, true]);
@@ -193,7 +240,7 @@ describe("the dashboard in a browser", () => {
     // Ordered by validation loss, smallest first, then largest first.
     await page.click("[data-testid=runs] th >> text=val. loss");
     await expect.poll(() => page.locator("[data-testid=runs] th >> text=val. loss").textContent()).toMatch(/▲/);
-    const losses = async () => (await rows.locator("td:nth-child(10)").allTextContents()).map(Number);
+    const losses = async () => (await rows.locator("td:nth-child(11)").allTextContents()).map(Number);
     await expect
       .poll(async () => {
         const l = await losses();
@@ -210,15 +257,15 @@ describe("the dashboard in a browser", () => {
     await page.fill("input[placeholder^=filter]", "");
     await expect.poll(pageText).toMatch(/runs 1–16 of 16/);
     // Pages of 10: the second holds the last 6 runs of the order, the first the 10 before them.
-    const order = await rows.locator("td:nth-child(10)").allTextContents();
+    const order = await rows.locator("td:nth-child(11)").allTextContents();
     await page.selectOption("[data-testid=page-size]", "10");
     await expect.poll(pageText).toMatch(/runs 1–10 of 16/);
     await page.click("[data-testid=runs-page] >> text=next");
     await expect.poll(pageText).toMatch(/runs 11–16 of 16/);
-    expect(await rows.locator("td:nth-child(10)").allTextContents()).toEqual(order.slice(10));
+    expect(await rows.locator("td:nth-child(11)").allTextContents()).toEqual(order.slice(10));
     await page.click("[data-testid=runs-page] >> text=previous");
     await expect.poll(pageText).toMatch(/runs 1–10 of 16/);
-    expect(await rows.locator("td:nth-child(10)").allTextContents()).toEqual(order.slice(0, 10));
+    expect(await rows.locator("td:nth-child(11)").allTextContents()).toEqual(order.slice(0, 10));
     await page.selectOption("[data-testid=page-size]", "100");
     await expect.poll(pageText).toMatch(/runs 1–16 of 16/);
     // Back in the default order (by activation), as the next test finds the table.
@@ -349,10 +396,8 @@ describe("the dashboard in a browser", () => {
     expect(after.map((s) => [s.id, s.status])).toEqual(before.map((s) => [s.id, s.status]));
   });
 
-  it("offers only the actions a sweep's status allows, and asks before cancelling", async () => {
-    const buttons = ["pause", "resume", "retry", "cancel"].map((a) => page.locator(`[data-testid=action-${a}]`));
-    await page.goto(sweepUrl);
-    for (const b of buttons) expect(await b.isDisabled()).toBe(true); // completed, nothing failed
+  let longId = "";
+  it("follows a long sweep live: running rows' epochs advance, a run page gains epochs, neither reloaded", async () => {
     const long = {
       name: "long",
       axes: {
@@ -364,13 +409,45 @@ describe("the dashboard in a browser", () => {
         datasets: [{ name: "moons", samples: 20000 }],
         seeds: [0, 1, 2, 3],
       },
-      fixed: { epochs: 50, batchSize: 32 },
+      fixed: { epochs: 200, batchSize: 32 },
     };
-    const { sweepId } = (await (
-      await fetch(`${base}/api/sweeps`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(long) })
-    ).json()) as {
-      sweepId: string;
-    };
+    const created = await fetch(`${base}/api/sweeps`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(long) });
+    longId = ((await created.json()) as { sweepId: string }).sweepId;
+    await page.goto(`${base}/sweeps/${longId}`);
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
+    // The worker's two slots take two runs: their rows say running, with the epoch they are at.
+    const running = page.locator("[data-testid=runs] tbody tr").filter({ has: page.locator("[data-testid=run-status-cell]", { hasText: "running" }) });
+    await expect.poll(() => running.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    const epochOf = async () => Number((await running.first().locator("[data-testid=run-epoch]").textContent())!.split("/")[0]);
+    const first = await epochOf();
+    await expect.poll(epochOf, { timeout: 30_000 }).toBeGreaterThan(first);
+    expect(await running.first().locator("[data-testid=run-epoch]").textContent()).toMatch(/^\d+\/200$/);
+    // The latest train loss and val. accuracy, in italics; no val. loss until the end.
+    expect(await running.first().locator("td.live").count()).toBe(2);
+    expect(await page.locator("[data-testid=sweep-counts]").textContent()).toMatch(/[12] running/);
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
+    // A running run's page: the epoch it trains, and stored epochs (charts, slider, histograms) growing.
+    await page.goto(`${base}${await running.first().locator("a").first().getAttribute("href")}`);
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 8));
+    await expect.poll(() => page.locator("[data-testid=run-live]").textContent(), { timeout: 15_000 }).toMatch(/training epoch \d+ of 200: train loss/);
+    const stored = async () => Number(await page.locator("[data-testid=traced-epochs]").textContent());
+    const shown = async () => Number((await page.locator("label[for=epoch]").textContent())!.match(/of (\d+) shown/)![1]);
+    const [storedBefore, shownBefore] = [await stored(), await shown()];
+    await expect.poll(stored, { timeout: 30_000 }).toBeGreaterThan(storedBefore);
+    await expect.poll(shown, { timeout: 10_000 }).toBeGreaterThan(shownBefore);
+    const lossRows = async () => (await page.locator('[data-testid="chart-loss"] path.recharts-curve').first().getAttribute("d"))?.split(/[LM]/).length ?? 0;
+    const drawn = await lossRows();
+    await expect.poll(lossRows, { timeout: 30_000 }).toBeGreaterThan(drawn);
+    expect(await page.locator("[data-testid=run-status]").textContent()).toBe("running");
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(8);
+    await shot("run-live");
+  });
+
+  it("offers only the actions a sweep's status allows, and asks before cancelling", async () => {
+    const buttons = ["pause", "resume", "retry", "cancel"].map((a) => page.locator(`[data-testid=action-${a}]`));
+    await page.goto(sweepUrl);
+    for (const b of buttons) expect(await b.isDisabled()).toBe(true); // completed, nothing failed
+    const sweepId = longId;
     await page.goto(`${base}/sweeps/${sweepId}`);
     const [pause, resume, retry, cancel] = buttons as [(typeof buttons)[0], (typeof buttons)[0], (typeof buttons)[0], (typeof buttons)[0]];
     expect([await pause.isEnabled(), await resume.isEnabled(), await retry.isEnabled(), await cancel.isEnabled()]).toEqual([true, true, false, true]);
@@ -385,6 +462,15 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => page.locator("[data-testid=sweep-status]").textContent(), { timeout: 10_000 }).toBe("cancelled");
     for (const b of buttons) await expect.poll(() => b.isDisabled()).toBe(true);
     expect(await cancel.getAttribute("title")).toBe("the sweep is cancelled");
+    // The home page says what happened to its runs: cancelled ones are not counted as done.
+    await page.goto(base);
+    const row = page.locator("[data-testid=sweeps] tbody tr").filter({ has: page.locator("td:first-child a", { hasText: /^long$/ }) });
+    await expect.poll(() => row.locator("[data-testid=sweep-progress]").textContent(), { timeout: 10_000 }).toMatch(/^0 completed, 4 cancelled of 4$/);
+    expect(
+      await row
+        .locator("[data-testid=sweep-progress-bar] span")
+        .evaluateAll((s) => s.map((x) => [x.getAttribute("data-status"), (x as HTMLElement).style.width])),
+    ).toEqual([["cancelled", "100%"]]);
   });
 
   it("stops runs that cannot train when the form asks, and shows them as pruned everywhere with the reason", async () => {
@@ -426,7 +512,7 @@ describe("the dashboard in a browser", () => {
       const column = (await page.locator("[data-testid=heatmap-2] thead th").allTextContents()).indexOf("zeros") + 1;
       return column === 0 ? [] : page.locator(`[data-testid=heatmap-2] tbody tr td:nth-child(${column})`).allTextContents();
     };
-    await expect.poll(zeroCells).toEqual(["– ± – (0)1 pruned", "– ± – (0)1 pruned"]);
+    await expect.poll(zeroCells).toEqual(["no completed run0 of 1 · 1 pruned", "no completed run0 of 1 · 1 pruned"]);
     // The run table marks them, the status filter finds them, and a run's page says why it stopped.
     await page.selectOption("[data-testid=status-filter]", "pruned");
     await expect.poll(() => page.locator("[data-testid=runs] tbody tr").count()).toBe(4);

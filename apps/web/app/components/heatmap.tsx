@@ -1,24 +1,16 @@
 "use client";
-import { fromWire, type GridAxis, type Wired } from "@gradtrace/core/vocabulary";
+import { fromWire, GRID_AXES, type GridAxis, type Wired } from "@gradtrace/core/vocabulary";
 import type { GridCell, GridMetric } from "@gradtrace/db";
 import { useState } from "react";
 import { CartesianGrid, ErrorBar, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
 import { Figure, PALETTE } from "./charts.tsx";
 import { fmt } from "./format.ts";
+import { GRID_METRIC_TITLES, inkOn, legendGradient, metricScale, scaleColour, scalePosition, shownValue } from "./scales.ts";
 
 /** A cell of the sweep grid as the page receives it. */
 export type Cell = Wired<GridCell>;
 
-/** Metrics the heatmap can colour by (the grid's final metrics); `better` says which end is good. */
-export const GRID_METRIC_TITLES = {
-  valLoss: { title: "final val. loss", better: "low" },
-  valAccuracy: { title: "final val. accuracy", better: "high" },
-  trainLoss: { title: "final train loss", better: "low" },
-  log10GradientRatio: { title: "log10 first/last-layer gradient ratio", better: "zero" },
-  deadFraction: { title: "dead units %", better: "low" },
-  saturatedFraction: { title: "saturated units %", better: "low" },
-} as const satisfies Record<GridMetric, { title: string; better: "low" | "high" | "zero" }>;
-type Metric = keyof typeof GRID_METRIC_TITLES;
+type Metric = GridMetric;
 
 /** The axes a heatmap lays out: rows, columns, and one heatmap per depth. */
 type HeatmapAxis = "activation" | "initializer" | "depth";
@@ -30,19 +22,84 @@ const SLICE_AXES = { width: "width", optimizer: "optimizer", learningRate: "lr",
 type SliceAxis = keyof typeof SLICE_AXES;
 const byValue = (a: string, b: string) => (Number.isNaN(Number(a)) || Number.isNaN(Number(b)) ? a.localeCompare(b) : Number(a) - Number(b));
 
-function colour(metric: Metric, value: number | null, lo: number, hi: number): string {
-  if (value === null || !Number.isFinite(value)) return "#eee";
-  let good: number;
-  if (GRID_METRIC_TITLES[metric].better === "zero") good = 1 - Math.min(1, Math.abs(value) / Math.max(1e-9, Math.max(Math.abs(lo), Math.abs(hi))));
-  else {
-    const t = hi > lo ? (value - lo) / (hi - lo) : 0.5;
-    good = GRID_METRIC_TITLES[metric].better === "high" ? t : 1 - t;
+/** A cell's place on every grid axis: what filters the run table to its runs. */
+export type CellAxes = Pick<Cell, GridAxis>;
+
+/** Cells without a value to colour by, each drawn its own way (the legend shows them). */
+const STATES = {
+  diverged: { background: "#1b1f24", ink: "#fff", text: "diverged", title: "every completed run diverged (its losses became NaN)" },
+  novalue: {
+    background: "repeating-linear-gradient(45deg, #eaeef2, #eaeef2 4px, #d0d7de 4px, #d0d7de 8px)",
+    ink: "#000",
+    text: "no value",
+    title: "runs completed but none has a finite value of this metric (with no gradient at all, a gradient ratio is 0/0)",
+  },
+  open: { background: "#fff", ink: "#5b6570", text: "not finished", title: "no run of this cell has completed yet" },
+  none: { background: "#eaeef2", ink: "#5b6570", text: "no completed run", title: "the cell's runs failed, were pruned or cancelled" },
+} as const;
+type CellState = keyof typeof STATES;
+
+/** What a cell shows and how: its value (mean ± std) and colour, or the state that replaces them. */
+function cellLook(cell: Cell, metric: Metric): { text: string; background: string; ink: string; title?: string; state?: CellState } {
+  const { mean, std, n } = cell[metric];
+  const m = fromWire(mean);
+  if (Number(n) > 0 && m !== null) {
+    const shown = shownValue(metric, m);
+    const background = scaleColour(metricScale(metric, cell.classes === null ? null : Number(cell.classes)), shown) ?? "#fff";
+    const spread = fromWire(std);
+    return { text: `${fmt(shown)}${spread === null ? "" : ` ± ${fmt(shownValue(metric, spread))}`}`, background, ink: inkOn(background) };
   }
-  return `hsl(${Math.round(good * 120)}, 65%, ${78 - good * 10}%)`;
+  const state: CellState =
+    Number(cell.runs) > 0 ? (Number(cell.diverged) === Number(cell.runs) ? "diverged" : "novalue") : Number(cell.open) > 0 ? "open" : "none";
+  return { ...STATES[state], state };
 }
 
-/** The sweep's heatmaps, one per depth, of the slice chosen on every other axis, coloured by the chosen metric. */
-export function Heatmaps({ cells }: { cells: readonly Cell[] }) {
+/** A cell's counts: how many runs its value is over, of how many, and where the others went. */
+function cellCounts(cell: Cell, metric: Metric): string {
+  const parts = [`${Number(cell[metric].n)} of ${Number(cell.total)}`];
+  for (const [key, word] of [
+    ["diverged", "diverged"],
+    ["failed", "failed"],
+    ["pruned", "pruned"],
+    ["cancelled", "cancelled"],
+    ["open", "to come"],
+  ] as const) {
+    if (Number(cell[key]) > 0) parts.push(`${Number(cell[key])} ${word}`);
+  }
+  return parts.join(" · ");
+}
+
+/** The colour legend of a metric's fixed scale, and the states that have no value. */
+function ScaleLegend({ metric, classes }: { metric: Metric; classes: number | null }) {
+  const scale = metricScale(metric, classes);
+  return (
+    <div className="legend" data-testid="heatmap-legend">
+      <div className="muted">{scale.caption}</div>
+      <div className="legend-bar" style={{ background: legendGradient(scale) }} />
+      <div className="legend-ticks">
+        {scale.ticks.map((t) => (
+          <span key={t.value} style={{ left: `${100 * scalePosition(scale, t.value)}%` }}>
+            {t.label}
+          </span>
+        ))}
+      </div>
+      <div className="legend-states">
+        {(Object.keys(STATES) as CellState[]).map((s) => (
+          <span key={s} title={STATES[s].title}>
+            <span className="swatch" style={{ background: STATES[s].background }} /> {STATES[s].text}
+          </span>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+/**
+ * The sweep's heatmaps, one per depth, of the slice chosen on every other axis, coloured by the
+ * chosen metric on its fixed scale (see scales.ts). Each cell says how many runs its mean is
+ * over, of how many, and where the others went; clicking it picks its runs (`onPick`).
+ */
+export function Heatmaps({ cells, onPick, picked }: { cells: readonly Cell[]; onPick: (axes: CellAxes) => void; picked: CellAxes | null }) {
   const [metric, setMetric] = useState<Metric>("valLoss");
   const [slice, setSlice] = useState<Partial<Record<SliceAxis, string>>>({});
   const depths = [...new Set(cells.map((c) => Number(c.depth)))].sort((a, b) => a - b);
@@ -54,18 +111,18 @@ export function Heatmaps({ cells }: { cells: readonly Cell[] }) {
     .filter((s) => s.options.length > 1)
     .map((s) => ({ ...s, chosen: slice[s.axis] !== undefined && s.options.includes(slice[s.axis]!) ? slice[s.axis]! : s.options[0]! }));
   const shown = cells.filter((c) => slices.every((s) => String(c[s.axis]) === s.chosen));
-  const values = shown.map((c) => fromWire(c[metric].mean)).filter((v): v is number => v !== null && Number.isFinite(v));
-  const [lo, hi] = [Math.min(...values), Math.max(...values)];
-  const scale = (v: number | null) => (v === null ? null : metric === "deadFraction" || metric === "saturatedFraction" ? 100 * v : v);
+  const classes = shown.reduce<number | null>((k, c) => (c.classes === null ? k : Math.max(k ?? 0, Number(c.classes))), null);
+  const scale = (v: number | null) => (v === null ? null : shownValue(metric, v));
+  const isPicked = (c: Cell) => picked !== null && GRID_AXES.every((a) => String(picked[a]) === String(c[a]));
 
   return (
     <>
       <h2>Heatmap</h2>
       <label htmlFor="metric">Colour by</label>
       <select id="metric" value={metric} onChange={(e) => setMetric(e.target.value as Metric)}>
-        {Object.entries(GRID_METRIC_TITLES).map(([k, m]) => (
+        {Object.entries(GRID_METRIC_TITLES).map(([k, title]) => (
           <option key={k} value={k}>
-            {m.title}
+            {title}
           </option>
         ))}
       </select>{" "}
@@ -79,7 +136,10 @@ export function Heatmaps({ cells }: { cells: readonly Cell[] }) {
           </select>
         </label>
       ))}{" "}
-      <span className="muted">mean ± std over seeds (n completed runs; pruned runs counted apart); green is better</span>
+      <span className="muted">
+        mean ± std over the seeds with a value; &quot;n of m&quot;: runs in the mean, of the cell&apos;s runs. Click a cell for its runs.
+      </span>
+      <ScaleLegend metric={metric} classes={classes} />
       <div className="row">
         {depths.map((depth) => (
           <div key={depth}>
@@ -98,21 +158,27 @@ export function Heatmaps({ cells }: { cells: readonly Cell[] }) {
                   <tr key={a}>
                     <th>{a}</th>
                     {initializers.map((i) => {
-                      const cell = shown.find((c) => c.depth === depth && c.activation === a && c.initializer === i);
-                      const mean = cell ? fromWire(cell[metric].mean) : null;
+                      const cell = shown.find((c) => Number(c.depth) === depth && c.activation === a && c.initializer === i);
+                      if (!cell) {
+                        return (
+                          <td key={i} className="cell muted" title="the sweep has no run of this combination">
+                            –
+                          </td>
+                        );
+                      }
+                      const look = cellLook(cell, metric);
+                      const kinds = Object.entries(cell.diagnoses).sort((x, y) => Number(y[1]) - Number(x[1]));
                       return (
                         <td
                           key={i}
-                          className="cell"
-                          style={{ background: colour(metric, mean, lo, hi) }}
-                          title={cell ? Object.keys(cell.diagnoses).join(", ") : ""}
+                          className={`cell${isPicked(cell) ? " picked" : ""}`}
+                          data-state={look.state ?? "value"}
+                          style={{ background: look.background, color: look.ink }}
+                          title={[look.title, ...kinds.map(([k, n]) => `${k}: ${Number(n)}`)].filter(Boolean).join("\n")}
+                          onClick={() => onPick(Object.fromEntries(GRID_AXES.map((ax) => [ax, cell[ax]])) as CellAxes)}
                         >
-                          {cell ? `${fmt(scale(mean))} ± ${fmt(scale(fromWire(cell[metric].std)))} (${cell[metric].n})` : "–"}
-                          {cell && Number(cell.pruned) > 0 && (
-                            <span className="badge pruned" title="runs of this cell the sweep's stopping rule pruned: not in the mean">
-                              {Number(cell.pruned)} pruned
-                            </span>
-                          )}
+                          <div className="cell-value">{look.text}</div>
+                          <div className="cell-counts">{cellCounts(cell, metric)}</div>
                         </td>
                       );
                     })}
@@ -168,7 +234,7 @@ function DepthCurve({
           return { depth, activation: s.a, initializer: s.i, mean: rows[d]![`m${k}`], std: rows[d]![`s${k}`] };
         }),
       )}
-      title={`Depth curve: ${GRID_METRIC_TITLES[metric].title} by depth, per activation · initializer (mean ± std over seeds; a gap where no run completed)`}
+      title={`Depth curve: ${GRID_METRIC_TITLES[metric]} by depth, per activation · initializer (mean ± std over seeds; a gap where no run completed)`}
     >
       <LineChart width={900} height={340} data={rows} margin={{ top: 5, right: 20, bottom: 20, left: 10 }}>
         <CartesianGrid stroke="#eee" />

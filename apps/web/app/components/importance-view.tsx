@@ -5,7 +5,7 @@ import type { Wired } from "@gradtrace/core/vocabulary";
 import type { GridMetric, SweepImportance } from "@gradtrace/db";
 import { Figure } from "./charts.tsx";
 import { api, fmt } from "./format.ts";
-import { GRID_METRIC_TITLES } from "./heatmap.tsx";
+import { GRID_METRIC_TITLES } from "./scales.ts";
 
 /** Pairs shown besides the main effects: the largest. */
 const PAIRS_SHOWN = 5;
@@ -42,7 +42,7 @@ export function ImportanceView({ sweepId, version }: { sweepId: string; version:
         <select aria-label="importance metric" value={metric} onChange={(e) => setMetric(e.target.value as GridMetric)}>
           {(Object.keys(GRID_METRIC_TITLES) as GridMetric[]).map((m) => (
             <option key={m} value={m}>
-              {GRID_METRIC_TITLES[m].title}
+              {GRID_METRIC_TITLES[m]}
             </option>
           ))}
         </select>
@@ -62,7 +62,7 @@ export function ImportanceView({ sweepId, version }: { sweepId: string; version:
         <Figure
           id="importance"
           rows={bars.map((b) => ({ term: b.term, percent: b.share, seedStdPercent: b.spread }))}
-          title={`Share of the variance of the ${GRID_METRIC_TITLES[metric].title} each setting and pair explains`}
+          title={`Share of the variance of the ${GRID_METRIC_TITLES[metric]} each setting and pair explains`}
         >
           <BarChart width={720} height={40 + 28 * bars.length} data={bars} layout="vertical" margin={{ top: 5, right: 30, bottom: 20, left: 10 }}>
             <CartesianGrid stroke="#eee" />

@@ -1,22 +1,18 @@
 "use client";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { counts, fmt } from "./format.ts";
-import { settledRuns, type Wired } from "@gradtrace/core/vocabulary";
+import { useEventStream } from "./live.ts";
+import { StatusBar } from "./status-bar.tsx";
+import type { Wired } from "@gradtrace/core/vocabulary";
 import type { OverviewData as ServerOverview } from "../../lib/pages.ts";
 
-/** What the home page is sent, and every second after. */
+/** What the home page is sent, and again whenever it changes. */
 export type OverviewData = Wired<ServerOverview>;
 
 /** The home page: sweeps with live progress, connected workers and the queue's depth. */
 export function Overview({ initial }: { initial: OverviewData }) {
   const [data, setData] = useState(initial);
-  useEffect(() => {
-    const source = new EventSource("/api/events");
-    source.addEventListener("overview", (e) => {
-      setData(JSON.parse((e as MessageEvent<string>).data) as OverviewData);
-    });
-    return () => source.close();
-  }, []);
+  useEventStream("/api/events", { overview: (d) => setData(d as OverviewData) });
   return (
     <>
       <h1>Sweeps</h1>
@@ -37,40 +33,28 @@ export function Overview({ initial }: { initial: OverviewData }) {
             </tr>
           </thead>
           <tbody>
-            {data.sweeps.map((s) => {
-              const runs = counts(s.runs);
-              const done = settledRuns(runs);
-              return (
-                <tr key={s.id}>
-                  <td>
-                    <a href={`/sweeps/${s.id}`}>{s.name}</a>
-                  </td>
-                  <td>{s.status}</td>
-                  <td>
-                    <span className="progress">
-                      <span style={{ width: `${(100 * done) / Math.max(1, runs.total)}%` }} />
-                    </span>{" "}
-                    <span className="muted">
-                      {done}/{s.runs.total}
-                      {runs.running > 0 ? `, ${runs.running} running` : ""}
-                      {runs.pruned > 0 ? `, ${runs.pruned} pruned` : ""}
-                      {runs.failed > 0 ? `, ${runs.failed} failed` : ""}
-                    </span>
-                  </td>
-                  <td className="num">{s.runs.total}</td>
-                  <td className="muted">{new Date(s.createdAt).toLocaleString()}</td>
-                  <td>
-                    {s.best ? (
-                      <a href={`/runs/${s.best.id}`}>
-                        {s.best.activation} · {s.best.initializer} · depth {s.best.depth} ({fmt(s.best.valAccuracy ?? s.best.trainAccuracy)})
-                      </a>
-                    ) : (
-                      <span className="muted">–</span>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
+            {data.sweeps.map((s) => (
+              <tr key={s.id}>
+                <td>
+                  <a href={`/sweeps/${s.id}`}>{s.name}</a>
+                </td>
+                <td>{s.status}</td>
+                <td className="muted">
+                  <StatusBar runs={counts(s.runs)} testId="sweep-progress" />
+                </td>
+                <td className="num">{s.runs.total}</td>
+                <td className="muted">{new Date(s.createdAt).toLocaleString()}</td>
+                <td>
+                  {s.best ? (
+                    <a href={`/runs/${s.best.id}`}>
+                      {s.best.activation} · {s.best.initializer} · depth {s.best.depth} ({fmt(s.best.valAccuracy ?? s.best.trainAccuracy)})
+                    </a>
+                  ) : (
+                    <span className="muted">–</span>
+                  )}
+                </td>
+              </tr>
+            ))}
           </tbody>
         </table>
       )}

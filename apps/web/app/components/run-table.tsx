@@ -4,6 +4,7 @@ import type { RunTableRow, RunTableSort } from "@gradtrace/db";
 import type { RunProgress } from "@gradtrace/queue";
 import type { Dispatch, SetStateAction } from "react";
 import { fmt } from "./format.ts";
+import type { CellAxes } from "./heatmap.tsx";
 
 /** A row of the run table as the page receives it. */
 export type RunRow = Wired<RunTableRow>;
@@ -15,6 +16,8 @@ export interface TableQuery {
   q: string;
   status: string;
   diagnosis: string;
+  /** A heatmap cell whose runs are shown (every axis but the seed). */
+  cell: CellAxes | null;
   sort: RunTableSort;
   dir: "asc" | "desc";
   offset: number;
@@ -65,6 +68,16 @@ export function RunTable({ runs: rows, total, offset, query, setQuery, ask, filt
           {query.diagnosis} ×
         </button>
       )}{" "}
+      {query.cell && (
+        <>
+          <button onClick={() => ask({ cell: null })} data-testid="cell-filter" title="show every run again">
+            {query.cell.activation} · {query.cell.initializer} · depth {query.cell.depth} ×
+          </button>{" "}
+          <a href={`/compare?runs=${rows.map((r) => r.id).join(",")}`} data-testid="compare-cell">
+            compare these {rows.length}
+          </a>{" "}
+        </>
+      )}
       <a href={selected.length > 0 ? `/compare?runs=${selected.join(",")}` : undefined} aria-disabled={selected.length === 0} data-testid="compare-link">
         Compare {selected.length} selected
       </a>{" "}
@@ -100,6 +113,7 @@ export function RunTable({ runs: rows, total, offset, query, setQuery, ask, filt
             {column("seed", "seed", true)}
             {column("status", "status")}
             {column("epochsDone", "epoch", true)}
+            {column("trainLoss", "train loss", true)}
             {column("valLoss", "val. loss", true)}
             {column("valAccuracy", "val. acc.", true)}
             {column("gradientRatio", "grad ratio", true)}
@@ -110,8 +124,14 @@ export function RunTable({ runs: rows, total, offset, query, setQuery, ask, filt
         </thead>
         <tbody>
           {rows.map((r) => {
+            // A worker's progress is newer than the row: the run may have started since the page was read.
             const l = live[r.id];
-            const running = r.status === "running" && l;
+            const running =
+              l !== undefined &&
+              ((r.status === "running" && Number(l.attempt) === Number(r.attempt)) || (r.status === "queued" && Number(l.attempt) > Number(r.attempt)));
+            const latest = running
+              ? { className: "num live", title: `the latest epoch's (${l.epoch} of ${l.epochs}), while the run trains` }
+              : { className: "num" };
             return (
               <tr key={r.id}>
                 <td>
@@ -130,8 +150,10 @@ export function RunTable({ runs: rows, total, offset, query, setQuery, ask, filt
                 <td className="num">{r.width}</td>
                 <td className="num">{fmt(r.learningRate)}</td>
                 <td className="num">{r.seed}</td>
-                <td>
-                  {r.stopReason ? (
+                <td data-testid="run-status-cell">
+                  {running ? (
+                    "running"
+                  ) : r.stopReason ? (
                     <span className="badge pruned" title={`${r.stopReason.rule} at epoch ${r.stopReason.epoch}: ${r.stopReason.evidence}`}>
                       {r.status}
                     </span>
@@ -139,9 +161,12 @@ export function RunTable({ runs: rows, total, offset, query, setQuery, ask, filt
                     r.status
                   )}
                 </td>
-                <td className="num">{running ? `${l.epoch}/${l.epochs}` : r.epochsDone}</td>
-                <td className="num">{running ? fmt(l.trainLoss) : fmt(r.valLoss)}</td>
-                <td className="num">{fmt(r.valAccuracy)}</td>
+                <td className="num" data-testid="run-epoch">
+                  {running ? `${l.epoch}/${l.epochs}` : r.epochsDone}
+                </td>
+                <td {...latest}>{fmt(running ? l.trainLoss : r.trainLoss)}</td>
+                <td className="num">{running ? "–" : fmt(r.valLoss)}</td>
+                <td {...latest}>{fmt(running ? l.valAccuracy : r.valAccuracy)}</td>
                 <td className="num">{fmt(r.gradientRatio)}</td>
                 <td className="num">{fmt(r.deadFraction)}</td>
                 <td className="num">{fmt(r.saturatedFraction)}</td>
@@ -157,6 +182,9 @@ export function RunTable({ runs: rows, total, offset, query, setQuery, ask, filt
           })}
         </tbody>
       </table>
+      <p className="muted">
+        Metrics are the final epoch&apos;s; <span className="live">italic</span> ones are the latest epoch&apos;s of a run still training.
+      </p>
     </>
   );
 }

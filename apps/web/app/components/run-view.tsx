@@ -1,9 +1,12 @@
 "use client";
-import { useMemo, useState } from "react";
+import { useMemo, useRef, useState } from "react";
+import { api } from "./format.ts";
+import { useCoalesced, useEventStream } from "./live.ts";
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
 import { Figure, Lines, PALETTE } from "./charts.tsx";
 import { Distributions } from "./distributions.tsx";
 import { fmt } from "./format.ts";
+import type { Live } from "./run-table.tsx";
 import { fromWire, LAYER_METRICS, type EpochScalar, type LayerMetric, type Wired } from "@gradtrace/core/vocabulary";
 import type { Bucket } from "@gradtrace/db";
 import type { RunPageData } from "../../lib/pages.ts";
@@ -26,11 +29,45 @@ function rowsOf(series: Partial<Record<string, Wired<Bucket>[]>>, keys: string[]
   return [...byEpoch.values()].sort((a, b) => a.epoch! - b.epoch!);
 }
 
-/** One run: curves, per-layer gradient norms, depth profile with an epoch slider, histograms, diagnoses, spec, downloads. */
+/** What the `run` event says whenever the run moves. */
+type RunTick = Wired<{ id: string; status: string; attempt: number; epochsDone: number }>;
+
+/**
+ * One run: curves, per-layer gradient norms, depth profile with an epoch slider, histograms,
+ * diagnoses, spec, downloads. Live while the run trains: each time its worker publishes an epoch
+ * the header's epoch moves, and each time the recorder stores epochs every view is redrawn from
+ * the stored trace (the slider stays where it is, or follows the last epoch if it was there).
+ */
 export function RunView({ initial }: { initial: RunData }) {
-  const { run, series, layerSeries, epochs } = initial;
+  const [data, setData] = useState(initial);
+  const [live, setLive] = useState<Live | null>(null);
+  const [message, setMessage] = useState("");
+  const { run, series, layerSeries, epochs } = data;
   const { layers } = run;
   const [at, setAt] = useState(0);
+  const seen = useRef(`${run.status}/${run.attempt}/${run.epochsDone}`);
+  const reload = useCoalesced(
+    async () => {
+      const [row, trace] = await Promise.all([api<RunData["run"]>(`/api/runs/${run.id}`), api<Omit<RunData, "run">>(`/api/runs/${run.id}/trace?buckets=200`)]);
+      // A slider on the last epoch follows the run; one moved back stays where it was put.
+      const following = at >= epochs.length - 1;
+      setData({ run: row, series: trace.series, layerSeries: trace.layerSeries, epochs: trace.epochs, epochCount: trace.epochCount });
+      if (following) setAt(Math.max(0, trace.epochs.length - 1));
+      setMessage("");
+    },
+    (e) => setMessage(`could not refresh: ${e.message}`),
+  );
+  useEventStream(`/api/events?run=${run.id}`, {
+    progress: (p) => setLive(p as Live),
+    run: (t) => {
+      const { status, attempt, epochsDone } = t as RunTick;
+      const state = `${status}/${attempt}/${epochsDone}`;
+      if (state === seen.current) return;
+      seen.current = state;
+      reload();
+    },
+  });
+  const training = run.status === "running" && live !== null && Number(live.attempt) === Number(run.attempt);
   const [metric, setMetric] = useState<LayerMetric>("activationStd");
   const epoch = epochs[Math.min(at, epochs.length - 1)];
   const names = (layers ?? []).map((l) => (l.kind === "output" ? "output" : `layer ${Number(l.index) + 1}`));
@@ -63,8 +100,16 @@ export function RunView({ initial }: { initial: RunData }) {
       </h1>
       <p>
         <a href={`/sweeps/${run.sweepId}`}>← sweep</a> · status <strong data-testid="run-status">{run.status}</strong> · attempt {run.attempt}
-        {run.workerId ? ` · ${run.device ?? ""} on ${run.workerId}` : ""} · {initial.epochCount} traced epochs · final val. accuracy {fmt(run.valAccuracy)} ·
-        downloads:{" "}
+        {run.workerId ? ` · ${run.device ?? ""} on ${run.workerId}` : ""}
+        {training ? (
+          <span data-testid="run-live">
+            {" "}
+            · training epoch {live.epoch} of {live.epochs}: train loss {fmt(live.trainLoss)}, val. accuracy {fmt(live.valAccuracy)}
+          </span>
+        ) : (
+          <> · final val. accuracy {fmt(run.valAccuracy)}</>
+        )}{" "}
+        · <span data-testid="traced-epochs">{data.epochCount}</span> traced epochs stored · downloads:{" "}
         <a href={`/api/runs/${run.id}/trace?buckets=0`} download={`run-${run.id}.json`}>
           trace JSON
         </a>{" "}
@@ -72,6 +117,7 @@ export function RunView({ initial }: { initial: RunData }) {
           CSV
         </a>
       </p>
+      {message && <p className="error">{message}</p>}
       {run.error && <p className="error">{run.error}</p>}
       {run.stopReason && (
         <p data-testid="stop-reason">

@@ -1,11 +1,13 @@
 "use client";
 import { useEffect, useRef, useState } from "react";
 import { api, counts } from "./format.ts";
+import { useCoalesced, useEventStream } from "./live.ts";
 import { Heatmaps, type Cell } from "./heatmap.tsx";
 import { ImportanceView } from "./importance-view.tsx";
 import { RunTable, type Live, type RunRow, type TableQuery } from "./run-table.tsx";
 import { SearchView } from "./search-view.tsx";
-import { SETTLED_RUN_STATUSES, settledRuns, stoppingLabel, SWEEP_ACTIONS, sweepActionAllowed, type SweepAction, type Wired } from "@gradtrace/core/vocabulary";
+import { StatusBar } from "./status-bar.tsx";
+import { settledRuns, stoppingLabel, SWEEP_ACTIONS, sweepActionAllowed, type SweepAction, type Wired } from "@gradtrace/core/vocabulary";
 import type { SweepHeader, SweepPageData } from "../../lib/pages.ts";
 
 const ACTION_LABELS: Record<SweepAction, string> = { pause: "Pause", resume: "Resume", retry: "Retry failed", cancel: "Cancel" };
@@ -20,19 +22,29 @@ export function SweepView({ initial }: { initial: SweepData }) {
   const [data, setData] = useState(initial);
   const [live, setLive] = useState<Record<string, Live>>({});
   const [filter, setFilter] = useState("");
-  const [query, setQuery] = useState<TableQuery>({ q: "", status: "", diagnosis: "", sort: "activation", dir: "asc", offset: 0, limit: Number(initial.limit) });
+  const [query, setQuery] = useState<TableQuery>({
+    q: "",
+    status: "",
+    diagnosis: "",
+    cell: null,
+    sort: "activation",
+    dir: "asc",
+    offset: 0,
+    limit: Number(initial.limit),
+  });
   const initialQuery = useRef(query);
   const queryRef = useRef(query);
   const asked = useRef(0);
   const [selected, setSelected] = useState<string[]>([]);
   const [message, setMessage] = useState("");
   const id = data.sweep.id;
-  const finished = useRef(settledRuns(counts(initial.sweep.runs)));
+  const shownCounts = useRef(JSON.stringify(initial.sweep.runs));
 
   // A page of the table as JSON, or every run that matches as CSV.
   const runsUrl = (q: TableQuery, format: "json" | "csv" = "json") => {
     const params = new URLSearchParams({ sort: q.sort, dir: q.dir, ...(format === "csv" ? { format } : { offset: String(q.offset), limit: String(q.limit) }) });
     for (const key of ["q", "status", "diagnosis"] as const) if (q[key]) params.set(key, q[key]);
+    for (const [axis, value] of Object.entries(q.cell ?? {})) params.set(axis, String(value));
     return `/api/sweeps/${id}/runs?${params}`;
   };
   // Answers may arrive out of order: only the newest request's rows are shown. A page that runs
@@ -44,15 +56,18 @@ export function SweepView({ initial }: { initial: SweepData }) {
     if (page.runs.length === 0 && page.total > 0) setQuery((old) => ({ ...old, offset: Math.floor((page.total - 1) / old.limit) * old.limit }));
     return page;
   };
-  const refresh = async () => {
-    const [sweep, grid, page, search] = await Promise.all([
-      api<SweepData["sweep"]>(`/api/sweeps/${id}`),
-      api<{ cells: Cell[] }>(`/api/sweeps/${id}/grid`),
-      fetchRuns(queryRef.current),
-      data.search ? api<Pick<SweepData, "search">>(`/api/sweeps/${id}/search`) : { search: null },
-    ]);
-    setData((old) => ({ ...old, sweep: { ...sweep, id }, cells: grid.cells, search: search.search, ...(page ?? {}) }));
-  };
+  const refresh = useCoalesced(
+    async () => {
+      const [sweep, grid, page, search] = await Promise.all([
+        api<SweepData["sweep"]>(`/api/sweeps/${id}`),
+        api<{ cells: Cell[] }>(`/api/sweeps/${id}/grid`),
+        fetchRuns(queryRef.current),
+        data.search ? api<Pick<SweepData, "search">>(`/api/sweeps/${id}/search`) : { search: null },
+      ]);
+      setData((old) => ({ ...old, sweep: { ...sweep, id }, cells: grid.cells, search: search.search, ...(page ?? {}) }));
+    },
+    (e) => setMessage(e.message),
+  );
   const ask = (change: Partial<TableQuery>) => setQuery((q) => ({ ...q, offset: 0, ...change }));
 
   useEffect(() => {
@@ -69,23 +84,19 @@ export function SweepView({ initial }: { initial: SweepData }) {
     return () => clearTimeout(timer);
   }, [filter]);
 
-  useEffect(() => {
-    const source = new EventSource(`/api/events?sweep=${id}`);
-    source.addEventListener("progress", (e) => {
-      const p = JSON.parse((e as MessageEvent<string>).data) as Live;
-      setLive((old) => ({ ...old, [p.runId]: p }));
-    });
-    source.addEventListener("sweep", (e) => {
-      const s = JSON.parse((e as MessageEvent<string>).data) as SweepTick;
+  // Runs moving between statuses change the table, the grid and a search's trials: they are read
+  // again (coalesced); epochs between come from the workers' progress.
+  useEventStream(`/api/events?sweep=${id}`, {
+    progress: (p) => setLive((old) => ({ ...old, [(p as Live).runId]: p as Live })),
+    sweep: (tick) => {
+      const s = tick as SweepTick;
       setData((old) => ({ ...old, sweep: { ...old.sweep, status: s.status, runs: s.runs, epochsTrained: s.epochsTrained } }));
-      const done = settledRuns(counts(s.runs));
-      if (done !== finished.current) {
-        finished.current = done;
-        void refresh();
-      }
-    });
-    return () => source.close();
-  }, [id]);
+      const moved = JSON.stringify(s.runs);
+      if (moved === shownCounts.current) return;
+      shownCounts.current = moved;
+      refresh();
+    },
+  });
 
   const runs = counts(data.sweep.runs);
   const act = async (action: SweepAction) => {
@@ -95,7 +106,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
     try {
       await api(`/api/sweeps/${id}/${action}`, { method: "POST" });
       setMessage(`${action}: done`);
-      await refresh();
+      refresh();
     } catch (e) {
       setMessage((e as Error).message);
     }
@@ -106,7 +117,6 @@ export function SweepView({ initial }: { initial: SweepData }) {
     return acc;
   }, {});
 
-  const done = settledRuns(runs);
   // Every run asks for the sweep's epochs; a search's runs are its trials × seeds, proposed as it goes.
   const { spec } = data.sweep;
   const planned = spec.sampling.mode === "tpe" ? Number(spec.sampling.trials) * spec.axes.seeds.length : runs.total;
@@ -119,17 +129,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
     <>
       <h1>{data.sweep.name}</h1>
       <div className="card">
-        <strong data-testid="sweep-status">{data.sweep.status}</strong>{" "}
-        <span className="progress">
-          <span style={{ width: `${(100 * done) / Math.max(1, runs.total)}%` }} />
-        </span>{" "}
-        <span data-testid="sweep-counts">
-          {SETTLED_RUN_STATUSES.filter((s) => s === "completed" || runs[s] > 0)
-            .map((s) => `${runs[s]} ${s}`)
-            .concat(`${runs.running} running`, `${runs.queued} queued`)
-            .join(", ")}{" "}
-          of {runs.total}
-        </span>{" "}
+        <strong data-testid="sweep-status">{data.sweep.status}</strong> <StatusBar runs={runs} testId="sweep-counts" />{" "}
         <span className="muted" data-testid="sweep-device">
           · trained by {data.sweep.spec.device === "cpu" ? "CPU workers" : data.sweep.spec.device === "gpu" ? "GPU workers" : "any worker"}
         </span>
@@ -153,7 +153,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
       {data.sweep.spec.sampling.mode === "tpe" && Object.keys(data.sweep.spec.sampling.space).length > 0 ? (
         <p className="muted">A search drawing settings from ranges gives every trial a cell of its own: its trials are above, its runs below.</p>
       ) : (
-        <Heatmaps cells={data.cells} />
+        <Heatmaps cells={data.cells} picked={query.cell} onPick={(cell) => ask({ cell })} />
       )}
       <ImportanceView sweepId={id} version={settledRuns(runs)} />
       <h2>Diagnoses</h2>
