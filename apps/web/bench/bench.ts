@@ -1,6 +1,7 @@
 // npm run bench -w @gradtrace/web: the dashboard's server with 1,000 completed runs in Postgres —
-// sweep and run page responses, and API latency at 20 concurrent clients (autocannon) against
-// `next start` (the production build; `npm run build` first).
+// sweep and run page responses, API latency at 20 concurrent clients (autocannon), live updates
+// to 500 event streams, and importance over 10,000 runs, against `next start` (the production
+// build; `npm run build` first).
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -108,6 +109,53 @@ try {
       `  ${path.padEnd(62)} p50 ${result.latency.p50} ms, p90 ${result.latency.p90} ms, p97.5 ${result.latency.p97_5} ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s`,
     );
   }
+
+  // Live updates: 500 pages watch the sweep's event stream while its counts change every 2 s.
+  // Each should get the first state and every change, each about when it happened.
+  const clients = 500;
+  const changes = 10;
+  const changedAt: number[] = [];
+  const streams = await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const abort = new AbortController();
+      const response = await fetch(`${base}/api/events?sweep=${sweepId}`, { signal: abort.signal });
+      if (!response.ok || !response.body) throw new Error(`events: ${response.status}`);
+      const got = { events: [] as Array<{ at: number; epochs: number }>, abort };
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let text = "";
+      void (async () => {
+        for (let next = await reader.read(); !next.done; next = await reader.read()) {
+          text += decoder.decode(next.value, { stream: true });
+          for (let end = text.indexOf("\n\n"); end >= 0; end = text.indexOf("\n\n")) {
+            const [head, data] = text.slice(0, end).split("\ndata: ");
+            text = text.slice(end + 2);
+            if (head === "event: sweep")
+              got.events.push({ at: performance.now(), epochs: Number((JSON.parse(data!) as { epochsTrained: number }).epochsTrained) });
+          }
+        }
+      })().catch(() => undefined);
+      return got;
+    }),
+  );
+  const firstEpochs = await db.prisma.run.aggregate({ where: { sweepId }, _sum: { epochsDone: true } });
+  await new Promise((r) => setTimeout(r, 3000));
+  for (let i = 1; i <= changes; i++) {
+    await db.prisma.run.update({ where: { id: run }, data: { epochsDone: { increment: 1 } } });
+    changedAt.push(performance.now());
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  for (const s of streams) s.abort.abort();
+  await db.prisma.run.update({ where: { id: run }, data: { epochsDone: { decrement: changes } } });
+  const base0 = firstEpochs._sum.epochsDone ?? 0;
+  const delivered = streams.map((s) => new Set(s.events.map((e) => e.epochs - base0).filter((k) => k >= 1 && k <= changes)).size / changes);
+  const lags = streams.flatMap((s) => s.events.filter((e) => e.epochs > base0).map((e) => e.at - changedAt[e.epochs - base0 - 1]!)).sort((a, b) => a - b);
+  console.log(
+    `live updates to ${clients} event streams of one sweep, ${changes} changes 2 s apart:\n` +
+      `  every stream got its first state: ${streams.every((s) => s.events.length > 0 && s.events[0]!.epochs === base0)}; ` +
+      `share of changes received per stream: min ${(100 * Math.min(...delivered)).toFixed(1)}%, median ${(100 * median(delivered)).toFixed(1)}%; ` +
+      `change to arrival: median ${median(lags).toFixed(0)} ms, p95 ${lags[Math.ceil(0.95 * lags.length) - 1]!.toFixed(0)} ms (a feed interval is 1,000 ms)`,
+  );
 
   // Importance over a 10,000-run sweep: the runs' final metrics only (what the route reads), set in SQL (noise from each run's id).
   const big = parseSweepSpec({
