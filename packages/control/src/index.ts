@@ -2,6 +2,7 @@ export { startRecorder, type Recorder, type RecorderOptions, type RecorderStats 
 export {
   advanceSearch,
   cancelSweep,
+  deleteSweep,
   loadSweep,
   openControl,
   pauseSweep,

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { connectRedis, openQueues, QueueUnreachableError, type Redis } from "@gradtrace/queue";
+import { connectRedis, keys, openQueues, QueueUnreachableError, type Redis } from "@gradtrace/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resumeSweep, submitSweep, SubmitIncompleteError } from "./sweeps.ts";
+import { NotFoundError } from "@gradtrace/db";
+import { deleteSweep, resumeSweep, submitSweep, SubmitIncompleteError } from "./sweeps.ts";
 import { testControl } from "./test-control.ts";
 
 /** A port nothing listens on: a Redis that is down. */
@@ -83,5 +84,21 @@ describe("submitting a sweep", () => {
     await expect(submitSweep(t.control, { ...spec, idempotencyKey: "a" }, { idempotencyKey: "b" })).rejects.toThrow(
       "idempotencyKey: differs from the Idempotency-Key header",
     );
+  });
+});
+
+describe("deleting a sweep", () => {
+  it("takes its waiting runs off the queue, halts it for workers, and removes its rows; another sweep's jobs stay", async () => {
+    await t.control.queues.runs.any.obliterate({ force: true });
+    const doomed = await submitSweep(t.control, { ...spec, name: "doomed" });
+    const kept = await submitSweep(t.control, { ...spec, name: "kept" });
+    expect(await t.control.queues.runs.any.getWaitingCount()).toBe(4);
+    expect(await deleteSweep(t.control, doomed.sweepId)).toBe(2);
+    const waiting = await t.control.queues.runs.any.getWaiting();
+    expect(waiting.map((j) => j.id).sort()).toEqual((await t.prisma.run.findMany({ where: { sweepId: kept.sweepId } })).map((r) => r.id).sort());
+    // A worker that took one of its runs already stops it: the sweep is halted as cancelled.
+    expect(await t.control.redis.get(keys.halt(t.control.prefix, doomed.sweepId))).toBe("cancelled");
+    expect(await t.prisma.run.count({ where: { sweepId: doomed.sweepId } })).toBe(0);
+    await expect(deleteSweep(t.control, doomed.sweepId)).rejects.toBeInstanceOf(NotFoundError);
   });
 });

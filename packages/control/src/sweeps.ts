@@ -3,6 +3,7 @@ import {
   advanceTrials,
   cancelSweepRuns,
   createSweep,
+  deleteSweepRows,
   getSweep,
   requeueFailedRuns,
   setSweepStatus,
@@ -228,10 +229,25 @@ export class SubmitIncompleteError extends Error {
 export async function cancelSweep(control: Control, sweepId: string): Promise<void> {
   const sweep = await loadSweep(control.prisma, sweepId);
   allow("cancel", sweepId, sweep.status);
+  await stopOpenRuns(control, sweepId, sweep.spec);
+}
+
+async function stopOpenRuns(control: Control, sweepId: string, spec: SweepSpec): Promise<void> {
   // Halt first: a worker taking one of the runs from now on skips it.
   await haltSweep(control.redis, control.prefix, sweepId, "cancelled");
   const open = await cancelSweepRuns(control.prisma, sweepId);
-  await removeRuns(runsQueue(control, sweep.spec), open);
+  await removeRuns(runsQueue(control, spec), open);
+}
+
+/**
+ * Deletes a sweep with its runs and traces, whatever its status: open runs are cancelled first
+ * (workers stop them; results still on their way are dropped as for an unknown run). Returns how
+ * many runs went.
+ */
+export async function deleteSweep(control: Control, sweepId: string): Promise<number> {
+  const sweep = await loadSweep(control.prisma, sweepId);
+  if (sweepActionAllowed("cancel", sweep.status)) await stopOpenRuns(control, sweepId, sweep.spec);
+  return deleteSweepRows(control.prisma, sweepId);
 }
 
 /** Pauses a sweep: its waiting runs leave the queue (running ones finish); resumeSweep brings them back. */

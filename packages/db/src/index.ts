@@ -5,9 +5,12 @@ export { downsample, type Bucket } from "./downsample.ts";
 export { canonicalJson, runKey } from "./repositories/run-key.ts";
 export {
   advanceTrials,
+  annotateRun,
+  annotateSweep,
   bestRuns,
   cancelSweepRuns,
   createSweep,
+  deleteSweepRows,
   getSweep,
   listSweeps,
   refreshSweepStatus,
@@ -17,6 +20,7 @@ export {
   sweepByIdempotencyKey,
   sweepRuns,
   sweepTrials,
+  type Annotation,
   type BestRun,
   type NewSweep,
   type NewTrial,

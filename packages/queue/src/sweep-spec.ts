@@ -48,6 +48,34 @@ export const SearchSpaceSchema = z
   .strict();
 export type SearchSpace = z.infer<typeof SearchSpaceSchema>;
 
+/** A sweep's name, as given at launch and on renaming. */
+const SweepNameSchema = z.string().trim().min(1).max(200);
+
+/** Tags a sweep or run may carry: each one word (no spaces or commas), at most 40 characters; at most 20. */
+const TagsSchema = z
+  .array(
+    z
+      .string()
+      .trim()
+      .min(1)
+      .max(40)
+      .regex(/^[^\s,]+$/, { error: "a tag is one word: no spaces or commas" }),
+  )
+  .max(20)
+  .transform((tags) => [...new Set(tags)]);
+
+/** What a researcher keeps with a run after launching it: notes (at most 10,000 characters) and tags; at least one of them. */
+export const RunAnnotationSchema = z
+  .strictObject({ notes: z.string().max(10_000).optional(), tags: TagsSchema.optional() })
+  .refine((a) => Object.values(a).some((v) => v !== undefined), { error: "nothing to change: give notes or tags" });
+export type RunAnnotation = z.infer<typeof RunAnnotationSchema>;
+
+/** What a researcher may change of a sweep after launching it: its name, notes and tags; at least one of them. */
+export const SweepAnnotationSchema = z
+  .strictObject({ name: SweepNameSchema.optional(), notes: z.string().max(10_000).optional(), tags: TagsSchema.optional() })
+  .refine((a) => Object.values(a).some((v) => v !== undefined), { error: "nothing to change: give a name, notes or tags" });
+export type SweepAnnotation = z.infer<typeof SweepAnnotationSchema>;
+
 /** The axes a search range replaces. */
 const RANGED_AXES = { learningRate: "learningRates", depth: "depths", width: "widths" } as const;
 
@@ -57,7 +85,7 @@ const RANGED_AXES = { learningRate: "learningRates", depth: "depths", width: "wi
  */
 export const SweepSpecSchema = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: SweepNameSchema,
     /** The submitter's key: submitting again with the same key answers the first sweep and stores nothing (a retry after a lost answer). */
     idempotencyKey: IdempotencyKeySchema.optional(),
     axes: z

@@ -6,7 +6,19 @@ import { createTestDatabase, expectSameEpochs, type TestDatabase } from "../test
 import { failRun, finishRun, finishRuns, releaseRun, startRun, startRuns, transitionRun } from "./runs.ts";
 import { sweepGrid } from "./grid.ts";
 import { sweepRunTable } from "./run-table.ts";
-import { cancelSweepRuns, createSweep, getSweep, listSweeps, refreshSweepStatus, requeueFailedRuns, setSweepStatus, sweepRuns } from "./sweeps.ts";
+import {
+  annotateRun,
+  annotateSweep,
+  cancelSweepRuns,
+  createSweep,
+  deleteSweepRows,
+  getSweep,
+  listSweeps,
+  refreshSweepStatus,
+  requeueFailedRuns,
+  setSweepStatus,
+  sweepRuns,
+} from "./sweeps.ts";
 import { appendEpochChunks, appendEpochs, getRun, getRuns, runSeries } from "./traces.ts";
 
 let db: TestDatabase;
@@ -72,6 +84,54 @@ describe("sweeps", () => {
     const [latest] = await listSweeps(db.prisma);
     expect(latest).toMatchObject({ id: sweepId, name: "counts", status: "running", runs: { queued: 1, running: 1, cancelled: 1, completed: 0, total: 3 } });
     await expect(getSweep(db.prisma, "00000000-0000-0000-0000-000000000000")).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe("notes, tags and deletion", () => {
+  it("rename sweeps, keep notes and tags on sweeps and runs, and find them by any of them", async () => {
+    const { sweepId, runIds } = await createSweep(db.prisma, { name: "to annotate", spec: {}, runs: [spec({ seed: 31 }), spec({ seed: 32 })] });
+    await annotateSweep(db.prisma, sweepId, { name: "He vs Xavier, deep tanh", notes: "Checks Glorot & Bengio's figure 6.", tags: ["baseline", "tanh"] });
+    // What is left out stays.
+    await annotateSweep(db.prisma, sweepId, { tags: ["baseline", "paper-fig6"] });
+    expect(await getSweep(db.prisma, sweepId)).toMatchObject({
+      name: "He vs Xavier, deep tanh",
+      notes: "Checks Glorot & Bengio's figure 6.",
+      tags: ["baseline", "paper-fig6"],
+    });
+    const found = async (text: string) => (await listSweeps(db.prisma, { text })).map((s) => s.id);
+    expect(await found("xavier, DEEP")).toEqual([sweepId]);
+    expect(await found("glorot")).toEqual([sweepId]);
+    expect(await found("paper-fig6")).toEqual([sweepId]);
+    // A tag is found whole; a piece of one is not.
+    expect(await found("paper")).toEqual([]);
+    expect((await listSweeps(db.prisma, { text: "baseline" }))[0]).toMatchObject({ tags: ["baseline", "paper-fig6"], runs: { total: 2 } });
+    await annotateRun(db.prisma, runIds[1]!, { notes: "the odd one: loss spikes at epoch 3", tags: ["outlier"] });
+    const table = async (text: string) => (await sweepRunTable(db.prisma, sweepId, { text })).runs.map((r) => r.id);
+    expect(await table("SPIKES")).toEqual([runIds[1]]);
+    expect(await table("outlier")).toEqual([runIds[1]]);
+    expect((await sweepRunTable(db.prisma, sweepId, { text: "outlier" })).runs[0]!.tags).toEqual(["outlier"]);
+    expect((await getRun(db.prisma, runIds[1]!)).run).toMatchObject({ notes: "the odd one: loss spikes at epoch 3", tags: ["outlier"] });
+    await expect(annotateSweep(db.prisma, "00000000-0000-0000-0000-000000000000", { notes: "x" })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(annotateRun(db.prisma, "00000000-0000-0000-0000-000000000000", { notes: "x" })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("delete a sweep with its runs and every trace row, and nothing of another sweep", async () => {
+    const make = async (name: string) => {
+      const created = await createSweep(db.prisma, { name, spec: {}, runs: [spec({ seed: 41, epochs: 3 }), spec({ seed: 42, epochs: 3 })] });
+      for (const id of created.runIds) await record(id, train(spec({ seed: id === created.runIds[0] ? 41 : 42, epochs: 3 })));
+      return created;
+    };
+    const [gone, kept] = [await make("to delete"), await make("to keep")];
+    const rows = async (ids: string[]) => [
+      await db.prisma.run.count({ where: { id: { in: ids } } }),
+      await db.prisma.traceEpoch.count({ where: { runId: { in: ids } } }),
+    ];
+    expect(await rows(gone.runIds)).toEqual([2, 8]);
+    expect(await deleteSweepRows(db.prisma, gone.sweepId)).toBe(2);
+    expect(await rows(gone.runIds)).toEqual([0, 0]);
+    await expect(getSweep(db.prisma, gone.sweepId)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await rows(kept.runIds)).toEqual([2, 8]);
+    await expect(deleteSweepRows(db.prisma, gone.sweepId)).rejects.toBeInstanceOf(NotFoundError);
   });
 });
 

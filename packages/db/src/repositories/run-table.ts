@@ -20,6 +20,7 @@ export type RunTableRow = { id: string } & RunAxisValues & {
     error: string | null;
     /** Why the sweep's stopping rule pruned the run. */
     stopReason: StopReason | null;
+    tags: string[];
   };
 
 /** The run table's columns it can be ordered by. */
@@ -28,7 +29,7 @@ export type RunTableSort = (typeof RUN_TABLE_SORTS)[number];
 
 /** Which runs of a sweep's table, in which order, and which page of them. */
 export interface RunTableQuery {
-  /** A case-insensitive piece of any column's text: axes, status, diagnosis kinds, error. */
+  /** A case-insensitive piece of any column's text: axes, status, diagnosis kinds, error, notes, tags. */
   text?: string;
   status?: RunStatus;
   /** A diagnosis kind the run has. */
@@ -64,11 +65,11 @@ export async function sweepRunTableJson(prisma: PrismaClient, sweepId: string, q
   const onAxes = RUN_AXES.flatMap((a) => (query.axes?.[a] === undefined ? [] : [Prisma.sql`AND ${ident(a)} = ${query.axes[a]}`]));
   const [row] = await prisma.$queryRaw<Array<{ json: string; total: number }>>`
     WITH t AS (
-      SELECT id, ${Prisma.join(axes)}, ${idents(RUN_STATE)}, ${idents(RUN_METRICS)}, coalesce("diagnosisKinds", '{}') AS "diagnosisKinds", error, "stopReason"
+      SELECT id, ${Prisma.join(axes)}, ${idents(RUN_STATE)}, ${idents(RUN_METRICS)}, coalesce("diagnosisKinds", '{}') AS "diagnosisKinds", error, "stopReason", tags
       FROM "Run"
       WHERE "sweepId" = ${sweepId}::uuid AND (${query.status ?? null}::text IS NULL OR status::text = ${query.status ?? null}::text)
         AND (${query.diagnosis ?? null}::text IS NULL OR ${query.diagnosis ?? null}::text = ANY("diagnosisKinds"))
-        AND (${text}::text IS NULL OR concat_ws(' ', ${idents(RUN_AXES)}, status, array_to_string("diagnosisKinds", ' '), error) ILIKE ${text}::text)
+        AND (${text}::text IS NULL OR concat_ws(' ', ${idents(RUN_AXES)}, status, array_to_string("diagnosisKinds", ' '), error, notes, array_to_string(tags, ' ')) ILIKE ${text}::text)
         ${onAxes.length > 0 ? Prisma.join(onAxes, " ") : Prisma.empty})
     SELECT (SELECT count(*)::int FROM t) AS total,
       (SELECT coalesce(json_agg(p ORDER BY ${order}), '[]')::text FROM (SELECT * FROM t ORDER BY ${order} LIMIT ${query.limit ?? null}::int OFFSET ${query.offset ?? 0}::int) p) AS json`;

@@ -196,17 +196,26 @@ export interface SweepSummary {
   status: SweepStatus;
   createdAt: Date;
   finishedAt: Date | null;
+  notes: string;
+  tags: string[];
   runs: StatusCounts & { total: number };
 }
 
 const emptyCounts = (): StatusCounts & { total: number } => ({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0, pruned: 0, total: 0 });
 
-/** Sweeps, newest first, with run counts by status (one grouped query for all of them). */
-export async function listSweeps(prisma: PrismaClient, options: { take?: number } = {}): Promise<SweepSummary[]> {
+/**
+ * Sweeps, newest first, with run counts by status (one grouped query for all of them); with
+ * `text`, those whose name or notes hold it (any case) or that carry it as a tag.
+ */
+export async function listSweeps(prisma: PrismaClient, options: { take?: number; text?: string } = {}): Promise<SweepSummary[]> {
+  const { text } = options;
   const sweeps = await prisma.sweep.findMany({
+    where: text
+      ? { OR: [{ name: { contains: text, mode: "insensitive" } }, { notes: { contains: text, mode: "insensitive" } }, { tags: { has: text } }] }
+      : undefined,
     orderBy: { createdAt: "desc" },
     take: options.take ?? 100,
-    select: { id: true, name: true, status: true, createdAt: true, finishedAt: true },
+    select: { id: true, name: true, status: true, createdAt: true, finishedAt: true, notes: true, tags: true },
   });
   const counts = await prisma.run.groupBy({
     by: ["sweepId", "status"],
@@ -234,6 +243,32 @@ export async function getSweep(prisma: PrismaClient, id: string) {
     epochsTrained += c._sum.epochsDone ?? 0;
   }
   return { ...sweep, runs, epochsTrained };
+}
+
+/** What a researcher keeps with a sweep or a run after launching it (a sweep's name too); what is left out stays. */
+export interface Annotation {
+  name?: string;
+  notes?: string;
+  tags?: string[];
+}
+
+/** Renames a sweep or changes its notes or tags; NotFoundError for an unknown id. */
+export async function annotateSweep(prisma: PrismaClient, id: string, change: Annotation): Promise<void> {
+  const { count } = await prisma.sweep.updateMany({ where: { id }, data: change });
+  if (count === 0) throw new NotFoundError("sweep", id);
+}
+
+/** Changes a run's notes or tags; NotFoundError for an unknown id. */
+export async function annotateRun(prisma: PrismaClient, id: string, change: Omit<Annotation, "name">): Promise<void> {
+  const { count } = await prisma.run.updateMany({ where: { id }, data: change });
+  if (count === 0) throw new NotFoundError("run", id);
+}
+
+/** Deletes a sweep with its runs, traces, stopping checks and trials (they cascade), in one transaction; returns how many runs went. */
+export async function deleteSweepRows(prisma: PrismaClient, id: string): Promise<number> {
+  const [runs, { count }] = await prisma.$transaction([prisma.run.count({ where: { sweepId: id } }), prisma.sweep.deleteMany({ where: { id } })]);
+  if (count === 0) throw new NotFoundError("sweep", id);
+  return runs;
 }
 
 /** Sets a sweep's status (finishedAt too when it reaches a final one). */

@@ -1,0 +1,7 @@
+-- AlterTable
+ALTER TABLE "Sweep" ADD COLUMN     "notes" TEXT NOT NULL DEFAULT '',
+ADD COLUMN     "tags" TEXT[] DEFAULT ARRAY[]::TEXT[];
+
+-- AlterTable
+ALTER TABLE "Run" ADD COLUMN     "notes" TEXT NOT NULL DEFAULT '',
+ADD COLUMN     "tags" TEXT[] DEFAULT ARRAY[]::TEXT[];
