@@ -473,6 +473,57 @@ describe("the dashboard in a browser", () => {
     ).toEqual([["cancelled", "100%"]]);
   });
 
+  it("keeps notes and tags, finds a sweep by its tag from the home page, clones a sweep into the form, and deletes one with its rows", async () => {
+    await page.goto(sweepUrl);
+    await page.click("[data-testid=edit-annotations]");
+    await page.fill("[data-testid=name-input]", "e2e symmetry, renamed");
+    await page.fill("[data-testid=notes-input]", "Zero init never breaks symmetry:\nsee the zeros column.");
+    await page.fill("[data-testid=tags-input]", "textbook symmetry");
+    await page.click("[data-testid=save-annotations]");
+    await expect.poll(() => page.locator("[data-testid=sweep-name]").textContent()).toBe("e2e symmetry, renamed");
+    expect(await page.locator("[data-testid=annotations] [data-testid=tag]").allTextContents()).toEqual(["textbook", "symmetry"]);
+    expect(await page.locator("[data-testid=notes]").textContent()).toBe("Zero init never breaks symmetry:\nsee the zeros column.");
+    // A refused change says what is wrong, and nothing is saved.
+    await page.click("[data-testid=edit-annotations]");
+    await page.fill("[data-testid=tags-input]", "x".repeat(41));
+    await page.click("[data-testid=save-annotations]");
+    await expect.poll(() => page.locator("[data-testid=annotations-error]").textContent()).toMatch(/^tags\[0\]: /);
+    await page.click("text=Cancel");
+    // Stored: a reload shows them, and the home page's search finds the sweep by its tag (and keeps the search in the URL).
+    await page.reload();
+    expect(await page.locator("[data-testid=annotations] [data-testid=tag]").allTextContents()).toEqual(["textbook", "symmetry"]);
+    await page.goto(base);
+    await page.fill("[data-testid=sweep-search]", "textbook");
+    await expect.poll(() => page.locator("[data-testid=sweeps] tbody tr td:first-child a").allTextContents()).toEqual(["e2e symmetry, renamed"]);
+    await expect.poll(() => new URL(page.url()).searchParams.get("q")).toBe("textbook");
+    await page.reload();
+    expect(await page.locator("[data-testid=sweeps] tbody tr td:first-child a").allTextContents()).toEqual(["e2e symmetry, renamed"]);
+    // The spec, exactly as stored, and a clone of it in the form: same runs, named as a copy.
+    await page.goto(sweepUrl);
+    await page.click("[data-testid=spec] summary");
+    const stored = JSON.parse((await page.locator("[data-testid=spec-json]").textContent())!) as { axes: { seeds: number[] } };
+    expect(stored.axes.seeds).toEqual([0, 1]);
+    await page.click("[data-testid=clone]");
+    await page.waitForURL(/\/sweeps\/new\?from=/);
+    expect(await page.inputValue("#name")).toBe("e2e symmetry, renamed (copy)");
+    await expect.poll(() => page.locator("[data-testid=run-count]").textContent(), { timeout: 30_000 }).toBe("16");
+    // Deleting asks first, naming what goes; then the sweep, its runs and their traces are gone from Postgres.
+    await page.goto(`${base}/sweeps/${longId}`);
+    const traced = await db.prisma.traceEpoch.count({ where: { run: { sweepId: longId } } });
+    expect(traced).toBeGreaterThan(0);
+    const asked: string[] = [];
+    page.once("dialog", (d) => void (asked.push(d.message()), d.dismiss()));
+    await page.click("[data-testid=delete]");
+    await expect.poll(() => asked).toEqual(['Delete "long" with its 4 runs and their traces? This cannot be undone.']);
+    expect(await db.prisma.sweep.count({ where: { id: longId } })).toBe(1);
+    page.once("dialog", (d) => void d.accept());
+    await page.click("[data-testid=delete]");
+    await page.waitForURL(`${base}/`);
+    expect([await db.prisma.sweep.count({ where: { id: longId } }), await db.prisma.run.count({ where: { sweepId: longId } })]).toEqual([0, 0]);
+    expect(await db.prisma.traceEpoch.count({ where: { run: { sweepId: longId } } })).toBe(0);
+    expect(await page.locator("[data-testid=sweeps] tbody tr td:first-child a", { hasText: /^long$/ }).count()).toBe(0);
+  });
+
   it("stops runs that cannot train when the form asks, and shows them as pruned everywhere with the reason", async () => {
     await page.goto(`${base}/sweeps/new`);
     await expect.poll(() => page.locator("[data-testid=run-count]").textContent(), { timeout: 30_000 }).toBe("180");

@@ -5,6 +5,9 @@ import { Overview } from "./components/overview.tsx";
 
 export const dynamic = "force-dynamic";
 
-export default async function HomePage() {
-  return <Overview initial={toWire(await overviewData(control()))} />;
+/** The home page; ?q= finds sweeps by name, notes or tag. */
+export default async function HomePage({ searchParams }: { searchParams: Promise<{ q?: string | string[] }> }) {
+  const { q } = await searchParams;
+  const text = typeof q === "string" && q.length <= 200 ? q : "";
+  return <Overview initial={toWire(await overviewData(control(), text || undefined))} query={text} />;
 }

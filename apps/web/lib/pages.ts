@@ -9,9 +9,9 @@ import { thinTrace } from "./thin-trace.ts";
 // What each page and live view is sent, built in one place: client components take these types
 // (through toWire's Wired) instead of declaring their own copies.
 
-/** The home page: the newest sweeps with their best run, connected workers and queue depth. */
-export async function overviewData(c: Control) {
-  const sweeps = await listSweeps(c.prisma, { take: 50 });
+/** The home page: the newest sweeps (those `text` finds, when given) with their best run, connected workers and queue depth. */
+export async function overviewData(c: Control, text?: string) {
+  const sweeps = await listSweeps(c.prisma, { take: 50, text });
   const [best, workers, queue] = await Promise.all([
     bestRuns(
       c.prisma,
@@ -24,10 +24,10 @@ export async function overviewData(c: Control) {
 }
 export type OverviewData = Awaited<ReturnType<typeof overviewData>>;
 
-/** A sweep's header: name, status, run counts, epochs trained so far, and spec. */
+/** A sweep's header: name, notes, tags, status, run counts, epochs trained so far, and spec. */
 export async function sweepHeader(prisma: PrismaClient, id: string) {
-  const { name, status, runs, epochsTrained, spec } = await loadSweep(prisma, id);
-  return { id, name, status, runs, epochsTrained, spec };
+  const { name, notes, tags, status, runs, epochsTrained, spec, createdAt } = await loadSweep(prisma, id);
+  return { id, name, notes, tags, status, runs, epochsTrained, spec, createdAt };
 }
 export type SweepHeader = Awaited<ReturnType<typeof sweepHeader>>;
 

@@ -10,13 +10,13 @@ import { handle } from "../../lib/http.ts";
 import { control } from "../../lib/server.ts";
 import { GET as compare } from "./compare/route.ts";
 import { GET as events } from "./events/route.ts";
-import { GET as run } from "./runs/[id]/route.ts";
+import { GET as run, PATCH as annotateRun } from "./runs/[id]/route.ts";
 import { GET as trace } from "./runs/[id]/trace/route.ts";
 import { POST as act } from "./sweeps/[id]/[action]/route.ts";
 import { GET as grid } from "./sweeps/[id]/grid/route.ts";
 import { GET as importance } from "./sweeps/[id]/importance/route.ts";
 import { GET as searchTrials } from "./sweeps/[id]/search/route.ts";
-import { GET as sweep } from "./sweeps/[id]/route.ts";
+import { DELETE as deleteSweep, GET as sweep, PATCH as annotateSweep } from "./sweeps/[id]/route.ts";
 import { GET as sweepRuns } from "./sweeps/[id]/runs/route.ts";
 import { GET as listSweeps, POST as createSweep } from "./sweeps/route.ts";
 import { GET as workers } from "./workers/route.ts";
@@ -199,6 +199,52 @@ describe("the HTTP API", () => {
     expect((await compare(get(`/api/compare?runs=${randomUUID()}`))).status).toBe(404);
   });
 
+  it("PATCH renames a sweep and keeps notes and tags on it and its runs, found by GET /api/sweeps?q=; bad changes are 400 naming the field", async () => {
+    const patch = (path: string, b: unknown) =>
+      new Request(`${base}${path}`, { method: "PATCH", body: JSON.stringify(b), headers: { "content-type": "application/json" } });
+    const renamed = await body(
+      await annotateSweep(patch("", { name: "  renamed  ", notes: "why: a check", tags: ["check", "check", "v2"] }), params({ id: sweepId })),
+    );
+    expect(renamed.status).toBe(200);
+    expect(renamed.json).toMatchObject({ id: sweepId, name: "renamed", notes: "why: a check", tags: ["check", "v2"] });
+    const found = await body(await listSweeps(get("/api/sweeps?q=v2")));
+    expect(found.json.sweeps.map((s: { id: string }) => s.id)).toEqual([sweepId]);
+    expect((await body(await listSweeps(get("/api/sweeps?q=nothing-like-it")))).json.sweeps).toEqual([]);
+    const noted = await body(await annotateRun(patch("", { tags: ["outlier"] }), params({ id: runIds[0]! })));
+    expect(noted.json).toMatchObject({ id: runIds[0], tags: ["outlier"], notes: "" });
+    for (const [b, pattern] of [
+      [{}, /nothing to change/],
+      [{ name: "" }, /name/],
+      [{ tags: ["two words"] }, /tags\[0\].*one word/],
+      [{ tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }, /tags.*20/],
+      [{ notes: "x".repeat(10_001) }, /notes/],
+      [{ status: "completed" }, /status/],
+    ] as const) {
+      const refused = await body(await annotateSweep(patch("", b), params({ id: sweepId })));
+      expect(refused.status, JSON.stringify(b).slice(0, 40)).toBe(400);
+      expect(JSON.stringify(refused.json)).toMatch(pattern);
+    }
+    expect((await annotateRun(patch("", { name: "runs have none" }), params({ id: runIds[0]! }))).status).toBe(400);
+    expect((await annotateSweep(patch("", { notes: "x" }), params({ id: randomUUID() }))).status).toBe(404);
+    expect((await annotateRun(patch("", { notes: "x" }), params({ id: "42" }))).status).toBe(400);
+    await annotateSweep(patch("", { name: spec.name, notes: "", tags: [] }), params({ id: sweepId }));
+  });
+
+  it("DELETE /api/sweeps/:id deletes a sweep with its runs and traces; a second DELETE is 404", async () => {
+    const created = await body(await createSweep(post("/api/sweeps", { ...spec, name: "to delete" })));
+    const id = created.json.sweepId as string;
+    const ids = (await db.prisma.run.findMany({ where: { sweepId: id } })).map((r) => r.id);
+    await complete(ids[0]!);
+    expect(await db.prisma.traceEpoch.count({ where: { runId: ids[0]! } })).toBe(5);
+    const deleted = await body(await deleteSweep(new Request(`${base}/api/sweeps/${id}`, { method: "DELETE" }), params({ id })));
+    expect(deleted).toEqual({ status: 200, json: { deleted: { runs: 8 } } });
+    expect(await db.prisma.run.count({ where: { sweepId: id } })).toBe(0);
+    expect(await db.prisma.traceEpoch.count({ where: { runId: ids[0]! } })).toBe(0);
+    // Its waiting runs left the queue.
+    expect(await Promise.all(ids.map((r) => control().queues.runs.any.getJob(r)))).toEqual(ids.map(() => undefined));
+    expect((await deleteSweep(new Request(`${base}/api/sweeps/${id}`, { method: "DELETE" }), params({ id }))).status).toBe(404);
+  });
+
   it("unknown ids are 404, malformed ids 400, never a 500", async () => {
     const unknown = randomUUID();
     for (const [handler, p] of [
@@ -296,6 +342,22 @@ describe("the HTTP API", () => {
       }),
       { numRuns: 10_000 },
     );
+    // Notes and tags: any body is refused or stored, never a 5xx (the sweep's own are put back after).
+    const annotation = fc.oneof(
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.record({ name: odd, notes: odd, tags: fc.oneof(fc.array(odd, { maxLength: 25 }), odd) }, { requiredKeys: [] }),
+    );
+    await fc.assert(
+      fc.asyncProperty(annotation, async (input) => {
+        const patch = (path: string) =>
+          new Request(`${base}${path}`, { method: "PATCH", body: JSON.stringify(input), headers: { "content-type": "application/json" } });
+        expect((await annotateSweep(patch(""), params({ id: sweepId }))).status).toBeLessThan(500);
+        expect((await annotateRun(patch(""), params({ id: runIds[0]! }))).status).toBeLessThan(500);
+      }),
+      { numRuns: 1000 },
+    );
+    await db.prisma.sweep.update({ where: { id: sweepId }, data: { name: spec.name, notes: "", tags: [] } });
+    await db.prisma.run.update({ where: { id: runIds[0]! }, data: { notes: "", tags: [] } });
     const key = fc.oneof(
       fc.constantFrom(
         "q",

@@ -176,9 +176,12 @@ function fieldOf(path: string): string {
   return head ?? "";
 }
 
-/** The new-sweep form: axes, presets, live run count, server-side validation next to each field, JSON import/export. */
-export function NewSweepForm() {
-  const [form, setForm] = useState<Form>(() => fromSpec(PRESETS["best-practices"]!.spec));
+/**
+ * The new-sweep form: axes, presets, live run count, server-side validation next to each field,
+ * JSON import/export. `initial` fills it in (a clone of a sweep); `notice` says where it came from.
+ */
+export function NewSweepForm({ initial, notice }: { initial?: Record<string, unknown>; notice?: string } = {}) {
+  const [form, setForm] = useState<Form>(() => fromSpec(initial ?? PRESETS["best-practices"]!.spec));
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [runs, setRuns] = useState<number | null>(null);
   const [submitting, setSubmitting] = useState(false);
@@ -224,6 +227,11 @@ export function NewSweepForm() {
   return (
     <>
       <h1>New sweep</h1>
+      {notice && (
+        <p className="muted" data-testid="form-notice">
+          {notice}
+        </p>
+      )}
       <div className="card">
         Presets:{" "}
         {Object.entries(PRESETS).map(([key, p]) => (

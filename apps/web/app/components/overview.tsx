@@ -1,7 +1,7 @@
 "use client";
-import { useState } from "react";
-import { counts, fmt } from "./format.ts";
-import { useEventStream } from "./live.ts";
+import { useEffect, useRef, useState } from "react";
+import { api, counts, fmt } from "./format.ts";
+import { useCoalesced, useEventStream } from "./live.ts";
 import { StatusBar } from "./status-bar.tsx";
 import type { Wired } from "@gradtrace/core/vocabulary";
 import type { OverviewData as ServerOverview } from "../../lib/pages.ts";
@@ -9,16 +9,58 @@ import type { OverviewData as ServerOverview } from "../../lib/pages.ts";
 /** What the home page is sent, and again whenever it changes. */
 export type OverviewData = Wired<ServerOverview>;
 
-/** The home page: sweeps with live progress, connected workers and the queue's depth. */
-export function Overview({ initial }: { initial: OverviewData }) {
+/**
+ * The home page: sweeps with live progress, connected workers and the queue's depth. A search
+ * (kept in the URL as ?q=) lists the sweeps whose name or notes hold the text or that carry it as
+ * a tag, read again whenever the overview changes.
+ */
+export function Overview({ initial, query }: { initial: OverviewData; query: string }) {
   const [data, setData] = useState(initial);
-  useEventStream("/api/events", { overview: (d) => setData(d as OverviewData) });
+  const [text, setText] = useState(query);
+  const [message, setMessage] = useState("");
+  const searched = useRef(query);
+  const search = useCoalesced(
+    async () => {
+      const q = searched.current;
+      const found = await api<Pick<OverviewData, "sweeps">>(`/api/sweeps?take=50&q=${encodeURIComponent(q)}`);
+      if (q === searched.current) setData((old) => ({ ...old, sweeps: found.sweeps }));
+      setMessage("");
+    },
+    (e) => setMessage(e.message),
+  );
+  useEventStream("/api/events", {
+    overview: (d) => {
+      const live = d as OverviewData;
+      setData((old) => (searched.current ? { ...live, sweeps: old.sweeps } : live));
+      if (searched.current) search();
+    },
+  });
+  useEffect(() => {
+    if (text === searched.current) return;
+    const timer = setTimeout(() => {
+      searched.current = text;
+      const url = new URL(window.location.href);
+      if (text) url.searchParams.set("q", text);
+      else url.searchParams.delete("q");
+      window.history.replaceState(null, "", url);
+      search();
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [text]);
   return (
     <>
       <h1>Sweeps</h1>
+      <input data-testid="sweep-search" placeholder="find sweeps by name, notes or tag" value={text} size={40} onChange={(e) => setText(e.target.value)} />{" "}
+      <span className="error">{message}</span>
       {data.sweeps.length === 0 ? (
         <p className="muted">
-          No sweeps yet. <a href="/sweeps/new">Launch one</a>.
+          {searched.current ? (
+            `No sweep's name, notes or tags hold "${searched.current}".`
+          ) : (
+            <>
+              No sweeps yet. <a href="/sweeps/new">Launch one</a>.
+            </>
+          )}
         </p>
       ) : (
         <table data-testid="sweeps">

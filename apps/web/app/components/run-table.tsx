@@ -119,7 +119,7 @@ export function RunTable({ runs: rows, total, offset, query, setQuery, ask, filt
             {column("gradientRatio", "grad ratio", true)}
             {column("deadFraction", "dead", true)}
             {column("saturatedFraction", "saturated", true)}
-            <th>diagnoses</th>
+            <th>diagnoses, tags</th>
           </tr>
         </thead>
         <tbody>
@@ -174,6 +174,11 @@ export function RunTable({ runs: rows, total, offset, query, setQuery, ask, filt
                   {(running && l.worst ? [l.worst] : r.diagnosisKinds).map((k) => (
                     <span key={k} className="badge bad">
                       {k}
+                    </span>
+                  ))}
+                  {r.tags.map((t) => (
+                    <span key={t} className="badge tag">
+                      {t}
                     </span>
                   ))}
                 </td>

@@ -2,6 +2,7 @@
 import { useMemo, useRef, useState } from "react";
 import { api } from "./format.ts";
 import { useCoalesced, useEventStream } from "./live.ts";
+import { Annotations } from "./annotations.tsx";
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
 import { Figure, Lines, PALETTE } from "./charts.tsx";
 import { Distributions } from "./distributions.tsx";
@@ -117,6 +118,11 @@ export function RunView({ initial }: { initial: RunData }) {
           CSV
         </a>
       </p>
+      <Annotations
+        url={`/api/runs/${run.id}`}
+        values={{ notes: run.notes, tags: run.tags }}
+        onSaved={(saved) => setData((old) => ({ ...old, run: saved as RunData["run"] }))}
+      />
       {message && <p className="error">{message}</p>}
       {run.error && <p className="error">{run.error}</p>}
       {run.stopReason && (

@@ -7,6 +7,7 @@ import { ImportanceView } from "./importance-view.tsx";
 import { RunTable, type Live, type RunRow, type TableQuery } from "./run-table.tsx";
 import { SearchView } from "./search-view.tsx";
 import { StatusBar } from "./status-bar.tsx";
+import { Annotations } from "./annotations.tsx";
 import { settledRuns, stoppingLabel, SWEEP_ACTIONS, sweepActionAllowed, type SweepAction, type Wired } from "@gradtrace/core/vocabulary";
 import type { SweepHeader, SweepPageData } from "../../lib/pages.ts";
 
@@ -125,9 +126,26 @@ export function SweepView({ initial }: { initial: SweepData }) {
     requested > 0 && runs.pruned > 0 ? ` (${Math.round(100 * (1 - trained / requested))}% saved by stopping ${runs.pruned} runs early)` : ""
   }`;
 
+  const remove = async () => {
+    const open = runs.queued + runs.running;
+    const question = `Delete "${data.sweep.name}" with its ${runs.total} runs and their traces?${open > 0 ? ` Its ${open} unfinished runs are cancelled first.` : ""} This cannot be undone.`;
+    if (!window.confirm(question)) return;
+    try {
+      await api(`/api/sweeps/${id}`, { method: "DELETE" });
+      window.location.href = "/";
+    } catch (e) {
+      setMessage((e as Error).message);
+    }
+  };
+
   return (
     <>
-      <h1>{data.sweep.name}</h1>
+      <h1 data-testid="sweep-name">{data.sweep.name}</h1>
+      <Annotations
+        url={`/api/sweeps/${id}`}
+        values={{ name: data.sweep.name, notes: data.sweep.notes, tags: data.sweep.tags }}
+        onSaved={(saved) => setData((old) => ({ ...old, sweep: { ...old.sweep, ...(saved as SweepData["sweep"]) } }))}
+      />
       <div className="card">
         <strong data-testid="sweep-status">{data.sweep.status}</strong> <StatusBar runs={runs} testId="sweep-counts" />{" "}
         <span className="muted" data-testid="sweep-device">
@@ -146,8 +164,30 @@ export function SweepView({ initial }: { initial: SweepData }) {
               </button>
             );
           })}{" "}
+          <a href={`/sweeps/new?from=${id}`} data-testid="clone" className="button">
+            Clone into a new sweep
+          </a>{" "}
+          <button data-testid="delete" onClick={() => void remove()}>
+            Delete…
+          </button>{" "}
           <span className="muted">{message}</span>
         </div>
+        <details data-testid="spec">
+          <summary>Spec</summary>
+          <table className="spec">
+            <tbody>
+              {Object.entries({ ...spec.axes, ...spec.fixed, sampling: spec.sampling, ...(spec.stopping ? { stopping: spec.stopping } : {}) }).map(([k, v]) => (
+                <tr key={k}>
+                  <th>{k}</th>
+                  <td>
+                    <code>{JSON.stringify(v)}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <pre data-testid="spec-json">{JSON.stringify(spec, null, 2)}</pre>
+        </details>
       </div>
       {data.search && <SearchView search={data.search} />}
       {data.sweep.spec.sampling.mode === "tpe" && Object.keys(data.sweep.spec.sampling.space).length > 0 ? (

@@ -1,16 +1,19 @@
 import { submitSweep } from "@gradtrace/control";
-import { SpecError, type SpecIssue } from "@gradtrace/core";
+import { parseWith, SpecError, type SpecIssue } from "@gradtrace/core";
+import { z } from "zod";
 import { bestRuns, listSweeps } from "@gradtrace/db";
 import { expandSweep, IdempotencyKeySchema, parseSweepSpec, runCount } from "@gradtrace/queue";
 import { handle, HttpError, intParam, json, jsonBody } from "../../../lib/http.ts";
 import { control } from "../../../lib/server.ts";
 
-/** GET /api/sweeps?take=N — sweeps, newest first, with run counts by status and the best run so far. */
+/** GET /api/sweeps?take=N&q=TEXT — sweeps, newest first (those whose name or notes hold TEXT or that carry it as a tag), with run counts by status and the best run so far. */
 export function GET(request: Request): Promise<Response> {
   return handle(async () => {
-    const take = intParam(new URL(request.url), "take", 100, 1, 1000);
+    const url = new URL(request.url);
+    const take = intParam(url, "take", 100, 1, 1000);
+    const text = parseWith(SearchTextSchema, url.searchParams.get("q") ?? undefined, "sweep search");
     const { prisma } = control();
-    const sweeps = await listSweeps(prisma, { take });
+    const sweeps = await listSweeps(prisma, { take, text });
     const best = await bestRuns(
       prisma,
       sweeps.map((s) => s.id),
@@ -18,6 +21,9 @@ export function GET(request: Request): Promise<Response> {
     return json({ sweeps: sweeps.map((s) => ({ ...s, best: best.get(s.id) ?? null })) });
   });
 }
+
+/** What the sweep list searches for: a piece of a name or notes, or a tag. */
+const SearchTextSchema = z.string().max(200, "at most 200 characters").optional();
 
 /** The Idempotency-Key header, when there is one (400 when it is not a key). */
 function idempotencyKey(request: Request): string | undefined {
