@@ -339,6 +339,72 @@ describe("the dashboard in a browser", () => {
     await shot("compare");
   });
 
+  it("keeps every view in its URL: a reload or a shared link opens the same sweep, run and comparison view", async () => {
+    await page.goto(sweepUrl);
+    const pageText = () => page.locator("[data-testid=runs-page]").textContent();
+    await page.selectOption("#metric", "valAccuracy");
+    await page.selectOption("[data-testid=slice-learningRate]", "0.3");
+    await page.selectOption("[data-testid=status-filter]", "completed");
+    await page.click("[data-testid=runs] th >> text=val. loss");
+    await page.click("[data-testid=runs] th >> text=val. loss");
+    await page.selectOption("[data-testid=page-size]", "10");
+    await page.click("[data-testid=runs-page] >> text=next");
+    await expect.poll(pageText).toMatch(/runs 11–16 of 16/);
+    await page.locator("[data-testid=runs] tbody input[type=checkbox]").nth(0).check();
+    const before = {
+      rows: await page.locator("[data-testid=runs] tbody tr").allTextContents(),
+      cells: await page.locator("[data-testid=heatmap-2] td.cell").allTextContents(),
+    };
+    await expect.poll(() => new URL(page.url()).searchParams.get("selected")).toMatch(/^[0-9a-f-]{36}$/);
+    const shared = page.url();
+    expect(Object.fromEntries(new URL(shared).searchParams)).toMatchObject({
+      metric: "valAccuracy",
+      "slice.learningRate": "0.3",
+      status: "completed",
+      sort: "valLoss",
+      dir: "desc",
+      limit: "10",
+      offset: "10",
+    });
+    await page.goto("about:blank");
+    await page.goto(shared);
+    expect(await page.inputValue("#metric")).toBe("valAccuracy");
+    expect(await page.inputValue("[data-testid=slice-learningRate]")).toBe("0.3");
+    expect(await page.inputValue("[data-testid=status-filter]")).toBe("completed");
+    expect(await page.inputValue("[data-testid=page-size]")).toBe("10");
+    expect(await pageText()).toMatch(/runs 11–16 of 16/);
+    expect(await page.locator("[data-testid=runs] th >> text=val. loss").textContent()).toMatch(/▼/);
+    expect(await page.locator("[data-testid=runs] tbody tr").allTextContents()).toEqual(before.rows);
+    expect(await page.locator("[data-testid=heatmap-2] td.cell").allTextContents()).toEqual(before.cells);
+    expect(await page.locator("[data-testid=runs] tbody input[type=checkbox]").nth(0).isChecked()).toBe(true);
+    // A picked heatmap cell is in the URL too.
+    await (await heatmapCell(2, "relu", "he_normal")).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get("activation")).toBe("relu");
+    await page.reload();
+    expect(await page.locator("[data-testid=cell-filter]").textContent()).toMatch(/^relu · he_normal · depth 2/);
+    // The run page: the depth profile's epoch and metric.
+    await page.goto(`${base}${await page.locator("[data-testid=runs] tbody tr a").first().getAttribute("href")}`);
+    await page.fill("#epoch", "30");
+    await page.selectOption("[aria-label='depth profile metric']", "gradNorm");
+    await expect.poll(() => new URL(page.url()).searchParams.get("metric")).toBe("gradNorm");
+    const epochShown = await page.locator("label[for=epoch]").textContent();
+    await page.reload();
+    expect(await page.locator("label[for=epoch]").textContent()).toBe(epochShown);
+    expect(await page.inputValue("[aria-label='depth profile metric']")).toBe("gradNorm");
+    // The comparison: its grouping.
+    await page.goto(sweepUrl);
+    const boxes = page.locator("[data-testid=runs] tbody input[type=checkbox]");
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    await page.click("[data-testid=compare-link]");
+    await page.waitForURL(/\/compare\?runs=/);
+    await page.selectOption("#group", "activation");
+    await expect.poll(() => new URL(page.url()).searchParams.get("group")).toBe("activation");
+    await page.reload();
+    expect(await page.inputValue("#group")).toBe("activation");
+    await expect.poll(() => page.locator('[data-testid="chart-valLoss over epochs"] .recharts-legend-item').count()).toBe(1);
+  });
+
   it("lists the sweep and the connected worker on the home page", async () => {
     await page.goto(base);
     await expect.poll(() => page.locator("[data-testid=sweeps] tbody tr").count()).toBe(1);

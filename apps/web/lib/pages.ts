@@ -3,7 +3,7 @@ import { loadSweep, type Control } from "@gradtrace/control";
 import { metricCost, RUN_AXES, type RunAxis } from "@gradtrace/core";
 import { bestRuns, getRun, getRuns, listSweeps, sweepGrid, sweepRunTable, sweepTrials, type PrismaClient, type RunRow, type StoredRun } from "@gradtrace/db";
 import { describeTrial, listWorkers, runJobCounts, trialObjective, type SweepSpec } from "@gradtrace/queue";
-import { RUN_TABLE_PAGE } from "./run-table.ts";
+import { pageTableQuery, RUN_TABLE_PAGE } from "./run-table.ts";
 import { thinTrace } from "./thin-trace.ts";
 
 // What each page and live view is sent, built in one place: client components take these types
@@ -31,10 +31,34 @@ export async function sweepHeader(prisma: PrismaClient, id: string) {
 }
 export type SweepHeader = Awaited<ReturnType<typeof sweepHeader>>;
 
-/** The sweep page: its header, the grid's cells, the run table's first page in its default order, and a search's trials. */
-export async function sweepPageData(prisma: PrismaClient, id: string) {
-  const [sweep, cells, page] = await Promise.all([sweepHeader(prisma, id), sweepGrid(prisma, id), sweepRunTable(prisma, id, { limit: RUN_TABLE_PAGE })]);
-  return { sweep, cells, runs: page.runs, total: page.total, offset: 0, limit: RUN_TABLE_PAGE, search: await searchData(prisma, id, sweep.spec) };
+/** A page's search parameters, the first value of each: the view a page opens with (a shared or reloaded link). */
+export function viewOf(params: Record<string, string | string[] | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(params).flatMap(([k, v]) => (typeof v === "string" ? [[k, v]] : Array.isArray(v) && v[0] !== undefined ? [[k, v[0]]] : [])),
+  );
+}
+
+/**
+ * The sweep page: its header, the grid's cells, the page of the run table its URL asks for (the
+ * first in the default order otherwise) with the query that chose it, a search's trials, and the
+ * URL's parameters for the other views.
+ */
+export async function sweepPageData(prisma: PrismaClient, id: string, view: Record<string, string> = {}) {
+  const table = pageTableQuery(view);
+  const [sweep, cells, page] = await Promise.all([sweepHeader(prisma, id), sweepGrid(prisma, id), sweepRunTable(prisma, id, table.query)]);
+  return {
+    sweep,
+    cells,
+    runs: page.runs,
+    total: page.total,
+    offset: table.view.offset,
+    limit: table.view.limit,
+    query: table.view,
+    /** The table's page size when the URL names none. */
+    pageSize: RUN_TABLE_PAGE,
+    view,
+    search: await searchData(prisma, id, sweep.spec),
+  };
 }
 
 /**

@@ -58,3 +58,34 @@ export function runTableCsv(rows: readonly RunTableRow[]): string {
     ]),
   );
 }
+
+/** The parameters of a page's URL that say which runs its table shows (the rest belong to other views). */
+const TABLE_KEYS = new Set<string>(["q", "status", "diagnosis", "sort", "dir", "offset", "limit", ...RUN_AXES]);
+
+/**
+ * The run table's query in a page's URL (a shared or reloaded view), read as the API reads it but
+ * forgiving: a page with a bad parameter opens with the table's defaults instead of an error.
+ * `cell` holds the axis values it picks, if any.
+ */
+export function pageTableQuery(view: Readonly<Record<string, string>>) {
+  let query: RunTableQuery & { offset: number };
+  try {
+    query = runTableQuery(new URLSearchParams(Object.entries(view).filter(([k]) => TABLE_KEYS.has(k)))).query;
+  } catch {
+    query = runTableQuery(new URLSearchParams()).query;
+  }
+  const { text, status, diagnosis, sort, dir, offset, limit, axes } = query;
+  return {
+    query,
+    view: {
+      q: text ?? "",
+      status: status ?? "",
+      diagnosis: diagnosis ?? "",
+      cell: axes && Object.keys(axes).length > 0 ? axes : null,
+      sort: sort ?? "activation",
+      dir: dir ?? "asc",
+      offset,
+      limit: limit ?? RUN_TABLE_PAGE,
+    },
+  };
+}

@@ -1,6 +1,8 @@
+import { viewOf } from "../../lib/pages.ts";
 import { CompareView } from "../components/compare-view.tsx";
 
-export default async function ComparePage({ searchParams }: { searchParams: Promise<{ runs?: string }> }) {
-  const { runs } = await searchParams;
-  return <CompareView ids={(runs ?? "").split(",").filter(Boolean)} />;
+/** Runs side by side: ?runs=ID,ID…; the view (grouping, curve, profile metric, epoch) is kept in the URL too. */
+export default async function ComparePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const view = viewOf(await searchParams);
+  return <CompareView ids={(view.runs ?? "").split(",").filter(Boolean)} view={view} />;
 }

@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState } from "react";
 import { Area, CartesianGrid, ComposedChart, Legend, Line, Tooltip, XAxis, YAxis } from "recharts";
 import { Figure, PALETTE } from "./charts.tsx";
 import { api } from "./format.ts";
+import { choice, useUrlSync, type View } from "./url-state.ts";
 import { EPOCH_SCALARS, fromWire, LAYER_METRICS, RUN_AXES, type EpochScalar, type LayerMetric, type RunAxis, type Wired } from "@gradtrace/core/vocabulary";
 import type { CompareData } from "../../lib/pages.ts";
 
@@ -85,13 +86,19 @@ function Bands({
 }
 
 /** Several runs side by side: overlaid curves and depth profiles, optionally grouped by an axis (mean ± std over the group). */
-export function CompareView({ ids }: { ids: string[] }) {
+export function CompareView({ ids, view }: { ids: string[]; view: View }) {
   const [runs, setRuns] = useState<CompareRun[] | null>(null);
   const [error, setError] = useState("");
-  const [group, setGroup] = useState<Axis>("none");
-  const [scalar, setScalar] = useState<EpochScalar>("valLoss");
-  const [metric, setMetric] = useState<LayerMetric>("activationStd");
-  const [which, setWhich] = useState<"last" | "first">("last");
+  const [group, setGroup] = useState<Axis>(() => choice(view, "group", AXES, "none"));
+  const [scalar, setScalar] = useState<EpochScalar>(() => choice(view, "curve", EPOCH_SCALARS, "valLoss"));
+  const [metric, setMetric] = useState<LayerMetric>(() => choice(view, "profile", LAYER_METRICS, "activationStd"));
+  const [which, setWhich] = useState<"last" | "first">(() => choice(view, "at", ["last", "first"], "last"));
+  useUrlSync({
+    group: group === "none" ? null : group,
+    curve: scalar === "valLoss" ? null : scalar,
+    profile: metric === "activationStd" ? null : metric,
+    at: which === "last" ? null : which,
+  });
   useEffect(() => {
     if (ids.length === 0) return setError("Select runs in a sweep's run table, then Compare.");
     api<Wired<CompareData>>(`/api/compare?runs=${ids.join(",")}`)

@@ -5,7 +5,8 @@ import { useState } from "react";
 import { CartesianGrid, ErrorBar, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
 import { Figure, PALETTE } from "./charts.tsx";
 import { fmt } from "./format.ts";
-import { GRID_METRIC_TITLES, inkOn, legendGradient, metricScale, scaleColour, scalePosition, shownValue } from "./scales.ts";
+import { choice, useUrlSync, type View } from "./url-state.ts";
+import { HEATMAP_METRICS, GRID_METRIC_TITLES, inkOn, legendGradient, metricScale, scaleColour, scalePosition, shownValue } from "./scales.ts";
 
 /** A cell of the sweep grid as the page receives it. */
 export type Cell = Wired<GridCell>;
@@ -99,9 +100,26 @@ function ScaleLegend({ metric, classes }: { metric: Metric; classes: number | nu
  * chosen metric on its fixed scale (see scales.ts). Each cell says how many runs its mean is
  * over, of how many, and where the others went; clicking it picks its runs (`onPick`).
  */
-export function Heatmaps({ cells, onPick, picked }: { cells: readonly Cell[]; onPick: (axes: CellAxes) => void; picked: CellAxes | null }) {
-  const [metric, setMetric] = useState<Metric>("valLoss");
-  const [slice, setSlice] = useState<Partial<Record<SliceAxis, string>>>({});
+export function Heatmaps({
+  cells,
+  onPick,
+  picked,
+  view,
+}: {
+  cells: readonly Cell[];
+  onPick: (axes: CellAxes) => void;
+  picked: CellAxes | null;
+  /** The page's URL parameters: `metric` and `slice.<axis>` say what is shown. */
+  view: View;
+}) {
+  const [metric, setMetric] = useState<Metric>(() => choice(view, "metric", HEATMAP_METRICS, "valLoss"));
+  const [slice, setSlice] = useState<Partial<Record<SliceAxis, string>>>(() =>
+    Object.fromEntries((Object.keys(SLICE_AXES) as SliceAxis[]).flatMap((a) => (view[`slice.${a}`] === undefined ? [] : [[a, view[`slice.${a}`]!]]))),
+  );
+  useUrlSync({
+    metric: metric === "valLoss" ? null : metric,
+    ...Object.fromEntries((Object.keys(SLICE_AXES) as SliceAxis[]).map((a) => [`slice.${a}`, slice[a] ?? null])),
+  });
   const depths = [...new Set(cells.map((c) => Number(c.depth)))].sort((a, b) => a - b);
   const activations = [...new Set(cells.map((c) => c.activation))];
   const initializers = [...new Set(cells.map((c) => c.initializer))];

@@ -5,7 +5,8 @@ import type { Wired } from "@gradtrace/core/vocabulary";
 import type { GridMetric, SweepImportance } from "@gradtrace/db";
 import { Figure } from "./charts.tsx";
 import { api, fmt } from "./format.ts";
-import { GRID_METRIC_TITLES } from "./scales.ts";
+import { GRID_METRIC_TITLES, HEATMAP_METRICS } from "./scales.ts";
+import { choice, useUrlSync, type View } from "./url-state.ts";
 
 /** Pairs shown besides the main effects: the largest. */
 const PAIRS_SHOWN = 5;
@@ -15,8 +16,9 @@ const PAIRS_SHOWN = 5;
  * setting and the largest pairs explain, as bars (error bars: ± std over seeds), refetched when
  * `version` changes (runs finished).
  */
-export function ImportanceView({ sweepId, version }: { sweepId: string; version: number }) {
-  const [metric, setMetric] = useState<GridMetric>("valLoss");
+export function ImportanceView({ sweepId, version, view }: { sweepId: string; version: number; view: View }) {
+  const [metric, setMetric] = useState<GridMetric>(() => choice(view, "importance", HEATMAP_METRICS, "valLoss"));
+  useUrlSync({ importance: metric === "valLoss" ? null : metric });
   const [importance, setImportance] = useState<Wired<SweepImportance> | null | undefined>(undefined);
   const [error, setError] = useState("");
   useEffect(() => {

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "react";
 import { api, counts, fmt } from "./format.ts";
 import { useCoalesced, useEventStream } from "./live.ts";
+import { useUrlSync } from "./url-state.ts";
 import { StatusBar } from "./status-bar.tsx";
 import type { Wired } from "@gradtrace/core/vocabulary";
 import type { OverviewData as ServerOverview } from "../../lib/pages.ts";
@@ -35,18 +36,18 @@ export function Overview({ initial, query }: { initial: OverviewData; query: str
       if (searched.current) search();
     },
   });
+  // Typing searches after a pause, not at every key; the search is kept in the URL.
+  const [committed, setCommitted] = useState(query);
   useEffect(() => {
-    if (text === searched.current) return;
-    const timer = setTimeout(() => {
-      searched.current = text;
-      const url = new URL(window.location.href);
-      if (text) url.searchParams.set("q", text);
-      else url.searchParams.delete("q");
-      window.history.replaceState(null, "", url);
-      search();
-    }, 250);
+    const timer = setTimeout(() => setCommitted(text), 250);
     return () => clearTimeout(timer);
   }, [text]);
+  useEffect(() => {
+    if (committed === searched.current) return;
+    searched.current = committed;
+    search();
+  }, [committed]);
+  useUrlSync({ q: committed });
   return (
     <>
       <h1>Sweeps</h1>

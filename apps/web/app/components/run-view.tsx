@@ -3,6 +3,7 @@ import { useMemo, useRef, useState } from "react";
 import { api } from "./format.ts";
 import { useCoalesced, useEventStream } from "./live.ts";
 import { Annotations } from "./annotations.tsx";
+import { choice, useUrlSync, type View } from "./url-state.ts";
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
 import { Figure, Lines, PALETTE } from "./charts.tsx";
 import { Distributions } from "./distributions.tsx";
@@ -39,13 +40,19 @@ type RunTick = Wired<{ id: string; status: string; attempt: number; epochsDone: 
  * the header's epoch moves, and each time the recorder stores epochs every view is redrawn from
  * the stored trace (the slider stays where it is, or follows the last epoch if it was there).
  */
-export function RunView({ initial }: { initial: RunData }) {
+export function RunView({ initial, view }: { initial: RunData; view: View }) {
   const [data, setData] = useState(initial);
   const [live, setLive] = useState<Live | null>(null);
   const [message, setMessage] = useState("");
   const { run, series, layerSeries, epochs } = data;
   const { layers } = run;
-  const [at, setAt] = useState(0);
+  // The URL names an epoch (the shown one at or before it); the slider's index follows from it.
+  const [at, setAt] = useState(() =>
+    Math.max(
+      0,
+      epochs.findLastIndex((e) => Number(e.epoch) <= Number(view.epoch ?? 0)),
+    ),
+  );
   const seen = useRef(`${run.status}/${run.attempt}/${run.epochsDone}`);
   const reload = useCoalesced(
     async () => {
@@ -69,8 +76,9 @@ export function RunView({ initial }: { initial: RunData }) {
     },
   });
   const training = run.status === "running" && live !== null && Number(live.attempt) === Number(run.attempt);
-  const [metric, setMetric] = useState<LayerMetric>("activationStd");
+  const [metric, setMetric] = useState<LayerMetric>(() => choice(view, "metric", LAYER_METRICS, "activationStd"));
   const epoch = epochs[Math.min(at, epochs.length - 1)];
+  useUrlSync({ epoch: at === 0 ? null : (epoch?.epoch ?? null), metric: metric === "activationStd" ? null : metric });
   const names = (layers ?? []).map((l) => (l.kind === "output" ? "output" : `layer ${Number(l.index) + 1}`));
   const gradRows = useMemo(() => {
     const keyed = Object.fromEntries((layerSeries.gradNorm ?? []).map((s, l) => [`l${l}`, s]));

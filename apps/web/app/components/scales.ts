@@ -40,6 +40,9 @@ export const GRID_METRIC_TITLES = {
   saturatedFraction: "saturated units %",
 } as const satisfies Record<GridMetric, string>;
 
+/** The heatmap's metrics, in the order its menu lists them. */
+export const HEATMAP_METRICS = Object.keys(GRID_METRIC_TITLES) as GridMetric[];
+
 /** Values as the heatmap shows them: fractions as percentages, the rest as they are. */
 export function shownValue(metric: GridMetric, value: number): number {
   return metric === "deadFraction" || metric === "saturatedFraction" ? 100 * value : value;

@@ -2,13 +2,14 @@
 import { useEffect, useRef, useState } from "react";
 import { api, counts } from "./format.ts";
 import { useCoalesced, useEventStream } from "./live.ts";
-import { Heatmaps, type Cell } from "./heatmap.tsx";
+import { Heatmaps, type Cell, type CellAxes } from "./heatmap.tsx";
+import { useUrlSync } from "./url-state.ts";
 import { ImportanceView } from "./importance-view.tsx";
 import { RunTable, type Live, type RunRow, type TableQuery } from "./run-table.tsx";
 import { SearchView } from "./search-view.tsx";
 import { StatusBar } from "./status-bar.tsx";
 import { Annotations } from "./annotations.tsx";
-import { settledRuns, stoppingLabel, SWEEP_ACTIONS, sweepActionAllowed, type SweepAction, type Wired } from "@gradtrace/core/vocabulary";
+import { GRID_AXES, settledRuns, stoppingLabel, SWEEP_ACTIONS, sweepActionAllowed, type SweepAction, type Wired } from "@gradtrace/core/vocabulary";
 import type { SweepHeader, SweepPageData } from "../../lib/pages.ts";
 
 const ACTION_LABELS: Record<SweepAction, string> = { pause: "Pause", resume: "Resume", retry: "Retry failed", cancel: "Cancel" };
@@ -22,21 +23,17 @@ type SweepTick = Wired<Pick<SweepHeader, "id" | "status" | "runs" | "epochsTrain
 export function SweepView({ initial }: { initial: SweepData }) {
   const [data, setData] = useState(initial);
   const [live, setLive] = useState<Record<string, Live>>({});
-  const [filter, setFilter] = useState("");
-  const [query, setQuery] = useState<TableQuery>({
-    q: "",
-    status: "",
-    diagnosis: "",
-    cell: null,
-    sort: "activation",
-    dir: "asc",
-    offset: 0,
-    limit: Number(initial.limit),
-  });
+  const [query, setQuery] = useState<TableQuery>(() => ({
+    ...initial.query,
+    cell: initial.query.cell as CellAxes | null,
+    offset: Number(initial.query.offset),
+    limit: Number(initial.query.limit),
+  }));
+  const [filter, setFilter] = useState(query.q);
   const initialQuery = useRef(query);
   const queryRef = useRef(query);
   const asked = useRef(0);
-  const [selected, setSelected] = useState<string[]>([]);
+  const [selected, setSelected] = useState<string[]>(() => (initial.view.selected ?? "").split(",").filter((s) => /^[0-9a-f-]{36}$/.test(s)));
   const [message, setMessage] = useState("");
   const id = data.sweep.id;
   const shownCounts = useRef(JSON.stringify(initial.sweep.runs));
@@ -99,6 +96,18 @@ export function SweepView({ initial }: { initial: SweepData }) {
     },
   });
 
+  // The view lives in the URL, so a link or a reload opens the same one: defaults are left out.
+  useUrlSync({
+    q: query.q,
+    status: query.status,
+    diagnosis: query.diagnosis,
+    sort: query.sort === "activation" ? null : query.sort,
+    dir: query.dir === "asc" ? null : query.dir,
+    offset: query.offset || null,
+    limit: query.limit === Number(initial.pageSize) ? null : query.limit,
+    ...Object.fromEntries(GRID_AXES.map((a) => [a, query.cell?.[a] ?? null])),
+    selected: selected.join(","),
+  });
   const runs = counts(data.sweep.runs);
   const act = async (action: SweepAction) => {
     const open = runs.queued + runs.running;
@@ -193,9 +202,9 @@ export function SweepView({ initial }: { initial: SweepData }) {
       {data.sweep.spec.sampling.mode === "tpe" && Object.keys(data.sweep.spec.sampling.space).length > 0 ? (
         <p className="muted">A search drawing settings from ranges gives every trial a cell of its own: its trials are above, its runs below.</p>
       ) : (
-        <Heatmaps cells={data.cells} picked={query.cell} onPick={(cell) => ask({ cell })} />
+        <Heatmaps cells={data.cells} picked={query.cell} onPick={(cell) => ask({ cell })} view={initial.view} />
       )}
-      <ImportanceView sweepId={id} version={settledRuns(runs)} />
+      <ImportanceView sweepId={id} version={settledRuns(runs)} view={initial.view} />
       <h2>Diagnoses</h2>
       <p data-testid="diagnosis-counts">
         {Object.keys(diagnoses).length === 0

@@ -2,17 +2,24 @@ import { toWire } from "@gradtrace/core";
 import { NotFoundError } from "@gradtrace/db";
 import { notFound } from "next/navigation";
 import { z } from "zod";
-import { sweepPageData } from "../../../lib/pages.ts";
+import { sweepPageData, viewOf } from "../../../lib/pages.ts";
 import { control } from "../../../lib/server.ts";
 import { SweepView } from "../../components/sweep-view.tsx";
 
 export const dynamic = "force-dynamic";
 
-export default async function SweepPage({ params }: { params: Promise<{ id: string }> }) {
+/** A sweep; its URL's parameters hold the view (heatmap metric and slice, the run table's filter, order and page, selected runs). */
+export default async function SweepPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { id } = await params;
   if (!z.uuid().safeParse(id).success) notFound();
   try {
-    return <SweepView initial={toWire(await sweepPageData(control().prisma, id))} />;
+    return <SweepView initial={toWire(await sweepPageData(control().prisma, id, viewOf(await searchParams)))} />;
   } catch (error) {
     if (error instanceof NotFoundError) notFound();
     throw error;
