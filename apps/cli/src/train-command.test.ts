@@ -79,8 +79,8 @@ describe("gradtrace train", () => {
     const result = gradtrace("train", "--epochs", "-1", "--lr", "-0.5", "--seed", "-3");
     expect(result.status).toBe(2);
     expect(result.stderr).not.toContain("ambiguous");
-    expect(result.stderr).toContain("training.epochs: Too small: expected number to be >=1 (got -1)");
-    expect(result.stderr).toContain("training.optimizer.lr: Too small: expected number to be >0 (got -0.5)");
+    expect(result.stderr).toContain("training.epochs: must be a whole number from 1 to 10000 (got -1)");
+    expect(result.stderr).toContain("training.optimizer.lr: must be a number greater than 0 and at most 100 (got -0.5)");
     expect(result.stderr).toContain("training.seed");
   });
 

@@ -24,7 +24,7 @@ describe("gradtrace worker, recorder and sweep", () => {
     [
       ["sweep", "submit", '{"name":"x","axes":{}}'],
       { DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/test" },
-      /axes\.activations: expected a list \(got nothing\)/,
+      /axes\.activations: must be a list \(got nothing\)/,
     ],
   ])("refuses %j with exit code 2 and a message saying what is wrong", (args, env, message) => {
     const result = gradtrace(args, env);

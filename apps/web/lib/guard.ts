@@ -1,3 +1,4 @@
+import { humanMessage } from "@gradtrace/core/vocabulary";
 import { z } from "zod";
 
 /** Host names always served: the loopback interface, however a browser on this machine names it. */
@@ -27,7 +28,8 @@ export type GuardEnv = z.infer<typeof GuardEnvSchema>;
 
 /** Reads the guard's settings; a bad value is named with what is allowed (thrown once, at the first request). */
 export function guardEnv(env: Record<string, string | undefined> = process.env): GuardEnv {
-  const parsed = GuardEnvSchema.safeParse(env);
+  // Its messages in words even where nothing has loaded the core's schemas yet (the proxy).
+  const parsed = GuardEnvSchema.safeParse(env, { error: humanMessage });
   if (!parsed.success) throw new Error(`invalid dashboard settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   return parsed.data;
 }

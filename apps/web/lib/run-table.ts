@@ -8,7 +8,7 @@ import { csv } from "@gradtrace/core/vocabulary";
 export const RUN_TABLE_PAGE = 100;
 
 const label = z.string().max(200, "at most 200 characters").optional();
-const whole = z.coerce.number().int("expected a whole number").min(0).optional();
+const whole = z.coerce.number().int().min(0).optional();
 /** A value on each run axis, to pick the runs of one heatmap cell. */
 const AXIS_PARAMS = {
   activation: label,

@@ -50,16 +50,26 @@ describe("parseRunSpec", () => {
   });
 
   it.each([
-    ["depth 0", edit((s) => (s.model.hidden = [])), "model.hidden", ">=1 items"],
-    ["width 0", edit((s) => (s.model.hidden = [8, 0])), "model.hidden[1]", ">=1"],
-    ["an unknown activation", edit((s) => (s.model.activation = "swish")), "model.activation.name", "'tanh'"],
-    ["an unknown initializer", edit((s) => (s.model.weightInit = "glorot")), "model.weightInit.name", "'xavier_normal'"],
-    ["an unknown dataset", edit((s) => (s.dataset = "mnist")), "dataset.name", "'moons'"],
-    ["epochs beyond the limit", edit((s) => (s.training.epochs = LIMITS.maxEpochs + 1)), "training.epochs", `<=${LIMITS.maxEpochs}`],
-    ["a fractional epoch count", edit((s) => (s.training.epochs = 2.5)), "training.epochs", "expected a whole number"],
+    ["depth 0", edit((s) => (s.model.hidden = [])), "model.hidden", "must hold at least 1 item"],
+    ["width 0", edit((s) => (s.model.hidden = [8, 0])), "model.hidden[1]", `must be a whole number from 1 to ${LIMITS.maxWidth}`],
+    ["an unknown activation", edit((s) => (s.model.activation = "swish")), "model.activation.name", '"tanh"'],
+    ["an unknown initializer", edit((s) => (s.model.weightInit = "glorot")), "model.weightInit.name", '"xavier_normal"'],
+    ["an unknown dataset", edit((s) => (s.dataset = "mnist")), "dataset.name", 'must be one of "moons"'],
+    [
+      "epochs beyond the limit",
+      edit((s) => (s.training.epochs = LIMITS.maxEpochs + 1)),
+      "training.epochs",
+      `must be a whole number from 1 to ${LIMITS.maxEpochs}`,
+    ],
+    ["a fractional epoch count", edit((s) => (s.training.epochs = 2.5)), "training.epochs", `must be a whole number from 1 to ${LIMITS.maxEpochs}`],
     ["a missing parameter", edit((s) => (s.model.weightInit = { name: "normal" })), "model.weightInit.std", "number"],
-    ["a negative learning rate", edit((s) => (s.training.optimizer = { name: "adam", lr: -1 })), "training.optimizer.lr", ">0"],
-    ["an unknown field", edit((s) => (s.model.dropout = 0.5)), "model", "dropout"],
+    [
+      "a negative learning rate",
+      edit((s) => (s.training.optimizer = { name: "adam", lr: -1 })),
+      "training.optimizer.lr",
+      "must be a number greater than 0 and at most 100",
+    ],
+    ["an unknown field", edit((s) => (s.model.dropout = 0.5)), "model", 'unknown field "dropout"; allowed: '],
     [
       "NaN in the data",
       edit(

@@ -2,21 +2,10 @@ import { z } from "zod";
 import { ACTIVATIONS, ActivationSpecSchema, type ActivationSpec } from "./activations/index.ts";
 import { INITIALIZERS, InitializerSpecSchema, type InitializerSpec } from "./initializers/index.ts";
 import { LIMITS } from "./limits.ts";
+// Every schema of the process speaks in words (its side effect: zod's message map).
+import "./messages.ts";
 import { choiceLabel, named } from "./named.ts";
 import { EPOCH_SCALARS, LAYER_METRICS } from "./trace.ts";
-
-// Type errors in words rather than zod's ("Invalid input: expected int, received number"), for every
-// schema of the process: each issue is shown with the value given, so the message names what is
-// allowed. Range messages keep zod's text ("Too big: …"), which the API sorts into 422.
-const EXPECTED: Record<string, string> = {
-  int: "a whole number",
-  number: "a number",
-  string: "text",
-  boolean: "true or false",
-  array: "a list",
-  object: "an object",
-};
-z.config({ customError: (issue) => (issue.code === "invalid_type" && EXPECTED[issue.expected] ? `expected ${EXPECTED[issue.expected]}` : undefined) });
 
 const finite = () => z.number().finite();
 const positive = () => z.number().finite().positive();
@@ -293,13 +282,15 @@ export interface SpecIssue {
   path: string;
   message: string;
   received: string;
+  /** zod's code for the issue ("too_big", "invalid_type", …), where a schema found it. */
+  code?: string;
 }
 
 /** Describes a zod error as issues naming field, allowed values and the value that was given. */
 export function describeIssues(error: z.ZodError, input: unknown): SpecIssue[] {
   return error.issues.flatMap(unionIssues).map((issue) => {
     const path = issue.path.length === 0 ? "(root)" : formatPath(issue.path);
-    return { path, message: issue.message, received: preview(valueAt(input, issue.path)) };
+    return { path, message: issue.message, received: preview(valueAt(input, issue.path)), code: issue.code };
   });
 }
 

@@ -80,3 +80,4 @@ export {
 } from "./stopping.ts";
 export { fromWire, NON_FINITE_SPELLINGS, toWire, type WireNumber, type Wired } from "./wire.ts";
 export { csv } from "./csv.ts";
+export { allowedNumber, humanMessage } from "./messages.ts";

@@ -101,7 +101,12 @@ describe("the HTTP API", () => {
       413,
       /at most 20000 are allowed/,
     ],
-    ["too deep and too many epochs", { ...spec, axes: { ...spec.axes, depths: [500] }, fixed: { epochs: 10_000_000, batchSize: 32 } }, 422, /Too big/],
+    [
+      "too deep and too many epochs",
+      { ...spec, axes: { ...spec.axes, depths: [500] }, fixed: { epochs: 10_000_000, batchSize: 32 } },
+      422,
+      /depths\[0\].*must be a whole number from 1 to 64/,
+    ],
   ])("POST /api/sweeps with %s answers %d naming the field", async (_case, input, status, pattern) => {
     const response = await body(await createSweep(post("/api/sweeps", input)));
     expect(response.status).toBe(status);
@@ -155,14 +160,14 @@ describe("the HTTP API", () => {
     ).toEqual(done.json.runs.map((r: { id: string }) => r.id).sort());
     expect(lines[1]).toContain(",completed,");
     for (const [query, pattern] of [
-      ["sort=bogus", /sort.*expected one of .*activation/],
-      ["limit=0", /limit.*>=1/],
-      ["limit=20001", /limit.*<=20000/],
-      ["status=lost", /status.*expected one of .*queued/],
-      ["diagnosis=dead_relu", /diagnosis.*expected one of .*dead_units/],
+      ["sort=bogus", /sort.*must be one of .*activation/],
+      ["limit=0", /limit.*must be a whole number from 1 to 20000/],
+      ["limit=20001", /limit.*must be a whole number from 1 to 20000/],
+      ["status=lost", /status.*must be one of .*queued/],
+      ["diagnosis=dead_relu", /diagnosis.*must be one of .*dead_units/],
       ["colour=red", /colour/],
-      ["depth=2.5", /depth.*expected a whole number/],
-      ["learningRate=-1", /learningRate.*>0/],
+      ["depth=2.5", /depth.*must be a whole number at least 0/],
+      ["learningRate=-1", /learningRate.*must be a number greater than 0/],
       ["seed=x", /seed/],
     ] as const) {
       const bad = await page(query);

@@ -36,7 +36,7 @@ function idempotencyKey(request: Request): string | undefined {
 
 /** Issues that put a sweep beyond the documented limits: too many runs (413), too deep, wide or long (422). */
 const TOO_MANY_RUNS = (i: SpecIssue) => i.path === "axes" && /at most \d+ are allowed/.test(i.message);
-const TOO_BIG = (i: SpecIssue) => /^axes\.(depths|widths)\[\d+\]$|^fixed\.epochs$/.test(i.path) && /too big/i.test(i.message);
+const TOO_BIG = (i: SpecIssue) => /^axes\.(depths|widths)\[\d+\]$|^fixed\.epochs$/.test(i.path) && i.code === "too_big";
 
 /**
  * POST /api/sweeps — a sweep spec → 201 { sweepId, runs }; 400 lists each bad field. With
