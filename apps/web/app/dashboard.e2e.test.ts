@@ -281,7 +281,7 @@ describe("the dashboard in a browser", () => {
     await page.locator("[data-testid=runs] tbody tr td a").first().click();
     await page.waitForURL(/\/runs\//);
     await expect.poll(() => page.locator("[data-testid=run-status]").textContent()).toBe("completed");
-    for (const chart of ["chart-loss", "chart-accuracy", "chart-gradient norm per layer (log)", "chart-activationStd by layer", "chart-fractions"])
+    for (const chart of ["chart-loss", "chart-accuracy", "chart-gradient norm per layer", "chart-activationStd by layer", "chart-fractions"])
       await chartHasData(chart);
     expect(await page.locator("[data-testid=histograms] figure").count()).toBe(3);
     await page.fill("#epoch", "30");
@@ -341,6 +341,69 @@ describe("the dashboard in a browser", () => {
     await page.selectOption("#group", "activation");
     await expect.poll(() => page.locator('[data-testid="chart-valLoss over epochs"] .recharts-legend-item').count()).toBe(1);
     await shot("compare");
+  });
+
+  it("draws legible charts: legends in layer order beside the plot, distinct colours, distinct ticks, the first epoch of a long run, log axes and smoothing", async () => {
+    const deep = {
+      name: "deep and long",
+      axes: {
+        activations: ["tanh"],
+        initializers: ["xavier_normal"],
+        depths: [11],
+        widths: [4],
+        learningRates: [0.05],
+        datasets: [{ name: "moons", samples: 200 }],
+        seeds: [0],
+      },
+      fixed: { epochs: 500, batchSize: 50 },
+    };
+    const created = await fetch(`${base}/api/sweeps`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(deep) });
+    const { sweepId } = (await created.json()) as { sweepId: string };
+    const runsOf = async () => ((await (await fetch(`${base}/api/sweeps/${sweepId}/runs`)).json()) as { runs: Array<{ id: string; status: string }> }).runs;
+    await waitFor(async () => (await runsOf())[0]?.status === "completed", 60_000, "the deep run");
+    await page.goto(`${base}/runs/${(await runsOf())[0]!.id}`);
+    const grad = page.locator('[data-testid="chart-gradient norm per layer"]');
+    await expect.poll(() => grad.locator(".recharts-legend-item").count()).toBe(12);
+    // Numeric order (recharts' default put layer 10 after layer 1), every series its own colour.
+    expect(await grad.locator(".recharts-legend-item").allTextContents()).toEqual([...Array.from({ length: 11 }, (_, i) => `layer ${i + 1}`), "output"]);
+    const strokes = await grad.locator("path.recharts-line-curve").evaluateAll((paths) => paths.map((p) => p.getAttribute("stroke")));
+    expect(new Set(strokes).size).toBe(12);
+    // The legend sits beside the plot, not over it.
+    const plot = (await grad.locator(".recharts-cartesian-grid").boundingBox())!;
+    const legend = (await grad.locator(".recharts-legend-wrapper").boundingBox())!;
+    expect(legend.x).toBeGreaterThanOrEqual(plot.x + plot.width - 1);
+    // Ticks: none repeated, none cut off at the chart's left edge.
+    for (const id of ["chart-loss", "chart-accuracy", "chart-gradient norm per layer"]) {
+      const chart = page.locator(`[data-testid="${id}"]`);
+      const ticks = await chart.locator(".recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value").allTextContents();
+      expect(ticks.length, id).toBeGreaterThan(2);
+      expect(new Set(ticks).size, `${id}: ${ticks.join(" ")}`).toBe(ticks.length);
+      const left = (await chart.locator(".recharts-wrapper > svg.recharts-surface").boundingBox())!.x;
+      for (const box of await chart
+        .locator(".recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value")
+        .evaluateAll((ts) => ts.map((t) => t.getBoundingClientRect().left)))
+        expect(box, id).toBeGreaterThanOrEqual(left);
+    }
+    // Downsampled to 200 buckets, the curve still starts at epoch 0 and ends at the last epoch.
+    const [file] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="chart-loss"] button[data-export=json]')]);
+    const epochs = (JSON.parse(readFileSync((await file.path())!, "utf8")) as Array<{ epoch: number }>).map((r) => r.epoch);
+    expect(epochs.length).toBeLessThan(500);
+    expect([epochs[0], epochs.at(-1)]).toEqual([0, 500]);
+    // The gradient norms start on a log axis, labelled in powers of ten; the switch makes it linear.
+    const gradTicks = () => grad.locator(".recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value").allTextContents();
+    expect((await gradTicks()).every((t) => /^(1e-?\d+|0\.0*1|10*)$/.test(t))).toBe(true);
+    await grad.locator("[data-testid=log-toggle]").click();
+    await expect.poll(async () => (await gradTicks()).every((t) => /^(1e-?\d+|0\.0*1|10*)$/.test(t))).toBe(false);
+    // Smoothing draws the smoothed curves over faint raw ones, the legend unchanged.
+    const loss = page.locator('[data-testid="chart-loss"]');
+    const rawPath = await loss.locator("path.recharts-line-curve").first().getAttribute("d");
+    await loss.locator("input[aria-label=smoothing]").fill("0.9");
+    await expect.poll(() => loss.locator("path.recharts-line-curve").count()).toBe(4);
+    expect(await loss.locator(".recharts-legend-item").allTextContents()).toEqual(["train", "validation"]);
+    expect(await loss.locator("path.recharts-line-curve").nth(1).getAttribute("d")).not.toBe(rawPath);
+    await shot("run-deep");
+    // Gone again, so the home page's tests find only their own sweeps.
+    expect((await fetch(`${base}/api/sweeps/${sweepId}`, { method: "DELETE", headers: { "content-type": "application/json" } })).status).toBe(200);
   });
 
   it("keeps every view in its URL: a reload or a shared link opens the same sweep, run and comparison view", async () => {
@@ -622,9 +685,10 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => page.locator("[data-testid=sweep-effort]").textContent()).toMatch(/% saved by stopping 4 runs early\)$/);
     // The depth curve draws the combinations that completed runs — the Xavier ones — over both depths, with their names.
     await expect.poll(() => page.locator("[data-testid=chart-depth-curve] .recharts-line").count()).toBe(2);
+    // In the spec's order (tanh first), as the heatmap's rows.
     expect(await page.locator("[data-testid=chart-depth-curve] .recharts-legend-item-text").allTextContents()).toEqual([
-      "logistic · xavier_normal",
       "tanh · xavier_normal",
+      "logistic · xavier_normal",
     ]);
     expect(await page.locator("[data-testid=chart-depth-curve] .recharts-line-dots circle").count()).toBe(4);
     // In the heatmap the zero-initialised cells hold no mean, and say why.

@@ -1,5 +1,6 @@
 "use client";
-import { useRef, type ReactNode } from "react";
+import { useMemo, useRef, useState, type ReactNode } from "react";
+import { seriesStyle, smooth, valueAxis, type ValueAxis } from "./axes.ts";
 import { csv } from "@gradtrace/core/vocabulary";
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
 
@@ -98,12 +99,15 @@ export function Figure({
   title,
   rows,
   canvas = false,
+  controls,
   children,
 }: {
   id: string;
   title: ReactNode;
   rows?: ChartRows;
   canvas?: boolean;
+  /** Switches of the chart's view (log axis, smoothing), after the downloads. */
+  controls?: ReactNode;
   children: ReactNode;
 }) {
   const ref = useRef<HTMLElement>(null);
@@ -126,15 +130,17 @@ export function Figure({
               {k}
             </button>
           ))}
-        </span>
+        </span>{" "}
+        {controls && (
+          <span className="muted" style={{ fontWeight: 400, fontSize: "0.75rem" }}>
+            {controls}
+          </span>
+        )}
       </figcaption>
       {children}
     </figure>
   );
 }
-
-/** Distinct colours for series (layers, runs, groups). */
-export const PALETTE = ["#0b63c5", "#d1242f", "#1a7f37", "#8250df", "#bf8700", "#0598bc", "#cf222e", "#6e7781", "#e16f24", "#116329", "#953800", "#4d2d8b"];
 
 export interface SeriesSpec {
   key: string;
@@ -142,7 +148,43 @@ export interface SeriesSpec {
   dashed?: boolean;
 }
 
-/** A line chart of rows keyed by x, one line per series, with axes, grid, tooltip and legend. */
+/**
+ * A value axis's recharts props from `valueAxis` (nice ticks, labels that neither repeat nor get
+ * clipped, log or linear); recharts' own choice where there is nothing finite to draw.
+ */
+export function yAxisProps(axis: ValueAxis | undefined, log: boolean) {
+  return axis
+    ? {
+        type: "number" as const,
+        scale: log ? ("log" as const) : ("linear" as const),
+        domain: axis.domain,
+        ticks: axis.ticks,
+        tickFormatter: axis.format,
+        width: axis.width,
+        allowDataOverflow: true,
+      }
+    : { type: "number" as const, width: 50 };
+}
+
+/**
+ * Legend props for a chart: beside the plot (never over it), in the series' own order (recharts
+ * sorts by name, putting layer 10 before layer 2), scrolling when there are many.
+ */
+export function legendProps(height: number) {
+  return {
+    layout: "vertical" as const,
+    align: "right" as const,
+    verticalAlign: "top" as const,
+    itemSorter: null,
+    wrapperStyle: { fontSize: "0.75rem", maxHeight: height - 20, overflowY: "auto" as const, paddingLeft: 8 },
+  };
+}
+
+/**
+ * A line chart of rows keyed by x, one line per series, with axes, grid, tooltip and legend; a
+ * log/linear switch, and for curves over epochs (`smoothable`) TensorBoard's smoothing, drawn
+ * over the faint raw lines.
+ */
 export function Lines({
   title,
   rows,
@@ -150,9 +192,10 @@ export function Lines({
   xLabel,
   series,
   log = false,
-  width = 560,
+  width = 620,
   height = 280,
   integerX = false,
+  smoothable = false,
 }: {
   title: string;
   rows: Array<Record<string, number | null>>;
@@ -164,10 +207,43 @@ export function Lines({
   height?: number;
   /** Whole-number x ticks only (layer indices). */
   integerX?: boolean;
+  smoothable?: boolean;
 }) {
+  const [logScale, setLogScale] = useState(log);
+  const [smoothing, setSmoothing] = useState(0);
+  const drawn = useMemo(() => {
+    // A log axis cannot draw zero or negative values (a zero-init run's gradient norms): gaps.
+    const visible = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) || (logScale && v <= 0) ? null : v);
+    const out = rows.map((r) => ({ ...r, ...Object.fromEntries(series.map((s) => [s.key, visible(r[s.key])])) }));
+    if (smoothing > 0)
+      for (const s of series)
+        smooth(
+          out.map((r) => r[s.key] ?? null),
+          smoothing,
+        ).forEach((v, i) => (out[i]![`${s.key}~`] = v));
+    return out;
+  }, [rows, series, logScale, smoothing]);
+  const axis = valueAxis(
+    drawn.flatMap((r) => series.map((s) => r[s.key])),
+    logScale,
+  );
+  const controls = (
+    <>
+      <button type="button" className="link" data-testid="log-toggle" aria-pressed={logScale} onClick={() => setLogScale(!logScale)}>
+        {logScale ? "log" : "linear"}
+      </button>
+      {smoothable && (
+        <label className="smoothing">
+          smoothing{" "}
+          <input type="range" min={0} max={0.99} step={0.01} value={smoothing} aria-label="smoothing" onChange={(e) => setSmoothing(Number(e.target.value))} />{" "}
+          {smoothing.toFixed(2)}
+        </label>
+      )}
+    </>
+  );
   return (
-    <Figure id={title} title={title} rows={rows}>
-      <LineChart width={width} height={height} data={rows} margin={{ top: 5, right: 20, bottom: 20, left: 10 }}>
+    <Figure id={title} title={title} rows={rows} controls={controls}>
+      <LineChart width={width} height={height} data={drawn} margin={{ top: 5, right: 10, bottom: 20, left: 10 }}>
         <CartesianGrid stroke="#eee" />
         <XAxis
           dataKey={x}
@@ -176,27 +252,41 @@ export function Lines({
           allowDecimals={!integerX}
           label={{ value: xLabel, position: "insideBottom", offset: -10 }}
         />
-        <YAxis
-          scale={log ? "log" : "auto"}
-          domain={log ? ["auto", "auto"] : ["auto", "auto"]}
-          allowDataOverflow={log}
-          width={70}
-          tickFormatter={(v: number) => (Math.abs(v) < 1e-2 && v !== 0 ? v.toExponential(0) : String(Number(v.toPrecision(3))))}
-        />
+        <YAxis {...yAxisProps(axis, logScale)} />
         <Tooltip />
-        <Legend verticalAlign="top" height={28} />
-        {series.map((s, i) => (
-          <Line
-            key={s.key}
-            dataKey={s.key}
-            name={s.name}
-            stroke={PALETTE[i % PALETTE.length]}
-            strokeDasharray={s.dashed ? "5 3" : undefined}
-            dot={false}
-            isAnimationActive={false}
-            connectNulls
-          />
-        ))}
+        <Legend {...legendProps(height)} />
+        {series.map((s, i) => {
+          const style = seriesStyle(i);
+          const dash = s.dashed ? "5 3" : style.strokeDasharray;
+          return smoothing > 0 ? (
+            [
+              <Line
+                key={s.key}
+                dataKey={s.key}
+                name={`${s.name} (raw)`}
+                stroke={style.stroke}
+                strokeOpacity={0.25}
+                strokeDasharray={dash}
+                legendType="none"
+                dot={false}
+                isAnimationActive={false}
+                connectNulls
+              />,
+              <Line
+                key={`${s.key}~`}
+                dataKey={`${s.key}~`}
+                name={s.name}
+                stroke={style.stroke}
+                strokeDasharray={dash}
+                dot={false}
+                isAnimationActive={false}
+                connectNulls
+              />,
+            ]
+          ) : (
+            <Line key={s.key} dataKey={s.key} name={s.name} stroke={style.stroke} strokeDasharray={dash} dot={false} isAnimationActive={false} connectNulls />
+          );
+        })}
       </LineChart>
     </Figure>
   );

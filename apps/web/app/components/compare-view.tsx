@@ -1,7 +1,8 @@
 "use client";
 import { useEffect, useMemo, useState } from "react";
 import { Area, CartesianGrid, ComposedChart, Legend, Line, Tooltip, XAxis, YAxis } from "recharts";
-import { Figure, PALETTE } from "./charts.tsx";
+import { Figure, legendProps, yAxisProps } from "./charts.tsx";
+import { bucketPoints, seriesStyle, valueAxis } from "./axes.ts";
 import { api } from "./format.ts";
 import { choice, useUrlSync, type View } from "./url-state.ts";
 import { EPOCH_SCALARS, fromWire, LAYER_METRICS, RUN_AXES, type EpochScalar, type LayerMetric, type RunAxis, type Wired } from "@gradtrace/core/vocabulary";
@@ -36,18 +37,28 @@ function Bands({
   groups: Array<{ name: string; values: Map<number, Array<number | null>> }>;
   log?: boolean;
 }) {
+  const [logScale, setLogScale] = useState(log ?? false);
   const rows = x.map((xv) => {
     const row: Record<string, number | number[] | null> = { x: xv };
     groups.forEach((g, i) => {
-      const s = stats(g.values.get(xv) ?? []);
+      const s = stats((g.values.get(xv) ?? []).map((v) => (logScale && v !== null && v <= 0 ? null : v)));
       row[`m${i}`] = s ? s.mean : null;
       row[`b${i}`] = s ? [s.lo, s.hi] : null;
     });
     return row;
   });
+  const axis = valueAxis(
+    rows.flatMap((r) => groups.flatMap((_, i) => (r[`b${i}`] as number[] | null) ?? [])),
+    logScale,
+  );
+  const toggle = (
+    <button type="button" className="link" data-testid="log-toggle" aria-pressed={logScale} onClick={() => setLogScale(!logScale)}>
+      {logScale ? "log" : "linear"}
+    </button>
+  );
   return (
-    <Figure id={title} title={title} rows={rows}>
-      <ComposedChart width={620} height={320} data={rows} margin={{ top: 5, right: 20, bottom: 20, left: 10 }}>
+    <Figure id={title} title={title} rows={rows} controls={toggle}>
+      <ComposedChart width={760} height={320} data={rows} margin={{ top: 5, right: 10, bottom: 20, left: 10 }}>
         <CartesianGrid stroke="#eee" />
         <XAxis
           dataKey="x"
@@ -56,21 +67,15 @@ function Bands({
           allowDecimals={false}
           label={{ value: xLabel, position: "insideBottom", offset: -10 }}
         />
-        <YAxis
-          scale={log ? "log" : "auto"}
-          domain={["auto", "auto"]}
-          allowDataOverflow={log}
-          width={70}
-          tickFormatter={(v: number) => String(Number(v.toPrecision(3)))}
-        />
+        <YAxis {...yAxisProps(axis, logScale)} />
         <Tooltip />
-        <Legend verticalAlign="top" height={40} />
+        <Legend {...legendProps(320)} width={220} />
         {groups.map((g, i) => (
           <Area
             key={`b${i}`}
             dataKey={`b${i}`}
             stroke="none"
-            fill={PALETTE[i % PALETTE.length]}
+            fill={seriesStyle(i).stroke}
             fillOpacity={0.15}
             legendType="none"
             isAnimationActive={false}
@@ -78,7 +83,7 @@ function Bands({
           />
         ))}
         {groups.map((g, i) => (
-          <Line key={`m${i}`} dataKey={`m${i}`} name={g.name} stroke={PALETTE[i % PALETTE.length]} dot={false} isAnimationActive={false} connectNulls />
+          <Line key={`m${i}`} dataKey={`m${i}`} name={g.name} {...seriesStyle(i)} dot={false} isAnimationActive={false} connectNulls />
         ))}
       </ComposedChart>
     </Figure>
@@ -118,10 +123,11 @@ export function CompareView({ ids, view }: { ids: string[]; view: View }) {
 
   if (error) return <p className="error">{error}</p>;
   if (!runs) return <p className="muted">loading…</p>;
-  const epochs = [...new Set(runs.flatMap((r) => r.series[scalar].map((b) => Number(b.toEpoch))))].sort((a, b) => a - b);
+  const points = new Map(runs.map((r) => [r.id, bucketPoints(r.series[scalar], fromWire)]));
+  const epochs = [...new Set([...points.values()].flatMap((p) => p.map(([epoch]) => epoch)))].sort((a, b) => a - b);
   const curveGroups = groups.map((g) => {
     const values = new Map<number, Array<number | null>>();
-    for (const r of g.members) for (const b of r.series[scalar]) values.set(Number(b.toEpoch), [...(values.get(Number(b.toEpoch)) ?? []), fromWire(b.last)]);
+    for (const r of g.members) for (const [epoch, v] of points.get(r.id)!) values.set(epoch, [...(values.get(epoch) ?? []), v]);
     return { name: g.name, values };
   });
   const depth = Math.max(...runs.map((r) => r[which]?.layers.length ?? 0));

@@ -3,7 +3,8 @@ import { fromWire, GRID_AXES, type GridAxis, type Wired } from "@gradtrace/core/
 import type { GridCell, GridMetric } from "@gradtrace/db";
 import { useState } from "react";
 import { CartesianGrid, ErrorBar, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
-import { Figure, PALETTE } from "./charts.tsx";
+import { Figure, legendProps, yAxisProps } from "./charts.tsx";
+import { SERIES_COLOURS, valueAxis } from "./axes.ts";
 import { fmt } from "./format.ts";
 import { choice, useUrlSync, type View } from "./url-state.ts";
 import { HEATMAP_METRICS, GRID_METRIC_TITLES, inkOn, legendGradient, metricScale, scaleColour, scalePosition, shownValue } from "./scales.ts";
@@ -243,6 +244,14 @@ function DepthCurve({
     return row;
   });
   const drawn = series.filter((_, k) => rows.some((r) => r[`m${k}`] !== null));
+  // The axis holds every error bar's ends, not only the means.
+  const whiskers = rows.flatMap((r) =>
+    drawn.flatMap((s) => {
+      const k = series.indexOf(s);
+      const [m, sd] = [r[`m${k}`], r[`s${k}`] ?? 0];
+      return m === null || m === undefined ? [] : [m - sd, m + sd];
+    }),
+  );
   return (
     <Figure
       id="depth-curve"
@@ -263,9 +272,9 @@ function DepthCurve({
           ticks={depths}
           label={{ value: "depth (hidden layers)", position: "insideBottom", offset: -10 }}
         />
-        <YAxis width={70} domain={["auto", "auto"]} tickFormatter={(v: number) => fmt(v)} />
+        <YAxis {...yAxisProps(valueAxis(whiskers), false)} />
         <Tooltip formatter={(v) => fmt(v as number)} />
-        <Legend layout="vertical" align="right" verticalAlign="top" wrapperStyle={{ fontSize: "0.75rem", right: -10 }} />
+        <Legend {...legendProps(340)} />
         {drawn.map((s) => {
           const k = series.indexOf(s);
           return (
@@ -273,11 +282,11 @@ function DepthCurve({
               key={s.key}
               name={s.key}
               dataKey={`m${k}`}
-              stroke={PALETTE[activations.indexOf(s.a) % PALETTE.length]}
+              stroke={SERIES_COLOURS[activations.indexOf(s.a) % SERIES_COLOURS.length]}
               strokeDasharray={DASHES[initializers.indexOf(s.i) % DASHES.length]}
               isAnimationActive={false}
             >
-              <ErrorBar dataKey={`s${k}`} width={3} strokeWidth={1} stroke={PALETTE[activations.indexOf(s.a) % PALETTE.length]} />
+              <ErrorBar dataKey={`s${k}`} width={3} strokeWidth={1} stroke={SERIES_COLOURS[activations.indexOf(s.a) % SERIES_COLOURS.length]} />
             </Line>
           );
         })}

@@ -5,7 +5,8 @@ import { useCoalesced, useEventStream } from "./live.ts";
 import { Annotations } from "./annotations.tsx";
 import { choice, useUrlSync, type View } from "./url-state.ts";
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
-import { Figure, Lines, PALETTE } from "./charts.tsx";
+import { Figure, Lines } from "./charts.tsx";
+import { bucketPoints, seriesStyle } from "./axes.ts";
 import { Distributions } from "./distributions.tsx";
 import { fmt } from "./format.ts";
 import type { Live } from "./run-table.tsx";
@@ -16,14 +17,12 @@ import type { RunPageData } from "../../lib/pages.ts";
 /** What the run page is sent. */
 export type RunData = Wired<RunPageData>;
 
-/** Chart rows from downsampled series: one row per bucket, x its last epoch, each series its last value. */
+/** Chart rows from downsampled series: one row per epoch drawn (each bucket's first and last), each series its value there. */
 function rowsOf(series: Partial<Record<string, Wired<Bucket>[]>>, keys: string[]): Array<Record<string, number | null>> {
   const byEpoch = new Map<number, Record<string, number | null>>();
   for (const k of keys) {
-    for (const b of series[k] ?? []) {
-      const epoch = Number(b.toEpoch);
+    for (const [epoch, v] of bucketPoints(series[k] ?? [], fromWire)) {
       const row = byEpoch.get(epoch) ?? { epoch };
-      const v = fromWire(b.last);
       row[k] = v !== null && Number.isFinite(v) ? v : null;
       byEpoch.set(epoch, row);
     }
@@ -92,6 +91,7 @@ export function RunView({ initial, view }: { initial: RunData; view: View }) {
       rows={rowsOf(series, [train, validation])}
       x="epoch"
       xLabel="epoch"
+      smoothable
       series={[
         { key: train, name: "train" },
         { key: validation, name: "validation", dashed: true },
@@ -162,7 +162,15 @@ export function RunView({ initial, view }: { initial: RunData; view: View }) {
       <div className="row">
         {trainAndValidation("loss", "trainLoss", "valLoss")}
         {trainAndValidation("accuracy", "trainAccuracy", "valAccuracy")}
-        <Lines title="gradient norm per layer (log)" rows={gradRows} x="epoch" xLabel="epoch" log series={names.map((n, l) => ({ key: `l${l}`, name: n }))} />
+        <Lines
+          title="gradient norm per layer"
+          rows={gradRows}
+          x="epoch"
+          xLabel="epoch"
+          log
+          smoothable
+          series={names.map((n, l) => ({ key: `l${l}`, name: n }))}
+        />
       </div>
       <h2>Depth profile</h2>
       <label htmlFor="epoch">
@@ -199,8 +207,8 @@ export function RunView({ initial, view }: { initial: RunData; view: View }) {
             <YAxis domain={[0, 1]} width={50} />
             <Tooltip />
             <Legend verticalAlign="top" height={28} />
-            <Bar dataKey="saturated" name="saturated" fill={PALETTE[4]} isAnimationActive={false} />
-            <Bar dataKey="dead" name="dead" fill={PALETTE[1]} isAnimationActive={false} />
+            <Bar dataKey="saturated" name="saturated" fill={seriesStyle(4).stroke} isAnimationActive={false} />
+            <Bar dataKey="dead" name="dead" fill={seriesStyle(1).stroke} isAnimationActive={false} />
           </BarChart>
         </Figure>
       </div>
@@ -217,7 +225,7 @@ export function RunView({ initial, view }: { initial: RunData; view: View }) {
                 <XAxis dataKey="x" fontSize={10} label={{ value: "activation", position: "insideBottom", offset: -8, fontSize: 10 }} />
                 <YAxis fontSize={10} width={40} />
                 <Tooltip />
-                <Bar dataKey="count" fill={PALETTE[i % PALETTE.length]} isAnimationActive={false} />
+                <Bar dataKey="count" fill={seriesStyle(i).stroke} isAnimationActive={false} />
               </BarChart>
             </Figure>
           );

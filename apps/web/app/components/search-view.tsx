@@ -2,7 +2,8 @@
 import { CartesianGrid, ComposedChart, Legend, Line, Scatter, Tooltip, XAxis, YAxis } from "recharts";
 import { maximised, type Wired } from "@gradtrace/core/vocabulary";
 import type { SearchData } from "../../lib/pages.ts";
-import { Figure } from "./charts.tsx";
+import { Figure, legendProps, yAxisProps } from "./charts.tsx";
+import { seriesStyle, valueAxis } from "./axes.ts";
 import { fmt } from "./format.ts";
 
 /** A trial's settings in one line. */
@@ -51,11 +52,11 @@ export function SearchView({ search }: { search: Wired<SearchData> }) {
             allowDecimals={false}
             label={{ value: "trial", position: "insideBottom", offset: -10 }}
           />
-          <YAxis width={70} domain={["auto", "auto"]} tickFormatter={(v: number) => fmt(v)} />
+          <YAxis {...yAxisProps(valueAxis(rows.map((r) => r.objective)), false)} />
           <Tooltip formatter={(v) => fmt(v as number)} />
-          <Legend verticalAlign="top" height={28} />
-          <Scatter name="trial" dataKey="objective" fill="#0b63c5" isAnimationActive={false} />
-          <Line name="best so far" dataKey="best" type="stepAfter" stroke="#1a7f37" dot={false} isAnimationActive={false} connectNulls />
+          <Legend {...legendProps(280)} />
+          <Scatter name="trial" dataKey="objective" fill={seriesStyle(0).stroke} isAnimationActive={false} />
+          <Line name="best so far" dataKey="best" type="stepAfter" stroke={seriesStyle(2).stroke} dot={false} isAnimationActive={false} connectNulls />
         </ComposedChart>
       </Figure>
     </>
