@@ -34,5 +34,11 @@ export function defineActivation<const N extends string, const P extends Paramet
   return definition;
 }
 
-/** Histogram range used for activations with an unbounded output. */
+/** Histogram range used for activations with an output unbounded on both sides. */
 export const UNBOUNDED_RANGE = [-4, 4] as const;
+
+/**
+ * Histogram range of an activation whose output is bounded below by `low` (ReLU's 0, ELU's −α):
+ * from there to the unbounded range's top, so no bin is spent on values it cannot take.
+ */
+export const rangeFrom = (low: number): readonly [number, number] => [low, UNBOUNDED_RANGE[1]];

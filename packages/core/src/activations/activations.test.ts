@@ -24,6 +24,18 @@ describe.each(ACTIVATION_NAMES)("%s", (name) => {
       expect(Number.isFinite(activation.derivative(z, h))).toBe(true);
     }
   });
+
+  it("has a histogram range whose low end is at most a tenth of a unit below the lowest output", () => {
+    let lowest = Infinity;
+    for (let z = -30; z <= 30; z += 0.001) lowest = Math.min(lowest, activation.forward(z));
+    const [low, high] = activation.range;
+    expect(high).toBeGreaterThan(low);
+    // Unbounded below (identity, leaky_relu): the low end clamps, as the high end does for all.
+    if (activation.forward(-1e4) < -4) return;
+    expect(low).toBeLessThanOrEqual(lowest + 1e-12);
+    // Bounded below: no bins wasted under the minimum (ReLU's histogram no longer spans [−4, 0]).
+    expect(low, `lowest output ${lowest}`).toBeGreaterThanOrEqual(lowest - 0.1);
+  });
 });
 
 describe("activation values", () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineActivation, UNBOUNDED_RANGE } from "./activation.ts";
+import { defineActivation, rangeFrom } from "./activation.ts";
 
 /**
  * Exponential linear unit, f(z) = z for z > 0 else α(e^z − 1), f'(z) = 1 or f(z) + α
@@ -12,7 +12,7 @@ export const elu = defineActivation({
   create: ({ alpha }) => ({
     forward: (z) => (z > 0 ? z : alpha * Math.expm1(z)),
     derivative: (z, h) => (z > 0 ? 1 : h + alpha),
-    range: UNBOUNDED_RANGE,
+    range: rangeFrom(-alpha),
     alpha,
   }),
 });

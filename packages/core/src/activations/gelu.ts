@@ -1,4 +1,4 @@
-import { UNBOUNDED_RANGE, defineActivation } from "./activation.ts";
+import { rangeFrom, defineActivation } from "./activation.ts";
 
 const C = Math.sqrt(2 / Math.PI);
 const K = 0.044715;
@@ -18,7 +18,8 @@ export const gelu = defineActivation({
       const t = Math.tanh(C * (z + K * z * z * z));
       return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * C * (1 + 3 * K * z * z);
     },
-    range: UNBOUNDED_RANGE,
+    // GELU's minimum is about −0.170.
+    range: rangeFrom(-0.2),
     alpha: 0,
   }),
 });

@@ -1,4 +1,4 @@
-import { defineActivation, UNBOUNDED_RANGE } from "./activation.ts";
+import { defineActivation, rangeFrom } from "./activation.ts";
 import { sigmoid } from "./logistic.ts";
 
 /** softplus(z) = ln(1 + e^z) without overflow for large |z|. */
@@ -19,7 +19,8 @@ export const mish = defineActivation({
       const t = Math.tanh(softplusOf(z));
       return t + z * (1 - t * t) * sigmoid(z);
     },
-    range: UNBOUNDED_RANGE,
+    // Mish's minimum is about −0.309.
+    range: rangeFrom(-0.35),
     alpha: 0,
   }),
 });

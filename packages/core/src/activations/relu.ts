@@ -1,4 +1,4 @@
-import { UNBOUNDED_RANGE, defineActivation } from "./activation.ts";
+import { rangeFrom, defineActivation } from "./activation.ts";
 
 /**
  * Rectified linear unit, f(z) = max(0, z), f'(z) = 1 for z > 0 else 0 (Nair & Hinton, ICML 2010).
@@ -11,7 +11,7 @@ export const relu = defineActivation({
   create: () => ({
     forward: (z) => (z > 0 ? z : 0),
     derivative: (z) => (z > 0 ? 1 : 0),
-    range: UNBOUNDED_RANGE,
+    range: rangeFrom(0),
     alpha: 0,
   }),
 });

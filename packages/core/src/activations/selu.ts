@@ -1,4 +1,4 @@
-import { UNBOUNDED_RANGE, defineActivation } from "./activation.ts";
+import { rangeFrom, defineActivation } from "./activation.ts";
 
 /** SELU's fixed constants, chosen so that mean 0 / variance 1 is a fixed point under LeCun init. */
 export const SELU_LAMBDA = 1.0507009873554805;
@@ -15,7 +15,7 @@ export const selu = defineActivation({
   create: () => ({
     forward: (z) => (z > 0 ? SELU_LAMBDA * z : SELU_LAMBDA * SELU_ALPHA * Math.expm1(z)),
     derivative: (z, h) => (z > 0 ? SELU_LAMBDA : h + SELU_LAMBDA * SELU_ALPHA),
-    range: UNBOUNDED_RANGE,
+    range: rangeFrom(-SELU_LAMBDA * SELU_ALPHA),
     alpha: 0,
   }),
 });

@@ -1,4 +1,4 @@
-import { UNBOUNDED_RANGE, defineActivation } from "./activation.ts";
+import { rangeFrom, defineActivation } from "./activation.ts";
 import { sigmoid } from "./logistic.ts";
 
 /**
@@ -15,7 +15,8 @@ export const silu = defineActivation({
       const s = sigmoid(z);
       return s * (1 + z * (1 - s));
     },
-    range: UNBOUNDED_RANGE,
+    // SiLU's minimum is about −0.278.
+    range: rangeFrom(-0.3),
     alpha: 0,
   }),
 });

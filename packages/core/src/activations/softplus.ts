@@ -1,4 +1,4 @@
-import { UNBOUNDED_RANGE, defineActivation } from "./activation.ts";
+import { rangeFrom, defineActivation } from "./activation.ts";
 import { sigmoid } from "./logistic.ts";
 
 /**
@@ -12,7 +12,7 @@ export const softplus = defineActivation({
   create: () => ({
     forward: (z) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))),
     derivative: (z) => sigmoid(z),
-    range: UNBOUNDED_RANGE,
+    range: rangeFrom(0),
     alpha: 0,
   }),
 });
