@@ -1,7 +1,19 @@
 import "server-only";
 import { loadSweep, type Control } from "@gradtrace/control";
 import { metricCost, RUN_AXES, type RunAxis } from "@gradtrace/core";
-import { bestRuns, getRun, getRuns, listSweeps, sweepGrid, sweepRunTable, sweepTrials, type PrismaClient, type RunRow, type StoredRun } from "@gradtrace/db";
+import {
+  bestRuns,
+  edgeEpochs,
+  epochScalarSeries,
+  getRun,
+  getRunRows,
+  listSweeps,
+  sweepGrid,
+  sweepRunTable,
+  sweepTrials,
+  type PrismaClient,
+  type RunRow,
+} from "@gradtrace/db";
 import { describeTrial, listWorkers, runJobCounts, trialObjective, type SweepSpec } from "@gradtrace/queue";
 import { pageTableQuery, RUN_TABLE_PAGE } from "./run-table.ts";
 import { thinTrace } from "./thin-trace.ts";
@@ -87,24 +99,27 @@ export async function runPageData(prisma: PrismaClient, id: string) {
 }
 export type RunPageData = Awaited<ReturnType<typeof runPageData>>;
 
-/** One run as the comparison view shows it: its axes and status, its series, its first and last epochs. */
-function comparedRun({ run, epochs }: StoredRun, buckets: number) {
-  const { id, sweepId, status, diagnosisKinds, layers } = run;
-  return {
-    ...(Object.fromEntries(RUN_AXES.map((a) => [a, run[a]])) as Pick<RunRow, RunAxis>),
-    id,
-    sweepId,
-    status,
-    diagnosisKinds,
-    layers,
-    series: thinTrace(epochs, buckets).series,
-    first: epochs[0] ?? null,
-    last: epochs.at(-1) ?? null,
-  };
-}
-
-/** Several runs side by side (see comparedRun), in the order asked for. */
+/**
+ * Several runs side by side, in the order asked for: each run's axes and status, its epoch
+ * scalars downsampled, and its first and last epochs whole — three queries, none reading the
+ * epochs' layers and histograms in between.
+ */
 export async function compareData(prisma: PrismaClient, ids: readonly string[], buckets: number) {
-  return { runs: (await getRuns(prisma, ids)).map((stored) => comparedRun(stored, buckets)) };
+  const [runs, series, edges] = await Promise.all([getRunRows(prisma, ids), epochScalarSeries(prisma, ids, buckets), edgeEpochs(prisma, ids)]);
+  return {
+    runs: runs.map((run) => {
+      const { id, sweepId, status, diagnosisKinds, layers } = run;
+      return {
+        ...(Object.fromEntries(RUN_AXES.map((a) => [a, run[a]])) as Pick<RunRow, RunAxis>),
+        id,
+        sweepId,
+        status,
+        diagnosisKinds,
+        layers,
+        series: series.get(id)!,
+        ...edges.get(id)!,
+      };
+    }),
+  };
 }
 export type CompareData = Awaited<ReturnType<typeof compareData>>;

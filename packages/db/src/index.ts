@@ -56,8 +56,11 @@ export {
 export {
   appendEpochChunks,
   appendEpochs,
+  edgeEpochs,
+  epochScalarSeries,
   getRun,
   getRunRow,
+  getRunRows,
   getRuns,
   runSeries,
   runState,

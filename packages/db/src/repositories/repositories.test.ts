@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { packEpoch, Run, train, type EpochRecord, type RunSpecInput, type Trace } from "@gradtrace/core";
+import { randomUUID } from "node:crypto";
+import { EPOCH_SCALARS, packEpoch, Run, train, type EpochRecord, type RunSpecInput, type Trace } from "@gradtrace/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
 import { createTestDatabase, expectSameEpochs, type TestDatabase } from "../testing.ts";
@@ -19,7 +20,7 @@ import {
   setSweepStatus,
   sweepRuns,
 } from "./sweeps.ts";
-import { appendEpochChunks, appendEpochs, getRun, getRuns, runSeries } from "./traces.ts";
+import { appendEpochChunks, appendEpochs, edgeEpochs, epochScalarSeries, getRun, getRuns, runSeries } from "./traces.ts";
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -504,6 +505,22 @@ describe("reading", () => {
     }
     const layer = await runSeries(db.prisma, ids, "gradNorm", 100, -1);
     expect(layer.get(ids[0]!)!.map((b) => b.first)).toEqual(traces.get(ids[0]!)!.epochs.map((e) => Math.fround(e.layers.at(-1)!.gradNorm)));
+  });
+
+  it("reads every epoch scalar's series in one go, and a run's first and last epochs without those between", async () => {
+    const ids = [...traces.keys()].slice(0, 3);
+    const [scalars, edges, whole] = await Promise.all([
+      epochScalarSeries(db.prisma, ids, 2),
+      edgeEpochs(db.prisma, [...ids, randomUUID()]),
+      getRuns(db.prisma, ids),
+    ]);
+    for (const [i, id] of ids.entries()) {
+      for (const metric of EPOCH_SCALARS) expect(scalars.get(id)![metric], metric).toEqual((await runSeries(db.prisma, [id], metric, 2)).get(id));
+      expect(edges.get(id)).toEqual({ first: whole[i]!.epochs[0], last: whole[i]!.epochs.at(-1) });
+      expect(edges.get(id)!.first!.epoch).toBeLessThan(edges.get(id)!.last!.epoch);
+    }
+    expect([...edges.values()].at(-1)).toEqual({ first: null, last: null });
+    expect((await edgeEpochs(db.prisma, [])).size).toBe(0);
   });
 });
 

@@ -164,9 +164,17 @@ export async function appendEpochs(prisma: PrismaClient, runId: string, attempt:
 
 /** A run's row without its trace (NotFoundError for an unknown id). */
 export async function getRunRow(prisma: PrismaClient, id: string): Promise<RunRow> {
-  const run = await prisma.run.findUnique({ where: { id } });
-  if (!run) throw new NotFoundError("run", id);
-  return readRunRow(run);
+  return (await getRunRows(prisma, [id]))[0]!;
+}
+
+/** Several runs' rows (no trace), in the order of `ids`; NotFoundError for an unknown id. */
+export async function getRunRows(prisma: PrismaClient, ids: readonly string[]): Promise<RunRow[]> {
+  const found = new Map((await prisma.run.findMany({ where: { id: { in: [...ids] } } })).map((r) => [r.id, r]));
+  return ids.map((id) => {
+    const run = found.get(id);
+    if (!run) throw new NotFoundError("run", id);
+    return readRunRow(run);
+  });
 }
 
 /** Where a run stands, cheaply (what a live run page watches): status, attempt and epochs trained. */
@@ -198,16 +206,11 @@ function decodeEpoch(row: EpochRow): EpochRecord {
 
 /** Several runs with their full traces, in the order of `ids` (one query for runs, one for epochs). */
 export async function getRuns(prisma: PrismaClient, ids: readonly string[]): Promise<StoredRun[]> {
-  const runs = await prisma.run.findMany({ where: { id: { in: [...ids] } } });
+  const runs = await getRunRows(prisma, ids);
   const epochs = await prisma.traceEpoch.findMany({ where: { runId: { in: [...ids] } }, orderBy: [{ runId: "asc" }, { epoch: "asc" }] });
   const byRun = new Map<string, EpochRecord[]>(ids.map((id) => [id, []]));
   for (const row of epochs) byRun.get(row.runId)!.push(decodeEpoch(row));
-  const found = new Map(runs.map((r) => [r.id, r]));
-  return ids.map((id) => {
-    const run = found.get(id);
-    if (!run) throw new NotFoundError("run", id);
-    return { run: readRunRow(run), epochs: byRun.get(id)! };
-  });
+  return runs.map((run) => ({ run, epochs: byRun.get(run.id)! }));
 }
 
 /** One run with its full trace; NotFoundError for an unknown id. */
@@ -219,9 +222,41 @@ export async function getRun(prisma: PrismaClient, id: string): Promise<StoredRu
 export type SeriesMetric = EpochScalar | LayerMetric;
 
 /**
+ * Metrics of several runs, each downsampled to at most `buckets` buckets (first, last, min, max
+ * kept). Reads only the columns the metrics need (never the histograms). For a per-layer metric,
+ * `layer` indexes Trace.layers (negative counts from the output layer).
+ */
+async function readSeries<M extends SeriesMetric>(
+  prisma: PrismaClient,
+  ids: readonly string[],
+  metrics: readonly M[],
+  buckets: number,
+  layer: number,
+): Promise<Map<string, Record<M, Bucket[]>>> {
+  const isScalar = (m: string) => (EPOCH_SCALARS as readonly string[]).includes(m);
+  for (const m of metrics) if (!isScalar(m) && !(LAYER_METRICS as readonly string[]).includes(m)) throw new TraceOrderError(`unknown series metric ${m}`);
+  const rows = await prisma.traceEpoch.findMany({
+    where: { runId: { in: [...ids] } },
+    orderBy: [{ runId: "asc" }, { epoch: "asc" }],
+    select: { runId: true, epoch: true, ...Object.fromEntries(metrics.map((m) => [isScalar(m) ? m : "layerMetrics", true])) },
+  });
+  const series = new Map(ids.map((id) => [id, { epochs: [] as number[], values: metrics.map(() => [] as number[]) }]));
+  for (const row of rows as Array<Record<string, unknown> & { runId: string; epoch: number }>) {
+    const s = series.get(row.runId)!;
+    s.epochs.push(row.epoch);
+    metrics.forEach((m, k) => {
+      const value = isScalar(m) ? (row[m] as number | null) : (decodeMetric(row.layerMetrics as Uint8Array, m as LayerMetric).at(layer) ?? null);
+      s.values[k]!.push(value ?? NaN);
+    });
+  }
+  return new Map(
+    [...series].map(([id, s]) => [id, Object.fromEntries(metrics.map((m, k) => [m, downsample(s.epochs, s.values[k]!, buckets)])) as Record<M, Bucket[]>]),
+  );
+}
+
+/**
  * One metric of several runs, each downsampled to at most `buckets` buckets (first, last, min,
- * max kept). Reads only the columns the metric needs. For a per-layer metric, `layer` indexes
- * Trace.layers (negative counts from the output layer).
+ * max kept). For a per-layer metric, `layer` indexes Trace.layers (negative counts from the output layer).
  */
 export async function runSeries(
   prisma: PrismaClient,
@@ -230,24 +265,25 @@ export async function runSeries(
   buckets: number,
   layer = 0,
 ): Promise<Map<string, Bucket[]>> {
-  const scalar = (EPOCH_SCALARS as readonly string[]).includes(metric);
-  if (!scalar && !(LAYER_METRICS as readonly string[]).includes(metric)) throw new TraceOrderError(`unknown series metric ${metric}`);
-  const rows = await prisma.traceEpoch.findMany({
-    where: { runId: { in: [...ids] } },
-    orderBy: [{ runId: "asc" }, { epoch: "asc" }],
-    select: { runId: true, epoch: true, ...(scalar ? { [metric]: true } : { layerMetrics: true }) },
-  });
-  const series = new Map<string, { epochs: number[]; values: number[] }>(ids.map((id) => [id, { epochs: [], values: [] }]));
-  for (const row of rows as Array<Record<string, unknown> & { runId: string; epoch: number }>) {
-    let value: number | null;
-    if (scalar) value = row[metric] as number | null;
-    else {
-      const values = decodeMetric(row.layerMetrics as Uint8Array, metric as LayerMetric);
-      value = values.at(layer) ?? null;
-    }
-    const s = series.get(row.runId)!;
-    s.epochs.push(row.epoch);
-    s.values.push(value ?? NaN);
-  }
-  return new Map([...series].map(([id, s]) => [id, downsample(s.epochs, s.values, buckets)]));
+  return new Map([...(await readSeries(prisma, ids, [metric], buckets, layer))].map(([id, s]) => [id, s[metric]]));
+}
+
+/** Every epoch scalar (losses, accuracies, output std) of several runs, downsampled, from one query that skips layers and histograms. */
+export function epochScalarSeries(prisma: PrismaClient, ids: readonly string[], buckets: number): Promise<Map<string, Record<EpochScalar, Bucket[]>>> {
+  return readSeries(prisma, ids, EPOCH_SCALARS, buckets, 0);
+}
+
+/**
+ * The first and the last stored epoch of several runs, whole (layers and histograms), without
+ * reading the epochs between: Postgres picks them from the primary key's index.
+ */
+export async function edgeEpochs(prisma: PrismaClient, ids: readonly string[]): Promise<Map<string, { first: EpochRecord | null; last: EpochRecord | null }>> {
+  const edges = new Map(ids.map((id) => [id, { first: null as EpochRecord | null, last: null as EpochRecord | null }]));
+  if (ids.length === 0) return edges;
+  const rows = await prisma.$queryRaw<Array<EpochRow & { edge: "first" | "last" }>>`
+    (SELECT DISTINCT ON ("runId") 'first' AS edge, * FROM "TraceEpoch" WHERE "runId" = ANY(${[...ids]}::uuid[]) ORDER BY "runId", epoch ASC)
+    UNION ALL
+    (SELECT DISTINCT ON ("runId") 'last' AS edge, * FROM "TraceEpoch" WHERE "runId" = ANY(${[...ids]}::uuid[]) ORDER BY "runId", epoch DESC)`;
+  for (const row of rows) edges.get(row.runId)![row.edge] = decodeEpoch(row);
+  return edges;
 }
