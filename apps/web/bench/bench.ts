@@ -1,7 +1,7 @@
-// npm run bench -w @gradtrace/web: the dashboard's server with 1,000 completed runs in Postgres —
-// sweep and run page responses, API latency at 20 concurrent clients (autocannon), live updates
-// to 500 event streams, and importance over 10,000 runs, against `next start` (the production
-// build; `npm run build` first).
+// npm run bench -w @gradtrace/web: the dashboard's server with one sweep of 10,000 completed runs
+// (BENCH_WEB_RUNS), 51 traced epochs each, in Postgres — page and API latency at 50 concurrent
+// clients (autocannon), a comparison of 20 runs among them, live updates to 500 event streams, and
+// importance over the sweep, against `next start` (the production build; `npm run build` first).
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -26,13 +26,14 @@ const server = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "
   stdio: ["ignore", "pipe", "inherit"],
 });
 try {
-  // 1,000 runs of the grid's shapes (4 activations × 6 initializers × depths 2/4/8, width 64, 50 epochs, traced every epoch).
+  // Runs of the grid's shapes (4 activations × 6 initializers × depths 2/4/8, width 64, 50 epochs, traced every epoch).
+  const count = Number(process.env.BENCH_WEB_RUNS ?? 10_000);
   const grid = JSON.parse(readFileSync(new URL("../../../examples/grid-72.json", import.meta.url), "utf8")) as SweepSpecInput;
   const spec = parseSweepSpec({
     ...grid,
-    name: "bench: 1,000 runs",
-    axes: { ...grid.axes, seeds: Array.from({ length: 14 }, (_, i) => i) },
-    sampling: { mode: "random", count: 1000 },
+    name: `bench: ${count} runs`,
+    axes: { ...grid.axes, seeds: Array.from({ length: Math.ceil(count / 72) + 1 }, (_, i) => i) },
+    sampling: { mode: "random", count },
   });
   const seeded = performance.now();
   const { sweepId, runs } = await createSweep(db.prisma, { name: spec.name, spec, runs: expandSweep(spec) });
@@ -46,8 +47,8 @@ try {
     }
     return traces.get(key)!;
   };
-  for (let i = 0; i < runs.length; i += 25) {
-    const batch = runs.slice(i, i + 25).map((r) => ({ id: r.id, trace: traceOf(r.spec) }));
+  for (let i = 0; i < runs.length; i += 100) {
+    const batch = runs.slice(i, i + 100).map((r) => ({ id: r.id, trace: traceOf(r.spec) }));
     await startRuns(
       db.prisma,
       batch.map((b) => ({ id: b.id, workerId: "bench", device: "cpu", layers: b.trace.layers, attempt: 1 })),
@@ -76,6 +77,11 @@ try {
     await new Promise((r) => setTimeout(r, 200));
   }
   const run = runs[0]!.id;
+  // A comparison of 20 runs, as the run table's Compare link asks for it.
+  const compared = runs
+    .slice(0, 20)
+    .map((r) => r.id)
+    .join(",");
   const timed = async (path: string, times = 21) => {
     await fetch(base + path).then((r) => r.text()); // warm-up
     const samples: number[] = [];
@@ -92,18 +98,25 @@ try {
   await timed(`/sweeps/${sweepId}`);
   await timed(`/runs/${run}`);
   await timed("/");
-  console.log("API under 20 concurrent clients, 10 s each (autocannon):");
+  await timed(`/compare?runs=${compared}`);
+  console.log("pages and API under 50 concurrent clients, 10 s each (autocannon; pages are the server's HTML, API the JSON):");
   for (const path of [
+    `/sweeps/${sweepId}`,
+    `/runs/${run}`,
+    "/",
+    `/compare?runs=${compared}`,
+    `/api/compare?runs=${compared}`,
     `/api/sweeps/${sweepId}`,
     `/api/sweeps/${sweepId}/grid`,
     `/api/sweeps/${sweepId}/runs`,
     `/api/sweeps/${sweepId}/runs?limit=1000`,
+    `/api/sweeps/${sweepId}/importance?metric=valLoss`,
     `/api/sweeps/${sweepId}/runs?sort=valLoss&dir=desc&diagnosis=vanishing_gradients`,
     `/api/runs/${run}/trace?buckets=200`,
     "/api/sweeps",
     "/api/workers",
   ]) {
-    const result = await autocannon({ url: base + path, connections: 20, duration: 10 });
+    const result = await autocannon({ url: base + path, connections: 50, duration: 10 });
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
     console.log(
       `  ${path.padEnd(62)} p50 ${result.latency.p50} ms, p90 ${result.latency.p90} ms, p97.5 ${result.latency.p97_5} ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s`,
@@ -155,33 +168,6 @@ try {
       `  every stream got its first state: ${streams.every((s) => s.events.length > 0 && s.events[0]!.epochs === base0)}; ` +
       `share of changes received per stream: min ${(100 * Math.min(...delivered)).toFixed(1)}%, median ${(100 * median(delivered)).toFixed(1)}%; ` +
       `change to arrival: median ${median(lags).toFixed(0)} ms, p95 ${lags[Math.ceil(0.95 * lags.length) - 1]!.toFixed(0)} ms (a feed interval is 1,000 ms)`,
-  );
-
-  // Importance over a 10,000-run sweep: the runs' final metrics only (what the route reads), set in SQL (noise from each run's id).
-  const big = parseSweepSpec({
-    ...grid,
-    name: "bench: 10,000 runs",
-    axes: { ...grid.axes, seeds: Array.from({ length: 200 }, (_, i) => i) },
-    sampling: { mode: "random", count: 10_000 },
-  });
-  const { sweepId: bigId } = await createSweep(db.prisma, { name: big.name, spec: big, runs: expandSweep(big) });
-  await db.prisma.$executeRaw`UPDATE "Run" SET status = 'completed',
-    "valLoss" = 0.1 + 0.4 * (activation = 'logistic')::int + 0.05 * depth + 0.2 * (initializer = 'zeros')::int * depth / 8 + 0.05 * (abs(hashtext(id::text)) % 1000) / 1000.0
-    WHERE "sweepId" = ${bigId}::uuid`;
-  const importance = `/api/sweeps/${bigId}/importance?metric=valLoss`;
-  await fetch(base + importance).then((r) => r.text());
-  const samples: number[] = [];
-  for (let i = 0; i < 41; i++) {
-    const t = performance.now();
-    const r = await fetch(base + importance);
-    await r.text();
-    if (!r.ok) throw new Error(`${importance}: ${r.status}`);
-    samples.push(performance.now() - t);
-  }
-  const sorted = [...samples].sort((a, b) => a - b);
-  console.log(
-    `importance of a 10,000-run sweep (72 cells × 200 seeds, the first 30 seeds decomposed alone too), one client, 41 requests after a warm-up:\n` +
-      `  ${importance.padEnd(62)} median ${median(samples).toFixed(1)} ms, p95 ${sorted[Math.ceil(0.95 * sorted.length) - 1]!.toFixed(1)} ms`,
   );
 } finally {
   server.kill("SIGTERM");
