@@ -15,7 +15,15 @@ export default defineConfig({
       {
         // Next resolves `server-only` to an empty module on the server; tests import server modules directly.
         resolve: { alias: { "server-only": "next/dist/compiled/server-only/empty.js" } },
-        test: { name: "web", root: "apps/web", include: ["app/**/*.test.ts", "lib/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+        test: {
+          name: "web",
+          root: "apps/web",
+          include: ["app/**/*.test.ts", "lib/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // The handlers are called between direct changes to Postgres: share only reads in flight (the e2e server shares for 1 s).
+          env: { GRADTRACE_SHARE_MS: "0" },
+        },
       },
       { test: { name: "db", root: "packages/db", include: ["src/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 } },
     ],

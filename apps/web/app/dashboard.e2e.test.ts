@@ -88,7 +88,18 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+/** The screenshots the README shows: refreshed by this test with GRADTRACE_DOCS_SCREENSHOTS=1 (the window, not the whole page). */
+const DOCS = process.env.GRADTRACE_DOCS_SCREENSHOTS === "1" ? fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url)) : null;
+const DOC_SHOTS = new Set(["home", "new-sweep", "sweep", "run-deep", "run-live", "compare", "search"]);
+
+/** A full-page screenshot under artifacts/ (git-ignored), and the README's copy where asked for. */
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+  if (DOCS && DOC_SHOTS.has(name)) {
+    mkdirSync(DOCS, { recursive: true });
+    await page.screenshot({ path: `${DOCS}${name}.png` });
+  }
+}
 
 /** The heatmap cell of an activation (row) and an initializer (column) at a depth. */
 async function heatmapCell(depth: number, activation: string, initializer: string) {
@@ -685,10 +696,10 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => page.locator("[data-testid=sweep-effort]").textContent()).toMatch(/% saved by stopping 4 runs early\)$/);
     // The depth curve draws the combinations that completed runs — the Xavier ones — over both depths, with their names.
     await expect.poll(() => page.locator("[data-testid=chart-depth-curve] .recharts-line").count()).toBe(2);
-    // In the spec's order (tanh first), as the heatmap's rows.
+    // In the heatmap's row order, however the lines arrived.
     expect(await page.locator("[data-testid=chart-depth-curve] .recharts-legend-item-text").allTextContents()).toEqual([
-      "tanh · xavier_normal",
       "logistic · xavier_normal",
+      "tanh · xavier_normal",
     ]);
     expect(await page.locator("[data-testid=chart-depth-curve] .recharts-line-dots circle").count()).toBe(4);
     // In the heatmap the zero-initialised cells hold no mean, and say why.

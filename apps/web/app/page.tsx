@@ -1,5 +1,6 @@
 import { toWire } from "@gradtrace/core";
 import { overviewData } from "../lib/pages.ts";
+import { sharedRead } from "../lib/shared-read.ts";
 import { control } from "../lib/server.ts";
 import { Overview } from "./components/overview.tsx";
 
@@ -9,5 +10,5 @@ export const dynamic = "force-dynamic";
 export default async function HomePage({ searchParams }: { searchParams: Promise<{ q?: string | string[] }> }) {
   const { q } = await searchParams;
   const text = typeof q === "string" && q.length <= 200 ? q : "";
-  return <Overview initial={toWire(await overviewData(control(), text || undefined))} query={text} />;
+  return <Overview initial={await sharedRead(`page:/?q=${text}`, async () => toWire(await overviewData(control(), text || undefined)))} query={text} />;
 }

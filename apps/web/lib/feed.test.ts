@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FEED_INTERVAL_MS, watch, watchedTopics } from "./feed.ts";
+import { sharedRead } from "./shared-read.ts";
 
 describe("the live feed", () => {
   beforeEach(() => void vi.useFakeTimers());
@@ -31,6 +32,22 @@ describe("the live feed", () => {
     expect(watchedTopics()).toBe(0);
     await vi.advanceTimersByTimeAsync(FEED_INTERVAL_MS * 5);
     expect(read).toHaveBeenCalledTimes(calls);
+  });
+
+  it("forgets shared reads when a topic changes, so a watcher's refetch sees the change", async () => {
+    let value = 1;
+    const grid = vi.fn(async () => value);
+    const stop = watch("t3", async () => value, () => undefined);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await sharedRead("grid", grid, 60_000)).toBe(1);
+    await vi.advanceTimersByTimeAsync(FEED_INTERVAL_MS);
+    // Unchanged topic: the shared read stands.
+    expect(await sharedRead("grid", grid, 60_000)).toBe(1);
+    value = 2;
+    await vi.advanceTimersByTimeAsync(FEED_INTERVAL_MS);
+    expect(await sharedRead("grid", grid, 60_000)).toBe(2);
+    expect(grid).toHaveBeenCalledTimes(2);
+    stop();
   });
 
   it("keeps reading through failures, never overlapping reads, and sends non-finite numbers as on the wire", async () => {

@@ -1,7 +1,9 @@
 import "server-only";
 import { toWire } from "@gradtrace/core";
 import { describeError } from "@gradtrace/log";
+import { FEED_INTERVAL_MS } from "./feed-interval.ts";
 import { log } from "./log.ts";
+import { forgetSharedReads } from "./shared-read.ts";
 
 /** Gets a topic's value as JSON text (wire form), each time it changes. */
 type Listener = (json: string) => void;
@@ -17,8 +19,7 @@ interface Topic {
 
 const topics = new Map<string, Topic>();
 
-/** How often a watched topic is read (ms); GRADTRACE_FEED_MS overrides it for tests and benches. */
-export const FEED_INTERVAL_MS = Number(process.env.GRADTRACE_FEED_MS ?? 1000) || 1000;
+export { FEED_INTERVAL_MS } from "./feed-interval.ts";
 
 /**
  * Watches `key`: while anyone watches it, `read` runs once per interval for the whole server
@@ -38,6 +39,8 @@ export function watch(key: string, read: () => Promise<unknown>, listener: Liste
         created.failing = undefined;
         if (json !== created.last) {
           created.last = json;
+          // Watchers refetch what changed: they must not be handed a shared read from before the change.
+          forgetSharedReads();
           for (const l of created.listeners) l(json);
         }
       } catch (err) {

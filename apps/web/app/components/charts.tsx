@@ -167,15 +167,20 @@ export function yAxisProps(axis: ValueAxis | undefined, log: boolean) {
 }
 
 /**
- * Legend props for a chart: beside the plot (never over it), in the series' own order (recharts
- * sorts by name, putting layer 10 before layer 2), scrolling when there are many.
+ * Legend props for a chart: beside the plot (never over it), scrolling when there are many, in
+ * the order of `keys`, the series' data keys (a smoothed series' `key~` with its key). Recharts
+ * sorts by name by default (layer 10 before layer 2), and unsorted it lists series in the order
+ * they first drew, which a live chart changes as data arrives.
  */
-export function legendProps(height: number) {
+export function legendProps(height: number, keys: readonly string[]) {
   return {
     layout: "vertical" as const,
     align: "right" as const,
     verticalAlign: "top" as const,
-    itemSorter: null,
+    itemSorter: (item: { dataKey?: unknown }) => {
+      const at = keys.indexOf(String(item.dataKey).replace(/~$/, ""));
+      return at < 0 ? keys.length : at;
+    },
     wrapperStyle: { fontSize: "0.75rem", maxHeight: height - 20, overflowY: "auto" as const, paddingLeft: 8 },
   };
 }
@@ -254,7 +259,12 @@ export function Lines({
         />
         <YAxis {...yAxisProps(axis, logScale)} />
         <Tooltip />
-        <Legend {...legendProps(height)} />
+        <Legend
+          {...legendProps(
+            height,
+            series.map((s) => s.key),
+          )}
+        />
         {series.map((s, i) => {
           const style = seriesStyle(i);
           const dash = s.dashed ? "5 3" : style.strokeDasharray;

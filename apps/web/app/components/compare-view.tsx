@@ -69,7 +69,13 @@ function Bands({
         />
         <YAxis {...yAxisProps(axis, logScale)} />
         <Tooltip />
-        <Legend {...legendProps(320)} width={220} />
+        <Legend
+          {...legendProps(
+            320,
+            groups.map((_, i) => `m${i}`),
+          )}
+          width={220}
+        />
         {groups.map((g, i) => (
           <Area
             key={`b${i}`}

@@ -274,7 +274,12 @@ function DepthCurve({
         />
         <YAxis {...yAxisProps(valueAxis(whiskers), false)} />
         <Tooltip formatter={(v) => fmt(v as number)} />
-        <Legend {...legendProps(340)} />
+        <Legend
+          {...legendProps(
+            340,
+            series.map((_, k) => `m${k}`),
+          )}
+        />
         {drawn.map((s) => {
           const k = series.indexOf(s);
           return (

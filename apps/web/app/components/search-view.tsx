@@ -54,7 +54,7 @@ export function SearchView({ search }: { search: Wired<SearchData> }) {
           />
           <YAxis {...yAxisProps(valueAxis(rows.map((r) => r.objective)), false)} />
           <Tooltip formatter={(v) => fmt(v as number)} />
-          <Legend {...legendProps(280)} />
+          <Legend {...legendProps(280, ["objective", "best"])} />
           <Scatter name="trial" dataKey="objective" fill={seriesStyle(0).stroke} isAnimationActive={false} />
           <Line name="best so far" dataKey="best" type="stepAfter" stroke={seriesStyle(2).stroke} dot={false} isAnimationActive={false} connectNulls />
         </ComposedChart>

@@ -5,6 +5,7 @@ import { bestRuns, listSweeps } from "@gradtrace/db";
 import { expandSweep, IdempotencyKeySchema, parseSweepSpec, runCount } from "@gradtrace/queue";
 import { handle, HttpError, intParam, json, jsonBody } from "../../../lib/http.ts";
 import { control } from "../../../lib/server.ts";
+import { forgetSharedReads, sharedJson } from "../../../lib/shared-read.ts";
 
 /** GET /api/sweeps?take=N&q=TEXT — sweeps, newest first (those whose name or notes hold TEXT or that carry it as a tag), with run counts by status and the best run so far. */
 export function GET(request: Request): Promise<Response> {
@@ -13,12 +14,14 @@ export function GET(request: Request): Promise<Response> {
     const take = intParam(url, "take", 100, 1, 1000);
     const text = parseWith(SearchTextSchema, url.searchParams.get("q") ?? undefined, "sweep search");
     const { prisma } = control();
-    const sweeps = await listSweeps(prisma, { take, text });
-    const best = await bestRuns(
-      prisma,
-      sweeps.map((s) => s.id),
-    );
-    return json({ sweeps: sweeps.map((s) => ({ ...s, best: best.get(s.id) ?? null })) });
+    return sharedJson(request, async () => {
+      const sweeps = await listSweeps(prisma, { take, text });
+      const best = await bestRuns(
+        prisma,
+        sweeps.map((s) => s.id),
+      );
+      return { sweeps: sweeps.map((s) => ({ ...s, best: best.get(s.id) ?? null })) };
+    });
   });
 }
 
@@ -53,6 +56,7 @@ export function POST(request: Request): Promise<Response> {
         return json({ runs: spec.sampling.mode === "tpe" ? runCount(spec) : expandSweep(spec).length });
       }
       const created = await submitSweep(control(), body, { idempotencyKey: idempotencyKey(request) });
+      forgetSharedReads();
       return json(created, { status: created.replayed ? 200 : 201, headers: { location: `/api/sweeps/${created.sweepId}` } });
     } catch (error) {
       if (error instanceof SpecError && error.issues.some(TOO_MANY_RUNS)) throw new HttpError(413, error.message.split("\n")[0]!, error.issues);

@@ -3,6 +3,7 @@ import { NotFoundError } from "@gradtrace/db";
 import { notFound } from "next/navigation";
 import { z } from "zod";
 import { runPageData, viewOf } from "../../../lib/pages.ts";
+import { sharedRead } from "../../../lib/shared-read.ts";
 import { control } from "../../../lib/server.ts";
 import { RunView } from "../../components/run-view.tsx";
 
@@ -19,7 +20,9 @@ export default async function RunPage({
   const { id } = await params;
   if (!z.uuid().safeParse(id).success) notFound();
   try {
-    return <RunView initial={toWire(await runPageData(control().prisma, id))} view={viewOf(await searchParams)} />;
+    return (
+      <RunView initial={await sharedRead(`page:run:${id}`, async () => toWire(await runPageData(control().prisma, id)))} view={viewOf(await searchParams)} />
+    );
   } catch (error) {
     if (error instanceof NotFoundError) notFound();
     throw error;

@@ -3,6 +3,7 @@ import { NotFoundError } from "@gradtrace/db";
 import { notFound } from "next/navigation";
 import { z } from "zod";
 import { sweepPageData, viewOf } from "../../../lib/pages.ts";
+import { sharedRead } from "../../../lib/shared-read.ts";
 import { control } from "../../../lib/server.ts";
 import { SweepView } from "../../components/sweep-view.tsx";
 
@@ -19,7 +20,10 @@ export default async function SweepPage({
   const { id } = await params;
   if (!z.uuid().safeParse(id).success) notFound();
   try {
-    return <SweepView initial={toWire(await sweepPageData(control().prisma, id, viewOf(await searchParams)))} />;
+    const view = viewOf(await searchParams);
+    return (
+      <SweepView initial={await sharedRead(`page:sweep:${id}:${JSON.stringify(view)}`, async () => toWire(await sweepPageData(control().prisma, id, view)))} />
+    );
   } catch (error) {
     if (error instanceof NotFoundError) notFound();
     throw error;

@@ -5,12 +5,16 @@ import { SweepAnnotationSchema } from "@gradtrace/queue";
 import { handle, json, jsonBody, uuidParam } from "../../../../lib/http.ts";
 import { sweepHeader } from "../../../../lib/pages.ts";
 import { control } from "../../../../lib/server.ts";
+import { forgetSharedReads, sharedJson } from "../../../../lib/shared-read.ts";
 
 type Params = { params: Promise<{ id: string }> };
 
 /** GET /api/sweeps/:id — the sweep: name, notes, tags, status, spec and its runs counted by status. */
-export function GET(_request: Request, { params }: Params): Promise<Response> {
-  return handle(async () => json(await sweepHeader(control().prisma, uuidParam((await params).id, "sweep"))));
+export function GET(request: Request, { params }: Params): Promise<Response> {
+  return handle(async () => {
+    const id = uuidParam((await params).id, "sweep");
+    return sharedJson(request, () => sweepHeader(control().prisma, id));
+  });
 }
 
 /** PATCH /api/sweeps/:id — { name?, notes?, tags? }: renames the sweep or changes its notes or tags; answers the sweep as GET does. */
@@ -20,6 +24,7 @@ export function PATCH(request: Request, { params }: Params): Promise<Response> {
     const change = parseWith(SweepAnnotationSchema, await jsonBody(request), "sweep notes");
     const { prisma } = control();
     await annotateSweep(prisma, id, change);
+    forgetSharedReads();
     return json(await sweepHeader(prisma, id));
   });
 }
@@ -29,5 +34,9 @@ export function PATCH(request: Request, { params }: Params): Promise<Response> {
  * runs are cancelled first, so workers stop them) → { deleted: { runs } }.
  */
 export function DELETE(_request: Request, { params }: Params): Promise<Response> {
-  return handle(async () => json({ deleted: { runs: await deleteSweep(control(), uuidParam((await params).id, "sweep")) } }));
+  return handle(async () => {
+    const runs = await deleteSweep(control(), uuidParam((await params).id, "sweep"));
+    forgetSharedReads();
+    return json({ deleted: { runs } });
+  });
 }

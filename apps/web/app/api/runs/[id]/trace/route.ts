@@ -1,6 +1,7 @@
 import { getRun } from "@gradtrace/db";
-import { handle, HttpError, intParam, json, uuidParam } from "../../../../../lib/http.ts";
+import { handle, HttpError, intParam, uuidParam } from "../../../../../lib/http.ts";
 import { control } from "../../../../../lib/server.ts";
+import { sharedJson } from "../../../../../lib/shared-read.ts";
 import { thinTrace } from "../../../../../lib/thin-trace.ts";
 import { traceCsv } from "../../../../../lib/trace-csv.ts";
 
@@ -17,8 +18,11 @@ export function GET(request: Request, { params }: { params: Promise<{ id: string
     const buckets = intParam(url, "buckets", 200, 0, 10_000);
     const format = url.searchParams.get("format") ?? "json";
     if (format !== "json" && format !== "csv") throw new HttpError(400, `format must be json or csv, got '${format}'`);
-    const stored = await getRun(control().prisma, id);
-    if (format === "csv") return new Response(traceCsv(stored.epochs), { headers: { "content-type": "text/csv; charset=utf-8" } });
-    return json({ id, layers: stored.run.layers, ...thinTrace(stored.epochs, buckets) });
+    if (format === "csv")
+      return new Response(traceCsv((await getRun(control().prisma, id)).epochs), { headers: { "content-type": "text/csv; charset=utf-8" } });
+    return sharedJson(request, async () => {
+      const stored = await getRun(control().prisma, id);
+      return { id, layers: stored.run.layers, ...thinTrace(stored.epochs, buckets) };
+    });
   });
 }

@@ -3,6 +3,7 @@ import type { SweepAction } from "@gradtrace/core";
 import { getSweep } from "@gradtrace/db";
 import { handle, HttpError, json, uuidParam } from "../../../../../lib/http.ts";
 import { control } from "../../../../../lib/server.ts";
+import { forgetSharedReads } from "../../../../../lib/shared-read.ts";
 
 const ACTIONS = { cancel: cancelSweep, pause: pauseSweep, resume: resumeSweep, retry: retryFailedRuns } as const satisfies Record<SweepAction, unknown>;
 
@@ -14,6 +15,7 @@ export function POST(_request: Request, { params }: { params: Promise<{ id: stri
     const sweepId = uuidParam(id, "sweep");
     const c = control();
     await ACTIONS[action as keyof typeof ACTIONS](c, sweepId);
+    forgetSharedReads();
     return json(await getSweep(c.prisma, sweepId));
   });
 }

@@ -1,8 +1,9 @@
 import { parseWith } from "@gradtrace/core";
 import { getSweep, GRID_METRIC_NAMES, sweepImportance, type GridMetric } from "@gradtrace/db";
 import { z } from "zod";
-import { handle, json, uuidParam } from "../../../../../lib/http.ts";
+import { handle, uuidParam } from "../../../../../lib/http.ts";
 import { control } from "../../../../../lib/server.ts";
+import { sharedJson } from "../../../../../lib/shared-read.ts";
 
 const QuerySchema = z.strictObject({ metric: z.enum(GRID_METRIC_NAMES as [GridMetric, ...GridMetric[]]).default("valLoss") });
 
@@ -17,8 +18,10 @@ export function GET(request: Request, { params }: { params: Promise<{ id: string
     const id = uuidParam((await params).id, "sweep");
     const { metric } = parseWith(QuerySchema, Object.fromEntries(new URL(request.url).searchParams), "importance query");
     const { prisma } = control();
-    const importance = await sweepImportance(prisma, id, metric);
-    if (!importance) await getSweep(prisma, id);
-    return json({ importance });
+    return sharedJson(request, async () => {
+      const importance = await sweepImportance(prisma, id, metric);
+      if (!importance) await getSweep(prisma, id);
+      return { importance };
+    });
   });
 }

@@ -1,0 +1,57 @@
+import "server-only";
+import { toWire } from "@gradtrace/core";
+import { FEED_INTERVAL_MS } from "./feed-interval.ts";
+
+interface Entry {
+  value: Promise<unknown>;
+  /** When the read finished (ms), or undefined while it runs. */
+  settled?: number;
+}
+
+/** How long a finished read is shared (ms): GRADTRACE_SHARE_MS, by default the live feed's interval; 0 shares only reads in flight. */
+export const SHARE_MS = process.env.GRADTRACE_SHARE_MS === undefined ? FEED_INTERVAL_MS : Math.max(0, Number(process.env.GRADTRACE_SHARE_MS) || 0);
+
+// On globalThis: Next bundles route handlers and pages apart, each with its own copy of this
+// module, and a change made through a route must be forgotten by the pages too.
+const entries: Map<string, Entry> = ((globalThis as { [key: symbol]: Map<string, Entry> })[Symbol.for("gradtrace.shared-reads")] ??= new Map());
+/** Entries kept at most: each is one page or route answer, dropped oldest first. */
+const MOST = 500;
+
+/**
+ * The value of `read` for `key`, shared by every request of this server process that asks while
+ * a read runs or within `maxAgeMs` after it finished (the live feed's interval: a view is never
+ * staler than its live updates). Fifty clients asking for one 10,000-run sweep's grid cost one
+ * query, not fifty. A failed read is not kept; `forgetSharedReads` drops everything after a change.
+ */
+export function sharedRead<T>(key: string, read: () => Promise<T>, maxAgeMs = SHARE_MS): Promise<T> {
+  const hit = entries.get(key);
+  if (hit && (hit.settled === undefined || Date.now() - hit.settled < maxAgeMs)) return hit.value as Promise<T>;
+  const entry: Entry = { value: read() };
+  entries.delete(key);
+  entries.set(key, entry);
+  entry.value.then(
+    () => (entry.settled = Date.now()),
+    () => entries.get(key) === entry && entries.delete(key),
+  );
+  for (const old of entries.keys()) {
+    if (entries.size <= MOST) break;
+    entries.delete(old);
+  }
+  return entry.value as Promise<T>;
+}
+
+/** A JSON response whose text `read` makes, shared as sharedRead shares reads, keyed by the request's path and query. */
+export async function sharedText(request: Request, read: () => Promise<string>): Promise<Response> {
+  const url = new URL(request.url);
+  return new Response(await sharedRead(`json:${url.pathname}${url.search}`, read), { headers: { "content-type": "application/json" } });
+}
+
+/** A JSON response of `read`'s value in wire form, shared as sharedText: the body is serialised once for every request that shares it. */
+export function sharedJson(request: Request, read: () => Promise<unknown>): Promise<Response> {
+  return sharedText(request, async () => JSON.stringify(toWire(await read())));
+}
+
+/** Forgets every shared read: called after a change made through this process (a rename, a cancel, a delete), so its author sees it at once. */
+export function forgetSharedReads(): void {
+  entries.clear();
+}
