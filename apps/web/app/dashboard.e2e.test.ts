@@ -377,8 +377,8 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => grad.locator(".recharts-legend-item").count()).toBe(12);
     // Numeric order (recharts' default put layer 10 after layer 1), every series its own colour.
     expect(await grad.locator(".recharts-legend-item").allTextContents()).toEqual([...Array.from({ length: 11 }, (_, i) => `layer ${i + 1}`), "output"]);
-    const strokes = await grad.locator("path.recharts-line-curve").evaluateAll((paths) => paths.map((p) => p.getAttribute("stroke")));
-    expect(new Set(strokes).size).toBe(12);
+    const strokes = () => grad.locator("path.recharts-line-curve").evaluateAll((paths) => new Set(paths.map((p) => p.getAttribute("stroke"))).size);
+    await expect.poll(strokes).toBe(12);
     // The legend sits beside the plot, not over it.
     const plot = (await grad.locator(".recharts-cartesian-grid").boundingBox())!;
     const legend = (await grad.locator(".recharts-legend-wrapper").boundingBox())!;
@@ -412,6 +412,9 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => loss.locator("path.recharts-line-curve").count()).toBe(4);
     expect(await loss.locator(".recharts-legend-item").allTextContents()).toEqual(["train", "validation"]);
     expect(await loss.locator("path.recharts-line-curve").nth(1).getAttribute("d")).not.toBe(rawPath);
+    // Back to the log axis for the picture.
+    await grad.locator("[data-testid=log-toggle]").click();
+    await expect.poll(async () => (await gradTicks()).every((t) => /^(1e-?\d+|0\.0*1|10*)$/.test(t))).toBe(true);
     await shot("run-deep");
     // Gone again, so the home page's tests find only their own sweeps.
     expect((await fetch(`${base}/api/sweeps/${sweepId}`, { method: "DELETE", headers: { "content-type": "application/json" } })).status).toBe(200);
@@ -462,12 +465,14 @@ describe("the dashboard in a browser", () => {
     expect(await page.locator("[data-testid=cell-filter]").textContent()).toMatch(/^relu · he_normal · depth 2/);
     // The run page: the depth profile's epoch and metric.
     await page.goto(`${base}${await page.locator("[data-testid=runs] tbody tr a").first().getAttribute("href")}`);
+    // The trace arrives after the page: the slider has its epochs once it has.
+    await expect.poll(() => page.locator("#epoch").getAttribute("max")).not.toBe("0");
     await page.fill("#epoch", "30");
     await page.selectOption("[aria-label='depth profile metric']", "gradNorm");
     await expect.poll(() => new URL(page.url()).searchParams.get("metric")).toBe("gradNorm");
     const epochShown = await page.locator("label[for=epoch]").textContent();
     await page.reload();
-    expect(await page.locator("label[for=epoch]").textContent()).toBe(epochShown);
+    await expect.poll(() => page.locator("label[for=epoch]").textContent()).toBe(epochShown);
     expect(await page.inputValue("[aria-label='depth profile metric']")).toBe("gradNorm");
     // The comparison: its grouping.
     await page.goto(sweepUrl);

@@ -37,7 +37,11 @@ describe("the live feed", () => {
   it("forgets shared reads when a topic changes, so a watcher's refetch sees the change", async () => {
     let value = 1;
     const grid = vi.fn(async () => value);
-    const stop = watch("t3", async () => value, () => undefined);
+    const stop = watch(
+      "t3",
+      async () => value,
+      () => undefined,
+    );
     await vi.advanceTimersByTimeAsync(0);
     expect(await sharedRead("grid", grid, 60_000)).toBe(1);
     await vi.advanceTimersByTimeAsync(FEED_INTERVAL_MS);

@@ -5,7 +5,7 @@ import {
   bestRuns,
   edgeEpochs,
   epochScalarSeries,
-  getRun,
+  getRunRow,
   getRunRows,
   listSweeps,
   sweepGrid,
@@ -92,10 +92,13 @@ export async function searchData(prisma: PrismaClient, id: string, spec: SweepSp
 export type SearchData = NonNullable<Awaited<ReturnType<typeof searchData>>>;
 export type SweepPageData = Awaited<ReturnType<typeof sweepPageData>>;
 
-/** The run page: the run's row and its trace thinned to 200 buckets. */
+/**
+ * The run page as the server sends it: the run's row, and an empty trace that the page fills from
+ * `GET /api/runs/:id/trace?buckets=200` once it is in the browser — the thinned trace (200 epochs
+ * with every layer's histogram) made most of a run page's HTML, rendered again for every visit.
+ */
 export async function runPageData(prisma: PrismaClient, id: string) {
-  const { run, epochs } = await getRun(prisma, id);
-  return { run, ...thinTrace(epochs, 200) };
+  return { run: await getRunRow(prisma, id), ...thinTrace([], 200) };
 }
 export type RunPageData = Awaited<ReturnType<typeof runPageData>>;
 

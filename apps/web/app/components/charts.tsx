@@ -1,5 +1,5 @@
 "use client";
-import { useMemo, useRef, useState, type ReactNode } from "react";
+import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { seriesStyle, smooth, valueAxis, type ValueAxis } from "./axes.ts";
 import { csv } from "@gradtrace/core/vocabulary";
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
@@ -111,6 +111,10 @@ export function Figure({
   children: ReactNode;
 }) {
   const ref = useRef<HTMLElement>(null);
+  // Charts draw in the browser only: a page's SVG for a dozen charts of 200 points was most of
+  // what the server spent on a run page (the bench's run page under 50 clients).
+  const [mounted, setMounted] = useState(false);
+  useEffect(() => setMounted(true), []);
   // A canvas picture has no SVG; every picture has a PNG.
   const kinds = (["svg", "png", "csv", "json"] as const).filter((k) => (k !== "csv" && k !== "json") || rows).filter((k) => k !== "svg" || !canvas);
   return (
@@ -137,7 +141,7 @@ export function Figure({
           </span>
         )}
       </figcaption>
-      {children}
+      {mounted ? children : <div className="chart-placeholder" />}
     </figure>
   );
 }
@@ -232,10 +236,12 @@ export function Lines({
     drawn.flatMap((r) => series.map((s) => r[s.key])),
     logScale,
   );
+  // Epochs on round ticks (0, 100, …, 500, not … 450, 500 crowded at the end); layer indices as recharts counts them.
+  const xTicks = integerX ? undefined : valueAxis(rows.map((r) => r[x]))?.ticks;
   const controls = (
     <>
       <button type="button" className="link" data-testid="log-toggle" aria-pressed={logScale} onClick={() => setLogScale(!logScale)}>
-        {logScale ? "log" : "linear"}
+        y axis: {logScale ? "log" : "linear"}
       </button>
       {smoothable && (
         <label className="smoothing">
@@ -253,7 +259,8 @@ export function Lines({
         <XAxis
           dataKey={x}
           type="number"
-          domain={["dataMin", "dataMax"]}
+          domain={xTicks ? [xTicks[0]!, xTicks.at(-1)!] : ["dataMin", "dataMax"]}
+          ticks={xTicks}
           allowDecimals={!integerX}
           label={{ value: xLabel, position: "insideBottom", offset: -10 }}
         />

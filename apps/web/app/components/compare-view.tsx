@@ -53,7 +53,7 @@ function Bands({
   );
   const toggle = (
     <button type="button" className="link" data-testid="log-toggle" aria-pressed={logScale} onClick={() => setLogScale(!logScale)}>
-      {logScale ? "log" : "linear"}
+      y axis: {logScale ? "log" : "linear"}
     </button>
   );
   return (

@@ -1,5 +1,5 @@
 "use client";
-import { useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { api } from "./format.ts";
 import { useCoalesced, useEventStream } from "./live.ts";
 import { Annotations } from "./annotations.tsx";
@@ -45,25 +45,32 @@ export function RunView({ initial, view }: { initial: RunData; view: View }) {
   const [message, setMessage] = useState("");
   const { run, series, layerSeries, epochs } = data;
   const { layers } = run;
-  // The URL names an epoch (the shown one at or before it); the slider's index follows from it.
-  const [at, setAt] = useState(() =>
-    Math.max(
-      0,
-      epochs.findLastIndex((e) => Number(e.epoch) <= Number(view.epoch ?? 0)),
-    ),
-  );
+  // The slider's index among the epochs shown; the first load sets it from the URL's epoch (the shown one at or before it).
+  const [at, setAt] = useState(0);
   const seen = useRef(`${run.status}/${run.attempt}/${run.epochsDone}`);
+  const loaded = useRef(false);
   const reload = useCoalesced(
     async () => {
       const [row, trace] = await Promise.all([api<RunData["run"]>(`/api/runs/${run.id}`), api<Omit<RunData, "run">>(`/api/runs/${run.id}/trace?buckets=200`)]);
-      // A slider on the last epoch follows the run; one moved back stays where it was put.
+      // The first load puts the slider where the URL says; later, a slider on the last epoch follows
+      // the run and one moved back stays where it was put.
       const following = at >= epochs.length - 1;
       setData({ run: row, series: trace.series, layerSeries: trace.layerSeries, epochs: trace.epochs, epochCount: trace.epochCount });
-      if (following) setAt(Math.max(0, trace.epochs.length - 1));
+      if (!loaded.current)
+        setAt(
+          Math.max(
+            0,
+            trace.epochs.findLastIndex((e) => Number(e.epoch) <= Number(view.epoch ?? 0)),
+          ),
+        );
+      else if (following) setAt(Math.max(0, trace.epochs.length - 1));
+      loaded.current = true;
       setMessage("");
     },
-    (e) => setMessage(`could not refresh: ${e.message}`),
+    (e) => setMessage(`could not ${loaded.current ? "refresh" : "load the trace"}: ${e.message}`),
   );
+  // The server sends the run without its trace (see runPageData): fetch it once here.
+  useEffect(reload, [reload]);
   useEventStream(`/api/events?run=${run.id}`, {
     progress: (p) => setLive(p as Live),
     run: (t) => {
