@@ -38,6 +38,12 @@ describe("ticks", () => {
     expect(labels).toEqual(["0.6935", "0.6940", "0.6945", "0.6950"]);
   });
 
+  it("pads the data least: 0…500 epochs on hundreds, not up to 600", () => {
+    expect(niceTicks(0, 500)).toEqual([0, 100, 200, 300, 400, 500]);
+    expect(niceTicks(0, 60)).toEqual([0, 20, 40, 60]);
+    expect(niceTicks(0.2, 1)).toEqual([0.2, 0.4, 0.6, 0.8, 1]);
+  });
+
   it("writes tiny and huge values with exponents, and log ticks as powers of ten", () => {
     expect(tickLabels(niceTicks(1e-6, 5e-6))).toEqual(["1e-6", "2e-6", "3e-6", "4e-6", "5e-6"]);
     expect(tickLabels(logTicks(3e-5, 2), true)).toEqual(["1e-5", "1e-4", "0.001", "0.01", "0.1", "1", "10"]);

@@ -55,8 +55,30 @@ export function niceTicks(lo: number, hi: number, target = 5): number[] {
   }
   const raw = (hi - lo) / Math.max(1, target - 1);
   const magnitude = 10 ** Math.floor(Math.log10(raw));
+  // Of the nice steps near the raw one, the one that pads the data least, then gives nearest `target`
+  // ticks: 0…500 gets 0, 100, …, 500 rather than 0, 200, …, 600.
+  let best: { ticks: number[]; score: number } | undefined;
+  for (const m of [0.1, 1, 10]) {
+    for (const f of [1, 2, 2.5, 5]) {
+      const ticks = stepTicks(lo, hi, f * m * magnitude);
+      if (ticks.length < 3 || ticks.length > target + 3) continue;
+      const score = (ticks.at(-1)! - ticks[0]! - (hi - lo)) / (hi - lo) + 0.05 * Math.abs(ticks.length - target);
+      if (!best || score < best.score) best = { ticks, score };
+    }
+  }
   // A hair of tolerance: 4e-6 / 4 is a little over 1e-6 in floating point.
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw * (1 - 1e-9))!;
+  return (
+    best?.ticks ??
+    stepTicks(
+      lo,
+      hi,
+      [1, 2, 2.5, 5, 10].map((f) => f * magnitude).find((s) => s >= raw * (1 - 1e-9))!,
+    )
+  );
+}
+
+/** Ticks every `step` from the last multiple at or below `lo` to the first at or above `hi`. */
+function stepTicks(lo: number, hi: number, step: number): number[] {
   // Ends on whole steps, a rounding error off (1e-6 / 1e-6 may be 0.9999999999) but always covering the data.
   // Multiplying whole steps (rather than adding) keeps 0.1 + 0.2 from becoming 0.30000000000000004.
   const tick = (k: number) => Number((k * step).toPrecision(12));
