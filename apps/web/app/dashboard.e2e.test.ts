@@ -101,6 +101,13 @@ async function shot(name: string): Promise<void> {
   }
 }
 
+/** Launches a sweep through the API, as a script would; its id. */
+async function launch(spec: object): Promise<string> {
+  const created = await fetch(`${base}/api/sweeps`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(spec) });
+  expect(created.status).toBe(201);
+  return ((await created.json()) as { sweepId: string }).sweepId;
+}
+
 /** The heatmap cell of an activation (row) and an initializer (column) at a depth. */
 async function heatmapCell(depth: number, activation: string, initializer: string) {
   const table = page.locator(`[data-testid=heatmap-${depth}]`);
@@ -349,6 +356,17 @@ describe("the dashboard in a browser", () => {
     await chartHasData("chart-valLoss over epochs");
     await chartHasData("chart-activationStd by layer");
     expect(await page.locator('[data-testid="chart-valLoss over epochs"] .recharts-legend-item').count()).toBe(2);
+    // One layer of each run over the epochs: the first hidden layer, then the last, then the output.
+    await chartHasData("chart-gradNorm per layer over epochs");
+    expect(await page.locator('[data-testid="chart-gradNorm per layer over epochs"] .recharts-legend-item').count()).toBe(2);
+    await expect.poll(() => page.locator("[data-testid=layers-followed]").textContent()).toBe("lines follow every run's layer 1");
+    await page.selectOption("[data-testid=layer-pick]", "last");
+    await expect.poll(() => page.locator("[data-testid=layers-followed]").textContent()).toBe("lines follow every run's layer 2");
+    await page.selectOption("#layer-metric", "activationStd");
+    await page.selectOption("[data-testid=layer-pick]", "output");
+    await expect.poll(() => page.locator("[data-testid=layers-followed]").textContent()).toBe("lines follow every run's output");
+    await chartHasData("chart-activationStd per layer over epochs");
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toMatchObject({ layer: "output", layerMetric: "activationStd" });
     await page.selectOption("#group", "activation");
     await expect.poll(() => page.locator('[data-testid="chart-valLoss over epochs"] .recharts-legend-item').count()).toBe(1);
     await shot("compare");
@@ -368,8 +386,7 @@ describe("the dashboard in a browser", () => {
       },
       fixed: { epochs: 500, batchSize: 50 },
     };
-    const created = await fetch(`${base}/api/sweeps`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(deep) });
-    const { sweepId } = (await created.json()) as { sweepId: string };
+    const sweepId = await launch(deep);
     const runsOf = async () => ((await (await fetch(`${base}/api/sweeps/${sweepId}/runs`)).json()) as { runs: Array<{ id: string; status: string }> }).runs;
     await waitFor(async () => (await runsOf())[0]?.status === "completed", 60_000, "the deep run");
     await page.goto(`${base}/runs/${(await runsOf())[0]!.id}`);
@@ -560,8 +577,7 @@ describe("the dashboard in a browser", () => {
       },
       fixed: { epochs: 200, batchSize: 32 },
     };
-    const created = await fetch(`${base}/api/sweeps`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(long) });
-    longId = ((await created.json()) as { sweepId: string }).sweepId;
+    longId = await launch(long);
     await page.goto(`${base}/sweeps/${longId}`);
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
     // The worker's two slots take two runs: their rows say running, with the epoch they are at.

@@ -52,6 +52,13 @@ export async function handle(work: () => Promise<Response>): Promise<Response> {
   }
 }
 
+/** The `runs` parameter: 1 to 50 run ids separated by commas (400 otherwise). */
+export function runIdsParam(url: URL): string[] {
+  const ids = (url.searchParams.get("runs") ?? "").split(",").filter(Boolean);
+  if (ids.length < 1 || ids.length > 50) throw new HttpError(400, `runs must list 1 to 50 run ids separated by commas, got ${ids.length}`);
+  return ids.map((id) => uuidParam(id, "run"));
+}
+
 /** Reads a path id that must be a UUID (400 otherwise). */
 export function uuidParam(value: string, what: string): string {
   if (!z.uuid().safeParse(value).success) throw new HttpError(400, `${what} '${value}' is not an id (a UUID)`);

@@ -1,17 +1,20 @@
 import "server-only";
 import { loadSweep, type Control } from "@gradtrace/control";
-import { metricCost, RUN_AXES, type RunAxis } from "@gradtrace/core";
+import { LIMITS, metricCost, RUN_AXES, type LayerMetric, type RunAxis } from "@gradtrace/core";
+import { z } from "zod";
 import {
   bestRuns,
   edgeEpochs,
   epochScalarSeries,
   getRunRow,
   getRunRows,
+  runSeries,
   listSweeps,
   sweepGrid,
   sweepRunTable,
   sweepTrials,
   type PrismaClient,
+  type Bucket,
   type RunRow,
 } from "@gradtrace/db";
 import { describeTrial, listWorkers, runJobCounts, trialObjective, type SweepSpec } from "@gradtrace/queue";
@@ -126,3 +129,41 @@ export async function compareData(prisma: PrismaClient, ids: readonly string[], 
   };
 }
 export type CompareData = Awaited<ReturnType<typeof compareData>>;
+
+/** Which layer of each run a per-layer comparison follows: its first, middle or last hidden layer, its output layer, or hidden layer n (from 1). */
+export const LayerPickSchema = z.union([z.enum(["first", "middle", "last", "output"]), z.coerce.number().int().min(1).max(LIMITS.maxDepth)]);
+export type LayerPick = z.infer<typeof LayerPickSchema>;
+
+/** The index in a run's trace layers (hidden layers, then the output) of `pick` for a net of `depth` hidden layers; null where it has no such layer. */
+export function layerIndex(pick: LayerPick, depth: number): number | null {
+  if (pick === "first") return 0;
+  if (pick === "middle") return Math.floor((depth - 1) / 2);
+  if (pick === "last") return depth - 1;
+  if (pick === "output") return depth;
+  return pick <= depth ? pick - 1 : null;
+}
+
+/**
+ * One per-layer metric of several runs over the epochs, downsampled: for each run the layer
+ * `pick` names in its own net (the middle layer of a depth-4 net is not a depth-10 net's), or
+ * null where it has none. One query per distinct layer index.
+ */
+export async function layerSeriesData(prisma: PrismaClient, ids: readonly string[], metric: LayerMetric, pick: LayerPick, buckets: number) {
+  const runs = await getRunRows(prisma, ids);
+  const byIndex = new Map<number, string[]>();
+  for (const run of runs) {
+    const index = layerIndex(pick, run.depth);
+    if (index !== null) byIndex.set(index, [...(byIndex.get(index) ?? []), run.id]);
+  }
+  const series = new Map<string, Bucket[]>();
+  for (const [index, group] of byIndex) for (const [id, b] of await runSeries(prisma, group, metric, buckets, index)) series.set(id, b);
+  return {
+    runs: runs.map((r) => {
+      const index = layerIndex(pick, r.depth);
+      // The layer each run's line follows, named as the run page names it.
+      const layer = index === null ? null : index === r.depth ? "output" : `layer ${index + 1}`;
+      return { id: r.id, layer, buckets: series.get(r.id) ?? [] };
+    }),
+  };
+}
+export type LayerSeriesData = Awaited<ReturnType<typeof layerSeriesData>>;

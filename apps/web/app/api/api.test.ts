@@ -2,13 +2,14 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { type RunSpec, toWire, train } from "@gradtrace/core";
-import { appendEpochs, finishRun, getSweep, refreshSweepStatus, startRun } from "@gradtrace/db";
+import { appendEpochs, finishRun, getSweep, refreshSweepStatus, runSeries, startRun } from "@gradtrace/db";
 import { createTestDatabase, type TestDatabase } from "@gradtrace/db/testing";
 import { announceWorker, connectRedis, PAYLOAD_VERSION } from "@gradtrace/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handle } from "../../lib/http.ts";
 import { control } from "../../lib/server.ts";
 import { GET as compare } from "./compare/route.ts";
+import { GET as compareLayers } from "./compare/layers/route.ts";
 import { GET as events } from "./events/route.ts";
 import { GET as run, PATCH as annotateRun } from "./runs/[id]/route.ts";
 import { GET as trace } from "./runs/[id]/trace/route.ts";
@@ -204,6 +205,32 @@ describe("the HTTP API", () => {
     expect((await compare(get(`/api/compare?runs=${randomUUID()}`))).status).toBe(404);
   });
 
+  it("GET /api/compare/layers follows one layer of each run over the epochs: first, middle, last, output or a numbered one", async () => {
+    const ask = async (query: string) => body(await compareLayers(get(`/api/compare/layers?runs=${runIds[0]},${runIds[3]}${query}`)));
+    const last = await ask("&metric=gradNorm&layer=last");
+    expect(last.status).toBe(200);
+    // Depth 2: the last hidden layer is layer 2, index 1 among the trace's layers.
+    expect(last.json.runs.map((r: { layer: string }) => r.layer)).toEqual(["layer 2", "layer 2"]);
+    const direct = await runSeries(db.prisma, [runIds[0]!], "gradNorm", 200, 1);
+    expect(last.json.runs[0].buckets).toEqual(JSON.parse(JSON.stringify(toWire(direct.get(runIds[0]!)))));
+    expect(last.json.runs[0].buckets.map((b: { toEpoch: number }) => b.toEpoch)).toEqual([0, 1, 2, 3, 4]);
+    expect((await ask("&layer=output")).json.runs[0].layer).toBe("output");
+    expect((await ask("")).json.runs[0].layer).toBe("layer 1");
+    // A layer the nets do not have: no line, not an error.
+    expect((await ask("&layer=5")).json.runs[0]).toEqual({ id: runIds[0], layer: null, buckets: [] });
+    for (const [query, pattern] of [
+      ["&metric=gradient", /metric.*must be one of .*gradNorm/],
+      ["&layer=top", /layer/],
+      ["&layer=0", /layer/],
+      ["&layer=65", /layer/],
+    ]) {
+      const bad = await ask(query as string);
+      expect(bad.status, query as string).toBe(400);
+      expect(JSON.stringify(bad.json)).toMatch(pattern as RegExp);
+    }
+    expect((await compareLayers(get(`/api/compare/layers?runs=${randomUUID()}`))).status).toBe(404);
+  });
+
   it("PATCH renames a sweep and keeps notes and tags on it and its runs, found by GET /api/sweeps?q=; bad changes are 400 naming the field", async () => {
     const patch = (path: string, b: unknown) =>
       new Request(`${base}${path}`, { method: "PATCH", body: JSON.stringify(b), headers: { "content-type": "application/json" } });
@@ -376,6 +403,7 @@ describe("the HTTP API", () => {
         "cursor",
         "buckets",
         "metric",
+        "layer",
         "depth",
         "learningRate",
         "seed",
@@ -391,6 +419,7 @@ describe("the HTTP API", () => {
         expect((await listSweeps(get(`/api/sweeps?${search}`))).status).toBeLessThan(500);
         expect((await trace(get(`/api/runs/${runIds[0]}/trace?${search}`), params({ id: runIds[0]! }))).status).toBeLessThan(500);
         expect((await importance(get(`/api/sweeps/${sweepId}/importance?${search}`), params({ id: sweepId }))).status).toBeLessThan(500);
+        expect((await compareLayers(get(`/api/compare/layers?runs=${runIds[0]}&${search}`))).status).toBeLessThan(500);
       }),
       { numRuns: 2000 },
     );

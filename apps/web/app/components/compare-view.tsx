@@ -6,11 +6,14 @@ import { bucketPoints, seriesStyle, valueAxis } from "./axes.ts";
 import { api } from "./format.ts";
 import { choice, useUrlSync, type View } from "./url-state.ts";
 import { EPOCH_SCALARS, fromWire, LAYER_METRICS, RUN_AXES, type EpochScalar, type LayerMetric, type RunAxis, type Wired } from "@gradtrace/core/vocabulary";
-import type { CompareData } from "../../lib/pages.ts";
+import type { CompareData, LayerSeriesData } from "../../lib/pages.ts";
 
 type CompareRun = Wired<CompareData>["runs"][number];
 const AXES = ["none", ...RUN_AXES] as const;
 type Axis = "none" | RunAxis;
+
+/** The layers a per-layer comparison can follow in every run: by position, or by number (hidden layer n). */
+const LAYER_PICKS = ["first", "middle", "last", "output"] as const;
 
 const label = (r: CompareRun) => `${r.activation} · ${r.initializer} · d${r.depth}×${r.width} · lr ${r.learningRate} · s${r.seed}`;
 
@@ -104,12 +107,23 @@ export function CompareView({ ids, view }: { ids: string[]; view: View }) {
   const [scalar, setScalar] = useState<EpochScalar>(() => choice(view, "curve", EPOCH_SCALARS, "valLoss"));
   const [metric, setMetric] = useState<LayerMetric>(() => choice(view, "profile", LAYER_METRICS, "activationStd"));
   const [which, setWhich] = useState<"last" | "first">(() => choice(view, "at", ["last", "first"], "last"));
+  const [layerMetric, setLayerMetric] = useState<LayerMetric>(() => choice(view, "layerMetric", LAYER_METRICS, "gradNorm"));
+  const [layer, setLayer] = useState(() => view.layer ?? "first");
+  const [perLayer, setPerLayer] = useState<Wired<LayerSeriesData>["runs"] | null>(null);
   useUrlSync({
     group: group === "none" ? null : group,
     curve: scalar === "valLoss" ? null : scalar,
     profile: metric === "activationStd" ? null : metric,
     at: which === "last" ? null : which,
+    layerMetric: layerMetric === "gradNorm" ? null : layerMetric,
+    layer: layer === "first" ? null : layer,
   });
+  useEffect(() => {
+    if (ids.length === 0) return;
+    api<Wired<LayerSeriesData>>(`/api/compare/layers?runs=${ids.join(",")}&metric=${layerMetric}&layer=${layer}`)
+      .then((r) => setPerLayer(r.runs))
+      .catch((e: Error) => setError(e.message));
+  }, [ids, layerMetric, layer]);
   useEffect(() => {
     if (ids.length === 0) return setError("Select runs in a sweep's run table, then Compare.");
     api<Wired<CompareData>>(`/api/compare?runs=${ids.join(",")}`)
@@ -136,6 +150,15 @@ export function CompareView({ ids, view }: { ids: string[]; view: View }) {
     for (const r of g.members) for (const [epoch, v] of points.get(r.id)!) values.set(epoch, [...(values.get(epoch) ?? []), v]);
     return { name: g.name, values };
   });
+  const layerPoints = new Map((perLayer ?? []).map((r) => [r.id, bucketPoints(r.buckets, fromWire)]));
+  const layerEpochs = [...new Set([...layerPoints.values()].flatMap((p) => p.map(([epoch]) => epoch)))].sort((a, b) => a - b);
+  const layerGroups = groups.map((g) => {
+    const values = new Map<number, Array<number | null>>();
+    for (const r of g.members) for (const [epoch, v] of layerPoints.get(r.id) ?? []) values.set(epoch, [...(values.get(epoch) ?? []), v]);
+    return { name: g.name, values };
+  });
+  // Which layer each run's line follows, said once when all agree ("layer 2"), else per run in the list below.
+  const followed = [...new Set((perLayer ?? []).map((r) => r.layer ?? "none"))];
   const depth = Math.max(...runs.map((r) => r[which]?.layers.length ?? 0));
   const layersX = Array.from({ length: depth }, (_, i) => i + 1);
   const profileGroups = groups.map((g) => {
@@ -174,8 +197,39 @@ export function CompareView({ ids, view }: { ids: string[]; view: View }) {
             <option value="last">last traced epoch</option>
             <option value="first">epoch 0</option>
           </select>
-          <Bands title={`${metric} by layer`} xLabel="layer (last = output)" x={layersX} groups={profileGroups} log={metric.includes("Norm")} />
+          <Bands key={metric} title={`${metric} by layer`} xLabel="layer (last = output)" x={layersX} groups={profileGroups} log={metric.includes("Norm")} />
         </div>
+      </div>
+      <div>
+        <label htmlFor="layer-metric">Per layer over the epochs</label>
+        <select id="layer-metric" value={layerMetric} onChange={(e) => setLayerMetric(e.target.value as LayerMetric)}>
+          {LAYER_METRICS.map((m) => (
+            <option key={m}>{m}</option>
+          ))}
+        </select>{" "}
+        <select aria-label="layer" data-testid="layer-pick" value={layer} onChange={(e) => setLayer(e.target.value)}>
+          {LAYER_PICKS.map((p) => (
+            <option key={p} value={p}>
+              {p === "output" ? "output layer" : `${p} hidden layer`}
+            </option>
+          ))}
+          {Array.from({ length: Math.max(0, depth - 1) }, (_, i) => (
+            <option key={i} value={String(i + 1)}>
+              layer {i + 1}
+            </option>
+          ))}
+        </select>
+        <Bands
+          key={layerMetric}
+          title={`${layerMetric} per layer over epochs`}
+          xLabel="epoch"
+          x={layerEpochs}
+          groups={layerGroups}
+          log={layerMetric.includes("Norm")}
+        />
+        <p className="muted" data-testid="layers-followed">
+          lines follow {followed.length === 1 ? `every run's ${followed[0]}` : `the runs' ${followed.join(", ")} (each run's own net)`}
+        </p>
       </div>
       <h2>Runs</h2>
       <ul>

@@ -1,4 +1,4 @@
-import { handle, HttpError, intParam, uuidParam } from "../../../lib/http.ts";
+import { handle, intParam, runIdsParam } from "../../../lib/http.ts";
 import { compareData } from "../../../lib/pages.ts";
 import { control } from "../../../lib/server.ts";
 import { sharedJson } from "../../../lib/shared-read.ts";
@@ -7,9 +7,7 @@ import { sharedJson } from "../../../lib/shared-read.ts";
 export function GET(request: Request): Promise<Response> {
   return handle(async () => {
     const url = new URL(request.url);
-    const ids = (url.searchParams.get("runs") ?? "").split(",").filter(Boolean);
-    if (ids.length < 1 || ids.length > 50) throw new HttpError(400, `runs must list 1 to 50 run ids separated by commas, got ${ids.length}`);
-    ids.forEach((id) => uuidParam(id, "run"));
+    const ids = runIdsParam(url);
     const buckets = intParam(url, "buckets", 200, 1, 10_000);
     return sharedJson(request, () => compareData(control().prisma, ids, buckets));
   });
