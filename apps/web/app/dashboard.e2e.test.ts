@@ -179,12 +179,13 @@ describe("the dashboard in a browser", () => {
 
   it("shows the heatmap, one learning rate at a time, diagnosis counts and the run table", async () => {
     await expect.poll(() => page.locator("[data-testid=heatmap-2] td.cell").count()).toBe(4);
-    const cells = await page.locator("[data-testid=heatmap-2] td.cell").allTextContents();
-    // Each cell pools the 2 seeds of one learning rate, never the two rates.
-    expect(cells.every((c) => / ± .*2 of 2$/.test(c))).toBe(true);
+    // Each cell pools the 2 seeds of one learning rate, never the two rates (once the grid refetched after the last run).
+    const cells = () => page.locator("[data-testid=heatmap-2] td.cell").allTextContents();
+    await expect.poll(async () => (await cells()).every((c) => / ± .*2 of 2$/.test(c))).toBe(true);
+    const first = await cells();
     expect(await page.locator("[data-testid=slice-learningRate] option").allTextContents()).toEqual(["0.1", "0.3"]);
     await page.selectOption("[data-testid=slice-learningRate]", "0.3");
-    await expect.poll(() => page.locator("[data-testid=heatmap-2] td.cell").allTextContents()).not.toEqual(cells);
+    await expect.poll(() => page.locator("[data-testid=heatmap-2] td.cell").allTextContents()).not.toEqual(first);
     expect((await page.locator("[data-testid=heatmap-2] td.cell").allTextContents()).every((c) => / ± .*2 of 2$/.test(c))).toBe(true);
     await page.selectOption("[data-testid=slice-learningRate]", "0.1");
     // Colours come from each metric's fixed scale: every cell has the colour its stored mean has
@@ -223,6 +224,25 @@ describe("the dashboard in a browser", () => {
     expect(ticks.filter((t) => !t.endsWith("%")).slice(0, 4)).toEqual(["activation", "initializer", "learningRate", "activation × initializer"]);
     // One depth: no depth curve.
     expect(await page.locator("[data-testid=chart-depth-curve]").count()).toBe(0);
+    // Slices: a chart per swept setting, a box per level over its 8 runs; split by the activation, a box per level and activation.
+    await expect.poll(() => page.locator("[data-testid=slices] figure").count()).toBe(3);
+    for (const axis of ["activation", "initializer", "learningRate"])
+      await expect.poll(() => page.locator(`[data-testid=chart-slice-${axis}] .recharts-bar-rectangle`).count(), { message: axis }).toBe(2);
+    await page.selectOption("[aria-label='slices split']", "activation");
+    await expect.poll(() => page.locator("[data-testid=slices] figure").count()).toBe(2);
+    await expect.poll(() => page.locator("[data-testid=chart-slice-initializer] .recharts-bar-rectangle").count()).toBe(4);
+    expect((await page.locator("[data-testid=slices-group]").allTextContents()).map((t) => t.trim())).toEqual(["relu", "tanh"]);
+    // Zero init stays at chance whatever the activation: its boxes sit at the loss of guessing, He's far below.
+    const [file] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=chart-slice-initializer] button[data-export=json]")]);
+    const boxes = JSON.parse(readFileSync((await file.path())!, "utf8")) as Array<{ level: string; n: number; median: number }>;
+    expect(boxes.map((b) => [b.level, b.n])).toEqual([
+      ["he_normal · relu", 4],
+      ["he_normal · tanh", 4],
+      ["zeros · relu", 4],
+      ["zeros · tanh", 4],
+    ]);
+    expect(boxes[2]!.median).toBeGreaterThan(boxes[0]!.median);
+    await page.selectOption("[aria-label='slices split']", "none");
     await page.selectOption("#metric", "valAccuracy");
     await shot("sweep");
   });

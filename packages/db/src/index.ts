@@ -29,6 +29,7 @@ export {
   type SweepSummary,
 } from "./repositories/sweeps.ts";
 export { sweepImportance, type ImportanceSetting, type ImportanceTerm, type SweepImportance } from "./repositories/importance.ts";
+export { sweepSlices, type Slice, type Spread } from "./repositories/slices.ts";
 export { GRID_METRIC_NAMES, sweepGrid, type Aggregate, type GridCell, type GridMetric } from "./repositories/grid.ts";
 export {
   RUN_METRICS,

@@ -16,6 +16,7 @@ import { GET as trace } from "./runs/[id]/trace/route.ts";
 import { POST as act } from "./sweeps/[id]/[action]/route.ts";
 import { GET as grid } from "./sweeps/[id]/grid/route.ts";
 import { GET as importance } from "./sweeps/[id]/importance/route.ts";
+import { GET as slices } from "./sweeps/[id]/slices/route.ts";
 import { GET as searchTrials } from "./sweeps/[id]/search/route.ts";
 import { DELETE as deleteSweep, GET as sweep, PATCH as annotateSweep } from "./sweeps/[id]/route.ts";
 import { GET as sweepRuns } from "./sweeps/[id]/runs/route.ts";
@@ -283,6 +284,7 @@ describe("the HTTP API", () => {
       [sweep, { id: unknown }],
       [grid, { id: unknown }],
       [importance, { id: unknown }],
+      [slices, { id: unknown }],
       [searchTrials, { id: unknown }],
       [sweepRuns, { id: unknown }],
       [run, { id: unknown }],
@@ -300,6 +302,22 @@ describe("the HTTP API", () => {
     expect(JSON.stringify(await bad.json())).toMatch(/"path":"metric".*valLoss/);
     const none = await searchTrials(get(`/api/sweeps/${sweepId}/search`), params({ id: sweepId }));
     expect(await none.json()).toEqual({ search: null });
+    // Slices: each swept setting's spread per level; split by another setting; bad parameters named.
+    // (Two runs completed so far, both tanh: the initializer is the one setting they vary.)
+    const sliced = await body(await slices(get(`/api/sweeps/${sweepId}/slices?metric=valAccuracy`), params({ id: sweepId })));
+    expect(sliced.status).toBe(200);
+    expect(sliced.json.slices.map((s: { axis: string; levels: string[]; groups: string[] }) => [s.axis, s.levels, s.groups])).toEqual([
+      ["initializer", ["he_normal", "xavier_normal"], ["all"]],
+    ]);
+    const runsOf = await Promise.all([runIds[0]!, runIds[3]!].map(async (id) => (await body(await run(get(""), params({ id })))).json));
+    for (const r of runsOf) {
+      const spread = sliced.json.slices[0].spreads[sliced.json.slices[0].levels.indexOf(r.initializer)][0];
+      expect(spread).toEqual({ n: 1, min: r.valAccuracy, q1: r.valAccuracy, median: r.valAccuracy, q3: r.valAccuracy, max: r.valAccuracy });
+    }
+    for (const query of ["metric=accuracy", "by=seed", "by=colour", "extra=1"]) {
+      const badSlices = await slices(get(`/api/sweeps/${sweepId}/slices?${query}`), params({ id: sweepId }));
+      expect(badSlices.status, query).toBe(400);
+    }
   });
 
   it("answers hostile input with 4xx naming what is wrong: deep nesting, NUL and lone surrogates, prototype names, oversized bodies", async () => {
@@ -404,6 +422,7 @@ describe("the HTTP API", () => {
         "buckets",
         "metric",
         "layer",
+        "by",
         "depth",
         "learningRate",
         "seed",
@@ -420,6 +439,7 @@ describe("the HTTP API", () => {
         expect((await trace(get(`/api/runs/${runIds[0]}/trace?${search}`), params({ id: runIds[0]! }))).status).toBeLessThan(500);
         expect((await importance(get(`/api/sweeps/${sweepId}/importance?${search}`), params({ id: sweepId }))).status).toBeLessThan(500);
         expect((await compareLayers(get(`/api/compare/layers?runs=${runIds[0]}&${search}`))).status).toBeLessThan(500);
+        expect((await slices(get(`/api/sweeps/${sweepId}/slices?${search}`), params({ id: sweepId }))).status).toBeLessThan(500);
       }),
       { numRuns: 2000 },
     );

@@ -5,6 +5,7 @@ import { useCoalesced, useEventStream } from "./live.ts";
 import { Heatmaps, type Cell, type CellAxes } from "./heatmap.tsx";
 import { useUrlSync } from "./url-state.ts";
 import { ImportanceView } from "./importance-view.tsx";
+import { SlicesView } from "./slices-view.tsx";
 import { RunTable, type Live, type RunRow, type TableQuery } from "./run-table.tsx";
 import { SearchView } from "./search-view.tsx";
 import { StatusBar } from "./status-bar.tsx";
@@ -205,6 +206,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
         <Heatmaps cells={data.cells} picked={query.cell} onPick={(cell) => ask({ cell })} view={initial.view} />
       )}
       <ImportanceView sweepId={id} version={settledRuns(runs)} view={initial.view} />
+      <SlicesView sweepId={id} version={settledRuns(runs)} view={initial.view} />
       <h2>Diagnoses</h2>
       <p data-testid="diagnosis-counts">
         {Object.keys(diagnoses).length === 0

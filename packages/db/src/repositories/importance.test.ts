@@ -2,6 +2,7 @@ import { train, type RunSpecInput } from "@gradtrace/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing.ts";
 import { sweepImportance } from "./importance.ts";
+import { sweepSlices } from "./slices.ts";
 import { finishRun, startRun } from "./runs.ts";
 import { createSweep } from "./sweeps.ts";
 import { appendEpochs } from "./traces.ts";
@@ -70,5 +71,36 @@ describe("a sweep's hyperparameter importance", () => {
     const imp = (await sweepImportance(db.prisma, sweepId, "valLoss"))!;
     expect(imp.settings.find((s) => s.axis === "learningRate")!.levels).toHaveLength(4);
     expect(imp.main.find((m) => m.axis === "learningRate")!.fraction).toBeGreaterThan(0.9);
+  });
+});
+
+describe("a sweep's slices", () => {
+  it("give each swept setting's spread at each level, as Postgres' percentile_cont computes it, split by a second setting", async () => {
+    const sweepId = await sweepWith((a, d, lr, seed) => ({ tanh: 0.3, relu: 0.1, elu: 0.2 })[a]! + 0.05 * d + lr + 0.001 * seed);
+    const slices = await sweepSlices(db.prisma, sweepId, "valLoss", "activation");
+    expect(slices.map((s) => s.axis)).toEqual(["depth", "learningRate"]);
+    const depth = slices[0]!;
+    expect(depth.levels).toEqual(["1", "2"]);
+    expect(depth.groups).toEqual(["elu", "relu", "tanh"]);
+    const direct = await db.prisma.$queryRaw<Array<{ depth: number; activation: string; n: number; min: number; q1: number; median: number; q3: number; max: number }>>`
+      SELECT depth, activation, count(*)::int AS n, min("valLoss") AS min, max("valLoss") AS max,
+        percentile_cont(0.25) WITHIN GROUP (ORDER BY "valLoss") AS q1,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY "valLoss") AS median,
+        percentile_cont(0.75) WITHIN GROUP (ORDER BY "valLoss") AS q3
+      FROM "Run" WHERE "sweepId" = ${sweepId}::uuid GROUP BY depth, activation`;
+    expect(direct).toHaveLength(6);
+    for (const row of direct) {
+      const spread = depth.spreads[depth.levels.indexOf(String(row.depth))]![depth.groups.indexOf(row.activation)]!;
+      expect(spread.n).toBe(row.n);
+      for (const k of ["min", "q1", "median", "q3", "max"] as const) expect(spread[k], `${k} of depth ${row.depth}, ${row.activation}`).toBeCloseTo(row[k], 12);
+    }
+    // Without a second setting: one group, every setting.
+    const pooled = await sweepSlices(db.prisma, sweepId, "valLoss");
+    expect(pooled.map((s) => [s.axis, s.groups])).toEqual([
+      ["activation", ["all"]],
+      ["depth", ["all"]],
+      ["learningRate", ["all"]],
+    ]);
+    expect(pooled[0]!.spreads.map((l) => l[0]!.n)).toEqual([12, 12, 12]);
   });
 });

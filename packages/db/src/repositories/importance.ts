@@ -52,26 +52,33 @@ const ColumnsSchema = z.object({
   value: z.array(z.number()),
 });
 
+/** A completed run as the analyses read it: its place on each grid axis, its seed, and one final metric's (finite) value. */
+export type ValueRow = Record<GridAxis, string | number> & { seed: number; value: number };
+
 /**
- * The functional ANOVA of a final metric over a sweep's completed runs (see core's
- * functionalAnova): the settings are the grid axes the sweep varies; a numeric axis with more
- * than 8 distinct values (a search's draws) is binned by quartiles. Null when fewer than two
- * cells have a value, or the metric does not vary, or the sweep varies nothing.
+ * A final metric of a sweep's completed runs, where finite. One JSON text of columns built by
+ * Postgres: 10,000 rows through Prisma as objects, or checked row by row, took several times longer.
  */
-export async function sweepImportance(prisma: PrismaClient, sweepId: string, metric: GridMetric): Promise<SweepImportance | null> {
-  // One JSON text of columns built by Postgres: 10,000 rows through Prisma as objects, or checked
-  // row by row, took several times longer. Only finite values count.
+export async function completedValues(prisma: PrismaClient, sweepId: string, metric: GridMetric): Promise<ValueRow[]> {
   const value = Prisma.sql`(${GRID_METRICS[metric]})::float8`;
   const [{ json }] = await prisma.$queryRaw<[{ json: string }]>`
     SELECT json_build_object(${Prisma.join(GRID_AXES.map((a) => Prisma.sql`${a}::text, coalesce(json_agg(${ident(a)}), '[]')`))},
       'seed', coalesce(json_agg(seed::float8), '[]'), 'value', coalesce(json_agg(${value}), '[]'))::text AS json
     FROM "Run" WHERE "sweepId" = ${sweepId}::uuid AND status = 'completed' AND ${value} NOT IN ('NaN', 'Infinity', '-Infinity')`;
   const columns = ColumnsSchema.parse(JSON.parse(json));
-  const rows = columns.value.map((v, i) => ({
+  return columns.value.map((v, i) => ({
     ...(Object.fromEntries(GRID_AXES.map((a) => [a, columns[a][i]!])) as Record<GridAxis, string | number>),
     seed: columns.seed[i]!,
     value: v,
   }));
+}
+
+/**
+ * The settings a sweep's runs vary, each with its levels and a function from a run's value to
+ * its level: the grid axes with two values or more, in order; a numeric axis with more than 8
+ * distinct values (a search's draws) binned by quartiles.
+ */
+export function sweptSettings(rows: readonly ValueRow[]): Array<ImportanceSetting & { levelOf: (v: string | number) => number }> {
   const settings: Array<ImportanceSetting & { levelOf: (v: string | number) => number }> = [];
   for (const axis of GRID_AXES) {
     const distinct = [...new Set(rows.map((r) => r[axis]))].sort((a, b) =>
@@ -92,6 +99,17 @@ export async function sweepImportance(prisma: PrismaClient, sweepId: string, met
       settings.push({ axis, levels: distinct.map(String), levelOf: (v) => index.get(v)! });
     }
   }
+  return settings;
+}
+
+/**
+ * The functional ANOVA of a final metric over a sweep's completed runs (see core's
+ * functionalAnova): the settings are those the sweep varies (sweptSettings). Null when fewer
+ * than two cells have a value, or the metric does not vary, or the sweep varies nothing.
+ */
+export async function sweepImportance(prisma: PrismaClient, sweepId: string, metric: GridMetric): Promise<SweepImportance | null> {
+  const rows = await completedValues(prisma, sweepId, metric);
+  const settings = sweptSettings(rows);
   if (settings.length === 0) return null;
   const sizes = settings.map((s) => s.levels.length);
   const bySeed = new Map<number, ImportanceRow[]>();

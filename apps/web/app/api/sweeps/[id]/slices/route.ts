@@ -1,0 +1,29 @@
+import { GRID_AXES, parseWith, type GridAxis } from "@gradtrace/core";
+import { getSweep, GRID_METRIC_NAMES, sweepSlices, type GridMetric } from "@gradtrace/db";
+import { z } from "zod";
+import { handle, uuidParam } from "../../../../../lib/http.ts";
+import { control } from "../../../../../lib/server.ts";
+import { sharedJson } from "../../../../../lib/shared-read.ts";
+
+const QuerySchema = z.strictObject({
+  metric: z.enum(GRID_METRIC_NAMES as [GridMetric, ...GridMetric[]]).default("valLoss"),
+  by: z.enum(GRID_AXES as unknown as [GridAxis, ...GridAxis[]]).optional(),
+});
+
+/**
+ * GET /api/sweeps/:id/slices?metric=valLoss&by=activation — the final metric against each setting
+ * the sweep varies: at each level its spread over the completed runs (n, min, quartiles, max), per
+ * level of the `by` setting when given: `{ slices }`.
+ */
+export function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
+  return handle(async () => {
+    const id = uuidParam((await params).id, "sweep");
+    const { metric, by } = parseWith(QuerySchema, Object.fromEntries(new URL(request.url).searchParams), "slices query");
+    const { prisma } = control();
+    return sharedJson(request, async () => {
+      const slices = await sweepSlices(prisma, id, metric, by);
+      if (slices.length === 0) await getSweep(prisma, id);
+      return { slices };
+    });
+  });
+}
