@@ -82,7 +82,9 @@ describe("a sweep's slices", () => {
     const depth = slices[0]!;
     expect(depth.levels).toEqual(["1", "2"]);
     expect(depth.groups).toEqual(["elu", "relu", "tanh"]);
-    const direct = await db.prisma.$queryRaw<Array<{ depth: number; activation: string; n: number; min: number; q1: number; median: number; q3: number; max: number }>>`
+    const direct = await db.prisma.$queryRaw<
+      Array<{ depth: number; activation: string; n: number; min: number; q1: number; median: number; q3: number; max: number }>
+    >`
       SELECT depth, activation, count(*)::int AS n, min("valLoss") AS min, max("valLoss") AS max,
         percentile_cont(0.25) WITHIN GROUP (ORDER BY "valLoss") AS q1,
         percentile_cont(0.5) WITHIN GROUP (ORDER BY "valLoss") AS median,
