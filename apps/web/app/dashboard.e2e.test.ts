@@ -813,4 +813,61 @@ describe("the dashboard in a browser", () => {
     expect(best).toBeLessThanOrEqual(Math.max(...table.runs.map((r) => r.valLoss)));
     await shot("search");
   });
+
+  it("answers the textbook question from one sweep: which activation × initializer pairs keep training at depth 10, and why", async () => {
+    const depth = {
+      name: "which pairs survive depth",
+      axes: {
+        activations: ["tanh", "relu"],
+        initializers: ["xavier_normal", "he_normal", { name: "normal", std: 0.01 }],
+        depths: [2, 6, 10],
+        widths: [16],
+        learningRates: [0.1],
+        datasets: [{ name: "moons", samples: 400 }],
+        seeds: [0, 1],
+      },
+      fixed: { epochs: 30, batchSize: 32 },
+    };
+    const sweepId = await launch(depth);
+    await page.goto(`${base}/sweeps/${sweepId}`);
+    await expect.poll(() => page.locator("[data-testid=sweep-status]").textContent(), { timeout: 120_000 }).toBe("completed");
+    const { cells } = (await (await fetch(`${base}/api/sweeps/${sweepId}/grid`)).json()) as { cells: Cell[] };
+    const accuracy = (activation: string, initializer: string, d: number) =>
+      fromWire(cells.find((c) => c.activation === activation && c.initializer === initializer && Number(c.depth) === d)!.valAccuracy.mean)!;
+    const ratio = (activation: string, initializer: string, d: number) =>
+      fromWire(cells.find((c) => c.activation === activation && c.initializer === initializer && Number(c.depth) === d)!.log10GradientRatio.mean)!;
+    // Small random weights: at depth 10 neither activation learns, and the first layer's gradient has vanished.
+    for (const activation of ["tanh", "relu"]) {
+      expect(accuracy(activation, "normal(0.01)", 10), activation).toBeLessThan(0.7);
+      expect(ratio(activation, "normal(0.01)", 10), activation).toBeLessThan(-5);
+    }
+    // Xavier keeps tanh training, He keeps ReLU training, at depth 10.
+    expect(accuracy("tanh", "xavier_normal", 10)).toBeGreaterThan(0.8);
+    expect(accuracy("relu", "he_normal", 10)).toBeGreaterThan(0.8);
+    console.log(
+      "depth walkthrough (val. accuracy; log10 gradient ratio at depth 10):",
+      JSON.stringify(
+        Object.fromEntries(
+          cells.map((c) => [
+            `${c.activation} · ${c.initializer} · ${c.depth}`,
+            [Number(fromWire(c.valAccuracy.mean)?.toFixed(3)), Number(fromWire(c.log10GradientRatio.mean)?.toFixed(2))],
+          ]),
+        ),
+      ),
+    );
+    await page.selectOption("#metric", "valAccuracy");
+    await expect.poll(() => page.locator("[data-testid=chart-depth-curve] .recharts-line").count()).toBe(6);
+    if (DOCS) {
+      await page.locator("[data-testid=chart-depth-curve]").screenshot({ path: `${DOCS}depth-curve.png` });
+      await page.locator("[data-testid=chart-importance]").screenshot({ path: `${DOCS}depth-importance.png` });
+    }
+    // The distributions of tanh under N(0, 0.01²) at depth 10: every layer's activations collapse onto 0.
+    const { runs } = (await (await fetch(`${base}/api/sweeps/${sweepId}/runs?initializer=normal(0.01)&activation=tanh&depth=10&seed=0`)).json()) as {
+      runs: Array<{ id: string }>;
+    };
+    expect(runs).toHaveLength(1);
+    await page.goto(`${base}/runs/${runs[0]!.id}`);
+    await expect.poll(() => page.locator("[data-testid=distributions] canvas").count()).toBe(11);
+    if (DOCS) await page.locator("[data-testid=distributions]").screenshot({ path: `${DOCS}depth-distributions.png` });
+  });
 });
