@@ -1,6 +1,6 @@
 import "server-only";
-import { DIAGNOSIS_KINDS, parseWith, RUN_AXES, RUN_STATUSES, SWEEP_LIMITS, type RunAxis } from "@gradtrace/core";
-import { RUN_METRICS, RUN_TABLE_SORTS, type RunTableQuery, type RunTableRow } from "@gradtrace/db";
+import { DIAGNOSIS_KINDS, parseWith, RUN_AXES, RUN_STATUSES, SpecError, SWEEP_LIMITS, type RunAxis } from "@gradtrace/core";
+import { RUN_METRICS, RUN_TABLE_RANGES, RUN_TABLE_SORTS, type RunTableQuery, type RunTableRange, type RunTableRow } from "@gradtrace/db";
 import { z } from "zod";
 import { csv } from "@gradtrace/core/vocabulary";
 
@@ -21,9 +21,18 @@ const AXIS_PARAMS = {
   seed: whole,
 } satisfies Record<RunAxis, z.ZodType>;
 
-/** The run table's query parameters: a filter (text, status, diagnosis kind, axis values), an order, a page and a format. */
+/** Bounds on the numeric columns: `min.valAccuracy=0.9`, `max.depth=4` (inclusive). */
+const RANGE_PARAMS = Object.fromEntries(
+  RUN_TABLE_RANGES.flatMap((c) => [
+    [`min.${c}`, z.coerce.number().finite().optional()],
+    [`max.${c}`, z.coerce.number().finite().optional()],
+  ]),
+) as Record<`${"min" | "max"}.${RunTableRange}`, z.ZodOptional<z.ZodCoercedNumber>>;
+
+/** The run table's query parameters: a filter (text, status, diagnosis kind, axis values, bounds), an order, a page and a format. */
 const RunTableParamsSchema = z.strictObject({
   ...AXIS_PARAMS,
+  ...RANGE_PARAMS,
   q: z.string().max(200, "at most 200 characters").optional(),
   status: z.enum(RUN_STATUSES).optional(),
   diagnosis: z.enum(DIAGNOSIS_KINDS).optional(),
@@ -40,8 +49,18 @@ const RunTableParamsSchema = z.strictObject({
  * matching run.
  */
 export function runTableQuery(params: URLSearchParams): { query: RunTableQuery & { offset: number }; format: "json" | "csv" } {
-  const { q, format, limit, status, diagnosis, sort, dir, offset, ...axes } = parseWith(RunTableParamsSchema, Object.fromEntries(params), "run table query");
-  return { query: { text: q, status, diagnosis, sort, dir, offset, axes, limit: limit ?? (format === "json" ? RUN_TABLE_PAGE : undefined) }, format };
+  const { q, format, limit, status, diagnosis, sort, dir, offset, ...rest } = parseWith(RunTableParamsSchema, Object.fromEntries(params), "run table query");
+  const axes = Object.fromEntries(RUN_AXES.flatMap((a) => (rest[a] === undefined ? [] : [[a, rest[a]]]))) as RunTableQuery["axes"];
+  const ranges: NonNullable<RunTableQuery["ranges"]> = {};
+  for (const c of RUN_TABLE_RANGES) {
+    const [min, max] = [rest[`min.${c}`], rest[`max.${c}`]];
+    if (min === undefined && max === undefined) continue;
+    if (min !== undefined && max !== undefined && min > max) {
+      throw new SpecError([{ path: `min.${c}`, message: `must not be above max.${c} (${max})`, received: String(min) }], "run table query");
+    }
+    ranges[c] = { min, max };
+  }
+  return { query: { text: q, status, diagnosis, sort, dir, offset, axes, ranges, limit: limit ?? (format === "json" ? RUN_TABLE_PAGE : undefined) }, format };
 }
 
 const CSV_COLUMNS = ["id", ...RUN_AXES, "status", "attempt", "epochsDone", ...RUN_METRICS] as const;

@@ -33,11 +33,13 @@ export { sweepSlices, type Slice, type Spread } from "./repositories/slices.ts";
 export { GRID_METRIC_NAMES, sweepGrid, type Aggregate, type GridCell, type GridMetric } from "./repositories/grid.ts";
 export {
   RUN_METRICS,
+  RUN_TABLE_RANGES,
   RUN_TABLE_SORTS,
   sweepRunTable,
   sweepRunTableJson,
   type RunMetric,
   type RunTablePage,
+  type RunTableRange,
   type RunTableQuery,
   type RunTableRow,
   type RunTableSort,

@@ -149,6 +149,11 @@ describe("the HTTP API", () => {
     expect(cell.json.total).toBe(2);
     expect(cell.json.runs.map((r: { seed: number }) => r.seed).sort()).toEqual([0, 1]);
     expect((await page("activation=relu&depth=3")).json.total).toBe(0);
+    // Bounds on numeric columns: the completed runs at or above the worse one's accuracy, then only the better.
+    const accuracies = done.json.runs.map((r: { valAccuracy: number }) => r.valAccuracy).sort((a: number, b: number) => a - b);
+    expect((await page(`min.valAccuracy=${accuracies[0]}`)).json.total).toBe(2);
+    expect((await page(`min.valAccuracy=${accuracies[0]}&max.depth=2`)).json.total).toBe(2);
+    if (accuracies[0] < accuracies[1]) expect((await page(`min.valAccuracy=${(accuracies[0] + accuracies[1]) / 2}`)).json.total).toBe(1);
     const csv = await sweepRuns(get(`/api/sweeps/${sweepId}/runs?format=csv&status=completed&sort=valLoss`), params({ id: sweepId }));
     expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
     expect(csv.headers.get("content-disposition")).toMatch(/attachment; filename="sweep-.*-runs\.csv"/);
@@ -171,6 +176,9 @@ describe("the HTTP API", () => {
       ["depth=2.5", /depth.*must be a whole number at least 0/],
       ["learningRate=-1", /learningRate.*must be a number greater than 0/],
       ["seed=x", /seed/],
+      ["min.valLoss=abc", /min\.valLoss.*must be a number/],
+      ["min.valAccuracy=0.9&max.valAccuracy=0.5", /min\.valAccuracy.*must not be above max\.valAccuracy/],
+      ["min.colour=1", /colour/],
     ] as const) {
       const bad = await page(query);
       expect(bad.status, query).toBe(400);
@@ -423,6 +431,8 @@ describe("the HTTP API", () => {
         "metric",
         "layer",
         "by",
+        "min.valLoss",
+        "max.depth",
         "depth",
         "learningRate",
         "seed",

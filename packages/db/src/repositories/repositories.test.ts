@@ -427,6 +427,33 @@ describe("reading", () => {
     await expect(sweepRunTable(db.prisma, sweepId, { sort: 'id; DROP TABLE "Run"' as "seed" })).rejects.toThrow(/cannot be ordered by .* it can by activation/);
   });
 
+  it("bounds numeric columns of the run table, leaving out runs without a value or with NaN", async () => {
+    const all = (await sweepRunTable(db.prisma, sweepId)).runs;
+    const acc = (r: (typeof all)[number]) => Number(r.valAccuracy);
+    const median = [...all.map(acc)].sort((a, b) => a - b)[6]!;
+    const upper = await sweepRunTable(db.prisma, sweepId, { ranges: { valAccuracy: { min: median } } });
+    expect(upper.runs.map((r) => r.id).sort()).toEqual(
+      all
+        .filter((r) => acc(r) >= median)
+        .map((r) => r.id)
+        .sort(),
+    );
+    const band = await sweepRunTable(db.prisma, sweepId, { ranges: { valAccuracy: { min: median, max: median }, seed: { max: 1 } } });
+    expect(band.runs.map((r) => r.id).sort()).toEqual(
+      all
+        .filter((r) => acc(r) === median && r.seed <= 1)
+        .map((r) => r.id)
+        .sort(),
+    );
+    // A diverged run's NaN is in no range, though Postgres orders NaN above every number; a queued run's null neither.
+    const mixed = await createSweep(db.prisma, { name: "nan", spec: {}, runs: [spec({ seed: 1 }), spec({ seed: 2 }), spec({ seed: 3 })] });
+    await record(mixed.runIds[0]!, train(spec({ seed: 1 })));
+    await record(mixed.runIds[1]!, train(spec({ seed: 2 })));
+    await db.prisma.run.update({ where: { id: mixed.runIds[1]! }, data: { valLoss: Number.NaN } });
+    const bounded = await sweepRunTable(db.prisma, mixed.sweepId, { ranges: { valLoss: { min: 0 } } });
+    expect(bounded.runs.map((r) => r.id)).toEqual([mixed.runIds[0]]);
+  });
+
   it("keeps apart in the grid runs that differ in more than their seed: learning rates, dataset variants", async () => {
     const cases = [0.05, 0.5].flatMap((lr) => [0.2, 0.3].flatMap((noise) => [1, 2].map((seed) => ({ lr, noise, seed }))));
     const inputs = cases.map(({ lr, noise, seed }) => ({ ...spec({ seed, lr, epochs: 3 }), dataset: { name: "moons", samples: 200, noise } }));

@@ -23,6 +23,10 @@ export type RunTableRow = { id: string } & RunAxisValues & {
     tags: string[];
   };
 
+/** The run table's numeric columns, which a query can bound (`ranges`): the numeric axes and the final metrics. */
+export const RUN_TABLE_RANGES = ["depth", "width", "learningRate", "seed", ...RUN_METRICS] as const;
+export type RunTableRange = (typeof RUN_TABLE_RANGES)[number];
+
 /** The run table's columns it can be ordered by. */
 export const RUN_TABLE_SORTS = [...RUN_AXES, ...RUN_STATE, ...RUN_METRICS] as const;
 export type RunTableSort = (typeof RUN_TABLE_SORTS)[number];
@@ -36,6 +40,8 @@ export interface RunTableQuery {
   diagnosis?: string;
   /** Values the run has on these axes (a heatmap cell: every axis but the seed). */
   axes?: Partial<RunAxisValues>;
+  /** Bounds (inclusive) on numeric columns: a run without a value there, or with NaN (diverged), is outside any. */
+  ranges?: Partial<Record<RunTableRange, { min?: number; max?: number }>>;
   sort?: RunTableSort;
   dir?: "asc" | "desc";
   offset?: number;
@@ -63,6 +69,17 @@ export async function sweepRunTableJson(prisma: PrismaClient, sweepId: string, q
   const text = query.text ? `%${query.text.replace(/[\\%_]/g, "\\$&")}%` : null;
   const axes = RUN_AXES.map((a) => (a === "seed" ? Prisma.sql`seed::float8 AS seed` : ident(a)));
   const onAxes = RUN_AXES.flatMap((a) => (query.axes?.[a] === undefined ? [] : [Prisma.sql`AND ${ident(a)} = ${query.axes[a]}`]));
+  // Postgres orders NaN above every number: a bounded column leaves NaN out explicitly.
+  const inRanges = RUN_TABLE_RANGES.flatMap((c) => {
+    const range = query.ranges?.[c];
+    if (!range || (range.min === undefined && range.max === undefined)) return [];
+    return [
+      Prisma.sql`AND ${ident(c)}::float8 <> 'NaN'::float8`,
+      ...(range.min === undefined ? [] : [Prisma.sql`AND ${ident(c)} >= ${range.min}`]),
+      ...(range.max === undefined ? [] : [Prisma.sql`AND ${ident(c)} <= ${range.max}`]),
+    ];
+  });
+  const filters = [...onAxes, ...inRanges];
   const [row] = await prisma.$queryRaw<Array<{ json: string; total: number }>>`
     WITH t AS (
       SELECT id, ${Prisma.join(axes)}, ${idents(RUN_STATE)}, ${idents(RUN_METRICS)}, coalesce("diagnosisKinds", '{}') AS "diagnosisKinds", error, "stopReason", tags
@@ -70,7 +87,7 @@ export async function sweepRunTableJson(prisma: PrismaClient, sweepId: string, q
       WHERE "sweepId" = ${sweepId}::uuid AND (${query.status ?? null}::text IS NULL OR status::text = ${query.status ?? null}::text)
         AND (${query.diagnosis ?? null}::text IS NULL OR ${query.diagnosis ?? null}::text = ANY("diagnosisKinds"))
         AND (${text}::text IS NULL OR concat_ws(' ', ${idents(RUN_AXES)}, status, array_to_string("diagnosisKinds", ' '), error, notes, array_to_string(tags, ' ')) ILIKE ${text}::text)
-        ${onAxes.length > 0 ? Prisma.join(onAxes, " ") : Prisma.empty})
+        ${filters.length > 0 ? Prisma.join(filters, " ") : Prisma.empty})
     SELECT (SELECT count(*)::int FROM t) AS total,
       (SELECT coalesce(json_agg(p ORDER BY ${order}), '[]')::text FROM (SELECT * FROM t ORDER BY ${order} LIMIT ${query.limit ?? null}::int OFFSET ${query.offset ?? 0}::int) p) AS json`;
   return row!;
