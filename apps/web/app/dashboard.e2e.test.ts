@@ -243,6 +243,35 @@ describe("the dashboard in a browser", () => {
     ]);
     expect(boxes[2]!.median).toBeGreaterThan(boxes[0]!.median);
     await page.selectOption("[aria-label='slices split']", "none");
+    // Parallel coordinates: every finished run a line across the swept settings and the outcomes.
+    const plot = page.locator("[data-testid=chart-parallel-coordinates] canvas");
+    await expect.poll(() => plot.getAttribute("data-runs")).toBe("16");
+    const axes = (await plot.getAttribute("data-axes"))!.split(",");
+    expect(axes.slice(0, 3)).toEqual(["activation", "initializer", "learningRate"]);
+    expect(axes).toContain("valAccuracy");
+    const inked = await plot.evaluate((c) => {
+      const pixels = (c as HTMLCanvasElement).getContext("2d")!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+      let n = 0;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) n++;
+      return n;
+    });
+    expect(inked).toBeGreaterThan(5000);
+    // Brushing the top of the accuracy axis keeps He's 8 runs (0.96–0.99), not zero init's (0.438): the run table follows.
+    const box = (await plot.boundingBox())!;
+    const axisX = box.x + ((60 + (axes.indexOf("valAccuracy") * (1100 - 120)) / (axes.length - 1)) * box.width) / 1100;
+    const atP = (p: number) => box.y + ((34 + (1 - p) * (360 - 34 - 24)) * box.height) / 360;
+    await page.mouse.move(axisX, atP(1));
+    await page.mouse.down();
+    await page.mouse.move(axisX, atP(0.9), { steps: 4 });
+    await page.mouse.move(axisX, atP(0.8), { steps: 4 });
+    await page.mouse.up();
+    await expect.poll(() => page.locator("[data-testid=parallel-selected]").textContent()).toBe("8 of 16 finished runs in the brushes");
+    await expect.poll(() => page.locator("[data-testid=runs-page]").textContent()).toMatch(/runs 1–8 of 8/);
+    expect(await page.locator("[data-testid=bounds-filter]").textContent()).toMatch(/^in the brushes: valAccuracy 0\.8\d+–0\.988/);
+    expect((await page.locator("[data-testid=runs] tbody tr td:nth-child(3)").allTextContents()).every((t) => t === "he_normal")).toBe(true);
+    await page.click("text=clear brushes");
+    await expect.poll(() => page.locator("[data-testid=parallel-selected]").textContent()).toBe("16 finished runs");
+    await expect.poll(() => page.locator("[data-testid=runs-page]").textContent()).toMatch(/runs 1–16 of 16/);
     await page.selectOption("#metric", "valAccuracy");
     await shot("sweep");
   });

@@ -112,6 +112,7 @@ try {
     `/api/sweeps/${sweepId}/runs?limit=1000`,
     `/api/sweeps/${sweepId}/importance?metric=valLoss`,
     `/api/sweeps/${sweepId}/slices?metric=valLoss&by=activation`,
+    `/api/sweeps/${sweepId}/columns`,
     `/api/compare/layers?runs=${compared}&metric=gradNorm&layer=middle`,
     `/api/sweeps/${sweepId}/runs?sort=valLoss&dir=desc&diagnosis=vanishing_gradients`,
     `/api/runs/${run}/trace?buckets=200`,

@@ -35,6 +35,7 @@ export {
   RUN_METRICS,
   RUN_TABLE_RANGES,
   RUN_TABLE_SORTS,
+  sweepColumns,
   sweepRunTable,
   sweepRunTableJson,
   type RunMetric,

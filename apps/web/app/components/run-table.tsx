@@ -5,6 +5,7 @@ import type { RunProgress } from "@gradtrace/queue";
 import type { Dispatch, SetStateAction } from "react";
 import { fmt } from "./format.ts";
 import type { CellAxes } from "./heatmap.tsx";
+import type { Bounds } from "./parallel-coordinates.tsx";
 
 /** A row of the run table as the page receives it. */
 export type RunRow = Wired<RunTableRow>;
@@ -18,6 +19,8 @@ export interface TableQuery {
   diagnosis: string;
   /** A heatmap cell whose runs are shown (every axis but the seed). */
   cell: CellAxes | null;
+  /** Bounds on numeric columns from the parallel coordinates' brushes. */
+  bounds?: Bounds | null;
   sort: RunTableSort;
   dir: "asc" | "desc";
   offset: number;
@@ -68,6 +71,14 @@ export function RunTable({ runs: rows, total, offset, query, setQuery, ask, filt
           {query.diagnosis} ×
         </button>
       )}{" "}
+      {query.bounds && (
+        <span className="muted" data-testid="bounds-filter">
+          in the brushes:{" "}
+          {Object.entries(query.bounds)
+            .map(([c, b]) => `${c} ${fmt(b.min)}–${fmt(b.max)}`)
+            .join(", ")}{" "}
+        </span>
+      )}
       {query.cell && (
         <>
           <button onClick={() => ask({ cell: null })} data-testid="cell-filter" title="show every run again">

@@ -6,6 +6,7 @@ import { Heatmaps, type Cell, type CellAxes } from "./heatmap.tsx";
 import { useUrlSync } from "./url-state.ts";
 import { ImportanceView } from "./importance-view.tsx";
 import { SlicesView } from "./slices-view.tsx";
+import { ParallelCoordinates } from "./parallel-coordinates.tsx";
 import { RunTable, type Live, type RunRow, type TableQuery } from "./run-table.tsx";
 import { SearchView } from "./search-view.tsx";
 import { StatusBar } from "./status-bar.tsx";
@@ -44,6 +45,10 @@ export function SweepView({ initial }: { initial: SweepData }) {
     const params = new URLSearchParams({ sort: q.sort, dir: q.dir, ...(format === "csv" ? { format } : { offset: String(q.offset), limit: String(q.limit) }) });
     for (const key of ["q", "status", "diagnosis"] as const) if (q[key]) params.set(key, q[key]);
     for (const [axis, value] of Object.entries(q.cell ?? {})) params.set(axis, String(value));
+    for (const [column, { min, max }] of Object.entries(q.bounds ?? {})) {
+      params.set(`min.${column}`, String(min));
+      params.set(`max.${column}`, String(max));
+    }
     return `/api/sweeps/${id}/runs?${params}`;
   };
   // Answers may arrive out of order: only the newest request's rows are shown. A page that runs
@@ -207,6 +212,11 @@ export function SweepView({ initial }: { initial: SweepData }) {
       )}
       <ImportanceView sweepId={id} version={settledRuns(runs)} view={initial.view} />
       <SlicesView sweepId={id} version={settledRuns(runs)} view={initial.view} />
+      <ParallelCoordinates
+        sweepId={id}
+        version={settledRuns(runs)}
+        onBounds={(bounds) => JSON.stringify(bounds) !== JSON.stringify(queryRef.current.bounds ?? null) && ask({ bounds })}
+      />
       <h2>Diagnoses</h2>
       <p data-testid="diagnosis-counts">
         {Object.keys(diagnoses).length === 0
