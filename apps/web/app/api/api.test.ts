@@ -17,6 +17,7 @@ import { POST as act } from "./sweeps/[id]/[action]/route.ts";
 import { GET as grid } from "./sweeps/[id]/grid/route.ts";
 import { GET as importance } from "./sweeps/[id]/importance/route.ts";
 import { GET as slices } from "./sweeps/[id]/slices/route.ts";
+import { GET as columns } from "./sweeps/[id]/columns/route.ts";
 import { GET as searchTrials } from "./sweeps/[id]/search/route.ts";
 import { DELETE as deleteSweep, GET as sweep, PATCH as annotateSweep } from "./sweeps/[id]/route.ts";
 import { GET as sweepRuns } from "./sweeps/[id]/runs/route.ts";
@@ -293,6 +294,7 @@ describe("the HTTP API", () => {
       [grid, { id: unknown }],
       [importance, { id: unknown }],
       [slices, { id: unknown }],
+      [columns, { id: unknown }],
       [searchTrials, { id: unknown }],
       [sweepRuns, { id: unknown }],
       [run, { id: unknown }],
@@ -311,6 +313,15 @@ describe("the HTTP API", () => {
     const none = await searchTrials(get(`/api/sweeps/${sweepId}/search`), params({ id: sweepId }));
     expect(await none.json()).toEqual({ search: null });
     // Slices: each swept setting's spread per level; split by another setting; bad parameters named.
+    // Every run as columns, in one order: ids, statuses, axes and final metrics.
+    const cols = await body(await columns(get(`/api/sweeps/${sweepId}/columns`), params({ id: sweepId })));
+    expect(cols.status).toBe(200);
+    // In the order of the runs' ids.
+    const at = [...runIds].sort().indexOf(runIds[0]!);
+    expect(cols.json.status).toHaveLength(runIds.length);
+    const first = (await body(await run(get(""), params({ id: runIds[0]! })))).json;
+    for (const key of ["status", "activation", "initializer", "depth", "learningRate", "seed", "valLoss", "valAccuracy", "gradientRatio"])
+      expect(cols.json[key][at], key).toEqual(first[key]);
     // (Two runs completed so far, both tanh: the initializer is the one setting they vary.)
     const sliced = await body(await slices(get(`/api/sweeps/${sweepId}/slices?metric=valAccuracy`), params({ id: sweepId })));
     expect(sliced.status).toBe(200);

@@ -99,13 +99,17 @@ export async function sweepRunTable(prisma: PrismaClient, sweepId: string, query
   return { runs: JSON.parse(page.json) as RunTableRow[], total: page.total };
 }
 
+/** What sweepColumns gives of each run: what the parallel coordinates draw (ids would be a third of the bytes). */
+const COLUMNS = ["status", ...RUN_AXES, "valLoss", "valAccuracy", "gradientRatio", "deadFraction", "saturatedFraction"] as const;
+
 /**
  * Every run of a sweep as columns, one JSON text built by Postgres (the parallel coordinates'
- * data: 10,000 runs as objects would be four times the bytes): id, status, each run axis and each
- * final metric, arrays in one order (by id); non-finite numbers as "NaN"/"Infinity", as on the wire.
+ * data: 10,000 runs as objects would be several times the bytes): status, each run axis and the
+ * final validation metrics, gradient ratio and unit fractions, arrays in one order (by id);
+ * non-finite numbers as "NaN"/"Infinity", as on the wire.
  */
 export async function sweepColumns(prisma: PrismaClient, sweepId: string): Promise<string> {
-  const columns = ["id", "status", ...RUN_AXES, ...RUN_METRICS] as const;
+  const columns = COLUMNS;
   const [row] = await prisma.$queryRaw<Array<{ json: string }>>`
     SELECT json_build_object(${Prisma.join(
       columns.map((c) => Prisma.sql`${c}::text, coalesce(json_agg(${c === "seed" ? Prisma.sql`seed::float8` : ident(c)} ORDER BY id), '[]')`),
