@@ -3,6 +3,7 @@ import { fromWire, GRID_AXES, type GridAxis, type Wired } from "@gradtrace/core/
 import type { GridCell, GridMetric } from "@gradtrace/db";
 import { useState } from "react";
 import { CartesianGrid, ErrorBar, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
+import { MetricSelect } from "./metric-select.tsx";
 import { Figure, legendProps, yAxisProps } from "./charts.tsx";
 import { SERIES_COLOURS, valueAxis } from "./axes.ts";
 import { fmt } from "./format.ts";
@@ -138,13 +139,7 @@ export function Heatmaps({
     <>
       <h2>Heatmap</h2>
       <label htmlFor="metric">Colour by</label>
-      <select id="metric" value={metric} onChange={(e) => setMetric(e.target.value as Metric)}>
-        {Object.entries(GRID_METRIC_TITLES).map(([k, title]) => (
-          <option key={k} value={k}>
-            {title}
-          </option>
-        ))}
-      </select>{" "}
+      <MetricSelect id="metric" value={metric} onChange={setMetric} />{" "}
       {slices.map((s) => (
         <label key={s.axis} style={{ marginLeft: 12 }}>
           {SLICE_AXES[s.axis]}{" "}

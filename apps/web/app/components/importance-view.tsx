@@ -3,6 +3,7 @@ import { Bar, BarChart, CartesianGrid, ErrorBar, Tooltip, XAxis, YAxis } from "r
 import { useEffect, useState } from "react";
 import type { Wired } from "@gradtrace/core/vocabulary";
 import type { GridMetric, SweepImportance } from "@gradtrace/db";
+import { MetricSelect } from "./metric-select.tsx";
 import { Figure } from "./charts.tsx";
 import { api, fmt } from "./format.ts";
 import { GRID_METRIC_TITLES, HEATMAP_METRICS } from "./scales.ts";
@@ -40,14 +41,7 @@ export function ImportanceView({ sweepId, version, view }: { sweepId: string; ve
     <>
       <h2>Which setting matters</h2>
       <label>
-        Variance of{" "}
-        <select aria-label="importance metric" value={metric} onChange={(e) => setMetric(e.target.value as GridMetric)}>
-          {(Object.keys(GRID_METRIC_TITLES) as GridMetric[]).map((m) => (
-            <option key={m} value={m}>
-              {GRID_METRIC_TITLES[m]}
-            </option>
-          ))}
-        </select>
+        Variance of <MetricSelect label="importance metric" value={metric} onChange={setMetric} />
       </label>{" "}
       <span className="muted" data-testid="importance-method">
         {importance

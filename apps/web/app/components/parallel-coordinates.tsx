@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useRef, useState, type MouseEvent } from "react";
 import { RUN_AXES } from "@gradtrace/core/vocabulary";
 import type { GridMetric } from "@gradtrace/db";
+import { MetricSelect } from "./metric-select.tsx";
 import { Figure } from "./charts.tsx";
 import { api, fmt } from "./format.ts";
 import { GRID_METRIC_TITLES, metricScale, scaleColour, shownValue } from "./scales.ts";
@@ -218,14 +219,7 @@ export function ParallelCoordinates({ sweepId, version, onBounds }: { sweepId: s
     <>
       <h2>Parallel coordinates</h2>
       <label>
-        Colour by{" "}
-        <select aria-label="parallel coordinates colour" value={colourBy} onChange={(e) => setColourBy(e.target.value as GridMetric)}>
-          {OUTCOMES.map((m) => (
-            <option key={m} value={m}>
-              {GRID_METRIC_TITLES[m]}
-            </option>
-          ))}
-        </select>
+        Colour by <MetricSelect label="parallel coordinates colour" value={colourBy} onChange={setColourBy} metrics={OUTCOMES} />
       </label>{" "}
       <span className="muted" data-testid="parallel-selected">
         {Object.keys(brushes).length > 0 ? `${chosen} of ${drawnRuns} finished runs in the brushes` : `${drawnRuns} finished runs`}

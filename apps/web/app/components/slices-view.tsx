@@ -4,9 +4,10 @@ import { useEffect, useState } from "react";
 import { GRID_AXES, type GridAxis, type Wired } from "@gradtrace/core/vocabulary";
 import type { GridMetric, Slice } from "@gradtrace/db";
 import { seriesStyle, valueAxis } from "./axes.ts";
+import { MetricSelect } from "./metric-select.tsx";
 import { Figure, yAxisProps } from "./charts.tsx";
 import { api, fmt } from "./format.ts";
-import { GRID_METRIC_TITLES, HEATMAP_METRICS, shownValue } from "./scales.ts";
+import { HEATMAP_METRICS, shownValue } from "./scales.ts";
 import { choice, useUrlSync, type View } from "./url-state.ts";
 
 const BY = ["none", ...GRID_AXES] as const;
@@ -49,14 +50,7 @@ export function SlicesView({ sweepId, version, view }: { sweepId: string; versio
     <>
       <h2>Slices</h2>
       <label>
-        Spread of{" "}
-        <select aria-label="slices metric" value={metric} onChange={(e) => setMetric(e.target.value as GridMetric)}>
-          {HEATMAP_METRICS.map((m) => (
-            <option key={m} value={m}>
-              {GRID_METRIC_TITLES[m]}
-            </option>
-          ))}
-        </select>
+        Spread of <MetricSelect label="slices metric" value={metric} onChange={setMetric} />
       </label>{" "}
       <label>
         split by{" "}
