@@ -269,6 +269,11 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => page.locator("[data-testid=runs-page]").textContent()).toMatch(/runs 1–8 of 8/);
     expect(await page.locator("[data-testid=bounds-filter]").textContent()).toMatch(/^in the brushes: valAccuracy 0\.8\d+–0\.988/);
     expect((await page.locator("[data-testid=runs] tbody tr td:nth-child(3)").allTextContents()).every((t) => t === "he_normal")).toBe(true);
+    // The brush is in the URL: a reload draws it again, and the table follows it again.
+    await expect.poll(() => new URL(page.url()).searchParams.get("brush.valAccuracy")).toMatch(/^0\.8\d*\.\.0\.98\d*$/);
+    await page.reload();
+    await expect.poll(() => page.locator("[data-testid=parallel-selected]").textContent()).toBe("8 of 16 finished runs in the brushes");
+    await expect.poll(() => page.locator("[data-testid=runs-page]").textContent()).toMatch(/runs 1–8 of 8/);
     await page.click("text=clear brushes");
     await expect.poll(() => page.locator("[data-testid=parallel-selected]").textContent()).toBe("16 finished runs");
     await expect.poll(() => page.locator("[data-testid=runs-page]").textContent()).toMatch(/runs 1–16 of 16/);

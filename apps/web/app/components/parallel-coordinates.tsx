@@ -6,6 +6,7 @@ import { MetricSelect } from "./metric-select.tsx";
 import { Figure } from "./charts.tsx";
 import { api, fmt } from "./format.ts";
 import { GRID_METRIC_TITLES, metricScale, scaleColour, shownValue } from "./scales.ts";
+import { choice, useUrlSync, type View } from "./url-state.ts";
 
 /** The runs of a sweep as columns (GET /api/sweeps/:id/columns). */
 type Columns = Record<string, Array<string | number | null>>;
@@ -113,11 +114,34 @@ const yOf = (p: number) => TOP + (1 - p) * (HEIGHT - TOP - BOTTOM);
  * out. Dragging along an axis brushes a range; runs outside every brush
  * fade, and `onBounds` gets the brushes on numeric axes as bounds for the run table.
  */
-export function ParallelCoordinates({ sweepId, version, onBounds }: { sweepId: string; version: number; onBounds: (bounds: Bounds | null) => void }) {
+export function ParallelCoordinates({
+  sweepId,
+  version,
+  view,
+  onBounds,
+}: {
+  sweepId: string;
+  version: number;
+  view: View;
+  onBounds: (bounds: Bounds | null) => void;
+}) {
   const [columns, setColumns] = useState<Columns | null>(null);
   const [error, setError] = useState("");
-  const [colourBy, setColourBy] = useState<GridMetric>("valAccuracy");
-  const [brushes, setBrushes] = useState<Record<string, [number, number]>>({});
+  const [colourBy, setColourBy] = useState<GridMetric>(() => choice(view, "colourBy", OUTCOMES, "valAccuracy"));
+  // Brushes in the URL as `brush.<axis>=low..high`, in the axis's units.
+  const [brushes, setBrushes] = useState<Record<string, [number, number]>>(() =>
+    Object.fromEntries(
+      Object.entries(view).flatMap(([k, v]) => {
+        const m = /^brush\.(\w+)$/.exec(k);
+        const [lo, hi] = v.split("..").map(Number);
+        return m && Number.isFinite(lo) && Number.isFinite(hi) && lo! <= hi! ? [[m[1]!, [lo!, hi!] as [number, number]]] : [];
+      }),
+    ),
+  );
+  useUrlSync({
+    colourBy: colourBy === "valAccuracy" ? null : colourBy,
+    ...Object.fromEntries([...RUN_AXES, ...OUTCOMES].map((k) => [`brush.${k}`, brushes[k] ? `${brushes[k][0]}..${brushes[k][1]}` : null])),
+  });
   const drag = useRef<{ axis: number; from: number } | null>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
@@ -210,7 +234,13 @@ export function ParallelCoordinates({ sweepId, version, onBounds }: { sweepId: s
   };
   const brush = (axis: number, from: number, to: number) => {
     const a = axes[axis]!;
-    const [v0, v1] = [valueAt(a, Math.min(from, to)), valueAt(a, Math.max(from, to))];
+    // Six digits, rounded outwards (a run at the very top stays in): a brush is a hand's gesture, and its bounds stay readable in the URL.
+    const round = (v: number, up: boolean) => {
+      if (v === 0 || !Number.isFinite(v)) return v;
+      const step = 10 ** (Math.floor(Math.log10(Math.abs(v))) - 5);
+      return Number(((up ? Math.ceil(v / step) : Math.floor(v / step)) * step).toPrecision(12));
+    };
+    const [v0, v1] = [round(valueAt(a, Math.min(from, to)), false), round(valueAt(a, Math.max(from, to)), true)];
     setBrushes((old) => ({ ...old, [a.key]: [v0, v1] }));
   };
 

@@ -215,6 +215,7 @@ export function SweepView({ initial }: { initial: SweepData }) {
       <ParallelCoordinates
         sweepId={id}
         version={settledRuns(runs)}
+        view={initial.view}
         onBounds={(bounds) => JSON.stringify(bounds) !== JSON.stringify(queryRef.current.bounds ?? null) && ask({ bounds })}
       />
       <h2>Diagnoses</h2>
