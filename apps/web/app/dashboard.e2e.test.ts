@@ -276,6 +276,19 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => page.locator("[data-testid=runs-page]").textContent()).toMatch(/runs 1–8 of 8/);
     await page.click("text=clear brushes");
     await expect.poll(() => page.locator("[data-testid=parallel-selected]").textContent()).toBe("16 finished runs");
+    // A brush over a category: the initializer axis's lower category, He, keeps its 8 runs in the table.
+    // (The reload moved the page: where the canvas is now.)
+    await plot.scrollIntoViewIfNeeded();
+    const now = (await plot.boundingBox())!;
+    const initializerX = now.x + ((60 + (axes.indexOf("initializer") * (1100 - 120)) / (axes.length - 1)) * now.width) / 1100;
+    const nowP = (p: number) => now.y + ((34 + (1 - p) * (360 - 34 - 24)) * now.height) / 360;
+    await page.mouse.move(initializerX, nowP(0.05));
+    await page.mouse.down();
+    await page.mouse.move(initializerX, nowP(0.4), { steps: 4 });
+    await page.mouse.up();
+    await expect.poll(() => page.locator("[data-testid=runs-page]").textContent()).toMatch(/runs 1–8 of 8/);
+    expect(await page.locator("[data-testid=bounds-filter]").textContent()).toMatch(/initializer he_normal/);
+    await page.click("text=clear brushes");
     await expect.poll(() => page.locator("[data-testid=runs-page]").textContent()).toMatch(/runs 1–16 of 16/);
     await page.selectOption("#metric", "valAccuracy");
     await shot("sweep");

@@ -1,6 +1,15 @@
 import "server-only";
 import { DIAGNOSIS_KINDS, parseWith, RUN_AXES, RUN_STATUSES, SpecError, SWEEP_LIMITS, type RunAxis } from "@gradtrace/core";
-import { RUN_METRICS, RUN_TABLE_RANGES, RUN_TABLE_SORTS, type RunTableQuery, type RunTableRange, type RunTableRow } from "@gradtrace/db";
+import {
+  RUN_METRICS,
+  RUN_TABLE_CHOICES,
+  RUN_TABLE_RANGES,
+  RUN_TABLE_SORTS,
+  type RunTableChoice,
+  type RunTableQuery,
+  type RunTableRange,
+  type RunTableRow,
+} from "@gradtrace/db";
 import { z } from "zod";
 import { csv } from "@gradtrace/core/vocabulary";
 
@@ -29,10 +38,23 @@ const RANGE_PARAMS = Object.fromEntries(
   ]),
 ) as Record<`${"min" | "max"}.${RunTableRange}`, z.ZodOptional<z.ZodCoercedNumber>>;
 
-/** The run table's query parameters: a filter (text, status, diagnosis kind, axis values, bounds), an order, a page and a format. */
+/** Several values of a text axis, separated by `|`: `in.activation=relu|tanh`. */
+const CHOICE_PARAMS = Object.fromEntries(
+  RUN_TABLE_CHOICES.map((c) => [
+    `in.${c}`,
+    z
+      .string()
+      .max(10_000, "at most 10,000 characters")
+      .transform((s) => s.split("|"))
+      .optional(),
+  ]),
+) as Record<`in.${RunTableChoice}`, z.ZodOptional<z.ZodPipe<z.ZodString, z.ZodTransform<string[], string>>>>;
+
+/** The run table's query parameters: a filter (text, status, diagnosis kind, axis values, bounds, choices), an order, a page and a format. */
 const RunTableParamsSchema = z.strictObject({
   ...AXIS_PARAMS,
   ...RANGE_PARAMS,
+  ...CHOICE_PARAMS,
   q: z.string().max(200, "at most 200 characters").optional(),
   status: z.enum(RUN_STATUSES).optional(),
   diagnosis: z.enum(DIAGNOSIS_KINDS).optional(),
@@ -60,7 +82,11 @@ export function runTableQuery(params: URLSearchParams): { query: RunTableQuery &
     }
     ranges[c] = { min, max };
   }
-  return { query: { text: q, status, diagnosis, sort, dir, offset, axes, ranges, limit: limit ?? (format === "json" ? RUN_TABLE_PAGE : undefined) }, format };
+  const among = Object.fromEntries(RUN_TABLE_CHOICES.flatMap((c) => (rest[`in.${c}`] === undefined ? [] : [[c, rest[`in.${c}`]]]))) as RunTableQuery["among"];
+  return {
+    query: { text: q, status, diagnosis, sort, dir, offset, axes, ranges, among, limit: limit ?? (format === "json" ? RUN_TABLE_PAGE : undefined) },
+    format,
+  };
 }
 
 const CSV_COLUMNS = ["id", ...RUN_AXES, "status", "attempt", "epochsDone", ...RUN_METRICS] as const;

@@ -33,12 +33,14 @@ export { sweepSlices, type Slice, type Spread } from "./repositories/slices.ts";
 export { GRID_METRIC_NAMES, sweepGrid, type Aggregate, type GridCell, type GridMetric } from "./repositories/grid.ts";
 export {
   RUN_METRICS,
+  RUN_TABLE_CHOICES,
   RUN_TABLE_RANGES,
   RUN_TABLE_SORTS,
   sweepColumns,
   sweepRunTable,
   sweepRunTableJson,
   type RunMetric,
+  type RunTableChoice,
   type RunTablePage,
   type RunTableRange,
   type RunTableQuery,

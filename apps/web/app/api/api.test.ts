@@ -155,6 +155,9 @@ describe("the HTTP API", () => {
     expect((await page(`min.valAccuracy=${accuracies[0]}`)).json.total).toBe(2);
     expect((await page(`min.valAccuracy=${accuracies[0]}&max.depth=2`)).json.total).toBe(2);
     if (accuracies[0] < accuracies[1]) expect((await page(`min.valAccuracy=${(accuracies[0] + accuracies[1]) / 2}`)).json.total).toBe(1);
+    // Several values of a text axis, separated by |.
+    expect((await page("in.activation=relu|tanh")).json.total).toBe(8);
+    expect((await page("in.activation=relu|sigmoid")).json.total).toBe(4);
     const csv = await sweepRuns(get(`/api/sweeps/${sweepId}/runs?format=csv&status=completed&sort=valLoss`), params({ id: sweepId }));
     expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
     expect(csv.headers.get("content-disposition")).toMatch(/attachment; filename="sweep-.*-runs\.csv"/);
@@ -444,6 +447,7 @@ describe("the HTTP API", () => {
         "by",
         "min.valLoss",
         "max.depth",
+        "in.activation",
         "depth",
         "learningRate",
         "seed",

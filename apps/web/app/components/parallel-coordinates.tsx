@@ -11,8 +11,8 @@ import { choice, useUrlSync, type View } from "./url-state.ts";
 /** The runs of a sweep as columns (GET /api/sweeps/:id/columns). */
 type Columns = Record<string, Array<string | number | null>>;
 
-/** Bounds on the run table's numeric columns, as `min.<column>` / `max.<column>` give them. */
-export type Bounds = Record<string, { min: number; max: number }>;
+/** What the brushes ask of the run table: bounds on numeric columns (`min.`/`max.`), values of text axes (`in.`). */
+export type Bounds = Record<string, { min: number; max: number } | { among: string[] }>;
 
 /** One vertical axis: a swept setting or an outcome, its values for every run (NaN: none), how they are placed. */
 interface Axis {
@@ -23,7 +23,7 @@ interface Axis {
   categories: string[];
   lo: number;
   hi: number;
-  /** The run table column a brush on this axis bounds, and how a value on the axis becomes one there; none for categories. */
+  /** The run table column a brush on this axis bounds, and how a value on the axis becomes one there (a category's column is its key). */
   column?: string;
   toColumn?: (v: number) => number;
 }
@@ -112,7 +112,7 @@ const yOf = (p: number) => TOP + (1 - p) * (HEIGHT - TOP - BOTTOM);
  * setting, then the outcomes; each run a line coloured by the chosen outcome on the heatmap's
  * fixed scale; diverged runs black, failed or cancelled grey and dashed, unfinished ones left
  * out. Dragging along an axis brushes a range; runs outside every brush
- * fade, and `onBounds` gets the brushes on numeric axes as bounds for the run table.
+ * fade, and `onBounds` gets the brushes as the run table's filter.
  */
 export function ParallelCoordinates({
   sweepId,
@@ -216,12 +216,14 @@ export function ParallelCoordinates({
     });
   }, [axes, selected, status, colourBy, brushes, chosen]);
 
-  // Brushes on numeric axes become the run table's bounds; categories only brush the picture.
+  // Brushes become the run table's filter: bounds on numeric columns, the categories a brush covers.
   useEffect(() => {
     const bounds: Bounds = {};
     for (const a of axes) {
       const b = brushes[a.key];
-      if (b && a.column && a.toColumn) bounds[a.column] = { min: a.toColumn(b[0]), max: a.toColumn(b[1]) };
+      if (!b) continue;
+      if (a.kind === "category") bounds[a.key] = { among: a.categories.filter((_, k) => k >= b[0] && k <= b[1]) };
+      else if (a.column && a.toColumn) bounds[a.column] = { min: a.toColumn(b[0]), max: a.toColumn(b[1]) };
     }
     onBounds(Object.keys(bounds).length > 0 ? bounds : null);
   }, [axes, brushes]);
@@ -260,8 +262,8 @@ export function ParallelCoordinates({
         </button>
       )}
       <p className="muted">
-        Drag along an axis to brush a range (again to change it; "clear brushes" removes them); the run table follows the brushes on numeric axes. Diverged runs
-        black, failed or cancelled grey and dashed, pruned grey.
+        Drag along an axis to brush a range (again to change it; "clear brushes" removes them); the run table follows the brushes. Diverged runs black, failed
+        or cancelled grey and dashed, pruned grey.
       </p>
       <Figure id="parallel-coordinates" title="runs across settings and outcomes" canvas>
         <canvas

@@ -75,7 +75,7 @@ export function RunTable({ runs: rows, total, offset, query, setQuery, ask, filt
         <span className="muted" data-testid="bounds-filter">
           in the brushes:{" "}
           {Object.entries(query.bounds)
-            .map(([c, b]) => `${c} ${fmt(b.min)}–${fmt(b.max)}`)
+            .map(([c, b]) => `${c} ${"among" in b ? b.among.join(" or ") : `${fmt(b.min)}–${fmt(b.max)}`}`)
             .join(", ")}{" "}
         </span>
       )}

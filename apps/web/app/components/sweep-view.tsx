@@ -45,9 +45,12 @@ export function SweepView({ initial }: { initial: SweepData }) {
     const params = new URLSearchParams({ sort: q.sort, dir: q.dir, ...(format === "csv" ? { format } : { offset: String(q.offset), limit: String(q.limit) }) });
     for (const key of ["q", "status", "diagnosis"] as const) if (q[key]) params.set(key, q[key]);
     for (const [axis, value] of Object.entries(q.cell ?? {})) params.set(axis, String(value));
-    for (const [column, { min, max }] of Object.entries(q.bounds ?? {})) {
-      params.set(`min.${column}`, String(min));
-      params.set(`max.${column}`, String(max));
+    for (const [column, bound] of Object.entries(q.bounds ?? {})) {
+      if ("among" in bound) params.set(`in.${column}`, bound.among.join("|"));
+      else {
+        params.set(`min.${column}`, String(bound.min));
+        params.set(`max.${column}`, String(bound.max));
+      }
     }
     return `/api/sweeps/${id}/runs?${params}`;
   };

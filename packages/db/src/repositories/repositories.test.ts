@@ -452,6 +452,19 @@ describe("reading", () => {
     await db.prisma.run.update({ where: { id: mixed.runIds[1]! }, data: { valLoss: Number.NaN } });
     const bounded = await sweepRunTable(db.prisma, mixed.sweepId, { ranges: { valLoss: { min: 0 } } });
     expect(bounded.runs.map((r) => r.id)).toEqual([mixed.runIds[0]]);
+    // Several values of a text axis.
+    const among = async (initializers: string[]) =>
+      (await sweepRunTable(db.prisma, sweepId, { among: { initializer: initializers } })).runs.map((r) => r.id).sort();
+    const byInit = (names: string[]) =>
+      all
+        .filter((r) => names.includes(r.initializer))
+        .map((r) => r.id)
+        .sort();
+    const names = [...new Set(all.map((r) => r.initializer))];
+    expect(names.length).toBeGreaterThan(1);
+    expect(await among([names[0]!])).toEqual(byInit([names[0]!]));
+    expect(await among(names)).toEqual(byInit(names));
+    expect(await among([])).toEqual([]);
   });
 
   it("keeps apart in the grid runs that differ in more than their seed: learning rates, dataset variants", async () => {

@@ -27,6 +27,10 @@ export type RunTableRow = { id: string } & RunAxisValues & {
 export const RUN_TABLE_RANGES = ["depth", "width", "learningRate", "seed", ...RUN_METRICS] as const;
 export type RunTableRange = (typeof RUN_TABLE_RANGES)[number];
 
+/** The run table's text axes, which a query can restrict to several values (`among`). */
+export const RUN_TABLE_CHOICES = ["activation", "initializer", "optimizer", "dataset"] as const;
+export type RunTableChoice = (typeof RUN_TABLE_CHOICES)[number];
+
 /** The run table's columns it can be ordered by. */
 export const RUN_TABLE_SORTS = [...RUN_AXES, ...RUN_STATE, ...RUN_METRICS] as const;
 export type RunTableSort = (typeof RUN_TABLE_SORTS)[number];
@@ -42,6 +46,8 @@ export interface RunTableQuery {
   axes?: Partial<RunAxisValues>;
   /** Bounds (inclusive) on numeric columns: a run without a value there, or with NaN (diverged), is outside any. */
   ranges?: Partial<Record<RunTableRange, { min?: number; max?: number }>>;
+  /** Values a text axis may take (a brush over several activations): the run's value is one of them. */
+  among?: Partial<Record<RunTableChoice, string[]>>;
   sort?: RunTableSort;
   dir?: "asc" | "desc";
   offset?: number;
@@ -79,7 +85,11 @@ export async function sweepRunTableJson(prisma: PrismaClient, sweepId: string, q
       ...(range.max === undefined ? [] : [Prisma.sql`AND ${ident(c)} <= ${range.max}`]),
     ];
   });
-  const filters = [...onAxes, ...inRanges];
+  const inChoices = RUN_TABLE_CHOICES.flatMap((c) => {
+    const values = query.among?.[c];
+    return values ? [Prisma.sql`AND ${ident(c)} = ANY(${values}::text[])`] : [];
+  });
+  const filters = [...onAxes, ...inRanges, ...inChoices];
   const [row] = await prisma.$queryRaw<Array<{ json: string; total: number }>>`
     WITH t AS (
       SELECT id, ${Prisma.join(axes)}, ${idents(RUN_STATE)}, ${idents(RUN_METRICS)}, coalesce("diagnosisKinds", '{}') AS "diagnosisKinds", error, "stopReason", tags
