@@ -256,15 +256,21 @@ describe("the dashboard in a browser", () => {
       return n;
     });
     expect(inked).toBeGreaterThan(5000);
+    /** Drags along an axis of the plot from one height to another (0 its bottom, 1 its top), where the canvas is now. */
+    const brush = async (axis: string, from: number, to: number) => {
+      await plot.scrollIntoViewIfNeeded();
+      const box = (await plot.boundingBox())!;
+      // The canvas's own geometry (1100 × 360, axes 60 px in from the sides, 34 px from the top, 24 from the bottom).
+      const x = box.x + ((60 + (axes.indexOf(axis) * (1100 - 120)) / (axes.length - 1)) * box.width) / 1100;
+      const y = (p: number) => box.y + ((34 + (1 - p) * (360 - 34 - 24)) * box.height) / 360;
+      await page.mouse.move(x, y(from));
+      await page.mouse.down();
+      await page.mouse.move(x, y((from + to) / 2), { steps: 4 });
+      await page.mouse.move(x, y(to), { steps: 4 });
+      await page.mouse.up();
+    };
     // Brushing the top of the accuracy axis keeps He's 8 runs (0.96–0.99), not zero init's (0.438): the run table follows.
-    const box = (await plot.boundingBox())!;
-    const axisX = box.x + ((60 + (axes.indexOf("valAccuracy") * (1100 - 120)) / (axes.length - 1)) * box.width) / 1100;
-    const atP = (p: number) => box.y + ((34 + (1 - p) * (360 - 34 - 24)) * box.height) / 360;
-    await page.mouse.move(axisX, atP(1));
-    await page.mouse.down();
-    await page.mouse.move(axisX, atP(0.9), { steps: 4 });
-    await page.mouse.move(axisX, atP(0.8), { steps: 4 });
-    await page.mouse.up();
+    await brush("valAccuracy", 1, 0.8);
     await expect.poll(() => page.locator("[data-testid=parallel-selected]").textContent()).toBe("8 of 16 finished runs in the brushes");
     await expect.poll(() => page.locator("[data-testid=runs-page]").textContent()).toMatch(/runs 1–8 of 8/);
     expect(await page.locator("[data-testid=bounds-filter]").textContent()).toMatch(/^in the brushes: valAccuracy 0\.8\d+–0\.988/);
@@ -277,15 +283,7 @@ describe("the dashboard in a browser", () => {
     await page.click("text=clear brushes");
     await expect.poll(() => page.locator("[data-testid=parallel-selected]").textContent()).toBe("16 finished runs");
     // A brush over a category: the initializer axis's lower category, He, keeps its 8 runs in the table.
-    // (The reload moved the page: where the canvas is now.)
-    await plot.scrollIntoViewIfNeeded();
-    const now = (await plot.boundingBox())!;
-    const initializerX = now.x + ((60 + (axes.indexOf("initializer") * (1100 - 120)) / (axes.length - 1)) * now.width) / 1100;
-    const nowP = (p: number) => now.y + ((34 + (1 - p) * (360 - 34 - 24)) * now.height) / 360;
-    await page.mouse.move(initializerX, nowP(0.05));
-    await page.mouse.down();
-    await page.mouse.move(initializerX, nowP(0.4), { steps: 4 });
-    await page.mouse.up();
+    await brush("initializer", 0.05, 0.4);
     await expect.poll(() => page.locator("[data-testid=runs-page]").textContent()).toMatch(/runs 1–8 of 8/);
     expect(await page.locator("[data-testid=bounds-filter]").textContent()).toMatch(/initializer he_normal/);
     await page.click("text=clear brushes");
