@@ -1,3 +1,25 @@
+export {
+  addUser,
+  audit,
+  auditLog,
+  countUsers,
+  createAccounts,
+  createToken,
+  CredentialsError,
+  identify,
+  listTokens,
+  listUsers,
+  LOCAL_PRINCIPAL,
+  MIN_PASSWORD_LENGTH,
+  removeUser,
+  revokeToken,
+  setRole,
+  TOKEN_PREFIX,
+  type Accounts,
+  type AccountsOptions,
+  type AuditEntry,
+  type Principal,
+} from "./accounts.ts";
 export { startRecorder, type Recorder, type RecorderOptions, type RecorderStats } from "./recorder.ts";
 export {
   advanceSearch,

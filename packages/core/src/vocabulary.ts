@@ -9,6 +9,7 @@ export { ACTIVATIONS, type ActivationDefinition } from "./activations/index.ts";
 export { INITIALIZERS, type InitializerDefinition } from "./initializers/index.ts";
 export { choiceLabel, fromShorthand, shorthand, suggestedValue, type Named, type Parameter } from "./named.ts";
 export { LIMITS, SWEEP_LIMITS } from "./limits.ts";
+export { ROLES, roleAllows, type RoleName } from "./roles.ts";
 export {
   GRID_AXES,
   RUN_AXES,

@@ -1,6 +1,6 @@
-import { EPOCH_SCALARS, RUN_AXES, RUN_STATUSES, SWEEP_STATUSES, type RunStatusName, type SweepStatusName } from "@gradtrace/core";
+import { EPOCH_SCALARS, ROLES, RUN_AXES, RUN_STATUSES, SWEEP_STATUSES, type RoleName, type RunStatusName, type SweepStatusName } from "@gradtrace/core";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { Prisma, RunStatus, SweepStatus } from "./generated/client.ts";
+import { Prisma, Role, RunStatus, SweepStatus } from "./generated/client.ts";
 import { RUN_METRICS } from "./repositories/run-table.ts";
 
 describe("the schema speaks the core's vocabulary", () => {
@@ -12,6 +12,11 @@ describe("the schema speaks the core's vocabulary", () => {
   it("has the core's sweep statuses", () => {
     expectTypeOf<SweepStatus>().toEqualTypeOf<SweepStatusName>();
     expect(Object.values(SweepStatus)).toEqual([...SWEEP_STATUSES]);
+  });
+
+  it("has the core's roles, in the order of what they may do", () => {
+    expectTypeOf<Role>().toEqualTypeOf<RoleName>();
+    expect(Object.values(Role)).toEqual([...ROLES]);
   });
 
   it("has a Run column per axis and final metric, a TraceEpoch column per epoch scalar", () => {
