@@ -1,4 +1,5 @@
 import type { Control } from "@gradtrace/control";
+import type { Access } from "./access.ts";
 
 /**
  * What a process that hosts the dashboard hands its server code (gradtrace up, through
@@ -12,6 +13,8 @@ export interface DashboardHost {
   prefix: string;
   /** The address the dashboard listens on: requests naming it are served besides loopback and GRADTRACE_ALLOWED_HOSTS. */
   address?: string;
+  /** How requests are admitted (accounts or the local user): the host resolves it from its own settings. */
+  access?: Access;
 }
 
 // Next bundles the server code apart from the process that starts it, so a module variable set

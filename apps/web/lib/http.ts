@@ -14,6 +14,7 @@ export class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly issues?: ReadonlyArray<{ path: string; message: string; received?: string }>,
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -33,7 +34,8 @@ export async function handle(work: () => Promise<Response>): Promise<Response> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof HttpError) return json({ error: error.message, ...(error.issues ? { issues: error.issues } : {}) }, { status: error.status });
+    if (error instanceof HttpError)
+      return json({ error: error.message, ...(error.issues ? { issues: error.issues } : {}) }, { status: error.status, ...(error.headers ? { headers: error.headers } : {}) });
     if (error instanceof SpecError) return json({ error: error.message.split("\n")[0], issues: error.issues }, { status: 400 });
     if (error instanceof NotFoundError) return json({ error: error.message }, { status: 404 });
     if (error instanceof SweepStateError) return json({ error: error.message }, { status: 409 });

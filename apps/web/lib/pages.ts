@@ -41,8 +41,8 @@ export type OverviewData = Awaited<ReturnType<typeof overviewData>>;
 
 /** A sweep's header: name, notes, tags, status, run counts, epochs trained so far, and spec. */
 export async function sweepHeader(prisma: PrismaClient, id: string) {
-  const { name, notes, tags, status, runs, epochsTrained, spec, createdAt } = await loadSweep(prisma, id);
-  return { id, name, notes, tags, status, runs, epochsTrained, spec, createdAt };
+  const { name, notes, tags, status, runs, epochsTrained, spec, createdAt, launchedBy } = await loadSweep(prisma, id);
+  return { id, name, notes, tags, status, runs, epochsTrained, spec, createdAt, launchedBy };
 }
 export type SweepHeader = Awaited<ReturnType<typeof sweepHeader>>;
 

@@ -77,6 +77,32 @@ export function createAccounts(options: AccountsOptions): Accounts {
   return configure(options);
 }
 
+/**
+ * How a dashboard admits requests: `local` (no login, everyone who reaches it is the one local
+ * user — only for a dashboard listening on loopback) or `accounts` (log in, or send an API token).
+ */
+export const AUTH_MODES = ["local", "accounts"] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+/** Whether an address a server listens on is reachable from this machine only. */
+export function isLoopback(address: string): boolean {
+  return /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i.test(address);
+}
+
+/**
+ * The mode of a dashboard listening on `address`: the one asked for, else `local` on loopback and
+ * `accounts` beyond it. Asking for `local` beyond loopback is refused: it would hand every
+ * sweep to whoever can reach the address.
+ */
+export function authMode(requested: AuthMode | undefined, address: string): AuthMode {
+  if (requested === "local" && !isLoopback(address)) {
+    throw new Error(
+      `GRADTRACE_AUTH=local is only for a dashboard that listens on loopback, and this one listens on ${address}: use accounts (make the first with gradtrace user add EMAIL --role admin), or HOST=127.0.0.1`,
+    );
+  }
+  return requested ?? (isLoopback(address) ? "local" : "accounts");
+}
+
 /** Who a request acts as: a user with a role, or the one local user of a dashboard without accounts. */
 export interface Principal {
   /** The user's id; null for the local user. */

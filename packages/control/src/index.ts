@@ -2,11 +2,14 @@ export {
   addUser,
   audit,
   auditLog,
+  AUTH_MODES,
+  authMode,
   countUsers,
   createAccounts,
   createToken,
   CredentialsError,
   identify,
+  isLoopback,
   listTokens,
   listUsers,
   LOCAL_PRINCIPAL,
@@ -18,12 +21,14 @@ export {
   type Accounts,
   type AccountsOptions,
   type AuditEntry,
+  type AuthMode,
   type Principal,
 } from "./accounts.ts";
 export { startRecorder, type Recorder, type RecorderOptions, type RecorderStats } from "./recorder.ts";
 export {
   advanceSearch,
   cancelSweep,
+  CLI_ACTOR,
   deleteSweep,
   loadSweep,
   openControl,
@@ -33,5 +38,6 @@ export {
   submitSweep,
   SubmitIncompleteError,
   SweepStateError,
+  type Actor,
   type Control,
 } from "./sweeps.ts";

@@ -38,6 +38,7 @@ import {
 } from "@gradtrace/queue";
 import { SpecError, SWEEP_ACTIONS, sweepActionAllowed, type SweepAction } from "@gradtrace/core";
 import { describeError, type Logger } from "@gradtrace/log";
+import { audit, type Principal } from "./accounts.ts";
 import type { Redis } from "@gradtrace/queue";
 
 /** What sweep control needs: the database, a producer connection and the queues on it. */
@@ -133,8 +134,9 @@ export async function enqueue(control: Control, sweepId: string, sweep: SweepSpe
 export async function submitSweep(
   control: Control,
   input: unknown,
-  options: { idempotencyKey?: string | undefined } = {},
+  options: { idempotencyKey?: string | undefined; by?: Actor } = {},
 ): Promise<{ sweepId: string; runs: number; replayed?: true }> {
+  const by = options.by ?? CLI_ACTOR;
   const spec = parseSweepSpec(input);
   const key = options.idempotencyKey ?? spec.idempotencyKey;
   if (options.idempotencyKey !== undefined && spec.idempotencyKey !== undefined && options.idempotencyKey !== spec.idempotencyKey) {
@@ -157,7 +159,7 @@ export async function submitSweep(
   await reachQueue(control.redis);
   let created: Awaited<ReturnType<typeof createSweep>>;
   try {
-    created = await createSweep(control.prisma, { name: spec.name, spec, runs: expandSweep(spec), idempotencyKey: key });
+    created = await createSweep(control.prisma, { name: spec.name, spec, runs: expandSweep(spec), idempotencyKey: key, launchedById: by.id });
   } catch (error) {
     // The same key submitted twice at once: the database kept the first.
     if ((error as { code?: unknown }).code === "P2002") {
@@ -167,6 +169,7 @@ export async function submitSweep(
     throw error;
   }
   const { sweepId, runs } = created;
+  await audited(control, by, "launch", sweepId, { name: spec.name, runs: runs.length });
   try {
     await enqueue(control, sweepId, spec, runs);
     await advanceSearch(control, sweepId);
@@ -225,11 +228,21 @@ export class SubmitIncompleteError extends Error {
   }
 }
 
+/** Who asked for a change: a user (a Principal), the local user, or the command line. */
+export type Actor = Pick<Principal, "id" | "name">;
+/** The actor of changes made with `gradtrace sweep` (it holds the database's credentials). */
+export const CLI_ACTOR: Actor = { id: null, name: "cli" };
+
+function audited(control: Control, by: Actor, action: string, sweepId: string, detail?: Record<string, unknown>): Promise<void> {
+  return audit(control.prisma, { userId: by.id, actor: by.name, action: `sweep.${action}`, target: sweepId, ...(detail ? { detail } : {}) });
+}
+
 /** Cancels a sweep: its waiting runs never start, its running ones stop within a second, all are cancelled. */
-export async function cancelSweep(control: Control, sweepId: string): Promise<void> {
+export async function cancelSweep(control: Control, sweepId: string, by: Actor = CLI_ACTOR): Promise<void> {
   const sweep = await loadSweep(control.prisma, sweepId);
   allow("cancel", sweepId, sweep.status);
   await stopOpenRuns(control, sweepId, sweep.spec);
+  await audited(control, by, "cancel", sweepId);
 }
 
 async function stopOpenRuns(control: Control, sweepId: string, spec: SweepSpec): Promise<void> {
@@ -244,14 +257,16 @@ async function stopOpenRuns(control: Control, sweepId: string, spec: SweepSpec):
  * (workers stop them; results still on their way are dropped as for an unknown run). Returns how
  * many runs went.
  */
-export async function deleteSweep(control: Control, sweepId: string): Promise<number> {
+export async function deleteSweep(control: Control, sweepId: string, by: Actor = CLI_ACTOR): Promise<number> {
   const sweep = await loadSweep(control.prisma, sweepId);
   if (sweepActionAllowed("cancel", sweep.status)) await stopOpenRuns(control, sweepId, sweep.spec);
-  return deleteSweepRows(control.prisma, sweepId);
+  const runs = await deleteSweepRows(control.prisma, sweepId);
+  await audited(control, by, "delete", sweepId, { name: sweep.name, runs });
+  return runs;
 }
 
 /** Pauses a sweep: its waiting runs leave the queue (running ones finish); resumeSweep brings them back. */
-export async function pauseSweep(control: Control, sweepId: string): Promise<void> {
+export async function pauseSweep(control: Control, sweepId: string, by: Actor = CLI_ACTOR): Promise<void> {
   const sweep = await loadSweep(control.prisma, sweepId);
   allow("pause", sweepId, sweep.status);
   await haltSweep(control.redis, control.prefix, sweepId, "paused");
@@ -260,20 +275,22 @@ export async function pauseSweep(control: Control, sweepId: string): Promise<voi
     runsQueue(control, sweep.spec),
     (await sweepRuns(control.prisma, sweepId, ["queued"])).map((r) => r.id),
   );
+  await audited(control, by, "pause", sweepId);
 }
 
 /** Resumes a paused sweep, or re-enqueues a sweep's queued runs whose enqueueing failed. */
-export async function resumeSweep(control: Control, sweepId: string): Promise<void> {
+export async function resumeSweep(control: Control, sweepId: string, by: Actor = CLI_ACTOR): Promise<void> {
   const sweep = await loadSweep(control.prisma, sweepId);
   allow("resume", sweepId, sweep.status);
   await unhaltSweep(control.redis, control.prefix, sweepId);
   await setSweepStatus(control.prisma, sweepId, sweep.runs.running + sweep.runs.completed + sweep.runs.failed > 0 ? "running" : "queued");
   await enqueue(control, sweepId, sweep.spec, await sweepRuns(control.prisma, sweepId, ["queued"]));
   await advanceSearch(control, sweepId);
+  await audited(control, by, "resume", sweepId);
 }
 
 /** Retries a sweep's failed runs: each starts a new attempt. Returns how many. */
-export async function retryFailedRuns(control: Control, sweepId: string): Promise<number> {
+export async function retryFailedRuns(control: Control, sweepId: string, by: Actor = CLI_ACTOR): Promise<number> {
   const sweep = await loadSweep(control.prisma, sweepId);
   allow("retry", sweepId, sweep.status);
   const runs = await requeueFailedRuns(control.prisma, sweepId);
@@ -283,5 +300,6 @@ export async function retryFailedRuns(control: Control, sweepId: string): Promis
     runs.map((r) => r.id),
   );
   await enqueue(control, sweepId, sweep.spec, runs);
+  await audited(control, by, "retry", sweepId, { runs: runs.length });
   return runs.length;
 }

@@ -12,6 +12,7 @@ export {
   createSweep,
   deleteSweepRows,
   getSweep,
+  recentLaunches,
   listSweeps,
   refreshSweepStatus,
   requeueFailedRuns,

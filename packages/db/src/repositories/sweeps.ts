@@ -15,6 +15,8 @@ export interface NewSweep {
   runs: readonly unknown[];
   /** The submitter's key: a second sweep with it is refused by the database (unique). */
   idempotencyKey?: string | undefined;
+  /** The user who launched it (null: the local user, or the CLI). */
+  launchedById?: string | null | undefined;
 }
 
 /**
@@ -73,7 +75,15 @@ export async function createSweep(prisma: PrismaClient, sweep: NewSweep): Promis
   const sweepId = randomUUID();
   const rows = newRuns(sweep.runs);
   await prisma.$transaction([
-    prisma.sweep.create({ data: { id: sweepId, name: sweep.name, spec: sweep.spec as object, idempotencyKey: sweep.idempotencyKey ?? null } }),
+    prisma.sweep.create({
+      data: {
+        id: sweepId,
+        name: sweep.name,
+        spec: sweep.spec as object,
+        idempotencyKey: sweep.idempotencyKey ?? null,
+        launchedById: sweep.launchedById ?? null,
+      },
+    }),
     insertRuns(prisma, sweepId, rows, null),
   ]);
   return { sweepId, runIds: rows.map((r) => r.id), runs: rows.map((r) => ({ id: r.id, spec: r.spec, attempt: 0 })) };
@@ -233,8 +243,9 @@ export async function listSweeps(prisma: PrismaClient, options: { take?: number;
 
 /** One sweep with its spec, run counts and the epochs its runs trained so far (one grouped query); NotFoundError for an unknown id. */
 export async function getSweep(prisma: PrismaClient, id: string) {
-  const sweep = await prisma.sweep.findUnique({ where: { id } });
-  if (!sweep) throw new NotFoundError("sweep", id);
+  const found = await prisma.sweep.findUnique({ where: { id }, include: { launchedBy: { select: { email: true } } } });
+  if (!found) throw new NotFoundError("sweep", id);
+  const { launchedBy, ...sweep } = found;
   const runs = emptyCounts();
   let epochsTrained = 0;
   for (const c of await prisma.run.groupBy({ by: ["status"], where: { sweepId: id }, _count: { _all: true }, _sum: { epochsDone: true } })) {
@@ -242,7 +253,12 @@ export async function getSweep(prisma: PrismaClient, id: string) {
     runs.total += c._count._all;
     epochsTrained += c._sum.epochsDone ?? 0;
   }
-  return { ...sweep, runs, epochsTrained };
+  return { ...sweep, launchedBy: launchedBy?.email ?? null, runs, epochsTrained };
+}
+
+/** How many sweeps a user launched in the last `seconds` (the per-user launch limit). */
+export async function recentLaunches(prisma: PrismaClient, userId: string, seconds: number): Promise<number> {
+  return prisma.sweep.count({ where: { launchedById: userId, createdAt: { gte: new Date(Date.now() - seconds * 1000) } } });
 }
 
 /** What a researcher keeps with a sweep or a run after launching it (a sweep's name too); what is left out stays. */

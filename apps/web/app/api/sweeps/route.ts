@@ -1,8 +1,9 @@
 import { submitSweep } from "@gradtrace/control";
 import { parseWith, SpecError, type SpecIssue } from "@gradtrace/core";
 import { z } from "zod";
-import { bestRuns, listSweeps } from "@gradtrace/db";
+import { bestRuns, listSweeps, recentLaunches } from "@gradtrace/db";
 import { expandSweep, IdempotencyKeySchema, parseSweepSpec, runCount } from "@gradtrace/queue";
+import { access, actor } from "../../../lib/access.ts";
 import { handle, HttpError, intParam, json, jsonBody } from "../../../lib/http.ts";
 import { control } from "../../../lib/server.ts";
 import { forgetSharedReads, sharedJson } from "../../../lib/shared-read.ts";
@@ -45,6 +46,7 @@ const TOO_BIG = (i: SpecIssue) => /^axes\.(depths|widths)\[\d+\]$|^fixed\.epochs
  * POST /api/sweeps — a sweep spec → 201 { sweepId, runs }; 400 lists each bad field. With
  * ?dryRun=1 it only validates and expands: 200 { runs } (the form's live run count). With an
  * Idempotency-Key header (or the spec's idempotencyKey) used before: 200 { sweepId, runs, replayed }.
+ * The sweep records who launched it; a user past GRADTRACE_LAUNCHES_PER_MINUTE gets 429.
  */
 export function POST(request: Request): Promise<Response> {
   return handle(async () => {
@@ -55,7 +57,17 @@ export function POST(request: Request): Promise<Response> {
         const spec = parseSweepSpec(body);
         return json({ runs: spec.sampling.mode === "tpe" ? runCount(spec) : expandSweep(spec).length });
       }
-      const created = await submitSweep(control(), body, { idempotencyKey: idempotencyKey(request) });
+      const by = await actor(request);
+      const limit = access().launchesPerMinute;
+      if (by.id !== null && (await recentLaunches(control().prisma, by.id, 60)) >= limit) {
+        throw new HttpError(
+          429,
+          `${by.name} launched ${limit} sweeps in the last minute, the most allowed (GRADTRACE_LAUNCHES_PER_MINUTE); try again in a minute`,
+          undefined,
+          { "retry-after": "60" },
+        );
+      }
+      const created = await submitSweep(control(), body, { idempotencyKey: idempotencyKey(request), by });
       forgetSharedReads();
       return json(created, { status: created.replayed ? 200 : 201, headers: { location: `/api/sweeps/${created.sweepId}` } });
     } catch (error) {

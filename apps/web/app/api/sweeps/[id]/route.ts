@@ -1,6 +1,7 @@
 import { deleteSweep } from "@gradtrace/control";
 import { annotateSweep } from "@gradtrace/db";
 import { SweepAnnotationSchema } from "@gradtrace/queue";
+import { actor } from "../../../../lib/access.ts";
 import { annotatedRoutes } from "../../../../lib/annotated.ts";
 import { handle, json, uuidParam } from "../../../../lib/http.ts";
 import { sweepHeader } from "../../../../lib/pages.ts";
@@ -20,9 +21,9 @@ export const PATCH = routes.PATCH;
  * DELETE /api/sweeps/:id — deletes the sweep with its runs and traces, whatever its status (open
  * runs are cancelled first, so workers stop them) → { deleted: { runs } }.
  */
-export function DELETE(_request: Request, { params }: Params): Promise<Response> {
+export function DELETE(request: Request, { params }: Params): Promise<Response> {
   return handle(async () => {
-    const runs = await deleteSweep(control(), uuidParam((await params).id, "sweep"));
+    const runs = await deleteSweep(control(), uuidParam((await params).id, "sweep"), await actor(request));
     forgetSharedReads();
     return json({ deleted: { runs } });
   });

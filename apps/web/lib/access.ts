@@ -1,0 +1,153 @@
+import "server-only";
+import {
+  authMode,
+  AUTH_MODES,
+  createAccounts,
+  CredentialsError,
+  identify,
+  LOCAL_PRINCIPAL,
+  type Accounts,
+  type AuthMode,
+  type Principal,
+} from "@gradtrace/control";
+import { humanMessage, roleAllows, type RoleName } from "@gradtrace/core/vocabulary";
+import { getPrisma, type PrismaClient } from "@gradtrace/db";
+import { withSecretFiles } from "@gradtrace/log";
+import { z } from "zod";
+import { host } from "./host.ts";
+import { HttpError } from "./http.ts";
+import { log } from "./log.ts";
+
+/** How the dashboard admits requests, from the environment (a host such as `gradtrace up` hands its own). */
+export const AccessEnvSchema = z.object({
+  /** `local` (no login; loopback only) or `accounts`; by default local on loopback, accounts beyond it. */
+  GRADTRACE_AUTH: z.enum(AUTH_MODES).optional(),
+  /** Signs session cookies (32+ characters, e.g. `openssl rand -hex 32`); needed with accounts. Or GRADTRACE_AUTH_SECRET_FILE. */
+  GRADTRACE_AUTH_SECRET: z.string().min(32).optional(),
+  /** `1` when users reach the dashboard over https (behind a TLS proxy): session cookies become `Secure`. */
+  GRADTRACE_SECURE_COOKIES: z.enum(["0", "1"]).default("0"),
+  /** The address the dashboard listens on (`npm start` passes it to next start). */
+  HOST: z.string().default("127.0.0.1"),
+  /** Sweeps one user may launch per minute (429 beyond). */
+  GRADTRACE_LAUNCHES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
+});
+
+/** The dashboard's access settings, resolved. */
+export type Access = { mode: "local"; launchesPerMinute: number } | { mode: "accounts"; secret: string; secureCookies: boolean; launchesPerMinute: number };
+
+/** Resolves access settings from `env` and the address listened on; a bad or missing value is named with what is allowed. */
+export function accessFrom(env: NodeJS.ProcessEnv, listening?: string): Access {
+  const parsed = AccessEnvSchema.safeParse(withSecretFiles(env, ["GRADTRACE_AUTH_SECRET"]), { error: humanMessage });
+  if (!parsed.success) throw new Error(`invalid dashboard settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const e = parsed.data;
+  const mode: AuthMode = authMode(e.GRADTRACE_AUTH, listening ?? e.HOST);
+  if (mode === "local") return { mode, launchesPerMinute: e.GRADTRACE_LAUNCHES_PER_MINUTE };
+  if (!e.GRADTRACE_AUTH_SECRET)
+    throw new Error(
+      "a dashboard with accounts needs GRADTRACE_AUTH_SECRET (or GRADTRACE_AUTH_SECRET_FILE): 32+ random characters, e.g. from openssl rand -hex 32",
+    );
+  return { mode, secret: e.GRADTRACE_AUTH_SECRET, secureCookies: e.GRADTRACE_SECURE_COOKIES === "1", launchesPerMinute: e.GRADTRACE_LAUNCHES_PER_MINUTE };
+}
+
+// The proxy and the routes are bundled apart: the one settings object and the one better-auth
+// instance per process live under registered symbols, as the host's hand-off does (host.ts).
+const KEY = Symbol.for("gradtrace.access");
+type Holder = { [KEY]?: { access: Access; accounts?: Accounts } };
+
+function state(): { access: Access; accounts?: Accounts } {
+  const holder = globalThis as Holder;
+  return (holder[KEY] ??= { access: host()?.access ?? accessFrom(process.env, host()?.address) });
+}
+
+/** This process's access settings (read once). */
+export function access(): Access {
+  return state().access;
+}
+
+/** The database accounts live in: the host's, or DATABASE_URL's. */
+function accountsPrisma(): PrismaClient {
+  return host()?.control.prisma ?? getPrisma();
+}
+
+/** The process's better-auth instance (only with accounts). */
+export function accounts(): Accounts {
+  const s = state();
+  if (s.access.mode !== "accounts") throw new Error("this dashboard runs without accounts (GRADTRACE_AUTH=local)");
+  s.accounts ??= createAccounts({ prisma: accountsPrisma(), secret: s.access.secret, secureCookies: s.access.secureCookies, logger: log });
+  return s.accounts;
+}
+
+/** Paths served to anyone: the login page and its assets, and better-auth's own routes (sign-in answers for itself). */
+function isPublic(pathname: string): boolean {
+  return (
+    pathname.startsWith("/api/auth/") || pathname === "/login" || pathname.startsWith("/_next/") || pathname === "/icon.svg" || pathname === "/favicon.ico"
+  );
+}
+
+/** The role a request needs: reading needs a viewer, the audit log an admin, every change an editor. */
+export function neededRole(method: string, pathname: string): RoleName {
+  if (pathname === "/api/audit" || pathname.startsWith("/api/audit/")) return "admin";
+  return ["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase()) ? "viewer" : "editor";
+}
+
+const WHAT_EDITORS_DO = "launching, steering, annotating and deleting sweeps";
+
+/** Who a request acts as, or undefined when it carries no credentials (a CredentialsError when they are not valid). */
+async function principalOf(headers: Headers): Promise<Principal | undefined> {
+  if (access().mode === "local") return LOCAL_PRINCIPAL;
+  return identify(accounts(), accountsPrisma(), headers);
+}
+
+/**
+ * The gate every request passes (the proxy calls it): with accounts, a request without valid
+ * credentials is answered 401 (the API) or sent to the login page (pages), one whose role is
+ * short of what it asks 403; undefined lets it through.
+ */
+export async function gate(request: Request): Promise<Response | undefined> {
+  const url = new URL(request.url);
+  if (access().mode === "local" || isPublic(url.pathname)) return undefined;
+  const api = url.pathname.startsWith("/api/");
+  let who: Principal | undefined;
+  try {
+    who = await principalOf(request.headers);
+  } catch (error) {
+    if (error instanceof CredentialsError) return Response.json({ error: error.message }, { status: 401 });
+    throw error;
+  }
+  if (!who) {
+    // A relative Location: Next's request URL names 127.0.0.1 "localhost", where the browser has no cookie.
+    if (!api) return new Response(null, { status: 303, headers: { location: `/login?next=${encodeURIComponent(url.pathname + url.search)}` } });
+    return Response.json(
+      {
+        error:
+          "log in first: this dashboard has accounts (POST /api/auth/sign-in/email from the login page, or send Authorization: Bearer TOKEN from gradtrace token create)",
+      },
+      { status: 401, headers: { "www-authenticate": 'Bearer realm="gradtrace"' } },
+    );
+  }
+  const needed = neededRole(request.method, url.pathname);
+  if (roleAllows(who.role, needed)) return undefined;
+  const error =
+    needed === "editor"
+      ? `${who.name} is a ${who.role}: ${WHAT_EDITORS_DO} needs the editor role (an admin gives it with gradtrace user role ${who.name} editor)`
+      : `${who.name} is a ${who.role}: this needs the ${needed} role`;
+  return Response.json({ error }, { status: 403 });
+}
+
+/** Who a route's request acts as (the local user without accounts); 401 without valid credentials, so a route never acts for nobody. */
+export async function actor(request: Request): Promise<Principal> {
+  try {
+    const who = await principalOf(request.headers);
+    if (who) return who;
+  } catch (error) {
+    if (error instanceof CredentialsError) throw new HttpError(401, error.message);
+    throw error;
+  }
+  throw new HttpError(401, "log in first: this dashboard has accounts");
+}
+
+/** Who is looking at a page, for the header (undefined: nobody logged in, or no accounts). */
+export async function viewer(headers: Headers): Promise<Principal | undefined> {
+  if (access().mode === "local") return undefined;
+  return principalOf(headers).catch(() => undefined);
+}
