@@ -1,65 +1,27 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, request as httpRequest } from "node:http";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase, type TestDatabase } from "@gradtrace/db/testing";
 import { fromWire } from "@gradtrace/core";
 import type { Cell } from "./components/heatmap.tsx";
 import { metricScale, scaleColour } from "./components/scales.ts";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { checkPrerequisites, CLI, freePort, launchBrowser, NEXT, processes, REDIS_URL, WEB } from "./e2e-support.ts";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // End to end in a real browser (Debian's chromium, driven by playwright-core) against the
 // production build (`npm test` builds it first) with a real worker and the recorder in the server.
-const WEB = fileURLToPath(new URL("..", import.meta.url));
-const CLI = fileURLToPath(new URL("../../cli/bin/gradtrace.js", import.meta.url));
-const NEXT = createRequire(import.meta.url).resolve("next/dist/bin/next");
 const ARTIFACTS = fileURLToPath(new URL("../../../artifacts/", import.meta.url));
-const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const { start, waitFor, stopAll } = processes();
 
 let db: TestDatabase;
 let browser: Browser;
 let page: Page;
 let base = "";
-const children: Array<{ child: ChildProcess; output: () => string }> = [];
-
-function start(command: string, args: string[], env: Record<string, string>, cwd?: string) {
-  const child = spawn(process.execPath, [command, ...args], {
-    cwd: cwd ?? process.cwd(),
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  const entry = { child, output: () => output };
-  children.push(entry);
-  return entry;
-}
-
-async function waitFor(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${children.map((c) => c.output()).join("\n---\n")}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 beforeAll(async () => {
-  if (!existsSync(`${WEB}.next/BUILD_ID`)) throw new Error("no production build of apps/web: run `npm test` (it builds first) or `npm run build`");
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  checkPrerequisites();
   mkdirSync(ARTIFACTS, { recursive: true });
   db = await createTestDatabase("web_e2e");
   const env = { REDIS_URL, GRADTRACE_QUEUE_PREFIX: `gt-e2e-${randomBytes(4).toString("hex")}` };
@@ -78,13 +40,13 @@ beforeAll(async () => {
     60_000,
     "web with its recorder, and a worker",
   );
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  for (const c of children) c.child.kill("SIGTERM");
+  stopAll();
   await db?.drop();
 });
 

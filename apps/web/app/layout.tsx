@@ -1,5 +1,8 @@
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 import type { ReactNode } from "react";
+import { viewer } from "../lib/access.ts";
+import { AccountMenu } from "./components/account-menu.tsx";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -7,7 +10,8 @@ export const metadata: Metadata = {
   description: "Why deep networks train or do not: activation × initialisation × depth sweeps with per-layer traces.",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const who = await viewer(await headers());
   return (
     <html lang="en">
       <body>
@@ -17,6 +21,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           </a>
           <a href="/">Sweeps</a>
           <a href="/sweeps/new">New sweep</a>
+          {who && <AccountMenu name={who.name} role={who.role} />}
         </header>
         <main>{children}</main>
       </body>

@@ -100,12 +100,15 @@ describe("access settings", () => {
     expect(accessFrom({ GRADTRACE_AUTH: "accounts", GRADTRACE_AUTH_SECRET_FILE: file })).toMatchObject({ mode: "accounts", secret: "f".repeat(40) });
   });
 
-  it("ask a viewer to read, an editor to change anything, an admin for the audit log", () => {
-    expect(neededRole("GET", "/api/sweeps")).toBe("viewer");
-    expect(neededRole("POST", "/api/sweeps")).toBe("editor");
-    expect(neededRole("PATCH", "/api/runs/x")).toBe("editor");
-    expect(neededRole("DELETE", "/api/sweeps/x")).toBe("editor");
-    expect(neededRole("GET", "/api/audit")).toBe("admin");
+  it("ask a viewer to read (and count a spec's runs), an editor to change anything, an admin for the audit log", () => {
+    const at = (path: string) => new URL(path, origin);
+    expect(neededRole("GET", at("/api/sweeps"))).toBe("viewer");
+    expect(neededRole("POST", at("/api/sweeps?dryRun=1"))).toBe("viewer");
+    expect(neededRole("POST", at("/api/sweeps"))).toBe("editor");
+    expect(neededRole("POST", at("/api/sweeps?dryRun=0"))).toBe("editor");
+    expect(neededRole("PATCH", at("/api/runs/x"))).toBe("editor");
+    expect(neededRole("DELETE", at("/api/sweeps/x"))).toBe("editor");
+    expect(neededRole("GET", at("/api/audit"))).toBe("admin");
   });
 });
 
@@ -118,7 +121,7 @@ describe("a dashboard with accounts", () => {
     expect(api.json.error).toMatch(/log in first/);
     const page = await send(listSweeps as Handler, "/sweeps/new?from=x");
     expect(page.status).toBe(303);
-    expect(page.headers.get("location")).toBe("/login?next=%2Fsweeps%2Fnew%3Ffrom%3Dx");
+    expect(page.headers.get("location")).toBe(`${origin}/login?next=%2Fsweeps%2Fnew%3Ffrom%3Dx`);
     // Nobody is logged in: better-auth's own routes answer for themselves.
     expect((await send(auth as Handler, "/api/auth/get-session")).status).toBe(200);
     expect((await send(createSweep as Handler, "/api/sweeps", { method: "POST", body: spec })).status).toBe(401);

@@ -36,7 +36,7 @@ export const AccessEnvSchema = z.object({
 export type Access = { mode: "local"; launchesPerMinute: number } | { mode: "accounts"; secret: string; secureCookies: boolean; launchesPerMinute: number };
 
 /** Resolves access settings from `env` and the address listened on; a bad or missing value is named with what is allowed. */
-export function accessFrom(env: NodeJS.ProcessEnv, listening?: string): Access {
+export function accessFrom(env: Readonly<Record<string, string | undefined>>, listening?: string): Access {
   const parsed = AccessEnvSchema.safeParse(withSecretFiles(env, ["GRADTRACE_AUTH_SECRET"]), { error: humanMessage });
   if (!parsed.success) throw new Error(`invalid dashboard settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const e = parsed.data;
@@ -84,9 +84,10 @@ function isPublic(pathname: string): boolean {
   );
 }
 
-/** The role a request needs: reading needs a viewer, the audit log an admin, every change an editor. */
-export function neededRole(method: string, pathname: string): RoleName {
-  if (pathname === "/api/audit" || pathname.startsWith("/api/audit/")) return "admin";
+/** The role a request needs: reading needs a viewer (checking a spec with ?dryRun=1 is reading), the audit log an admin, every change an editor. */
+export function neededRole(method: string, url: URL): RoleName {
+  if (url.pathname === "/api/audit" || url.pathname.startsWith("/api/audit/")) return "admin";
+  if (url.pathname === "/api/sweeps" && url.searchParams.get("dryRun") === "1") return "viewer";
   return ["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase()) ? "viewer" : "editor";
 }
 
@@ -115,8 +116,11 @@ export async function gate(request: Request): Promise<Response | undefined> {
     throw error;
   }
   if (!who) {
-    // A relative Location: Next's request URL names 127.0.0.1 "localhost", where the browser has no cookie.
-    if (!api) return new Response(null, { status: 303, headers: { location: `/login?next=${encodeURIComponent(url.pathname + url.search)}` } });
+    if (!api) {
+      // On the host the browser asked for (checked by the guard): Next's request URL names 127.0.0.1 "localhost", where the browser has no cookie.
+      const login = new URL(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, `${url.protocol}//${request.headers.get("host") ?? url.host}`);
+      return Response.redirect(login, 303);
+    }
     return Response.json(
       {
         error:
@@ -125,7 +129,7 @@ export async function gate(request: Request): Promise<Response | undefined> {
       { status: 401, headers: { "www-authenticate": 'Bearer realm="gradtrace"' } },
     );
   }
-  const needed = neededRole(request.method, url.pathname);
+  const needed = neededRole(request.method, url);
   if (roleAllows(who.role, needed)) return undefined;
   const error =
     needed === "editor"

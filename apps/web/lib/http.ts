@@ -35,7 +35,10 @@ export async function handle(work: () => Promise<Response>): Promise<Response> {
     return await work();
   } catch (error) {
     if (error instanceof HttpError)
-      return json({ error: error.message, ...(error.issues ? { issues: error.issues } : {}) }, { status: error.status, ...(error.headers ? { headers: error.headers } : {}) });
+      return json(
+        { error: error.message, ...(error.issues ? { issues: error.issues } : {}) },
+        { status: error.status, ...(error.headers ? { headers: error.headers } : {}) },
+      );
     if (error instanceof SpecError) return json({ error: error.message.split("\n")[0], issues: error.issues }, { status: 400 });
     if (error instanceof NotFoundError) return json({ error: error.message }, { status: 404 });
     if (error instanceof SweepStateError) return json({ error: error.message }, { status: 409 });

@@ -35,8 +35,9 @@ function configure({ prisma, secret, logger, secureCookies }: AccountsOptions) {
     user: { additionalFields: { role: { type: "string", input: false, defaultValue: "viewer" } } },
     session: { expiresIn: 7 * 24 * 3600, updateAge: 24 * 3600 },
     // The request guard (apps/web/lib/guard.ts) has already refused foreign hosts and cross-site
-    // origins, so a request's own origin is the one to trust.
-    trustedOrigins: (request) => (request ? [new URL(request.url).origin] : []),
+    // origins, so the origin of the host the request names is the one to trust (Next's request URL
+    // may name 127.0.0.1 "localhost").
+    trustedOrigins: (request) => (request ? [`${new URL(request.url).protocol}//${request.headers.get("host") ?? new URL(request.url).host}`] : []),
     advanced: { cookiePrefix: "gradtrace", useSecureCookies: secureCookies ?? false },
     plugins: [
       apiKey({

@@ -18,7 +18,7 @@ export function redactUrl(url: string): string {
  * Kubernetes secrets are files). Both NAME and NAME_FILE set, or a file that cannot be read, is an
  * error naming the variable and the path, never the content.
  */
-export function withSecretFiles(env: NodeJS.ProcessEnv, names: readonly string[]): NodeJS.ProcessEnv {
+export function withSecretFiles(env: Readonly<Record<string, string | undefined>>, names: readonly string[]): Record<string, string | undefined> {
   const out = { ...env };
   for (const name of names) {
     const path = env[`${name}_FILE`];

@@ -185,6 +185,7 @@ export function NewSweepForm({ initial, notice }: { initial?: Record<string, unk
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [runs, setRuns] = useState<number | null>(null);
   const [submitting, setSubmitting] = useState(false);
+  const [launchError, setLaunchError] = useState<string>();
   const [json, setJson] = useState("");
   const spec = useMemo(() => toSpec(form), [form]);
   const set = (patch: Partial<Form>) => setForm((f) => ({ ...f, ...patch }));
@@ -216,10 +217,13 @@ export function NewSweepForm({ initial, notice }: { initial?: Record<string, unk
     ) : null;
   const submit = async () => {
     setSubmitting(true);
+    setLaunchError(undefined);
     try {
       const { sweepId } = await api<{ sweepId: string }>("/api/sweeps", { method: "POST", body: JSON.stringify(spec) });
       window.location.href = `/sweeps/${sweepId}`;
-    } catch {
+    } catch (error) {
+      // Refused as a whole (a role short of launching, the queue away, too many launches): say why.
+      setLaunchError((error as Error).message);
       setSubmitting(false);
     }
   };
@@ -443,6 +447,11 @@ export function NewSweepForm({ initial, notice }: { initial?: Record<string, unk
               Launch sweep
             </button>
           </p>
+          {launchError && (
+            <p className="error" role="alert" data-testid="launch-error">
+              {launchError}
+            </p>
+          )}
         </div>
         <div style={{ flex: "1 1 360px" }}>
           <label htmlFor="json">Sweep spec as JSON (export: copy; import: paste and apply)</label>

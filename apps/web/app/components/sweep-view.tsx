@@ -169,6 +169,12 @@ export function SweepView({ initial }: { initial: SweepData }) {
         <span className="muted" data-testid="sweep-device">
           · trained by {data.sweep.spec.device === "cpu" ? "CPU workers" : data.sweep.spec.device === "gpu" ? "GPU workers" : "any worker"}
         </span>
+        {data.sweep.launchedBy && (
+          <span className="muted" data-testid="sweep-launched-by">
+            {" "}
+            · launched by {data.sweep.launchedBy}
+          </span>
+        )}
         <div className="muted" data-testid="sweep-effort">
           {stoppingLabel(data.sweep.spec.stopping)} · {effort}
         </div>
