@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { getSweep, type PrismaClient } from "@gradtrace/db";
@@ -22,7 +22,7 @@ export interface CliProcess {
 export function startCli(args: string[], env: Record<string, string>, cwd?: string): CliProcess {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    env: cliEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -35,6 +35,16 @@ export function startCli(args: string[], env: Record<string, string>, cwd?: stri
     exited,
     waitFor: (pattern, timeoutMs = 30_000) => until(() => pattern.test(output), timeoutMs, `output matching ${pattern} from gradtrace ${args[0]}:\n${output}`),
   };
+}
+
+/** Runs `gradtrace ARGS` to its end as startCli would, with `input` on its stdin: exit status, stdout, stderr. */
+export function runCli(args: string[], env: Record<string, string>, input = ""): { status: number | null; stdout: string; stderr: string } {
+  const { status, stdout, stderr } = spawnSync(process.execPath, [BIN, ...args], { env: cliEnv(env), input, encoding: "utf8", timeout: 60_000 });
+  return { status, stdout, stderr };
+}
+
+function cliEnv(env: Record<string, string>): Record<string, string> {
+  return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env };
 }
 
 /** Polls `check` every `everyMs` until it holds; throws naming `what` after `timeoutMs`. */

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "./usage-error.ts";
@@ -78,4 +79,20 @@ export async function stopOrphan(dir: string): Promise<number | undefined> {
   process.kill(pid, "SIGTERM");
   for (let waited = 0; waited < 5000 && alive(pid); waited += 50) await new Promise((r) => setTimeout(r, 50));
   return pid;
+}
+
+/**
+ * The secret that signs this data directory's dashboard sessions: made at the first start with
+ * accounts (32 random bytes, readable by its owner only) and kept, so restarts keep users logged in.
+ */
+export function keptSecret(dir: string): string {
+  const path = join(dir, "auth-secret");
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    const secret = randomBytes(32).toString("hex");
+    writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: "wx" });
+    return secret;
+  }
 }

@@ -10,6 +10,8 @@ Usage:
   gradtrace recorder [--redis URL] [--database URL]  write results from the queue into Postgres
   gradtrace sweep submit|status|cancel|pause|resume|retry ARG   submit and steer sweeps
   gradtrace up [--port N] [--host H]   the dashboard, recorder and workers in one process
+  gradtrace user add|list|role|remove   accounts of a dashboard with accounts
+  gradtrace token create|list|revoke    API tokens for scripts (Authorization: Bearer)
   gradtrace help [COMMAND]
   gradtrace --version
 
@@ -21,6 +23,8 @@ const HELP: Record<string, () => Promise<string>> = {
   recorder: async () => (await import("./recorder-command.ts")).RECORDER_USAGE,
   sweep: async () => (await import("./sweep-command.ts")).SWEEP_USAGE,
   up: async () => (await import("./up-command.ts")).UP_USAGE,
+  user: async () => (await import("./user-command.ts")).USER_USAGE,
+  token: async () => (await import("./user-command.ts")).USER_USAGE,
 };
 
 /** Runs the gradtrace command with `argv` (without node and script); resolves to the exit code. */
@@ -42,6 +46,9 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import("./sweep-command.ts")).runSweep(rest, process.stdout);
       case "up":
         return await (await import("./up-command.ts")).runUp(rest);
+      case "user":
+      case "token":
+        return await (await import("./user-command.ts")).runAccounts(command, rest, process);
       case "--version":
       case "-v":
       case "version":
@@ -54,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${(await HELP[rest[0] ?? ""]?.()) ?? USAGE}\n`);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command '${command}'; commands: train, worker, recorder, sweep, up, help`);
+        throw new UsageError(`unknown command '${command}'; commands: train, worker, recorder, sweep, up, user, token, help`);
     }
   } catch (error) {
     const code = (error as { code?: unknown }).code;

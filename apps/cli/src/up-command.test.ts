@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { startCli, until, type CliProcess } from "./cluster.ts";
+import { runCli, startCli, until, type CliProcess } from "./cluster.ts";
 
 // `gradtrace up` with no environment at all: embedded PGlite, a child redis-server, the dashboard
 // (the production build `npm test` makes first), the recorder and workers in one process.
@@ -111,6 +111,49 @@ describe("gradtrace up", () => {
     await until(async () => (await json(`${second.url}/api/sweeps/${sweepId}`)).status === "completed", 90_000, "the interrupted runs to complete");
     second.p.child.kill("SIGINT");
     expect(await second.p.exited).toBe(0);
+  });
+
+  it("refuses to serve beyond loopback without accounts; with accounts, says how to make the first, which then logs in", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "gt-up-"));
+    const open = startCli(["up", "--host", "0.0.0.0", "--port", "1"], { GRADTRACE_AUTH: "local" }, cwd);
+    started.push(open);
+    expect(await open.exited).toBe(2);
+    expect(open.output()).toMatch(/^gradtrace: GRADTRACE_AUTH=local is only for a dashboard that listens on loopback, and this one listens on 0\.0\.0\.0/);
+
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const data = join(cwd, ".gradtrace");
+    const start = () => {
+      const p = startCli(["up", "--port", String(port), "--concurrency", "0"], { GRADTRACE_AUTH: "accounts" }, cwd);
+      started.push(p);
+      return p;
+    };
+    const first = start();
+    await first.waitFor(/none exists yet: make the first with gradtrace user add EMAIL --role admin --data /, 120_000);
+    expect((await fetch(`http://127.0.0.1:${port}/api/sweeps`)).status).toBe(401);
+    // The embedded database admits one process: adding a user while up runs is refused, naming it.
+    const busy = runCli(["user", "add", "ada@lab.example", "--role", "admin", "--data", data], {}, "a long enough password\n");
+    expect(busy.stderr).toContain(`another gradtrace up (pid ${first.child.pid}) is using ${data}`);
+    first.child.kill("SIGINT");
+    expect(await first.exited).toBe(0);
+    expect(runCli(["user", "add", "ada@lab.example", "--role", "admin", "--data", data], {}, "a long enough password\n").status).toBe(0);
+
+    const second = start();
+    await second.waitFor(/gradtrace is up/, 120_000);
+    expect(second.output()).not.toMatch(/none exists yet/);
+    const origin = `http://127.0.0.1:${port}`;
+    const signIn = await fetch(`${origin}/api/auth/sign-in/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin },
+      body: JSON.stringify({ email: "ada@lab.example", password: "a long enough password" }),
+    });
+    expect(signIn.status).toBe(200);
+    const cookie = signIn.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
+    expect((await fetch(`${origin}/api/sweeps`, { headers: { cookie } })).status).toBe(200);
+    second.child.kill("SIGINT");
+    expect(await second.exited).toBe(0);
   });
 
   it("says how to install redis-server when there is none and no REDIS_URL", async () => {

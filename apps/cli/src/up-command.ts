@@ -5,14 +5,14 @@ import { createServer as createNetServer } from "node:net";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { openControl, startRecorder } from "@gradtrace/control";
+import { accessFrom, countUsers, isLoopback, openControl, startRecorder } from "@gradtrace/control";
 import { createPrismaClient, type PrismaClient } from "@gradtrace/db";
 import { connectRedis, redisEnv, startWorker } from "@gradtrace/queue";
 import { serveDashboard } from "@gradtrace/web/server";
 import { ThreadPool } from "@gradtrace/worker-cpu";
 import { z } from "zod";
 import { createLogger, describeError, redactUrl, type Logger } from "@gradtrace/log";
-import { lockDataDir, saveChild, savedPort, stopOrphan } from "./data-dir.ts";
+import { keptSecret, lockDataDir, saveChild, savedPort, stopOrphan } from "./data-dir.ts";
 import { runUntilSignal } from "./service.ts";
 import { envOrUsage, UsageError } from "./usage-error.ts";
 
@@ -26,6 +26,9 @@ export const UP_USAGE = `gradtrace up — the dashboard, the recorder and a CPU 
   --data DIR            where embedded data lives             (default ./.gradtrace)
 
 Database: DATABASE_URL when set (migrated at start); otherwise an embedded PGlite in DIR/pg.
+Accounts: none on loopback (you are the one local user); beyond loopback (--host 0.0.0.0) a login,
+with accounts made by gradtrace user add (GRADTRACE_AUTH=accounts asks for them on loopback too).
+Sessions are signed with GRADTRACE_AUTH_SECRET, else a secret kept in DIR/auth-secret.
 Redis: REDIS_URL when set; otherwise redis-server from PATH as a child process, data in DIR/redis.
 More workers, from any machine: gradtrace worker --redis redis://HOST:PORT (printed at start).`;
 
@@ -98,6 +101,8 @@ export async function runUp(argv: string[]): Promise<number> {
     throw new UsageError(`--concurrency: expected a whole number from 0 to 256, got '${values.concurrency}'`);
   const data = resolve(values.data ?? ".gradtrace");
   mkdirSync(data, { recursive: true });
+  // Before anything starts: a dashboard beyond loopback without accounts is refused here.
+  const access = envOrUsage(() => accessFrom({ ...process.env, HOST: env.HOST }, env.HOST, () => keptSecret(data)));
   const log = envOrUsage(() => createLogger({ component: "up" }));
   const closers: Array<() => Promise<unknown> | void> = [lockDataDir(data)];
   const closeAll = async () => {
@@ -143,14 +148,18 @@ export async function runUp(argv: string[]): Promise<number> {
       // Ctrl-C stops everything within 5 s.
       closers.push(() => worker.close(3_000));
     }
-    const dashboard = await serveDashboard({ control, redisUrl, prefix, host: env.HOST, port: env.PORT, logger: log.child({ component: "web" }) });
+    const dashboard = await serveDashboard({ control, redisUrl, prefix, access, host: env.HOST, port: env.PORT, logger: log.child({ component: "web" }) });
     closers.push(() => dashboard.close());
     process.stdout.write(`gradtrace is up: ${dashboard.url}\n`);
     log.info(`more workers: npx gradtrace worker --redis ${redactUrl(redisUrl)}${env.REDIS_URL ? "" : " (this Redis listens on 127.0.0.1 only)"}`);
-    if (!["127.0.0.1", "localhost", "::1"].includes(env.HOST)) {
-      log.warn(
-        `listening on ${env.HOST}, beyond loopback: there are no accounts yet, so whoever reaches it can launch and cancel sweeps; requests must name loopback${env.HOST === "0.0.0.0" || env.HOST === "::" ? "" : `, ${env.HOST}`} or a host in GRADTRACE_ALLOWED_HOSTS`,
+    if (!isLoopback(env.HOST)) {
+      log.info(
+        `listening on ${env.HOST}, beyond loopback, with accounts: requests must name loopback${env.HOST === "0.0.0.0" || env.HOST === "::" ? "" : `, ${env.HOST}`} or a host in GRADTRACE_ALLOWED_HOSTS`,
       );
+    }
+    if (access.mode === "accounts" && (await countUsers(prisma)) === 0) {
+      const where = env.DATABASE_URL ? "" : ` --data ${data} (after stopping this one: the embedded database admits one process)`;
+      log.warn(`this dashboard has accounts and none exists yet: make the first with gradtrace user add EMAIL --role admin${where}`);
     }
   } catch (error) {
     await closeAll();

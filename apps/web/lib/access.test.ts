@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { addUser, createToken, revokeToken } from "@gradtrace/control";
+import { accessFrom, addUser, createToken, revokeToken } from "@gradtrace/control";
 import { createTestDatabase, type TestDatabase } from "@gradtrace/db/testing";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import { POST as act } from "../app/api/sweeps/[id]/[action]/route.ts";
 import { GET as sweep } from "../app/api/sweeps/[id]/route.ts";
 import { GET as listSweeps, POST as createSweep } from "../app/api/sweeps/route.ts";
 import { proxy } from "../proxy.ts";
-import { accessFrom, accounts, neededRole } from "./access.ts";
+import { accounts, neededRole } from "./access.ts";
 import { control } from "./server.ts";
 
 let db: TestDatabase;

@@ -1,53 +1,10 @@
 import "server-only";
-import {
-  authMode,
-  AUTH_MODES,
-  createAccounts,
-  CredentialsError,
-  identify,
-  LOCAL_PRINCIPAL,
-  type Accounts,
-  type AuthMode,
-  type Principal,
-} from "@gradtrace/control";
-import { humanMessage, roleAllows, type RoleName } from "@gradtrace/core/vocabulary";
+import { accessFrom, createAccounts, CredentialsError, identify, LOCAL_PRINCIPAL, type Access, type Accounts, type Principal } from "@gradtrace/control";
+import { roleAllows, type RoleName } from "@gradtrace/core/vocabulary";
 import { getPrisma, type PrismaClient } from "@gradtrace/db";
-import { withSecretFiles } from "@gradtrace/log";
-import { z } from "zod";
 import { host } from "./host.ts";
 import { HttpError } from "./http.ts";
 import { log } from "./log.ts";
-
-/** How the dashboard admits requests, from the environment (a host such as `gradtrace up` hands its own). */
-export const AccessEnvSchema = z.object({
-  /** `local` (no login; loopback only) or `accounts`; by default local on loopback, accounts beyond it. */
-  GRADTRACE_AUTH: z.enum(AUTH_MODES).optional(),
-  /** Signs session cookies (32+ characters, e.g. `openssl rand -hex 32`); needed with accounts. Or GRADTRACE_AUTH_SECRET_FILE. */
-  GRADTRACE_AUTH_SECRET: z.string().min(32).optional(),
-  /** `1` when users reach the dashboard over https (behind a TLS proxy): session cookies become `Secure`. */
-  GRADTRACE_SECURE_COOKIES: z.enum(["0", "1"]).default("0"),
-  /** The address the dashboard listens on (`npm start` passes it to next start). */
-  HOST: z.string().default("127.0.0.1"),
-  /** Sweeps one user may launch per minute (429 beyond). */
-  GRADTRACE_LAUNCHES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
-});
-
-/** The dashboard's access settings, resolved. */
-export type Access = { mode: "local"; launchesPerMinute: number } | { mode: "accounts"; secret: string; secureCookies: boolean; launchesPerMinute: number };
-
-/** Resolves access settings from `env` and the address listened on; a bad or missing value is named with what is allowed. */
-export function accessFrom(env: Readonly<Record<string, string | undefined>>, listening?: string): Access {
-  const parsed = AccessEnvSchema.safeParse(withSecretFiles(env, ["GRADTRACE_AUTH_SECRET"]), { error: humanMessage });
-  if (!parsed.success) throw new Error(`invalid dashboard settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  const e = parsed.data;
-  const mode: AuthMode = authMode(e.GRADTRACE_AUTH, listening ?? e.HOST);
-  if (mode === "local") return { mode, launchesPerMinute: e.GRADTRACE_LAUNCHES_PER_MINUTE };
-  if (!e.GRADTRACE_AUTH_SECRET)
-    throw new Error(
-      "a dashboard with accounts needs GRADTRACE_AUTH_SECRET (or GRADTRACE_AUTH_SECRET_FILE): 32+ random characters, e.g. from openssl rand -hex 32",
-    );
-  return { mode, secret: e.GRADTRACE_AUTH_SECRET, secureCookies: e.GRADTRACE_SECURE_COOKIES === "1", launchesPerMinute: e.GRADTRACE_LAUNCHES_PER_MINUTE };
-}
 
 // The proxy and the routes are bundled apart: the one settings object and the one better-auth
 // instance per process live under registered symbols, as the host's hand-off does (host.ts).

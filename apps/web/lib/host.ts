@@ -1,5 +1,4 @@
-import type { Control } from "@gradtrace/control";
-import type { Access } from "./access.ts";
+import type { Access, Control } from "@gradtrace/control";
 
 /**
  * What a process that hosts the dashboard hands its server code (gradtrace up, through

@@ -1,7 +1,7 @@
 import { apiKey } from "@better-auth/api-key";
-import { ROLES, type RoleName } from "@gradtrace/core";
+import { humanMessage, ROLES, type RoleName } from "@gradtrace/core";
 import type { PrismaClient } from "@gradtrace/db";
-import type { Logger } from "@gradtrace/log";
+import { withSecretFiles, type Logger } from "@gradtrace/log";
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { z } from "zod";
@@ -102,6 +102,42 @@ export function authMode(requested: AuthMode | undefined, address: string): Auth
     );
   }
   return requested ?? (isLoopback(address) ? "local" : "accounts");
+}
+
+/** How the dashboard admits requests, from the environment (the dashboard's server, or `gradtrace up` for the one it serves). */
+export const AccessEnvSchema = z.object({
+  /** `local` (no login; loopback only) or `accounts`; by default local on loopback, accounts beyond it. */
+  GRADTRACE_AUTH: z.enum(AUTH_MODES).optional(),
+  /** Signs session cookies (32+ characters, e.g. `openssl rand -hex 32`); needed with accounts. Or GRADTRACE_AUTH_SECRET_FILE. */
+  GRADTRACE_AUTH_SECRET: z.string().min(32).optional(),
+  /** `1` when users reach the dashboard over https (behind a TLS proxy): session cookies become `Secure`. */
+  GRADTRACE_SECURE_COOKIES: z.enum(["0", "1"]).default("0"),
+  /** The address the dashboard listens on (`npm start` passes it to next start). */
+  HOST: z.string().default("127.0.0.1"),
+  /** Sweeps one user may launch per minute (429 beyond). */
+  GRADTRACE_LAUNCHES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
+});
+
+/** The dashboard's access settings, resolved. */
+export type Access = { mode: "local"; launchesPerMinute: number } | { mode: "accounts"; secret: string; secureCookies: boolean; launchesPerMinute: number };
+
+/**
+ * Resolves access settings from `env` and the address listened on; a bad or missing value is named
+ * with what is allowed. `keptSecret`: where a host keeps a secret of its own when the environment
+ * gives none (`gradtrace up`: in its data directory).
+ */
+export function accessFrom(env: Readonly<Record<string, string | undefined>>, listening?: string, keptSecret?: () => string): Access {
+  const parsed = AccessEnvSchema.safeParse(withSecretFiles(env, ["GRADTRACE_AUTH_SECRET"]), { error: humanMessage });
+  if (!parsed.success) throw new Error(`invalid dashboard settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const e = parsed.data;
+  const mode: AuthMode = authMode(e.GRADTRACE_AUTH, listening ?? e.HOST);
+  if (mode === "local") return { mode, launchesPerMinute: e.GRADTRACE_LAUNCHES_PER_MINUTE };
+  const secret = e.GRADTRACE_AUTH_SECRET ?? keptSecret?.();
+  if (!secret)
+    throw new Error(
+      "a dashboard with accounts needs GRADTRACE_AUTH_SECRET (or GRADTRACE_AUTH_SECRET_FILE): 32+ random characters, e.g. from openssl rand -hex 32",
+    );
+  return { mode, secret, secureCookies: e.GRADTRACE_SECURE_COOKIES === "1", launchesPerMinute: e.GRADTRACE_LAUNCHES_PER_MINUTE };
 }
 
 /** Who a request acts as: a user with a role, or the one local user of a dashboard without accounts. */

@@ -1,4 +1,6 @@
 export {
+  AccessEnvSchema,
+  accessFrom,
   addUser,
   audit,
   auditLog,
@@ -18,6 +20,7 @@ export {
   revokeToken,
   setRole,
   TOKEN_PREFIX,
+  type Access,
   type Accounts,
   type AccountsOptions,
   type AuditEntry,
