@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 
 // There is no Docker engine here: Debian's docker-compose validates the file against the Compose
 // schema (unknown keys are errors) without running anything.
-const compose = (file: string, ...args: string[]) => spawnSync("docker-compose", ["-f", file, ...args], { encoding: "utf8", cwd: import.meta.dirname });
+const SECRET = { GRADTRACE_AUTH_SECRET: "s".repeat(64) };
+const compose = (file: string, ...args: string[]) =>
+  spawnSync("docker-compose", ["-f", file, ...args], { encoding: "utf8", cwd: import.meta.dirname, env: { ...process.env, ...SECRET } });
 const FILE = join(import.meta.dirname, "docker-compose.yml");
 
 describe("docker-compose.yml", () => {
@@ -38,6 +40,15 @@ describe("docker-compose.yml", () => {
     expect(worker).toMatch(/REDIS_URL: redis:\/\/redis:6379/);
     expect(worker).not.toMatch(/DATABASE_URL/);
     expect(resolved).toMatch(/- 127\.0\.0\.1:3000:3000/);
+  });
+
+  it("gives the dashboard, which has accounts, a session secret: without GRADTRACE_AUTH_SECRET it refuses to start, saying so", () => {
+    const { GRADTRACE_AUTH_SECRET: _, ...rest } = process.env;
+    const without = spawnSync("docker-compose", ["-f", FILE, "config", "-q"], { encoding: "utf8", env: rest });
+    expect(without.status).not.toBe(0);
+    expect(without.stderr).toMatch(/set GRADTRACE_AUTH_SECRET to 32\+ random characters/);
+    const web = compose(FILE, "config").stdout;
+    expect(web).toContain(`GRADTRACE_AUTH_SECRET: ${SECRET.GRADTRACE_AUTH_SECRET}`);
   });
 
   it("is checked for real: an unknown key makes it invalid", () => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { accessFrom, addUser, createToken, revokeToken } from "@gradtrace/control";
 import { createTestDatabase, type TestDatabase } from "@gradtrace/db/testing";
+import fc from "fast-check";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as audit } from "../app/api/audit/route.ts";
@@ -180,6 +181,33 @@ describe("a dashboard with accounts", () => {
     expect(limited.headers.get("retry-after")).toBe("60");
     expect(limited.json.error).toMatch(/launched 3 sweeps in the last minute/);
     expect((await send(createSweep as Handler, "/api/sweeps", { method: "POST", body: spec, cookie: await logIn("admin@lab.example") })).status).toBe(201);
+  });
+
+  it("never answers 5xx to fuzzed logins, tokens and cookies (fast-check)", async () => {
+    const statuses = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 3 }), fc.option(fc.string({ unit: "grapheme", maxLength: 40 })), async (body, password) => {
+        const tried =
+          typeof body === "object" && body !== null && !Array.isArray(body) && password !== null ? { ...body, email: "editor@lab.example", password } : body;
+        const { status } = await send(authPost as Handler, "/api/auth/sign-in/email", { method: "POST", body: tried });
+        statuses.add(status);
+        return status < 500;
+      }),
+      { numRuns: 300 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 80 }), fc.string({ maxLength: 80 }), async (token, cookie) => {
+        const printable = (text: string) => text.replace(/[^\x20-\x7e]/g, "");
+        const { status } = await send(listSweeps as Handler, "/api/sweeps", {
+          token: printable(token) || "x",
+          cookie: `gradtrace.session_token=${encodeURIComponent(cookie)}`,
+        });
+        statuses.add(status);
+        return status === 401;
+      }),
+      { numRuns: 300 },
+    );
+    expect([...statuses].every((s) => s < 500)).toBe(true);
   });
 
   it("ends the session at logout, and a route reached without the proxy still acts for nobody", async () => {
