@@ -5,10 +5,12 @@
 // Rows run four units at a time in float32 and are added to the float64 sums row by row; a row
 // holding a non-finite value goes through the scalar path, which counts and skips such values.
 // Counting uses four interleaved histograms so that neighbouring values in one bin do not wait on
-// each other's increment.
+// each other's increment. Bins divide t(h) evenly from `lo` = t(low), `scale` bins per unit; t is
+// h itself when `inverseThreshold` is 0, else src/histogram.ts's symlog (computed from the float's
+// bits, as there).
 export function observeHidden(
   z: usize, h: usize, d: usize, n: i32, units: i32,
-  lo: f32, scale: f32, bins: i32, satLow: f32, satHigh: f32, zShift: f32, hShift: f32, out: usize,
+  lo: f32, scale: f32, inverseThreshold: f32, bins: i32, satLow: f32, satHigh: f32, zShift: f32, hShift: f32, out: usize,
 ): void {
   const histogram = out + 48;
   const live = histogram + (<usize>bins << 2);
@@ -25,11 +27,13 @@ export function observeHidden(
   const zeroF = f32x4.splat(0);
   const zeroI = i32x4.splat(0);
   const topBin = i32x4.splat(bins - 1);
+  const vinv = f32x4.splat(inverseThreshold);
+  const symlog = inverseThreshold != 0;
   let zSum: f64 = 0, zSquares: f64 = 0, hSum: f64 = 0, hSquares: f64 = 0, saturated: f64 = 0, nonFinite: f64 = 0;
   for (let i = 0; i < n; i++) {
     const row = <usize>(i * units) << 2;
     if (!rowFinite(z + row, h + row, units)) {
-      nonFinite += scalarRow(z + row, h + row, d + row, 0, units, lo, scale, bins, satLow, satHigh, zShift, hShift, out, live, copies, copyBytes);
+      nonFinite += scalarRow(z + row, h + row, d + row, 0, units, lo, scale, inverseThreshold, bins, satLow, satHigh, zShift, hShift, out, live, copies, copyBytes);
       continue;
     }
     let sz = zeroF, sz2 = zeroF, sh = zeroF, sh2 = zeroF, sat = zeroI;
@@ -47,7 +51,8 @@ export function observeHidden(
       sh2 = f32x4.add(sh2, f32x4.mul(dh, dh));
       // Comparison masks are −1 per true lane.
       sat = i32x4.sub(sat, v128.or(f32x4.lt(hv, vsatLow), f32x4.gt(hv, vsatHigh)));
-      const bin = i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.sub(hv, vlo), vscale)), zeroI), topBin);
+      const t = symlog ? symlog4(hv, vinv) : hv;
+      const bin = i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.sub(t, vlo), vscale)), zeroI), topBin);
       count(copies, i32x4.extract_lane(bin, 0));
       count(copies + copyBytes, i32x4.extract_lane(bin, 1));
       count(copies + 2 * copyBytes, i32x4.extract_lane(bin, 2));
@@ -58,7 +63,7 @@ export function observeHidden(
     hSum += <f64>hsum(sh);
     hSquares += <f64>hsum(sh2);
     saturated += <f64>(i32x4.extract_lane(sat, 0) + i32x4.extract_lane(sat, 1) + i32x4.extract_lane(sat, 2) + i32x4.extract_lane(sat, 3));
-    scalarRow(z + row, h + row, d + row, u4, units, lo, scale, bins, satLow, satHigh, zShift, hShift, out, live, copies, copyBytes);
+    scalarRow(z + row, h + row, d + row, u4, units, lo, scale, inverseThreshold, bins, satLow, satHigh, zShift, hShift, out, live, copies, copyBytes);
   }
   for (let b = 0; b < bins; b++) {
     const at = copies + (<usize>b << 2);
@@ -71,6 +76,26 @@ export function observeHidden(
   store<f64>(out, load<f64>(out, 24) + hSquares, 24);
   store<f64>(out, load<f64>(out, 32) + saturated, 32);
   store<f64>(out, load<f64>(out, 40) + nonFinite, 40);
+}
+
+// t(h) of src/histogram.ts, four lanes at a time: x = |h|/c; below 1, x; else 1 + the float's
+// exponent and mantissa read as one number (its bits less 1.0's, over 2^23); h's sign.
+// @ts-ignore: decorator
+@inline function symlog4(hv: v128, inverseThreshold: v128): v128 {
+  const one = f32x4.splat(1);
+  const x = f32x4.mul(f32x4.abs(hv), inverseThreshold);
+  const octaves = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(x, i32x4.splat(0x3f800000))), f32x4.splat(1.1920928955078125e-7)), one);
+  const t = v128.bitselect(x, octaves, f32x4.lt(x, one));
+  // t ≥ 0, so setting h's sign bit negates it.
+  return v128.or(t, v128.and(hv, i32x4.splat(0x80000000)));
+}
+
+// The same for one value.
+// @ts-ignore: decorator
+@inline function symlog1(hv: f32, inverseThreshold: f32): f32 {
+  const x = abs<f32>(hv) * inverseThreshold;
+  const t = x < 1 ? x : <f32>(reinterpret<i32>(x) - 0x3f800000) * <f32>1.1920928955078125e-7 + 1;
+  return hv < 0 ? -t : t;
 }
 
 // @ts-ignore: decorator
@@ -108,7 +133,7 @@ function rowFinite(z: usize, h: usize, units: i32): bool {
 // values are skipped and their number returned.
 function scalarRow(
   z: usize, h: usize, d: usize, from: i32, to: i32,
-  lo: f32, scale: f32, bins: i32, satLow: f32, satHigh: f32, zShift: f32, hShift: f32,
+  lo: f32, scale: f32, inverseThreshold: f32, bins: i32, satLow: f32, satHigh: f32, zShift: f32, hShift: f32,
   out: usize, live: usize, copies: usize, copyBytes: usize,
 ): f64 {
   let skipped: f64 = 0;
@@ -128,7 +153,8 @@ function scalarRow(
     store<f64>(out, load<f64>(out, 16) + dh, 16);
     store<f64>(out, load<f64>(out, 24) + dh * dh, 24);
     if (hv < satLow || hv > satHigh) store<f64>(out, load<f64>(out, 32) + 1, 32);
-    count(copies + <usize>(u & 3) * copyBytes, min(max(<i32>((hv - lo) * scale), 0), bins - 1));
+    const t = inverseThreshold != 0 ? symlog1(hv, inverseThreshold) : hv;
+    count(copies + <usize>(u & 3) * copyBytes, min(max(<i32>((t - lo) * scale), 0), bins - 1));
   }
   return skipped;
 }

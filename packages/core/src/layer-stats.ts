@@ -1,3 +1,4 @@
+import { binOf, type Binning } from "./histogram.ts";
 import type { Heap } from "./kernels/kernels.ts";
 
 /** Indices into LayerStats.sums. */
@@ -22,18 +23,15 @@ export class LayerStats {
   readonly unitShift: Float64Array;
   readonly unitSum: Float64Array;
   readonly unitSquares: Float64Array;
-  private readonly scale: number;
 
   constructor(
     readonly units: number,
-    bins: number,
-    /** The histogram's [low, high]; values outside clamp to the end bins. */
-    readonly range: readonly [number, number],
+    /** How the histogram's range divides into bins (see histogram.ts); values outside clamp to the end bins. */
+    readonly binning: Binning,
     /** h outside [low, high] counts as saturated; undefined where the activation has no flat tail. */
     readonly saturation: readonly [number, number] | undefined,
   ) {
-    this.histogram = new Float64Array(bins);
-    this.scale = bins / (range[1] - range[0]);
+    this.histogram = new Float64Array(binning.bins);
     this.live = new Uint8Array(units);
     this.unitShift = new Float64Array(units);
     this.unitSum = new Float64Array(units);
@@ -77,9 +75,7 @@ export class LayerStats {
     sums[SUM.h]! += dh;
     sums[SUM.hSquares]! += dh * dh;
     if (this.saturation && (hv < this.saturation[0] || hv > this.saturation[1])) sums[SUM.saturated]! += 1;
-    const bins = histogram.length;
-    const bin = Math.floor((hv - this.range[0]) * this.scale);
-    histogram[bin < 0 ? 0 : bin >= bins ? bins - 1 : bin]! += 1;
+    histogram[binOf(this.binning, hv)]! += 1;
     return true;
   }
 

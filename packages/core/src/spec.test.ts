@@ -46,7 +46,7 @@ describe("parseRunSpec", () => {
     expect(spec.dataset).toEqual({ name: "moons", samples: 1280, validationFraction: 0.2, seed: 0, noise: 0.2, standardize: true, stratified: false });
     expect(spec.model.biasInit).toEqual({ name: "zeros" });
     expect(spec.training).toEqual({ epochs: 3, batchSize: 32, optimizer: { name: "sgd", lr: 0.01 }, shuffle: true, seed: 0, timeLimit: 21600 });
-    expect(spec.tracing).toEqual({ every: 1, histogramBins: 30, probeSamples: 512, trainMetrics: "epoch_end" });
+    expect(spec.tracing).toEqual({ every: 1, histogramBins: 30, histogramScale: "symlog", probeSamples: 512, trainMetrics: "epoch_end" });
   });
 
   it.each([

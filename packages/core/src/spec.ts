@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ACTIVATIONS, ActivationSpecSchema, type ActivationSpec } from "./activations/index.ts";
 import { INITIALIZERS, InitializerSpecSchema, type InitializerSpec } from "./initializers/index.ts";
+import { HISTOGRAM_SCALES } from "./histogram.ts";
 import { LIMITS } from "./limits.ts";
 // Every schema of the process speaks in words (its side effect: zod's message map).
 import "./messages.ts";
@@ -200,6 +201,8 @@ export const TracingSpecSchema = z
       .tuple([finite(), finite()])
       .refine(([lo, hi]) => lo < hi, "expected [low, high] with low < high")
       .optional(),
+    /** How histogram bins divide the range: `symlog` (fine near 0, an octave apart beyond) or `linear` (histogram.ts). */
+    histogramScale: z.enum(HISTOGRAM_SCALES).default("symlog"),
     probeSamples: z.number().int().min(1).max(LIMITS.maxProbeSamples).default(512),
     /**
      * Training loss and accuracy of a traced epoch: `epoch_end`, over the whole training split with

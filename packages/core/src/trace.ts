@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Diagnosis } from "./diagnose.ts";
+import { HISTOGRAM_SCALES } from "./histogram.ts";
 import type { KernelsName } from "./kernels/kernels.ts";
 import type { RunSpec } from "./spec.ts";
 
@@ -10,8 +11,10 @@ export const LayerInfoSchema = z.object({
   inputs: z.number().int().min(1),
   units: z.number().int().min(1),
   activation: z.string(),
-  /** The [low, high] range that the layer's histogram bins divide evenly. */
+  /** The [low, high] range that the layer's histogram bins divide. */
   histogramRange: z.tuple([z.number(), z.number()]),
+  /** How they divide it (histogram.ts); traces recorded before symlog bins existed had linear ones. */
+  histogramScale: z.enum(HISTOGRAM_SCALES).default("linear"),
 });
 export type LayerInfo = z.infer<typeof LayerInfoSchema>;
 
@@ -37,7 +40,7 @@ export interface LayerRecord {
   deadFraction: number | null;
   /** (units − distinct units) / (units − 1): 1 when every unit is a copy of one, 0 when all differ. */
   symmetry: number;
-  /** Counts of probe activations per bin of LayerInfo.histogramRange (out-of-range values clamp to the end bins). */
+  /** Counts of probe activations per bin of LayerInfo.histogramRange on LayerInfo.histogramScale (out-of-range values clamp to the end bins; binEdges gives the bins' edges). */
   histogram: number[];
 }
 

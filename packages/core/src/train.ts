@@ -4,6 +4,7 @@ import { diagnose } from "./diagnose.ts";
 import { initialize } from "./initializers/index.ts";
 import { createKernels } from "./kernels/index.ts";
 import type { Heap, Kernels, KernelsName } from "./kernels/kernels.ts";
+import { binning } from "./histogram.ts";
 import { LayerStats } from "./layer-stats.ts";
 import { Network, planNetwork, type LayerBuffers } from "./network.ts";
 import { Random } from "./random.ts";
@@ -67,7 +68,12 @@ export class Run {
     this.labels = new Int32Array(this.rows);
     this.layers = layerInfos(this.spec, layout.layers, this.activation);
     this.stats = this.layers.map(
-      (l) => new LayerStats(l.units, tracing.histogramBins, l.histogramRange, l.kind === "hidden" ? this.activation.saturation : undefined),
+      (l) =>
+        new LayerStats(
+          l.units,
+          binning(tracing.histogramBins, l.histogramRange, l.histogramScale),
+          l.kind === "hidden" ? this.activation.saturation : undefined,
+        ),
     );
     this.gradSums = new Float64Array(this.layers.length);
     this.biasGradSums = new Float64Array(this.layers.length);
@@ -269,6 +275,7 @@ export function layerInfos(spec: RunSpec, layers: readonly LayerBuffers[], activ
       units: l.nout,
       activation: hidden ? activation.name : "softmax",
       histogramRange: [range[0], range[1]],
+      histogramScale: spec.tracing.histogramScale,
     };
   });
 }

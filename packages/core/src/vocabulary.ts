@@ -10,6 +10,7 @@ export { INITIALIZERS, type InitializerDefinition } from "./initializers/index.t
 export { choiceLabel, fromShorthand, shorthand, suggestedValue, type Named, type Parameter } from "./named.ts";
 export { LIMITS, SWEEP_LIMITS } from "./limits.ts";
 export { ROLES, roleAllows, type RoleName } from "./roles.ts";
+export { binEdges, HISTOGRAM_SCALES, type HistogramScale } from "./histogram.ts";
 export {
   GRID_AXES,
   RUN_AXES,

@@ -39,10 +39,11 @@ export const PACK_FIELDS = [
   "symmetryTolerance",
   "outLo",
   "outScale",
+  "outInv",
 ] as const;
 
 /** The Pack uniform's float fields. */
-export const PACK_F32_FIELDS: ReadonlySet<string> = new Set(["symmetryTolerance", "outLo", "outScale"]);
+export const PACK_F32_FIELDS: ReadonlySet<string> = new Set(["symmetryTolerance", "outLo", "outScale", "outInv"]);
 
 /** The fields of a Layer uniform, in order. */
 export const LAYER_FIELDS = ["index", "nin", "nout", "wt", "b", "x", "z", "h", "dz", "dx", "hidden", "live", "prevZ", "pad0", "pad1", "pad2"] as const;
@@ -51,8 +52,8 @@ export const LAYER_FIELDS = ["index", "nin", "nout", "wt", "b", "x", "z", "h", "
 export const STEP_FIELDS = ["start", "n", "step", "mode", "probe", "first", "pad0", "pad1"] as const;
 
 /** The fields of one Net record (u32 where noted, else f32). */
-export const NET_FIELDS = ["act", "alpha", "opt", "lr", "mu", "b1", "b2", "eps", "lo", "scale", "satLo", "satHi", "sat", "pad0", "pad1", "pad2"] as const;
-export const NET_U32_FIELDS: ReadonlySet<string> = new Set(["act", "opt", "sat", "pad0", "pad1", "pad2"]);
+export const NET_FIELDS = ["act", "alpha", "opt", "lr", "mu", "b1", "b2", "eps", "lo", "scale", "satLo", "satHi", "sat", "inv", "pad1", "pad2"] as const;
+export const NET_U32_FIELDS: ReadonlySet<string> = new Set(["act", "opt", "sat", "pad1", "pad2"]);
 
 /**
  * Per-net accumulator slots of the train region (cleared every epoch): loss sum, correct, rows seen
@@ -94,6 +95,16 @@ const GELU_K: f32 = 0.044715;
 fn flat(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
 // By the bits, so that no compiler may assume finite math away.
 fn finite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
+
+// t(h) of the core's histogram.ts: h when inv (1/c) is 0; else x = |h|/c below 1, beyond it 1 + the
+// float's exponent and mantissa read as one number; h's sign.
+fn symlog(h: f32, inv: f32) -> f32 {
+  if (inv == 0.0) { return h; }
+  let x = abs(h) * inv;
+  var t = x;
+  if (x >= 1.0) { t = f32(bitcast<i32>(x) - 0x3f800000) * 1.1920928955078125e-7 + 1.0; }
+  return select(t, -t, h < 0.0);
+}
 fn alive(p: u32) -> bool { return ints[pack.stateAt + p] == 0u; }
 
 fn sigmoid(z: f32) -> f32 {
@@ -445,9 +456,11 @@ var<workgroup> bins: array<atomic<u32>, 256>;
   }
   var lo = pack.outLo;
   var scale = pack.outScale;
+  var inv = pack.outInv;
   if (layer.hidden == 1u) {
     lo = net.lo;
     scale = net.scale;
+    inv = net.inv;
   }
   workgroupBarrier();
   var s = array<f32, 6>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
@@ -475,7 +488,7 @@ var<workgroup> bins: array<atomic<u32>, 256>;
       s[2] += dh;
       s[3] += dh * dh;
       if (layer.hidden == 1u && net.sat == 1u && (hv < net.satLo || hv > net.satHi)) { s[4] += 1.0; }
-      let bin = i32(floor((hv - lo) * scale));
+      let bin = i32(floor((symlog(hv, inv) - lo) * scale));
       atomicAdd(&bins[u32(clamp(bin, 0, i32(pack.bins) - 1))], 1u);
       if (layer.hidden == 0u) {
         let du = zv - us;

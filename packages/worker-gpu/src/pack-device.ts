@@ -1,4 +1,4 @@
-import { initialiseParameters, SYMMETRY_TOLERANCE, type Activation, type Dataset, type LayerInfo, type RunSpec } from "@gradtrace/core";
+import { binning, initialiseParameters, SYMMETRY_TOLERANCE, type Activation, type Dataset, type LayerInfo, type RunSpec } from "@gradtrace/core";
 import type { Gpu } from "./device.ts";
 import { LAYER_FIELDS, NET_FIELDS, NET_U32_FIELDS, PACK_F32_FIELDS, PACK_FIELDS, PER_THREAD, STEP_FIELDS, TRAIN_SLOTS, WORKGROUP } from "./kernels.wgsl.ts";
 import type { PackKernels, Use } from "./pack-kernels.ts";
@@ -86,8 +86,7 @@ export class PackDevice {
       const refused = await device.popErrorScope();
       if (refused) throw new Error(`the GPU could not hold a pack of ${P} runs of this shape (${need} bytes in its largest buffer): ${refused.message}`);
       const L = lay.layers.length;
-      const outLo = spec0.tracing.histogramRange?.[0] ?? 0;
-      const outHi = spec0.tracing.histogramRange?.[1] ?? 1;
+      const out = binning(lay.bins, spec0.tracing.histogramRange ?? [0, 1], spec0.tracing.histogramScale);
       device.queue.writeBuffer(
         b.pack,
         0,
@@ -119,8 +118,9 @@ export class PackDevice {
             rowCorrect: lay.at.rowCorrect,
             aPairs: lay.aPairs,
             symmetryTolerance: SYMMETRY_TOLERANCE,
-            outLo,
-            outScale: lay.bins / (outHi - outLo),
+            outLo: out.low,
+            outScale: out.scale,
+            outInv: out.inverseThreshold,
           },
           (f) => PACK_F32_FIELDS.has(f),
         ),
@@ -174,7 +174,7 @@ export class PackDevice {
     this.measureTraining = nets.some((m) => m.spec.tracing.trainMetrics === "epoch_end");
     nets.forEach((m, p) => {
       const o = m.spec.training.optimizer;
-      const range = m.layers[0]!.histogramRange;
+      const hist = binning(lay.bins, m.layers[0]!.histogramRange, m.layers[0]!.histogramScale);
       const sat = m.activation.saturation;
       const values: Record<string, number> = {
         act: m.activation.code,
@@ -185,8 +185,9 @@ export class PackDevice {
         b1: "beta1" in o ? o.beta1 : 0,
         b2: "beta2" in o ? o.beta2 : 0,
         eps: "epsilon" in o ? o.epsilon : 0,
-        lo: range[0],
-        scale: lay.bins / (range[1] - range[0]),
+        lo: hist.low,
+        scale: hist.scale,
+        inv: hist.inverseThreshold,
         satLo: sat?.[0] ?? 0,
         satHi: sat?.[1] ?? 0,
         sat: sat ? 1 : 0,

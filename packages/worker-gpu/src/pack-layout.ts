@@ -28,6 +28,7 @@ export function packKey(spec: RunSpec, data: Dataset): string {
     tracing.every,
     tracing.histogramBins,
     tracing.histogramRange ?? null,
+    tracing.histogramScale,
     Math.min(tracing.probeSamples, evalN),
   ]);
 }

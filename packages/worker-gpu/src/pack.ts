@@ -1,4 +1,5 @@
 import {
+  binning,
   createActivation,
   isTracedEpoch,
   layerInfos,
@@ -164,7 +165,11 @@ function epochRecord(m: Prepared, p: number, epoch: number, lay: Layout, acc: Fl
   const histBase = p * L * lay.bins;
   const liveBase = lay.liveBase - lay.histAt + p * lay.hiddenUnits;
   const stats = m.layers.map((info, l) => {
-    const s = new LayerStats(info.units, lay.bins, info.histogramRange, info.kind === "hidden" ? m.activation.saturation : undefined);
+    const s = new LayerStats(
+      info.units,
+      binning(lay.bins, info.histogramRange, info.histogramScale),
+      info.kind === "hidden" ? m.activation.saturation : undefined,
+    );
     s.reset();
     s.count = lay.probe * info.units;
     const sb = lay.aStats + STAT_SLOTS * (p * L + l);

@@ -2,6 +2,7 @@
 import { useEffect, useRef } from "react";
 import type { EpochRecord, LayerInfo, Wired } from "@gradtrace/core/vocabulary";
 import { Figure } from "./charts.tsx";
+import { binScaleNote, layerBinEdges } from "./bins.ts";
 import { fmt } from "./format.ts";
 
 const [WIDTH, HEIGHT] = [260, 120];
@@ -33,14 +34,15 @@ function Strip({ index, name, info, epochs }: { index: number; name: string; inf
       });
     });
   });
-  const [lo, hi] = (info?.histogramRange ?? [0, 1]).map(Number) as [number, number];
+  const edges = layerBinEdges(info, Math.max(1, ...columns.map((c) => c.length)));
   const rows = epochs.flatMap((e, x) => columns[x]!.map((count, bin) => ({ epoch: Number(e.epoch), bin, count })));
   return (
     <Figure id={`distribution-${index}`} title={`${name} (${info?.activation ?? ""})`} rows={rows} canvas>
       <div style={{ display: "flex", gap: 4, fontSize: "0.7rem" }} className="muted">
         <div style={{ display: "flex", flexDirection: "column", justifyContent: "space-between", textAlign: "right", width: 34 }}>
-          <span>{fmt(hi)}</span>
-          <span>{fmt(lo)}</span>
+          <span>{fmt(edges.at(-1))}</span>
+          <span>{fmt(edges[Math.floor(edges.length / 2)])}</span>
+          <span>{fmt(edges[0])}</span>
         </div>
         <div>
           <canvas ref={canvas} width={WIDTH} height={HEIGHT} style={{ border: "1px solid #ddd", display: "block" }} />
@@ -65,8 +67,8 @@ export function Distributions({ layers, epochs }: { layers: readonly Wired<Layer
     <>
       <h2>Distributions over training</h2>
       <p className="muted">
-        Activation histograms of every layer over the epochs shown (darker: more of the probe samples, log scale per epoch; the layer&apos;s histogram range on
-        the left).
+        Activation histograms of every layer over the epochs shown (darker: more of the probe samples, log scale per epoch; on the left the values at the top,
+        middle and bottom bin edges — {binScaleNote(layers?.[0])}).
       </p>
       <div className="row" data-testid="distributions">
         {names.map((name, i) => (

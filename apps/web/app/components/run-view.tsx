@@ -7,6 +7,7 @@ import { choice, useUrlSync, type View } from "./url-state.ts";
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
 import { Figure, Lines } from "./charts.tsx";
 import { bucketPoints, seriesStyle } from "./axes.ts";
+import { binScaleNote, layerBinEdges } from "./bins.ts";
 import { Distributions } from "./distributions.tsx";
 import { fmt } from "./format.ts";
 import type { Live } from "./run-table.tsx";
@@ -223,15 +224,29 @@ export function RunView({ initial, view }: { initial: RunData; view: View }) {
       <div className="row" data-testid="histograms">
         {(epoch?.layers ?? []).map((l, i) => {
           const info = layers?.[i];
-          const [lo, hi] = (info?.histogramRange ?? [0, 1]).map(Number) as [number, number];
-          const bins = l.histogram.length;
-          const data = l.histogram.map((count, b) => ({ x: Number((lo + ((b + 0.5) * (hi - lo)) / bins).toFixed(2)), count }));
+          const edges = layerBinEdges(info, l.histogram.length);
+          // One bar per bin, equally wide as the bins are in the trace's scale; labelled by the values they hold.
+          const data = l.histogram.map((count, b) => ({
+            from: edges[b]!,
+            to: edges[b + 1]!,
+            label: fmt((edges[b]! + edges[b + 1]!) / 2, 2),
+            count: Number(count),
+          }));
           return (
-            <Figure key={i} id={`histogram-${i}`} title={`${names[i]} (${info?.activation})`} rows={data.map(({ x, count }) => ({ binCentre: x, count }))}>
+            <Figure key={i} id={`histogram-${i}`} title={`${names[i]} (${info?.activation})`} rows={data.map(({ from, to, count }) => ({ from, to, count }))}>
               <BarChart width={260} height={170} data={data} margin={{ top: 5, right: 5, bottom: 15, left: 0 }}>
-                <XAxis dataKey="x" fontSize={10} label={{ value: "activation", position: "insideBottom", offset: -8, fontSize: 10 }} />
+                <XAxis
+                  dataKey="label"
+                  fontSize={10}
+                  label={{ value: `activation (${binScaleNote(info)})`, position: "insideBottom", offset: -8, fontSize: 9 }}
+                />
                 <YAxis fontSize={10} width={40} />
-                <Tooltip />
+                <Tooltip
+                  labelFormatter={(_, payload) => {
+                    const row = payload?.[0]?.payload as (typeof data)[number] | undefined;
+                    return row ? `[${fmt(row.from)}, ${fmt(row.to)})` : "";
+                  }}
+                />
                 <Bar dataKey="count" fill={seriesStyle(i).stroke} isAnimationActive={false} />
               </BarChart>
             </Figure>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createActivation } from "../activations/index.ts";
+import { binning } from "../histogram.ts";
 import { LayerStats, SUM } from "../layer-stats.ts";
 import { Random } from "../random.ts";
 import { ACTIVATION_NAMES, ActivationSpecSchema } from "../spec.ts";
@@ -138,22 +139,25 @@ describe.each(ACTIVATION_NAMES)("wasm %s kernels", (name) => {
 
 describe("wasm probe statistics", () => {
   it.each([
-    [64, undefined],
-    [13, [-0.99, 0.99] as const],
-  ])("match the reference for %i units, NaN and out-of-range values included", (units, saturation) => {
+    [64, undefined, "linear"],
+    [13, [-0.99, 0.99] as const, "linear"],
+    [64, undefined, "symlog"],
+    [13, [-0.99, 0.99] as const, "symlog"],
+  ] as const)("match the reference for %i units (saturation %j, %s bins), NaN and out-of-range values included", (units, saturation, scale) => {
     const [wasm, js] = pair(23);
     const [z, h, d, n] = [0, 5000, 10_000, 37];
     for (const k of [wasm, js]) {
       for (let i = 0; i < n * units; i++) {
         k.heap[z + i] = Math.sin(i) * 3;
-        k.heap[h + i] = Math.tanh(k.heap[z + i]!) * (i % 7 === 0 ? 5 : 1);
+        // Out-of-range values, and small ones that only symlog bins tell apart.
+        k.heap[h + i] = Math.tanh(k.heap[z + i]!) * (i % 7 === 0 ? 5 : i % 5 === 0 ? 1e-4 : 1);
         k.heap[d + i] = i % units === 3 ? 0 : k.heap[h + i]! > 0 ? 1 : 0;
       }
       k.heap[h + 5 * units + 2] = NaN;
       k.heap[z + 9 * units + 1] = Infinity;
     }
     const stats = [wasm, js].map((k) => {
-      const s = new LayerStats(units, 16, [-1, 1], saturation);
+      const s = new LayerStats(units, binning(16, [-1, 1], scale), saturation);
       s.reset();
       s.setShift(k.heap, z, h);
       // Two calls: the statistics accumulate across chunks of the probe set.

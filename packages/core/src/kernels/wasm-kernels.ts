@@ -19,6 +19,7 @@ interface KernelExports {
     units: number,
     lo: number,
     scale: number,
+    inverseThreshold: number,
     bins: number,
     satLow: number,
     satHigh: number,
@@ -68,14 +69,14 @@ export function createWasmKernels(size: number): Kernels {
   const observeHidden: Kernels["observeHidden"] = (z, h, d, n, stats) => {
     const { units, histogram, live, sums, shift } = stats;
     const bins = histogram.length;
-    const [lo, hi] = stats.range;
+    const { low, scale, inverseThreshold } = stats.binning;
     const [satLow, satHigh] = stats.saturation ?? [-Infinity, Infinity];
     const statsHistogram = new Int32Array(memory.buffer, STATS_AREA + 48, bins);
     const statsLive = new Int32Array(memory.buffer, STATS_AREA + 48 + 4 * bins, units);
     statsSums.fill(0);
     statsHistogram.fill(0);
     statsLive.fill(0);
-    k.observeHidden(at(z), at(h), at(d), n, units, lo, bins / (hi - lo), bins, satLow, satHigh, shift[0]!, shift[1]!, STATS_AREA);
+    k.observeHidden(at(z), at(h), at(d), n, units, low, scale, inverseThreshold, bins, satLow, satHigh, shift[0]!, shift[1]!, STATS_AREA);
     for (let i = 0; i < 6; i++) sums[i]! += statsSums[i]!;
     for (let b = 0; b < bins; b++) histogram[b]! += statsHistogram[b]!;
     for (let u = 0; u < units; u++) if (statsLive[u] !== 0) live[u] = 1;
