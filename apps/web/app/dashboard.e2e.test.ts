@@ -876,5 +876,14 @@ describe("the dashboard in a browser", () => {
     await page.goto(`${base}/runs/${runs[0]!.id}`);
     await expect.poll(() => page.locator("[data-testid=distributions] canvas").count()).toBe(11);
     if (DOCS) await page.locator("[data-testid=distributions]").screenshot({ path: `${DOCS}depth-distributions.png` });
+    // Signal propagation at epoch 0: one row per hidden layer, each narrower than the first (the
+    // symlog bins resolve the shrinking), a row's std beside it.
+    const figure = page.locator("[data-testid=signal-propagation]");
+    await expect.poll(() => figure.locator("g[data-layer]").count()).toBe(10);
+    const widths = await figure.locator("g[data-layer]").evaluateAll((rows) => rows.map((g) => g.querySelectorAll("rect").length));
+    expect(widths[0]).toBeGreaterThanOrEqual(8);
+    for (const w of widths.slice(3)) expect(w).toBeLessThan(widths[0]!);
+    expect(await figure.locator("g[data-layer='1'] text").last().textContent()).toMatch(/^std \d/);
+    if (DOCS) await page.locator("[data-testid=chart-signal-propagation]").screenshot({ path: `${DOCS}signal-propagation.png` });
   });
 });

@@ -1,7 +1,8 @@
 // npm run bench -w @gradtrace/web: the dashboard's server with one sweep of 10,000 completed runs
 // (BENCH_WEB_RUNS), 51 traced epochs each, in Postgres — page and API latency at 50 concurrent
 // clients (autocannon), a comparison of 20 runs among them, live updates to 500 event streams, and
-// importance over the sweep, against `next start` (the production build; `npm run build` first).
+// importance over the sweep, against `next start` (the production build; `npm run build` first);
+// then the sweep page's time to first draw in chromium.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -11,6 +12,7 @@ import { appendEpochChunks, createSweep, finishRuns, refreshSweepStatus, startRu
 import { createTestDatabase } from "@gradtrace/db/test-database";
 import { expandSweep, parseSweepSpec, type SweepSpecInput } from "@gradtrace/queue";
 import autocannon from "autocannon";
+import { launchBrowser } from "../app/e2e-support.ts";
 
 const require = createRequire(import.meta.url);
 const WEB = fileURLToPath(new URL("..", import.meta.url));
@@ -179,6 +181,37 @@ try {
       `share of changes received per stream: min ${(100 * Math.min(...delivered)).toFixed(1)}%, median ${(100 * median(delivered)).toFixed(1)}%; ` +
       `change to arrival: median ${median(lags).toFixed(0)} ms, p95 ${lags[Math.ceil(0.95 * lags.length) - 1]!.toFixed(0)} ms (a feed interval is 1,000 ms)`,
   );
+
+  // What a researcher waits for: the sweep page opened in chromium until its parallel coordinates
+  // have drawn a line for every run and the importance chart its bars.
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const firstDraw = async () => {
+      const start = performance.now();
+      await page.goto(`${base}/sweeps/${sweepId}`, { waitUntil: "commit" });
+      const drawn = { parallel: 0, importance: 0 };
+      await Promise.all([
+        page
+          .waitForSelector(`[data-testid=chart-parallel-coordinates] canvas[data-runs="${runs.length}"]`, { timeout: 60_000 })
+          .then(() => (drawn.parallel = performance.now() - start)),
+        page
+          .waitForSelector("[data-testid=chart-importance] .recharts-bar-rectangle", { timeout: 60_000 })
+          .then(() => (drawn.importance = performance.now() - start)),
+      ]);
+      return drawn;
+    };
+    await firstDraw(); // warm-up: the browser's cache of the page's scripts
+    const draws: Array<{ parallel: number; importance: number }> = [];
+    for (let i = 0; i < 7; i++) draws.push(await firstDraw());
+    console.log(
+      `time to first draw in chromium, from navigation to drawn, medians of 7 after a warm-up (no other load):\n` +
+        `  parallel coordinates, ${runs.length} lines: median ${median(draws.map((d) => d.parallel)).toFixed(0)} ms, max ${Math.max(...draws.map((d) => d.parallel)).toFixed(0)} ms\n` +
+        `  importance bars: median ${median(draws.map((d) => d.importance)).toFixed(0)} ms, max ${Math.max(...draws.map((d) => d.importance)).toFixed(0)} ms`,
+    );
+  } finally {
+    await browser.close();
+  }
 } finally {
   server.kill("SIGTERM");
   await db.drop();

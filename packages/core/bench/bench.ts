@@ -20,12 +20,13 @@ function cell(
   weightInit: unknown = "he_normal",
   every = 1,
   trainMetrics: "epoch_end" | "running" = "epoch_end",
+  histogramScale: "symlog" | "linear" = "symlog",
 ): RunSpecInput {
   return {
     dataset: { name: "moons", samples: 1280, validationFraction: 0.2, noise: 0.2, seed: 0 },
     model: { hidden: Array(depth).fill(64), activation: activation as "relu", weightInit: weightInit as "he_normal" },
     training: { epochs: 50, batchSize: 32, optimizer: { name: "sgd", lr: 0.05 }, seed: 1 },
-    tracing: { every, trainMetrics },
+    tracing: { every, trainMetrics, histogramScale },
   };
 }
 
@@ -152,13 +153,18 @@ for (const depth of [2, 8]) {
     4 * reps,
     [running, untraced],
   );
+  [, , r.symlogRatio] = await paired(
+    ["gradtrace wasm, every epoch, running, symlog bins", "gradtrace wasm, every epoch, running, linear bins"],
+    2 * reps,
+    [running, sample(gt(cell(depth, "relu", "he_normal", 1, "running", "linear")))],
+  );
   r.js = timed("gradtrace js reference kernels", 1, gt(cell(depth), { kernels: "js" }));
   await useBackend("wasm");
   r.tfjsWasm = timed("TF.js wasm backend", tfjsReps, () => void trainTfjs(cell(depth)));
   await useBackend("cpu");
   r.tfjsCpu = timed("TF.js cpu backend", tfjsReps, () => void trainTfjs(cell(depth)));
   console.log(
-    `  => tracing overhead ${(100 * (r.runningRatio! - 1)).toFixed(1)}% with trainMetrics running, ${(100 * (r.ratio! - 1)).toFixed(1)}% with epoch_end (its whole-split pass included; medians of ${4 * reps} paired ratios); untraced ${gflops(depth, r.untraced!)}; gradtrace is ${(r.tfjsWasm / r.wasm!).toFixed(1)}× TF.js-wasm, ${(r.tfjsCpu / r.wasm!).toFixed(1)}× TF.js-cpu, ${(r.js / r.wasm!).toFixed(1)}× its js kernels\n`,
+    `  => tracing overhead ${(100 * (r.runningRatio! - 1)).toFixed(1)}% with trainMetrics running, ${(100 * (r.ratio! - 1)).toFixed(1)}% with epoch_end (its whole-split pass included; medians of ${4 * reps} paired ratios), of which symlog histogram bins ${(100 * (r.symlogRatio! - 1)).toFixed(1)}% over linear ones; untraced ${gflops(depth, r.untraced!)}; gradtrace is ${(r.tfjsWasm / r.wasm!).toFixed(1)}× TF.js-wasm, ${(r.tfjsCpu / r.wasm!).toFixed(1)}× TF.js-cpu, ${(r.js / r.wasm!).toFixed(1)}× its js kernels\n`,
   );
 }
 if (typeof numpy !== "string") numpy.close();

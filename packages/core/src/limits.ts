@@ -45,4 +45,9 @@ export const SWEEP_LIMITS = {
    * dataset, so a 1 MB dataset in a 20,000-run sweep would be 20 GB of Redis and Postgres.
    */
   maxInlineValues: 10_000_000,
+  /**
+   * Training work of all of a sweep's runs together (each counted as LIMITS.maxTrainingFlops
+   * counts one run's): about 300 h on one CPU core, at the rate that limit assumes.
+   */
+  maxSweepFlops: 2e16,
 } as const;

@@ -214,6 +214,20 @@ export const TracingSpecSchema = z
   .strict();
 export type TracingSpec = z.infer<typeof TracingSpecSchema>;
 
+/**
+ * What a run costs as the limits count it: its layer widths (the output sized for the most
+ * classes), parameters, samples, and training work, 6 × parameters × samples × epochs
+ * floating-point operations (forward, backward and update of every parameter for every sample).
+ */
+export function runCost(spec: { dataset: DatasetSpec; model: { hidden: readonly number[] }; training: { epochs: number } }) {
+  const inputs = spec.dataset.name === "points" ? (spec.dataset.features[0]?.length ?? 0) : 2;
+  const widths = [inputs, ...spec.model.hidden, LIMITS.maxClasses];
+  let parameters = 0;
+  for (let l = 1; l < widths.length; l++) parameters += widths[l]! * (widths[l - 1]! + 1);
+  const samples = spec.dataset.name === "points" ? spec.dataset.features.length : spec.dataset.samples;
+  return { widths, parameters, samples, flops: 6 * parameters * samples * spec.training.epochs };
+}
+
 /** One training run, fully determined: the same RunSpec always gives the same Trace. */
 export const RunSpecSchema = z
   .object({
@@ -224,10 +238,7 @@ export const RunSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
-    const inputs = spec.dataset.name === "points" ? (spec.dataset.features[0]?.length ?? 0) : 2;
-    const widths = [inputs, ...spec.model.hidden, LIMITS.maxClasses];
-    let parameters = 0;
-    for (let l = 1; l < widths.length; l++) parameters += widths[l]! * (widths[l - 1]! + 1);
+    const { widths, parameters, samples, flops } = runCost(spec);
     if (parameters > LIMITS.maxParameters) {
       ctx.addIssue({
         code: "custom",
@@ -235,9 +246,7 @@ export const RunSpecSchema = z
         message: `the network would have about ${parameters} parameters; at most ${LIMITS.maxParameters} are allowed`,
       });
     }
-    const samples = spec.dataset.name === "points" ? spec.dataset.features.length : spec.dataset.samples;
     const { epochs } = spec.training;
-    const flops = 6 * parameters * samples * epochs;
     if (flops > LIMITS.maxTrainingFlops) {
       ctx.addIssue({
         code: "custom",

@@ -112,6 +112,45 @@ describe("sweep expansion", () => {
   });
 });
 
+describe("the sweep's training budget (SWEEP_LIMITS.maxSweepFlops)", () => {
+  // 7 × 512 ReLU nets on 100,000 samples for 100 epochs: about 9.5e13 FLOPs a run, under the per-run limit.
+  const big = (seeds: number): SweepSpecInput => ({
+    name: "big",
+    axes: {
+      activations: ["relu"],
+      initializers: ["he_normal"],
+      depths: [7],
+      widths: [512],
+      learningRates: [0.01],
+      datasets: [{ name: "moons", samples: 100_000 }],
+      seeds: Array.from({ length: seeds }, (_, i) => i),
+    },
+    fixed: { epochs: 100 },
+  });
+
+  it("refuses a grid whose runs would train beyond it together, with the estimate; one under it passes", () => {
+    expect(() => expandSweep(parseSweepSpec(big(250)))).toThrow(
+      /axes: the sweep's 250 runs would train about 2\.4e\+16 floating-point operations in all; at most 2e\+16 \(about 300 h on one CPU core\)/,
+    );
+    expect(expandSweep(parseSweepSpec(big(200)))).toHaveLength(200);
+  });
+
+  it("counts a search's trials × seeds as its largest trial each, at parse time", () => {
+    const search = JSON.parse(readFileSync(new URL("../../../examples/search-tpe.json", import.meta.url), "utf8")) as SweepSpecInput;
+    // The largest trial, 6 × 128 on 100,000 samples for 3,000 epochs: about 1.5e14 FLOPs.
+    const heavy = {
+      ...search,
+      axes: { ...search.axes, datasets: [{ name: "spirals" as const, samples: 100_000 }] },
+      fixed: { ...search.fixed, epochs: 3000 },
+      sampling: { ...search.sampling!, trials: 100 },
+    };
+    expect(() => parseSweepSpec(heavy)).toThrow(
+      /sampling\.trials: the sweep's 200 runs \(trials × seeds, each counted as the largest trial\) would train about 3\.1e\+16/,
+    );
+    expect(() => parseSweepSpec({ ...heavy, axes: { ...heavy.axes, seeds: [0] }, sampling: { ...heavy.sampling, trials: 60 } })).not.toThrow();
+  });
+});
+
 describe("the example sweeps", () => {
   it("are valid sweep specs that expand to the runs the README says", () => {
     const spec = parseSweepSpec(JSON.parse(readFileSync(new URL("../../../examples/best-practices.json", import.meta.url), "utf8")));

@@ -1,5 +1,5 @@
-import { parseRunSpec, Random, SpecError, type RunSpec } from "@gradtrace/core";
-import { gridSize, runAt, runCount, type SweepSpec } from "./sweep-spec.ts";
+import { parseRunSpec, Random, runCost, SpecError, type RunSpec } from "@gradtrace/core";
+import { checkSweepFlops, gridSize, runAt, runCount, type SweepSpec } from "./sweep-spec.ts";
 
 /**
  * The grid indices a sweep trains, ascending: all of them for a grid, else `count` distinct ones
@@ -25,7 +25,7 @@ export function sampledIndices(spec: SweepSpec): number[] {
  * many parameters) is a SpecError that names the combination.
  */
 export function expandSweep(spec: SweepSpec): RunSpec[] {
-  return sampledIndices(spec).map((index) => {
+  const runs = sampledIndices(spec).map((index) => {
     const input = runAt(spec, index);
     try {
       return parseRunSpec(input);
@@ -41,4 +41,10 @@ export function expandSweep(spec: SweepSpec): RunSpec[] {
       );
     }
   });
+  checkSweepFlops(
+    runs.reduce((sum, r) => sum + runCost(r).flops, 0),
+    "axes",
+    `${runs.length} runs`,
+  );
+  return runs;
 }

@@ -7,6 +7,7 @@ import {
   parseRunSpec,
   parseWith,
   RUN_TARGETS,
+  runCost,
   SWEEP_LIMITS,
   SpecError,
   STOPPING_METRICS,
@@ -15,6 +16,7 @@ import {
   TrainingSpecSchema,
   TracingSpecSchema,
   type RunAxis,
+  type RunSpec,
   type RunSpecInput,
 } from "@gradtrace/core";
 import { z } from "zod";
@@ -237,8 +239,9 @@ function checkLargestTrial(spec: SweepSpec, space: SearchSpace): void {
       learningRate: space.learningRate?.high ?? axes.learningRates![0]!,
       seed: axes.seeds[0]!,
     };
+    let largest: RunSpec;
     try {
-      parseRunSpec(runOf(spec, pick));
+      largest = parseRunSpec(runOf(spec, pick));
     } catch (error) {
       if (!(error instanceof SpecError)) throw error;
       throw new SpecError(
@@ -246,7 +249,24 @@ function checkLargestTrial(spec: SweepSpec, space: SearchSpace): void {
         "sweep spec",
       );
     }
+    const runs = spec.sampling.mode === "tpe" ? spec.sampling.trials * axes.seeds.length : 0;
+    checkSweepFlops(runCost(largest).flops * runs, "sampling.trials", `${runs} runs (trials × seeds, each counted as the largest trial)`);
   }
+}
+
+/** Refuses a sweep whose runs would train beyond SWEEP_LIMITS.maxSweepFlops together, naming the estimate. */
+export function checkSweepFlops(flops: number, path: string, what: string): void {
+  if (flops <= SWEEP_LIMITS.maxSweepFlops) return;
+  throw new SpecError(
+    [
+      {
+        path,
+        message: `the sweep's ${what} would train about ${flops.toExponential(1)} floating-point operations in all; at most ${SWEEP_LIMITS.maxSweepFlops.toExponential(0)} (about 300 h on one CPU core) are allowed: fewer runs, epochs or samples, or smaller nets`,
+        received: `${flops.toExponential(1)} FLOPs`,
+      },
+    ],
+    "sweep spec",
+  );
 }
 
 /** Numbers of inline data the runs of a sweep carry in all: each points dataset's size × the runs that use it. */

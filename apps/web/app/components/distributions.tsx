@@ -2,16 +2,10 @@
 import { useEffect, useRef } from "react";
 import type { EpochRecord, LayerInfo, Wired } from "@gradtrace/core/vocabulary";
 import { Figure } from "./charts.tsx";
-import { binScaleNote, layerBinEdges } from "./bins.ts";
+import { binScaleNote, countShade, layerBinEdges } from "./bins.ts";
 import { fmt } from "./format.ts";
 
 const [WIDTH, HEIGHT] = [260, 120];
-
-/** A colour for a share of the largest count: white through blue, on a log scale so sparse bins still show. */
-function shade(share: number): string {
-  const t = Math.log1p(99 * share) / Math.log(100);
-  return `rgb(${Math.round(255 - 244 * t)}, ${Math.round(255 - 156 * t)}, ${Math.round(255 - 58 * t)})`;
-}
 
 /** One layer's activation histograms over the traced epochs as a heat strip: epoch left to right, value bottom to top. */
 function Strip({ index, name, info, epochs }: { index: number; name: string; info: Wired<LayerInfo> | undefined; epochs: readonly Wired<EpochRecord>[] }) {
@@ -29,7 +23,7 @@ function Strip({ index, name, info, epochs }: { index: number; name: string; inf
       const max = Math.max(1, ...counts);
       counts.forEach((count, b) => {
         if (count === 0) return;
-        context.fillStyle = shade(count / max);
+        context.fillStyle = countShade(count / max);
         context.fillRect(x * w, HEIGHT - (b + 1) * h, Math.ceil(w), Math.ceil(h));
       });
     });

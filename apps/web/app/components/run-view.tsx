@@ -9,6 +9,7 @@ import { Figure, Lines } from "./charts.tsx";
 import { bucketPoints, seriesStyle } from "./axes.ts";
 import { binScaleNote, layerBinEdges } from "./bins.ts";
 import { Distributions } from "./distributions.tsx";
+import { SignalPropagation } from "./signal-propagation.tsx";
 import { fmt } from "./format.ts";
 import type { Live } from "./run-table.tsx";
 import { fromWire, LAYER_METRICS, type EpochScalar, type LayerMetric, type Wired } from "@gradtrace/core/vocabulary";
@@ -253,6 +254,7 @@ export function RunView({ initial, view }: { initial: RunData; view: View }) {
           );
         })}
       </div>
+      <SignalPropagation layers={layers} epoch={epochs.find((e) => Number(e.epoch) === 0)} />
       <Distributions layers={layers} epochs={epochs} />
       <h2>RunSpec</h2>
       <pre>{JSON.stringify(run.spec, null, 2)}</pre>
