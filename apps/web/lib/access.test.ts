@@ -1,12 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { accessFrom, addUser, createToken, revokeToken } from "@gradtrace/control";
-import { createTestDatabase, type TestDatabase } from "@gradtrace/db/testing";
 import fc from "fast-check";
 import { NextRequest } from "next/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { GET as audit } from "../app/api/audit/route.ts";
 import { GET as auth, POST as authPost } from "../app/api/auth/[...all]/route.ts";
 import { POST as act } from "../app/api/sweeps/[id]/[action]/route.ts";
@@ -15,21 +13,14 @@ import { GET as listSweeps, POST as createSweep } from "../app/api/sweeps/route.
 import { proxy } from "../proxy.ts";
 import { accounts, neededRole } from "./access.ts";
 import { control } from "./server.ts";
+import { routeTestServices } from "./test-services.ts";
 
-let db: TestDatabase;
-const prefix = `gt-test-${randomBytes(4).toString("hex")}`;
+// This file's dashboard has accounts (on loopback, asked for explicitly).
+const services = routeTestServices("web_access", { GRADTRACE_AUTH: "accounts", GRADTRACE_AUTH_SECRET: "x".repeat(48), GRADTRACE_LAUNCHES_PER_MINUTE: "3" });
 const origin = "http://127.0.0.1:3000";
 const password = "correct horse battery";
 
 beforeAll(async () => {
-  db = await createTestDatabase("web_access");
-  process.env.DATABASE_URL = db.schemaUrl;
-  process.env.REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-  process.env.GRADTRACE_QUEUE_PREFIX = prefix;
-  // This file's dashboard has accounts (on loopback, asked for explicitly).
-  process.env.GRADTRACE_AUTH = "accounts";
-  process.env.GRADTRACE_AUTH_SECRET = "x".repeat(48);
-  process.env.GRADTRACE_LAUNCHES_PER_MINUTE = "3";
   for (const [email, role] of [
     ["viewer@lab.example", "viewer"],
     ["editor@lab.example", "editor"],
@@ -37,16 +28,6 @@ beforeAll(async () => {
   ] as const) {
     await addUser(accounts(), control().prisma, { email, password, role });
   }
-});
-afterAll(async () => {
-  const c = control();
-  await c.queues.runs.any.obliterate({ force: true });
-  await c.queues.close();
-  const stale = await c.redis.keys(`${prefix}:*`);
-  if (stale.length > 0) await c.redis.del(...stale);
-  c.redis.disconnect();
-  await c.prisma.$disconnect();
-  await db.drop();
 });
 
 const spec = {
@@ -126,7 +107,7 @@ describe("a dashboard with accounts", () => {
     // Nobody is logged in: better-auth's own routes answer for themselves.
     expect((await send(auth as Handler, "/api/auth/get-session")).status).toBe(200);
     expect((await send(createSweep as Handler, "/api/sweeps", { method: "POST", body: spec })).status).toBe(401);
-    expect(await db.prisma.sweep.count()).toBe(0);
+    expect(await services.db.prisma.sweep.count()).toBe(0);
   });
 
   it("lets a viewer read but not launch", async () => {
@@ -135,7 +116,7 @@ describe("a dashboard with accounts", () => {
     const refused = await send(createSweep as Handler, "/api/sweeps", { method: "POST", body: spec, cookie });
     expect(refused.status).toBe(403);
     expect(refused.json.error).toMatch(/viewer@lab\.example is a viewer: launching.*needs the editor role/);
-    expect(await db.prisma.sweep.count()).toBe(0);
+    expect(await services.db.prisma.sweep.count()).toBe(0);
   });
 
   it("lets an editor launch and cancel, recording who did in the sweep and the audit log", async () => {

@@ -1,13 +1,13 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { type RunSpec, toWire, train } from "@gradtrace/core";
 import { appendEpochs, finishRun, getSweep, refreshSweepStatus, runSeries, startRun } from "@gradtrace/db";
-import { createTestDatabase, type TestDatabase } from "@gradtrace/db/testing";
 import { announceWorker, connectRedis, PAYLOAD_VERSION } from "@gradtrace/queue";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { handle } from "../../lib/http.ts";
 import { control } from "../../lib/server.ts";
+import { routeTestServices } from "../../lib/test-services.ts";
 import { GET as compare } from "./compare/route.ts";
 import { GET as compareLayers } from "./compare/layers/route.ts";
 import { GET as events } from "./events/route.ts";
@@ -24,27 +24,8 @@ import { GET as sweepRuns } from "./sweeps/[id]/runs/route.ts";
 import { GET as listSweeps, POST as createSweep } from "./sweeps/route.ts";
 import { GET as workers } from "./workers/route.ts";
 
-let db: TestDatabase;
-const prefix = `gt-test-${randomBytes(4).toString("hex")}`;
+const services = routeTestServices("web_api");
 const base = "http://test.local";
-
-beforeAll(async () => {
-  db = await createTestDatabase("web_api");
-  process.env.DATABASE_URL = db.schemaUrl;
-  process.env.REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-  process.env.GRADTRACE_QUEUE_PREFIX = prefix;
-});
-afterAll(async () => {
-  const c = control();
-  await c.queues.runs.any.obliterate({ force: true });
-  await c.queues.results.obliterate({ force: true });
-  await c.queues.close();
-  const stale = await c.redis.keys(`${prefix}:*`);
-  if (stale.length > 0) await c.redis.del(...stale);
-  c.redis.disconnect();
-  await c.prisma.$disconnect();
-  await db.drop();
-});
 
 const params = <T extends object>(p: T) => ({ params: Promise.resolve(p) });
 const get = (path: string) => new Request(`${base}${path}`);
@@ -73,12 +54,12 @@ const spec = {
 /** Records a run as a worker and the recorder would, with the core's trace, and takes its job off the queue. */
 async function complete(runId: string): Promise<void> {
   await control().queues.runs.any.remove(runId);
-  const row = await db.prisma.run.findUniqueOrThrow({ where: { id: runId } });
+  const row = await services.db.prisma.run.findUniqueOrThrow({ where: { id: runId } });
   const t = train(row.spec as unknown as RunSpec);
-  await startRun(db.prisma, runId, { workerId: "w", device: "cpu", layers: t.layers, attempt: 1 });
-  await appendEpochs(db.prisma, runId, 1, t.epochs);
-  await finishRun(db.prisma, runId, 1, t.summary, t.epochs.at(-1)!);
-  await refreshSweepStatus(db.prisma, [runId]);
+  await startRun(services.db.prisma, runId, { workerId: "w", device: "cpu", layers: t.layers, attempt: 1 });
+  await appendEpochs(services.db.prisma, runId, 1, t.epochs);
+  await finishRun(services.db.prisma, runId, 1, t.summary, t.epochs.at(-1)!);
+  await refreshSweepStatus(services.db.prisma, [runId]);
 }
 
 describe("the HTTP API", () => {
@@ -92,7 +73,9 @@ describe("the HTTP API", () => {
     expect(created.json.runs).toBe(8);
     sweepId = created.json.sweepId;
     expect(await control().queues.runs.any.getWaitingCount()).toBe(8);
-    runIds = (await db.prisma.run.findMany({ where: { sweepId }, orderBy: [{ activation: "asc" }, { initializer: "asc" }, { seed: "asc" }] })).map((r) => r.id);
+    runIds = (await services.db.prisma.run.findMany({ where: { sweepId }, orderBy: [{ activation: "asc" }, { initializer: "asc" }, { seed: "asc" }] })).map(
+      (r) => r.id,
+    );
   });
 
   it.each([
@@ -224,7 +207,7 @@ describe("the HTTP API", () => {
     expect(last.status).toBe(200);
     // Depth 2: the last hidden layer is layer 2, index 1 among the trace's layers.
     expect(last.json.runs.map((r: { layer: string }) => r.layer)).toEqual(["layer 2", "layer 2"]);
-    const direct = await runSeries(db.prisma, [runIds[0]!], "gradNorm", 200, 1);
+    const direct = await runSeries(services.db.prisma, [runIds[0]!], "gradNorm", 200, 1);
     expect(last.json.runs[0].buckets).toEqual(JSON.parse(JSON.stringify(toWire(direct.get(runIds[0]!)))));
     expect(last.json.runs[0].buckets.map((b: { toEpoch: number }) => b.toEpoch)).toEqual([0, 1, 2, 3, 4]);
     expect((await ask("&layer=output")).json.runs[0].layer).toBe("output");
@@ -278,13 +261,13 @@ describe("the HTTP API", () => {
   it("DELETE /api/sweeps/:id deletes a sweep with its runs and traces; a second DELETE is 404", async () => {
     const created = await body(await createSweep(post("/api/sweeps", { ...spec, name: "to delete" })));
     const id = created.json.sweepId as string;
-    const ids = (await db.prisma.run.findMany({ where: { sweepId: id } })).map((r) => r.id);
+    const ids = (await services.db.prisma.run.findMany({ where: { sweepId: id } })).map((r) => r.id);
     await complete(ids[0]!);
-    expect(await db.prisma.traceEpoch.count({ where: { runId: ids[0]! } })).toBe(5);
+    expect(await services.db.prisma.traceEpoch.count({ where: { runId: ids[0]! } })).toBe(5);
     const deleted = await body(await deleteSweep(new Request(`${base}/api/sweeps/${id}`, { method: "DELETE" }), params({ id })));
     expect(deleted).toEqual({ status: 200, json: { deleted: { runs: 8 } } });
-    expect(await db.prisma.run.count({ where: { sweepId: id } })).toBe(0);
-    expect(await db.prisma.traceEpoch.count({ where: { runId: ids[0]! } })).toBe(0);
+    expect(await services.db.prisma.run.count({ where: { sweepId: id } })).toBe(0);
+    expect(await services.db.prisma.traceEpoch.count({ where: { runId: ids[0]! } })).toBe(0);
     // Its waiting runs left the queue.
     expect(await Promise.all(ids.map((r) => control().queues.runs.any.getJob(r)))).toEqual(ids.map(() => undefined));
     expect((await deleteSweep(new Request(`${base}/api/sweeps/${id}`, { method: "DELETE" }), params({ id }))).status).toBe(404);
@@ -380,10 +363,10 @@ describe("the HTTP API", () => {
       new Request(`${base}/api/sweeps`, { method: "POST", body: JSON.stringify(spec), headers: { "content-type": "application/json", "idempotency-key": k } });
     const first = await body(await createSweep(keyed(key)));
     expect(first.status).toBe(201);
-    const count = await db.prisma.sweep.count();
+    const count = await services.db.prisma.sweep.count();
     const again = await body(await createSweep(keyed(key)));
     expect(again).toEqual({ status: 200, json: { ...first.json, replayed: true } });
-    expect(await db.prisma.sweep.count()).toBe(count);
+    expect(await services.db.prisma.sweep.count()).toBe(count);
     const bad = await body(await createSweep(keyed("has space")));
     expect(bad.status).toBe(400);
     expect(bad.json.error).toContain("Idempotency-Key");
@@ -428,8 +411,8 @@ describe("the HTTP API", () => {
       }),
       { numRuns: 1000 },
     );
-    await db.prisma.sweep.update({ where: { id: sweepId }, data: { name: spec.name, notes: "", tags: [] } });
-    await db.prisma.run.update({ where: { id: runIds[0]! }, data: { notes: "", tags: [] } });
+    await services.db.prisma.sweep.update({ where: { id: sweepId }, data: { name: spec.name, notes: "", tags: [] } });
+    await services.db.prisma.run.update({ where: { id: runIds[0]! }, data: { notes: "", tags: [] } });
     const key = fc.oneof(
       fc.constantFrom(
         "q",
@@ -495,7 +478,7 @@ describe("the HTTP API", () => {
     const now = new Date().toISOString();
     await announceWorker(
       control().redis,
-      prefix,
+      services.prefix,
       {
         id: "w-test",
         host: "h",
