@@ -71,6 +71,19 @@ describe("the recorder", () => {
     expect((await db.prisma.sweep.findFirstOrThrow({ where: { runs: { some: { id: runId } } } })).status).toBe("completed");
   });
 
+  it("records a run that ran out of its time limit as timed out, its epochs kept, and the sweep as done", async () => {
+    const { runIds } = await createSweep(db.prisma, { name: "timed out", spec: {}, runs: [input] });
+    const base = { runId: runIds[0]!, attempt: 1 };
+    await send({ type: "started", ...base, workerId: "w", device: "cpu", layers: trace.layers });
+    await send({ type: "epochs", ...base, records: trace.epochs.slice(0, 3) });
+    await send({ type: "failed", ...base, error: "timed out: still training after 1 s (training.timeLimit), at epoch 3 of 6", timedOut: true });
+    await settled();
+    const stored = await getRun(db.prisma, base.runId);
+    expect(stored.run).toMatchObject({ status: "timed_out", error: expect.stringMatching(/^timed out/) });
+    expectSameEpochs(stored.epochs, trace.epochs.slice(0, 3));
+    expect((await db.prisma.sweep.findFirstOrThrow({ where: { runs: { some: { id: base.runId } } } })).status).toBe("completed");
+  });
+
   it("fails a result that can never fit at once, and drops a stale attempt's", async () => {
     const { runIds } = await createSweep(db.prisma, { name: "refused", spec: {}, runs: [input] });
     const runId = runIds[0]!;

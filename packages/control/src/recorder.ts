@@ -231,7 +231,8 @@ async function writeBatch(
   ends.forEach(({ i }, k) => (outcomes[i] = outcomeOf(ended[k])));
 
   for (const { m, i } of [...ofType("failed"), ...ofType("released")]) {
-    const write = m.type === "failed" ? failRun(prisma, m.runId, m.attempt, m.error) : releaseRun(prisma, m.runId, m.attempt);
+    const write =
+      m.type === "failed" ? failRun(prisma, m.runId, m.attempt, m.error, m.timedOut ? "timed_out" : "failed") : releaseRun(prisma, m.runId, m.attempt);
     outcomes[i] = outcomeOf(
       await write.then(
         () => undefined,

@@ -153,11 +153,10 @@ for (const depth of [2, 8]) {
     4 * reps,
     [running, untraced],
   );
-  [, , r.symlogRatio] = await paired(
-    ["gradtrace wasm, every epoch, running, symlog bins", "gradtrace wasm, every epoch, running, linear bins"],
-    2 * reps,
-    [running, sample(gt(cell(depth, "relu", "he_normal", 1, "running", "linear")))],
-  );
+  [, , r.symlogRatio] = await paired(["gradtrace wasm, every epoch, running, symlog bins", "gradtrace wasm, every epoch, running, linear bins"], 2 * reps, [
+    running,
+    sample(gt(cell(depth, "relu", "he_normal", 1, "running", "linear"))),
+  ]);
   r.js = timed("gradtrace js reference kernels", 1, gt(cell(depth), { kernels: "js" }));
   await useBackend("wasm");
   r.tfjsWasm = timed("TF.js wasm backend", tfjsReps, () => void trainTfjs(cell(depth)));

@@ -48,15 +48,16 @@ export const RUN_TARGETS = ["any", "cpu", "gpu"] as const;
 export type RunTarget = (typeof RUN_TARGETS)[number];
 
 /**
- * Where a run stands: waiting, training, done (completed or failed), cancelled, or pruned (stopped
- * early by its sweep's stopping rule, its trace kept). The database's RunStatus enum matches this
- * list (a db test checks it).
+ * Where a run stands: waiting, training, done (completed or failed), cancelled, pruned (stopped
+ * early by its sweep's stopping rule, its trace kept) or timed out (still training at its
+ * `training.timeLimit`, its trace kept; another attempt would time out alike, so it is final). The
+ * database's RunStatus enum matches this list (a db test checks it).
  */
-export const RUN_STATUSES = ["queued", "running", "completed", "failed", "cancelled", "pruned"] as const;
+export const RUN_STATUSES = ["queued", "running", "completed", "failed", "cancelled", "pruned", "timed_out"] as const;
 export type RunStatusName = (typeof RUN_STATUSES)[number];
 
 /** Where runs rest once their workers are done with them, in the order a summary lists them (a failed run may still be retried). */
-export const SETTLED_RUN_STATUSES = ["completed", "pruned", "failed", "cancelled"] as const satisfies readonly RunStatusName[];
+export const SETTLED_RUN_STATUSES = ["completed", "pruned", "failed", "timed_out", "cancelled"] as const satisfies readonly RunStatusName[];
 
 /** How many runs are done with, from counts by status. */
 export function settledRuns(counts: Readonly<Record<RunStatusName, number>>): number {

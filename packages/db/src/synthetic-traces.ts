@@ -8,6 +8,7 @@ export const CANONICAL_LAYERS: LayerInfo[] = Array.from({ length: 9 }, (_, index
   units: index < 8 ? 64 : 2,
   activation: index < 8 ? "relu" : "softmax",
   histogramRange: [-4, 4],
+  histogramScale: "symlog",
 }));
 
 const activations = ["logistic", "tanh", "relu", "leaky_relu"];

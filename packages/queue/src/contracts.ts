@@ -127,7 +127,8 @@ export const ResultMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("started"), ...result, workerId: z.string().min(1), device: z.string().min(1), layers: z.array(LayerInfoSchema).min(2) }).strict(),
   z.object({ type: z.literal("epochs"), ...result, records: EpochsSchema }).strict(),
   z.object({ type: z.literal("finished"), ...result, summary: TraceSummarySchema, last: EpochRecordSchema }).strict(),
-  z.object({ type: z.literal("failed"), ...result, error: z.string() }).strict(),
+  /** The attempt failed for good; `timedOut` when it was still training at its time limit (the run is then timed_out, not failed). */
+  z.object({ type: z.literal("failed"), ...result, error: z.string(), timedOut: z.literal(true).optional() }).strict(),
   /** The worker handed the run back unfinished (it was shutting down); it waits for another. */
   z.object({ type: z.literal("released"), ...result }).strict(),
 ]);

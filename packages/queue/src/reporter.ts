@@ -93,10 +93,10 @@ export class RunReporter {
     await this.finished(summarize(this.layers, this.records, null));
   }
 
-  /** The attempt failed for good (its retries are spent, or it could never succeed). */
-  async failed(error: string): Promise<void> {
+  /** The attempt failed for good (its retries are spent, or it could never succeed; `timedOut`: it ran out of its time limit). */
+  async failed(error: string, timedOut = false): Promise<void> {
     await this.flush();
-    await this.send({ type: "failed", error });
+    await this.send({ type: "failed", error, ...(timedOut ? { timedOut: true as const } : {}) });
   }
 
   /** The attempt was handed back unfinished. */

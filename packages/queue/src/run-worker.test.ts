@@ -127,7 +127,7 @@ describe("the worker shell", () => {
     await workers.pop()!.close(1000);
   });
 
-  it("fails a run still training after training.timeLimit, once, keeping the epochs it sent", async () => {
+  it("ends a run still training after training.timeLimit as timed out, once, keeping the epochs it sent", async () => {
     const { logger } = createMemoryLogger("worker");
     workers.push(await startWorker({ redisUrl: REDIS_URL, prefix, trainer: new EndlessTrainer(), logger }));
     const base = spec();
@@ -139,7 +139,7 @@ describe("the worker shell", () => {
     expect(job.attemptsMade).toBe(1);
     const sent = await messages(runId);
     expect(sent.filter((m) => m.type === "epochs").length).toBeGreaterThan(0);
-    expect(sent.at(-1)).toMatchObject({ type: "failed", attempt: 1, error: job.failedReason });
+    expect(sent.at(-1)).toMatchObject({ type: "failed", attempt: 1, error: job.failedReason, timedOut: true });
     await workers.pop()!.close(1000);
   });
 

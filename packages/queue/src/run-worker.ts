@@ -161,10 +161,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         return { outcome: "pruned", epochsRun: Math.max(run.epoch, 0) };
       }
       if (run.controller.signal.aborted && run.controller.signal.reason === TIMED_OUT) {
-        // Another attempt would time out alike: failed for good, the epochs recorded so far kept.
+        // Another attempt would time out alike: timed out for good, the epochs recorded so far kept.
         const why = `timed out: still training after ${timeLimit} s (training.timeLimit), at epoch ${run.epoch} of ${run.epochs}`;
         runLog.warn({ epoch: run.epoch }, why);
-        await reporter.failed(why);
+        await reporter.failed(why, true);
         throw new UnrecoverableError(why);
       }
       if (run.controller.signal.aborted) {

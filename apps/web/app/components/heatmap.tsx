@@ -38,7 +38,7 @@ const STATES = {
     title: "runs completed but none has a finite value of this metric (with no gradient at all, a gradient ratio is 0/0)",
   },
   open: { background: "#fff", ink: "#5b6570", text: "not finished", title: "no run of this cell has completed yet" },
-  none: { background: "#eaeef2", ink: "#5b6570", text: "no completed run", title: "the cell's runs failed, were pruned or cancelled" },
+  none: { background: "#eaeef2", ink: "#5b6570", text: "no completed run", title: "the cell's runs failed, timed out, were pruned or cancelled" },
 } as const;
 type CellState = keyof typeof STATES;
 
@@ -63,6 +63,7 @@ function cellCounts(cell: Cell, metric: Metric): string {
   for (const [key, word] of [
     ["diverged", "diverged"],
     ["failed", "failed"],
+    ["timedOut", "timed out"],
     ["pruned", "pruned"],
     ["cancelled", "cancelled"],
     ["open", "to come"],

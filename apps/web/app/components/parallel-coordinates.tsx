@@ -168,7 +168,7 @@ export function ParallelCoordinates({
     for (const pass of [false, true]) {
       for (let r = 0; r < status.length; r++) {
         if (selected[r] !== pass || status[r] === "queued" || status[r] === "running") continue;
-        const failed = status[r] === "failed" || status[r] === "cancelled";
+        const failed = status[r] === "failed" || status[r] === "timed_out" || status[r] === "cancelled";
         const colour = !pass
           ? "rgba(140,149,159,0.15)"
           : status[r] === "diverged"
@@ -262,8 +262,8 @@ export function ParallelCoordinates({
         </button>
       )}
       <p className="muted">
-        Drag along an axis to brush a range (again to change it; "clear brushes" removes them); the run table follows the brushes. Diverged runs black, failed
-        or cancelled grey and dashed, pruned grey.
+        Drag along an axis to brush a range (again to change it; "clear brushes" removes them); the run table follows the brushes. Diverged runs black, failed,
+        timed-out or cancelled grey and dashed, pruned grey.
       </p>
       <Figure id="parallel-coordinates" title="runs across settings and outcomes" canvas>
         <canvas

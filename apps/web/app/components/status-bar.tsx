@@ -6,6 +6,7 @@ export const STATUS_COLOURS: Record<RunStatusName, string> = {
   completed: "#1a7f37",
   pruned: "#8250df",
   failed: "#b42318",
+  timed_out: "#d4a72c",
   cancelled: "#8c959f",
   running: "#0b63c5",
   queued: "transparent",

@@ -45,6 +45,8 @@ export type GridCell = Pick<RunAxisValues, GridAxis> &
     /** Runs of the cell its sweep's stopping rule pruned: not aggregated (they stopped early), counted. */
     pruned: number;
     failed: number;
+    /** Runs still training at their time limit (their traces kept, not aggregated). */
+    timedOut: number;
     cancelled: number;
     /** Runs queued or training. */
     open: number;
@@ -76,6 +78,7 @@ const GridRowSchema = z.looseObject({
   diverged: count,
   pruned: count,
   failed: count,
+  timedOut: count,
   cancelled: count,
   open: count,
   classes: count.nullable(),
@@ -102,13 +105,14 @@ export async function sweepGrid(prisma: PrismaClient, sweepId: string): Promise<
     SELECT ${axes}, count(*)::int AS total, count(*) FILTER (WHERE status = 'completed')::int AS runs,
       count(*) FILTER (WHERE status = 'completed' AND 'diverged' = ANY("diagnosisKinds"))::int AS diverged,
       count(*) FILTER (WHERE status = 'pruned')::int AS pruned, count(*) FILTER (WHERE status = 'failed')::int AS failed,
+      count(*) FILTER (WHERE status = 'timed_out')::int AS "timedOut",
       count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled, count(*) FILTER (WHERE status IN ('queued', 'running'))::int AS open,
       max((layers -> -1 ->> 'units')::int) AS classes,
       ${Prisma.join([...aggregates, ...kinds])}
     FROM "Run" WHERE "sweepId" = ${sweepId}::uuid
     GROUP BY ${axes} ORDER BY ${axes}`;
   return rows.map((input) => {
-    const { total, runs, diverged, pruned, failed, cancelled, open, classes, ...row } = GridRowSchema.parse(input);
+    const { total, runs, diverged, pruned, failed, timedOut, cancelled, open, classes, ...row } = GridRowSchema.parse(input);
     const aggregate = (name: GridMetric): Aggregate => ({
       mean: mean.parse(row[`${name}_mean`]),
       std: float.parse(row[`${name}_std`]),
@@ -121,6 +125,7 @@ export async function sweepGrid(prisma: PrismaClient, sweepId: string): Promise<
       diverged,
       pruned,
       failed,
+      timedOut,
       cancelled,
       open,
       classes,

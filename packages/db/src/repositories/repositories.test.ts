@@ -285,6 +285,21 @@ describe("attempts numbered by the queue", () => {
     expect((await getRun(db.prisma, other)).run.status).toBe("queued");
     expect(await startRun(db.prisma, other, worker(2))).toBe(2);
   });
+
+  it("end a run that ran out of its time limit as timed out, for good, its epochs kept", async () => {
+    const id = await newRun("timed out");
+    await startRun(db.prisma, id, worker(1));
+    await appendEpochs(db.prisma, id, 1, trace.epochs.slice(0, 2));
+    const why = "timed out: still training after 1 s (training.timeLimit), at epoch 2 of 1000";
+    await failRun(db.prisma, id, 1, why, "timed_out");
+    await failRun(db.prisma, id, 1, why, "timed_out");
+    const stored = await getRun(db.prisma, id);
+    expect(stored.run).toMatchObject({ status: "timed_out", attempt: 1, error: why });
+    expect(stored.epochs).toHaveLength(2);
+    // Final: another attempt would time out alike, so nothing moves it, not even a retry's start.
+    await expect(startRun(db.prisma, id, worker(2))).rejects.toBeInstanceOf(IllegalTransitionError);
+    await expect(transitionRun(db.prisma, id, "queued")).rejects.toBeInstanceOf(IllegalTransitionError);
+  });
 });
 
 describe("trace epochs", () => {

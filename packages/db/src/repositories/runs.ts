@@ -8,15 +8,16 @@ import { floatText } from "../sql-params.ts";
  * The run state machine. A worker's start takes a queued run, or a running one whose worker died
  * (a stalled job handed to another worker); running may go back to queued when a worker hands a
  * run back on shutdown; only failed runs are retried; a stopping rule prunes running runs;
- * completed, cancelled and pruned are final.
+ * completed, cancelled, pruned and timed out are final.
  */
 export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
   queued: ["running", "cancelled"],
-  running: ["running", "completed", "failed", "cancelled", "queued", "pruned"],
+  running: ["running", "completed", "failed", "cancelled", "queued", "pruned", "timed_out"],
   failed: ["queued"],
   completed: [],
   cancelled: [],
   pruned: [],
+  timed_out: [],
 };
 
 const sources = (to: RunStatus): RunStatus[] => (Object.keys(RUN_TRANSITIONS) as RunStatus[]).filter((from) => RUN_TRANSITIONS[from].includes(to));
@@ -187,17 +188,18 @@ export async function finishRun(prisma: PrismaClient, id: string, attempt: numbe
 }
 
 /**
- * Records that an attempt failed with `error` (it may be retried: failed → queued). The attempt
- * may not have been recorded as started (a run that failed before its first epoch); recording
- * the same failure again changes nothing; a failure of an older attempt is stale.
+ * Records that an attempt failed with `error` (it may be retried: failed → queued), or, with
+ * status `timed_out`, that it ran out of its time limit (final; its epochs stay). The attempt may
+ * not have been recorded as started (a run that failed before its first epoch); recording the
+ * same failure again changes nothing; a failure of an older attempt is stale.
  */
-export async function failRun(prisma: Tx, id: string, attempt: number, error: string): Promise<void> {
-  const where = { id, status: { in: sources("failed").concat("queued") }, attempt: { lte: attempt } };
-  const { count } = await prisma.run.updateMany({ where, data: { status: "failed", attempt, error, finishedAt: new Date() } });
+export async function failRun(prisma: Tx, id: string, attempt: number, error: string, status: "failed" | "timed_out" = "failed"): Promise<void> {
+  const where = { id, status: { in: sources(status).concat("queued") }, attempt: { lte: attempt } };
+  const { count } = await prisma.run.updateMany({ where, data: { status, attempt, error, finishedAt: new Date() } });
   if (count > 0) return;
   const run = await readRun(prisma, id);
-  if (run?.status === "failed" && run.attempt === attempt) return;
-  throw refusalOf(run, id, "failed", attempt);
+  if (run?.status === status && run.attempt === attempt) return;
+  throw refusalOf(run, id, status, attempt);
 }
 
 /** A worker hands a run back unfinished (it is shutting down): the attempt ends and the run waits again. */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { parseRunSpec, RUN_AXES, runAxisValues, type RunAxis, type RunSpec } from "@gradtrace/core";
+import { parseRunSpec, RUN_AXES, RUN_STATUSES, runAxisValues, type RunAxis, type RunSpec } from "@gradtrace/core";
 import type { PrismaClient } from "../client.ts";
 import { NotFoundError } from "../errors.ts";
 import { Prisma, type RunStatus, type SweepStatus } from "../generated/client.ts";
@@ -211,7 +211,7 @@ export interface SweepSummary {
   runs: StatusCounts & { total: number };
 }
 
-const emptyCounts = (): StatusCounts & { total: number } => ({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0, pruned: 0, total: 0 });
+const emptyCounts = (): StatusCounts & { total: number } => ({ ...(Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as StatusCounts), total: 0 });
 
 /**
  * Sweeps, newest first, with run counts by status (one grouped query for all of them); with
