@@ -12,6 +12,9 @@ export interface DeviceNet {
   data: Dataset;
 }
 
+/** GPU time, in ms, between the checks of a training pass for a pack to stop (a cancel). */
+const CHECK_MS = 200;
+
 /** The pack's buffers, in the order of their bindings in group 0. */
 interface Buffers {
   pack: GPUBuffer;
@@ -225,9 +228,11 @@ export class PackDevice {
   /**
    * One epoch's training pass: per minibatch, the forward and backward passes of every net, the
    * gradient norms when `traced`, and the update when `update` (epoch 0 measures, updates
-   * nothing). Returns the optimizer step reached.
+   * nothing). Returns the optimizer step reached. About every CHECK_MS of GPU work it waits for
+   * the GPU and asks `stop`; when that says so the epoch ends there (undefined), so a cancel
+   * reaches a pack within a fraction of a second however long its epochs are.
    */
-  train(step: number, traced: boolean, update: boolean): number {
+  async train(step: number, traced: boolean, update: boolean, stop: () => boolean = () => false): Promise<number | undefined> {
     const { lay, b } = this;
     const L = lay.layers.length;
     const P = this.nets;
@@ -238,7 +243,20 @@ export class PackDevice {
         enc.copyBufferToBuffer(b.params, 0, b.w0, 0, P * lay.block * 4);
       }
     };
+    // Minibatches between checks, adapted to how long the last chunk took the GPU.
+    let chunk = 8;
+    let queued = 0;
+    let since = performance.now();
     for (let from = 0, first = true; from < lay.trainN; from += lay.batch, first = false) {
+      if (queued >= chunk) {
+        await this.device.queue.onSubmittedWorkDone();
+        const took = performance.now() - since;
+        chunk = Math.max(1, Math.min(4 * chunk, Math.round((chunk * CHECK_MS) / Math.max(1, took))));
+        queued = 0;
+        since = performance.now();
+        if (stop()) return undefined;
+      }
+      queued++;
       const n = Math.min(lay.batch, lay.trainN - from);
       if (update) step++;
       this.stepWords({ start: from, n, step, mode: 0, probe: 0, first: 0 });

@@ -116,4 +116,37 @@ describe("a pack on the GPU", () => {
     expect(outcomes[1]).toMatchObject({ status: "completed", epochsRun: 20 });
     expect(seen).toHaveLength(21);
   });
+
+  it("stops within an epoch once every run of the pack is aborted, not at its end", async () => {
+    // Long epochs: 4,000 minibatches of 4 rows.
+    const long = (epochs: number) =>
+      parseRunSpec({
+        dataset: { name: "moons", samples: 20_000 },
+        model: { hidden: [32, 32], activation: "tanh", weightInit: "xavier_normal" },
+        training: { epochs, seed: 1, batchSize: 4, optimizer: { name: "sgd", lr: 0.01 } },
+        tracing: { trainMetrics: "running" },
+      });
+    // How long one training epoch takes here: between the records of epochs 0 and 1.
+    const at: number[] = [];
+    await trainPack(gpu, kernels, [
+      { spec: long(1), signal: new AbortController().signal, sink: { layers: async () => {}, epoch: async () => void at.push(performance.now()) } },
+    ]);
+    const epoch = at[1]! - at[0]!;
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const seen: number[] = [];
+    const sink = {
+      layers: async () => {},
+      epoch: async (r: EpochRecord) => {
+        seen.push(r.epoch);
+        // A quarter into epoch 1, the pack's one run is cancelled.
+        if (r.epoch === 0) setTimeout(() => ((abortedAt = performance.now()), controller.abort(new Error("cancelled"))), epoch / 4);
+      },
+    };
+    const outcomes = await trainPack(gpu, kernels, [{ spec: long(3), signal: controller.signal, sink }]);
+    const latency = performance.now() - abortedAt;
+    expect(outcomes[0]).toMatchObject({ message: "cancelled" });
+    expect(seen).toEqual([0]);
+    expect(latency, `stopped ${latency.toFixed(0)} ms after the abort; an epoch takes ${epoch.toFixed(0)} ms`).toBeLessThan(epoch / 2);
+  });
 });

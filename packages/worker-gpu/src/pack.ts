@@ -88,12 +88,17 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
       pack.setState(p, STATE.finished);
     };
 
-    let step = 0;
-    for (let epoch = 0; epoch <= epochs && nets.some((n) => !n.done); epoch++) {
+    // Ends the runs whose members were aborted (a cancel, a prune, a shutdown); true once none is left.
+    const stopAborted = () => {
       nets.forEach((net, p) => {
         if (!net.done && net.member.signal.aborted)
           finish(net, p, net.member.signal.reason instanceof Error ? net.member.signal.reason : new Error(String(net.member.signal.reason)));
       });
+      return nets.every((n) => n.done);
+    };
+
+    let step = 0;
+    for (let epoch = 0; epoch <= epochs && !stopAborted(); epoch++) {
       const traced = isTracedEpoch(epoch, epochs, every);
       if (epoch > 0 && spec0.training.shuffle) {
         nets.forEach((net, p) => {
@@ -102,7 +107,9 @@ export async function trainPack(gpu: Gpu, kernels: PackKernels, members: readonl
           pack.writeOrder(p, net.order);
         });
       }
-      step = pack.train(step, traced, epoch > 0);
+      const trained = await pack.train(step, traced, epoch > 0, stopAborted);
+      if (trained === undefined) break;
+      step = trained;
       const states = await pack.states();
       const recordNow = nets.map((net, p) => !net.done && (traced || states[p] === STATE.diverged));
       if (!recordNow.some(Boolean)) continue;
