@@ -4,7 +4,7 @@ import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import {
   ACTIVATIONS,
-  DATASET_NAMES,
+  GENERATED_DATASETS,
   fromShorthand,
   INITIALIZERS,
   KERNELS_NAMES,
@@ -37,7 +37,7 @@ function wrap(words: readonly string[], width = 72): string {
 export const TRAIN_USAGE = `gradtrace train — train one run and print its trace, or many seeds of it and their aggregate
 
   --spec FILE|JSON        a RunSpec (a file path or inline JSON); the flags below override its fields
-  --dataset NAME          ${DATASET_NAMES.filter((d) => d !== "points").join(" | ")}          (default moons)
+  --dataset NAME          ${GENERATED_DATASETS.join(" | ")}          (default moons)
   --samples N             points in the dataset, training + validation     (default 1280)
   --noise X               dataset noise                                    (dataset's default)
   --activation NAME[:P]   ${wrap([...ACTIVATIONS.map(shorthand), "(default relu)"])}

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { connectRedis, keys, openQueues, QueueUnreachableError, type Redis } from "@gradtrace/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NotFoundError } from "@gradtrace/db";
-import { deleteSweep, resumeSweep, submitSweep, SubmitIncompleteError } from "./sweeps.ts";
+import { deleteSweep, pauseSweep, resumeSweep, submitSweep, SubmitIncompleteError } from "./sweeps.ts";
 import { testControl } from "./test-control.ts";
 
 /** A port nothing listens on: a Redis that is down. */
@@ -100,5 +100,46 @@ describe("deleting a sweep", () => {
     expect(await t.control.redis.get(keys.halt(t.control.prefix, doomed.sweepId))).toBe("cancelled");
     expect(await t.prisma.run.count({ where: { sweepId: doomed.sweepId } })).toBe(0);
     await expect(deleteSweep(t.control, doomed.sweepId)).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe("inline datasets", () => {
+  const rows = Array.from({ length: 2000 }, (_, i) => [Math.cos(i), Math.sin(i * 0.7), (i % 17) / 17]);
+  const points = { name: "points", features: rows, labels: rows.map((_, i) => i % 3) };
+  const inline = { ...spec, name: "inline", axes: { ...spec.axes, datasets: [points], seeds: [0, 1, 2] } };
+
+  it("are stored once, in Postgres and Redis, and every run and job carries a reference; deleting the last sweep on one drops it", async () => {
+    await t.control.queues.runs.any.obliterate({ force: true });
+    const first = await submitSweep(t.control, inline);
+    const second = await submitSweep(t.control, { ...inline, name: "inline again" });
+    expect(first.runs).toBe(6);
+    const datasets = await t.prisma.dataset.findMany();
+    expect(datasets).toHaveLength(1);
+    const hash = datasets[0]!.sha256;
+    const runs = await t.prisma.run.findMany({ where: { sweepId: { in: [first.sweepId, second.sweepId] } } });
+    expect(runs.every((r) => (r.spec as { dataset: { name: string; sha256: string } }).dataset.sha256 === hash)).toBe(true);
+    expect(new Set(runs.map((r) => r.dataset))).toEqual(new Set(["points(2000×3)"]));
+    expect(JSON.parse((await t.control.redis.get(keys.dataset(t.control.prefix, hash)))!)).toMatchObject({ name: "points", labels: points.labels });
+    const jobs = await t.control.queues.runs.any.getWaiting();
+    const sizes = jobs.map((j) => JSON.stringify(j.data).length);
+    expect(Math.max(...sizes)).toBeLessThan(1500);
+    expect(JSON.stringify(points).length).toBeGreaterThan(50_000);
+    await deleteSweep(t.control, first.sweepId);
+    expect(await t.prisma.dataset.count()).toBe(1);
+    expect(await t.control.redis.exists(keys.dataset(t.control.prefix, hash))).toBe(1);
+    await deleteSweep(t.control, second.sweepId);
+    expect(await t.prisma.dataset.count()).toBe(0);
+    expect(await t.control.redis.exists(keys.dataset(t.control.prefix, hash))).toBe(0);
+  });
+
+  it("go back to Redis when a sweep is resumed after losing them", async () => {
+    await t.control.queues.runs.any.obliterate({ force: true });
+    const { sweepId } = await submitSweep(t.control, { ...inline, name: "lost" });
+    const hash = (await t.prisma.dataset.findFirstOrThrow()).sha256;
+    await pauseSweep(t.control, sweepId);
+    await t.control.redis.del(keys.dataset(t.control.prefix, hash));
+    await resumeSweep(t.control, sweepId);
+    expect(await t.control.redis.exists(keys.dataset(t.control.prefix, hash))).toBe(1);
+    await deleteSweep(t.control, sweepId);
   });
 });

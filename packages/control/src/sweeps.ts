@@ -1,13 +1,17 @@
-import { decisionEpochs, metricCost } from "@gradtrace/core";
+import { decisionEpochs, metricCost, storedDataset, type PointsSpec } from "@gradtrace/core";
 import {
   advanceTrials,
   cancelSweepRuns,
+  contentHash,
   createSweep,
+  datasetPoints,
   deleteSweepRows,
+  dropUnusedDatasets,
   getSweep,
   requeueFailedRuns,
   setSweepStatus,
   sweepByIdempotencyKey,
+  sweepDatasets,
   sweepRuns,
   type NewTrial,
   type PrismaClient,
@@ -16,19 +20,23 @@ import {
 } from "@gradtrace/db";
 import {
   connectRedis,
+  dropDatasets,
   enqueueRuns,
   expandSweep,
   haltSweep,
   isQueueUnreachable,
+  missingDatasets,
   openQueues,
   parseSweepSpec,
   QueueUnreachableError,
   reachQueue,
   PAYLOAD_VERSION,
   proposeTrial,
+  putDatasets,
   removeRuns,
   runCount,
   searchSpace,
+  storedHashes,
   SweepSpecSchema,
   trialObjective,
   trialRuns,
@@ -105,6 +113,9 @@ const ENQUEUE_WAIT_MS = 3000;
  */
 export async function enqueue(control: Control, sweepId: string, sweep: SweepSpec, runs: readonly QueuedRun[]): Promise<void> {
   const { device, stopping } = sweep;
+  // The stored datasets the runs train on go to Redis first (once each), where workers read them.
+  const missing = await missingDatasets(control.redis, control.prefix, storedHashes(runs.map((r) => r.spec)));
+  await putDatasets(control.redis, control.prefix, await datasetPoints(control.prisma, missing));
   const work = enqueueRuns(
     control.queues.runs[device],
     runs.map((r) => ({ v: PAYLOAD_VERSION, runId: r.id, sweepId, spec: r.spec, device, attemptBase: r.attempt, sendAt: decisionEpochs(stopping, r.spec) })),
@@ -159,7 +170,8 @@ export async function submitSweep(
   await reachQueue(control.redis);
   let created: Awaited<ReturnType<typeof createSweep>>;
   try {
-    created = await createSweep(control.prisma, { name: spec.name, spec, runs: expandSweep(spec), idempotencyKey: key, launchedById: by.id });
+    const { detached, datasets } = detachDatasets(spec);
+    created = await createSweep(control.prisma, { name: spec.name, spec, runs: expandSweep(detached), datasets, idempotencyKey: key, launchedById: by.id });
   } catch (error) {
     // The same key submitted twice at once: the database kept the first.
     if ((error as { code?: unknown }).code === "P2002") {
@@ -228,6 +240,21 @@ export class SubmitIncompleteError extends Error {
   }
 }
 
+/**
+ * The sweep with each inline dataset replaced by a stored reference (its content hash), and the
+ * points by hash: its runs are stored and queued with the reference, the points kept once.
+ */
+function detachDatasets(spec: SweepSpec): { detached: SweepSpec; datasets: Map<string, PointsSpec> } {
+  const datasets = new Map<string, PointsSpec>();
+  const refs = spec.axes.datasets.map((d) => {
+    if (d.name !== "points") return d;
+    const hash = contentHash(d);
+    datasets.set(hash, d);
+    return storedDataset(d, hash);
+  });
+  return { detached: { ...spec, axes: { ...spec.axes, datasets: refs } }, datasets };
+}
+
 /** Who asked for a change: a user (a Principal), the local user, or the command line. */
 export type Actor = Pick<Principal, "id" | "name">;
 /** The actor of changes made with `gradtrace sweep` (it holds the database's credentials). */
@@ -260,7 +287,10 @@ async function stopOpenRuns(control: Control, sweepId: string, spec: SweepSpec):
 export async function deleteSweep(control: Control, sweepId: string, by: Actor = CLI_ACTOR): Promise<number> {
   const sweep = await loadSweep(control.prisma, sweepId);
   if (sweepActionAllowed("cancel", sweep.status)) await stopOpenRuns(control, sweepId, sweep.spec);
+  const datasets = await sweepDatasets(control.prisma, sweepId);
   const runs = await deleteSweepRows(control.prisma, sweepId);
+  // Datasets no other sweep's runs use go from Postgres and Redis.
+  await dropDatasets(control.redis, control.prefix, await dropUnusedDatasets(control.prisma, datasets));
   await audited(control, by, "delete", sweepId, { name: sweep.name, runs });
   return runs;
 }

@@ -41,8 +41,8 @@ export const SWEEP_LIMITS = {
   /** Seeds of one sweep. */
   maxSeeds: 1000,
   /**
-   * Numbers of inline (`points`) data a sweep's runs carry in all: each run's job and row holds its
-   * dataset, so a 1 MB dataset in a 20,000-run sweep would be 20 GB of Redis and Postgres.
+   * Numbers of inline (`points`) data one sweep holds over its datasets: each is stored once by its
+   * content hash and its runs carry a reference, however many runs use it.
    */
   maxInlineValues: 10_000_000,
   /**

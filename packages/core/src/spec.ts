@@ -93,6 +93,21 @@ const PointsSchema = z
     }
   });
 
+/**
+ * An inline dataset kept apart, once, by the content hash of its `points` spec (SHA-256 of its
+ * canonical JSON): what a sweep's stored runs and queued jobs carry instead of the rows, which
+ * live once in Postgres (`Dataset`) and in Redis for the workers. `samples` and `features` are
+ * its rows and columns, for the limits and labels. Trained only once resolved back to its points.
+ */
+const StoredDatasetSchema = z
+  .object({
+    name: z.literal("stored"),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, "expected the 64 hex digits of a SHA-256"),
+    samples: z.number().int().min(4).max(LIMITS.maxSamples),
+    features: z.number().int().min(1).max(LIMITS.maxFeatures),
+  })
+  .strict();
+
 export const DatasetSpecSchema = named(
   z.discriminatedUnion("name", [
     z.object({ name: z.literal("moons"), ...common, noise: noise(0.2) }).strict(),
@@ -116,22 +131,35 @@ export const DatasetSpecSchema = named(
       .strict(),
     z.object({ name: z.literal("xor"), ...common, noise: noise(0.1) }).strict(),
     PointsSchema,
+    StoredDatasetSchema,
   ]),
 );
 export type DatasetSpec = z.infer<typeof DatasetSpecSchema>;
+/** An inline dataset: its rows, labels and settings. */
+export type PointsSpec = Extract<DatasetSpec, { name: "points" }>;
+/** An inline dataset kept apart by its content hash. */
+export type StoredDatasetSpec = Extract<DatasetSpec, { name: "stored" }>;
+
+/** The reference that stands for `points` once they are kept apart under `sha256` (their content hash). */
+export function storedDataset(points: PointsSpec, sha256: string): StoredDatasetSpec {
+  return { name: "stored", sha256, samples: points.features.length, features: points.features[0]!.length };
+}
 /**
  * A dataset in words: its name and each setting that differs from that dataset's default, so
  * that a sweep over noise levels or sizes of one dataset gets one label per variant.
  */
 export function datasetLabel(spec: DatasetSpec): string {
   if (spec.name === "points") return `points(${spec.features.length}×${spec.features[0]!.length})`;
+  if (spec.name === "stored") return `points(${spec.samples}×${spec.features})`;
   const defaults: Record<string, unknown> = DatasetSpecSchema.parse({ name: spec.name });
   const changed = Object.entries(spec).filter(([k, v]) => k !== "name" && defaults[k] !== v);
   return changed.length === 0 ? spec.name : `${spec.name}(${changed.map(([k, v]) => `${k}=${String(v)}`).join(", ")})`;
 }
 
-/** Names of the datasets. */
-export const DATASET_NAMES = ["moons", "circles", "spirals", "blobs", "xor", "points"] as const;
+/** Names of the datasets: the generated ones, inline points, and inline points kept apart (stored). */
+export const DATASET_NAMES = ["moons", "circles", "spirals", "blobs", "xor", "points", "stored"] as const;
+/** The datasets made from a name and settings (what a form or the CLI offers by name). */
+export const GENERATED_DATASETS = ["moons", "circles", "spirals", "blobs", "xor"] as const satisfies readonly (typeof DATASET_NAMES)[number][];
 
 const lr = (byDefault: number) => positive().max(100).default(byDefault);
 const momentum = () => z.number().min(0).lt(1).default(0.9);
@@ -220,11 +248,12 @@ export type TracingSpec = z.infer<typeof TracingSpecSchema>;
  * floating-point operations (forward, backward and update of every parameter for every sample).
  */
 export function runCost(spec: { dataset: DatasetSpec; model: { hidden: readonly number[] }; training: { epochs: number } }) {
-  const inputs = spec.dataset.name === "points" ? (spec.dataset.features[0]?.length ?? 0) : 2;
+  const { dataset } = spec;
+  const inputs = dataset.name === "points" ? (dataset.features[0]?.length ?? 0) : dataset.name === "stored" ? dataset.features : 2;
   const widths = [inputs, ...spec.model.hidden, LIMITS.maxClasses];
   let parameters = 0;
   for (let l = 1; l < widths.length; l++) parameters += widths[l]! * (widths[l - 1]! + 1);
-  const samples = spec.dataset.name === "points" ? spec.dataset.features.length : spec.dataset.samples;
+  const samples = dataset.name === "points" ? dataset.features.length : dataset.samples;
   return { widths, parameters, samples, flops: 6 * parameters * samples * spec.training.epochs };
 }
 

@@ -2,7 +2,7 @@ export { createPrismaClient, getPrisma, type ConnectionOptions, type PrismaClien
 export { databaseUrlFromEnv, DatabaseUrlSchema, DbEnvSchema, type DbEnv } from "./env.ts";
 export { DbError, IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "./errors.ts";
 export { downsample, type Bucket } from "./downsample.ts";
-export { canonicalJson, runKey } from "./repositories/run-key.ts";
+export { canonicalJson, contentHash, runKey } from "./repositories/run-key.ts";
 export {
   advanceTrials,
   annotateRun,
@@ -10,6 +10,9 @@ export {
   bestRuns,
   cancelSweepRuns,
   createSweep,
+  datasetPoints,
+  dropUnusedDatasets,
+  sweepDatasets,
   deleteSweepRows,
   getSweep,
   recentLaunches,

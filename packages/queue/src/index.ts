@@ -28,6 +28,7 @@ export {
   type RunJob,
   type RunProgress,
 } from "./contracts.ts";
+export { dropDatasets, missingDatasets, putDatasets, storedHashes } from "./datasets.ts";
 export { expandSweep, sampledIndices } from "./expand.ts";
 export { keys } from "./keys.ts";
 export {

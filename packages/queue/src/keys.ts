@@ -8,4 +8,6 @@ export const keys = {
   workers: (prefix: string) => `${prefix}:workers`,
   /** One worker's announcement (JSON), expiring with it. */
   worker: (prefix: string, id: string) => `${prefix}:worker:${id}`,
+  /** An inline dataset's points spec (JSON), by its content hash: what stored-dataset runs train on. */
+  dataset: (prefix: string, sha256: string) => `${prefix}:dataset:${sha256}`,
 };

@@ -1,9 +1,21 @@
 import { randomUUID } from "node:crypto";
-import { packEpoch, Run, unpackEpoch, type EpochRecord, type RunSpec, type TraceSummary } from "@gradtrace/core";
+import {
+  packEpoch,
+  parseRunSpec,
+  Run,
+  storedDataset,
+  train,
+  unpackEpoch,
+  type EpochRecord,
+  type PointsSpec,
+  type RunSpec,
+  type TraceSummary,
+} from "@gradtrace/core";
 import { createMemoryLogger } from "@gradtrace/log";
 import { Job, type Queue } from "bullmq";
 import { describe, expect, it } from "vitest";
 import { parseResultMessage, PAYLOAD_VERSION, type ResultMessage, type RunJob } from "./contracts.ts";
+import { putDatasets } from "./datasets.ts";
 import { pruneRuns } from "./producer.ts";
 import { startWorker, type RunningWorker, type Trainer, type TrainSink } from "./run-worker.ts";
 import { TEST_REDIS_URL, testQueues } from "./test-queues.ts";
@@ -165,6 +177,38 @@ describe("the worker shell", () => {
       jobId: `${runId}-2`,
     });
     expect((await settledJob(queues.runs.any, `${runId}-2`)).returnvalue).toEqual({ outcome: "pruned" });
+    await workers.pop()!.close(1000);
+  });
+});
+
+describe("stored datasets", () => {
+  const rows = Array.from({ length: 300 }, (_, i) => [Math.cos(i), Math.sin(i * 1.3)]);
+  const points = { name: "points" as const, features: rows, labels: rows.map(([x, y]) => (x! * y! > 0 ? 1 : 0)) };
+  const inline = { ...spec(), dataset: points };
+
+  it("trains a run whose job carries a stored reference on the points Redis holds, as it would train them inline", async () => {
+    const sha256 = "a".repeat(64);
+    const parsed = parseRunSpec(inline);
+    await putDatasets(redis, prefix, new Map([[sha256, parsed.dataset as PointsSpec]]));
+    workers.push(await startWorker({ redisUrl: REDIS_URL, prefix, trainer: new FlakyTrainer(0), logger: createMemoryLogger("worker").logger }));
+    const stored = { ...parsed, dataset: storedDataset(parsed.dataset as PointsSpec, sha256) };
+    const runId = await enqueue(queues.runs.any, { spec: stored });
+    expect((await settledJob(queues.runs.any, runId)).returnvalue).toEqual({ outcome: "completed", epochsRun: 5 });
+    const sent = (await messages(runId)).flatMap((m) => (m.type === "epochs" ? m.records : []));
+    expect(sent).toEqual(train(inline).epochs.map(packEpoch));
+    // The job is a reference, not the rows.
+    expect(JSON.stringify((await queues.runs.any.getJob(runId))!.data).length).toBeLessThan(1000);
+    expect(JSON.stringify(points).length).toBeGreaterThan(10_000);
+    await workers.pop()!.close(1000);
+  });
+
+  it("fails a run whose stored dataset Redis does not hold, once, saying how to put it back", async () => {
+    workers.push(await startWorker({ redisUrl: REDIS_URL, prefix, trainer: new FlakyTrainer(0), logger: createMemoryLogger("worker").logger }));
+    const parsed = parseRunSpec(inline);
+    const runId = await enqueue(queues.runs.any, { spec: { ...parsed, dataset: storedDataset(parsed.dataset as PointsSpec, "b".repeat(64)) } });
+    const job = await settledJob(queues.runs.any, runId);
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toMatch(/dataset sha256:b{64} is not in Redis; resuming the run's sweep \(gradtrace sweep resume ID\) puts it back/);
     await workers.pop()!.close(1000);
   });
 });

@@ -6,6 +6,7 @@ import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job
 import { z } from "zod";
 import pkg from "../package.json" with { type: "json" };
 import { connectRedis, throttled } from "./connection.ts";
+import { datasetResolver } from "./datasets.ts";
 import { parseRunJob, PAYLOAD_VERSION, QUEUE_NAMES, runQueueName, type ResultMessage } from "./contracts.ts";
 import { halts, RESULT_JOB_OPTIONS } from "./producer.ts";
 import { announceWorker, withdrawWorker, type WorkerInfo } from "./registry.ts";
@@ -91,6 +92,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const results = new Queue(QUEUE_NAMES.results, { connection: redis, prefix }).on("error", (err) =>
     log.error({ err }, `results queue: ${describeError(err)}`),
   );
+  const resolve = datasetResolver(redis, prefix);
   const active = new Map<string, ActiveRun>();
   const finishedAt: number[] = [];
   const startedAt = new Date().toISOString();
@@ -99,7 +101,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const processor = async (job: Job, token?: string, stop?: AbortSignal): Promise<RunOutcome> => {
     let data;
     try {
-      data = parseRunJob(job.data);
+      const parsed = parseRunJob(job.data);
+      data = { ...parsed, spec: await resolve(parsed.spec) };
     } catch (error) {
       if (!(error instanceof SpecError)) throw error;
       log.error({ jobId: job.id, issues: error.issues }, `refused an invalid run job: ${error.message}`);

@@ -211,7 +211,7 @@ export function parseSweepSpec(input: unknown): SweepSpec {
       [
         {
           path: "axes.datasets",
-          message: `every run carries its inline dataset: ${inline} numbers over the sweep's runs; at most ${SWEEP_LIMITS.maxInlineValues} are allowed (fewer runs, or a smaller or generated dataset)`,
+          message: `the sweep's inline datasets hold ${inline} numbers; at most ${SWEEP_LIMITS.maxInlineValues} are allowed (smaller or generated datasets)`,
           received: `${inline} numbers`,
         },
       ],
@@ -269,11 +269,9 @@ export function checkSweepFlops(flops: number, path: string, what: string): void
   );
 }
 
-/** Numbers of inline data the runs of a sweep carry in all: each points dataset's size × the runs that use it. */
+/** Numbers of inline data a sweep holds: each points dataset's size, once (its runs carry a stored reference). */
 function inlineValues(spec: SweepSpec): number {
-  const { datasets } = spec.axes;
-  const runsEach = Math.min(runCount(spec), gridSize(spec) / datasets.length);
-  return datasets.reduce((sum, d) => sum + (d.name === "points" ? d.features.length * (d.features[0]!.length + 1) * runsEach : 0), 0);
+  return spec.axes.datasets.reduce((sum, d) => sum + (d.name === "points" ? d.features.length * (d.features[0]!.length + 1) : 0), 0);
 }
 
 /** One value of every axis (an axis's `s` dropped: `activation` from `activations`), and a momentum a search drew. */

@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useState } from "react";
 import {
   ACTIVATIONS,
-  DATASET_NAMES,
+  GENERATED_DATASETS,
   INITIALIZERS,
   OPTIMIZER_NAMES,
   RUN_TARGETS,
@@ -25,7 +25,7 @@ const PARAMETER: Record<string, [string, number]> = Object.fromEntries(
   }),
 );
 /** Generated datasets: inline `points` are for specs written by hand, not a form. */
-const DATASETS = DATASET_NAMES.filter((d) => d !== "points");
+const DATASETS = GENERATED_DATASETS;
 const TARGET_TITLES = { any: "any (CPU or GPU)", cpu: "CPU only", gpu: "GPU only" } as const satisfies Record<RunTarget, string>;
 /** The form's early-stopping choices: each rule with the diagnosis rule, or the diagnosis rule alone, or none. */
 const STOPPING_TITLES = {

@@ -1,5 +1,5 @@
 import { Random } from "../random.ts";
-import type { DatasetSpec } from "../spec.ts";
+import { SpecError, type DatasetSpec } from "../spec.ts";
 import { blobs } from "./blobs.ts";
 import { circles } from "./circles.ts";
 import { moons } from "./moons.ts";
@@ -25,7 +25,10 @@ export interface Dataset {
   std: Float64Array;
 }
 
-function generate(spec: DatasetSpec, rng: Random): Points {
+/** The datasets that can be trained: every one but a stored reference, which stands for points kept apart. */
+type TrainableDataset = Exclude<DatasetSpec, { name: "stored" }>;
+
+function generate(spec: TrainableDataset, rng: Random): Points {
   switch (spec.name) {
     case "moons":
       return moons(spec.samples, spec.noise, rng);
@@ -48,7 +51,20 @@ function generate(spec: DatasetSpec, rng: Random): Points {
 }
 
 /** Generates (or takes) the points, splits them into train/validation (shuffled, or as an explicit split says) and standardises them unless `standardize` is false. */
-export function makeDataset(spec: DatasetSpec): Dataset {
+export function makeDataset(dataset: DatasetSpec): Dataset {
+  if (dataset.name === "stored") {
+    throw new SpecError(
+      [
+        {
+          path: "dataset",
+          message: "a stored dataset stands for points kept apart by its sweep: give its points inline to train it here",
+          received: `sha256:${dataset.sha256}`,
+        },
+      ],
+      "run spec",
+    );
+  }
+  const spec = dataset;
   const points = generate(spec, new Random(spec.seed, "dataset"));
   const { dims } = points;
   const n = points.labels.length;
@@ -94,7 +110,7 @@ function explicitSplit(split: ReadonlyArray<"train" | "validation">): { order: U
 }
 
 /** The rows shuffled by the dataset's seed, the last `validationFraction` of them (stratified if asked) for validation. */
-function shuffledSplit(spec: DatasetSpec, points: Points): { order: Uint32Array; nValidation: number } {
+function shuffledSplit(spec: TrainableDataset, points: Points): { order: Uint32Array; nValidation: number } {
   const n = points.labels.length;
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;

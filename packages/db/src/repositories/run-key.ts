@@ -12,7 +12,12 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The deterministic key of a (validated) RunSpec within its sweep: sha256 of its canonical JSON. */
+/** SHA-256 of a value's canonical JSON, in hex: equal values, equal hashes. */
+export function contentHash(value: unknown): string {
+  return createHash("sha256").update(canonicalJson(value)).digest("hex");
+}
+
+/** The deterministic key of a (validated) RunSpec within its sweep: its content hash. */
 export function runKey(spec: RunSpec): string {
-  return createHash("sha256").update(canonicalJson(spec)).digest("hex");
+  return contentHash(spec);
 }

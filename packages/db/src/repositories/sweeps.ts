@@ -1,10 +1,21 @@
 import { randomUUID } from "node:crypto";
-import { parseRunSpec, RUN_AXES, RUN_STATUSES, runAxisValues, type RunAxis, type RunSpec } from "@gradtrace/core";
+import {
+  DatasetSpecSchema,
+  parseRunSpec,
+  RUN_AXES,
+  RUN_STATUSES,
+  runAxisValues,
+  SpecError,
+  storedDataset,
+  type PointsSpec,
+  type RunAxis,
+  type RunSpec,
+} from "@gradtrace/core";
 import type { PrismaClient } from "../client.ts";
 import { NotFoundError } from "../errors.ts";
 import { Prisma, type RunStatus, type SweepStatus } from "../generated/client.ts";
 import { idents } from "../sql-params.ts";
-import { runKey } from "./run-key.ts";
+import { contentHash, runKey } from "./run-key.ts";
 import { storedSpec } from "./stored.ts";
 import { z } from "zod";
 
@@ -17,6 +28,8 @@ export interface NewSweep {
   idempotencyKey?: string | undefined;
   /** The user who launched it (null: the local user, or the CLI). */
   launchedById?: string | null | undefined;
+  /** Inline datasets the runs reference as stored ones (kept apart by the caller: see contentHash), by hash. */
+  datasets?: ReadonlyMap<string, PointsSpec>;
 }
 
 /**
@@ -35,22 +48,83 @@ const AXIS_COLUMNS = {
   seed: ["text", "bigint"],
 } as const satisfies Record<RunAxis, readonly [string, string]>;
 
-/** RunSpecs validated (SpecError names the bad field) and deduplicated by key, each with a new id, in order of first appearance. */
-function newRuns(inputs: readonly unknown[]): Array<{ id: string; key: string; spec: RunSpec }> {
+/**
+ * RunSpecs validated (SpecError names the bad field) and deduplicated by key, each with a new id,
+ * in order of first appearance; an inline dataset is kept apart, once, by its content hash
+ * (`datasets`), each run carrying a stored reference to it instead of its rows.
+ */
+function newRuns(inputs: readonly unknown[]): { rows: Array<{ id: string; key: string; spec: RunSpec }>; datasets: Map<string, PointsSpec> } {
   const byKey = new Map<string, { id: string; key: string; spec: RunSpec }>();
+  const datasets = new Map<string, PointsSpec>();
   for (const input of inputs) {
-    const spec = parseRunSpec(input);
+    let spec = parseRunSpec(input);
+    if (spec.dataset.name === "points") {
+      const hash = contentHash(spec.dataset);
+      datasets.set(hash, spec.dataset);
+      spec = { ...spec, dataset: storedDataset(spec.dataset, hash) };
+    }
     const key = runKey(spec);
     if (!byKey.has(key)) byKey.set(key, { id: randomUUID(), key, spec });
   }
-  return [...byKey.values()];
+  return { rows: [...byKey.values()], datasets };
 }
+
+/**
+ * Keeps inline datasets once (a dataset stored before is kept as it was), and checks that every
+ * stored reference the runs carry names one kept: a reference to none is a SpecError.
+ */
+async function keepDatasets(client: Prisma.TransactionClient | PrismaClient, datasets: ReadonlyMap<string, PointsSpec>, rows: ReturnType<typeof newRuns>["rows"]) {
+  if (datasets.size > 0) {
+    await client.dataset.createMany({ data: [...datasets].map(([sha256, points]) => ({ sha256, points: points as object })), skipDuplicates: true });
+  }
+  const referenced = [...new Set(rows.flatMap((r) => (r.spec.dataset.name === "stored" ? [r.spec.dataset.sha256] : [])))].filter((h) => !datasets.has(h));
+  if (referenced.length === 0) return;
+  const kept = new Set((await client.dataset.findMany({ where: { sha256: { in: referenced } }, select: { sha256: true } })).map((d) => d.sha256));
+  const unknown = referenced.filter((h) => !kept.has(h));
+  if (unknown.length > 0) {
+    throw new SpecError(
+      unknown.map((h) => ({ path: "dataset", message: `no dataset is stored as sha256:${h}: give its points inline instead`, received: `sha256:${h}` })),
+      "sweep spec",
+    );
+  }
+}
+
+/** The points of stored datasets, by hash (those not kept are left out). */
+export async function datasetPoints(prisma: PrismaClient, hashes: readonly string[]): Promise<Map<string, PointsSpec>> {
+  if (hashes.length === 0) return new Map();
+  const rows = await prisma.dataset.findMany({ where: { sha256: { in: [...hashes] } } });
+  return new Map(rows.map((r) => [r.sha256, PointsDatasetSchema.parse(r.points)]));
+}
+
+/** Deletes these stored datasets where no run uses them any more; returns the hashes deleted. */
+export async function dropUnusedDatasets(prisma: PrismaClient, hashes: readonly string[]): Promise<string[]> {
+  const dropped: string[] = [];
+  for (const hash of hashes) {
+    const [used] = await prisma.$queryRaw<Array<{ used: boolean }>>`
+      SELECT EXISTS (SELECT 1 FROM "Run" WHERE spec -> 'dataset' ->> 'sha256' = ${hash}) AS used`;
+    if (used?.used) continue;
+    await prisma.dataset.deleteMany({ where: { sha256: hash } });
+    dropped.push(hash);
+  }
+  return dropped;
+}
+
+/** The hashes of the stored datasets a sweep's runs train on. */
+export async function sweepDatasets(prisma: PrismaClient, sweepId: string): Promise<string[]> {
+  const rows = await prisma.$queryRaw<Array<{ sha256: string }>>`
+    SELECT DISTINCT spec -> 'dataset' ->> 'sha256' AS sha256 FROM "Run"
+    WHERE "sweepId" = ${sweepId}::uuid AND spec -> 'dataset' ->> 'name' = 'stored'`;
+  return rows.map((r) => r.sha256);
+}
+
+/** A stored dataset's points as kept (the points variant of the core's dataset schema). */
+const PointsDatasetSchema = DatasetSpecSchema.refine((d): d is PointsSpec => d.name === "points", "expected a points dataset");
 
 /**
  * The one INSERT … SELECT FROM unnest of a sweep's new runs (of a search trial, when given); a run
  * whose spec the sweep already has is skipped. Prisma's createMany took ~4 s for 10,000 runs here.
  */
-function insertRuns(client: Prisma.TransactionClient | PrismaClient, sweepId: string, rows: ReturnType<typeof newRuns>, trial: number | null) {
+function insertRuns(client: Prisma.TransactionClient | PrismaClient, sweepId: string, rows: ReturnType<typeof newRuns>["rows"], trial: number | null) {
   const axes = rows.map((r) => runAxisValues(r.spec));
   const axisArrays = RUN_AXES.map((a) => {
     const [type] = AXIS_COLUMNS[a];
@@ -73,7 +147,8 @@ function insertRuns(client: Prisma.TransactionClient | PrismaClient, sweepId: st
  */
 export async function createSweep(prisma: PrismaClient, sweep: NewSweep): Promise<{ sweepId: string; runIds: string[]; runs: QueuedRun[] }> {
   const sweepId = randomUUID();
-  const rows = newRuns(sweep.runs);
+  const { rows, datasets } = newRuns(sweep.runs);
+  await keepDatasets(prisma, new Map([...(sweep.datasets ?? []), ...datasets]), rows);
   await prisma.$transaction([
     prisma.sweep.create({
       data: {
@@ -170,7 +245,9 @@ export async function advanceTrials(
     for (const trial of plan({ status: sweep.status, trials })) {
       const number = next++;
       await tx.trial.create({ data: { sweepId, number, values: trial.values } });
-      await insertRuns(tx, sweepId, newRuns(trial.runs), number);
+      const { rows, datasets } = newRuns(trial.runs);
+      await keepDatasets(tx, datasets, rows);
+      await insertRuns(tx, sweepId, rows, number);
     }
     const queued = await tx.run.findMany({
       where: { sweepId, trial: { not: null }, status: "queued" },
