@@ -73,7 +73,11 @@ function newRuns(inputs: readonly unknown[]): { rows: Array<{ id: string; key: s
  * Keeps inline datasets once (a dataset stored before is kept as it was), and checks that every
  * stored reference the runs carry names one kept: a reference to none is a SpecError.
  */
-async function keepDatasets(client: Prisma.TransactionClient | PrismaClient, datasets: ReadonlyMap<string, PointsSpec>, rows: ReturnType<typeof newRuns>["rows"]) {
+async function keepDatasets(
+  client: Prisma.TransactionClient | PrismaClient,
+  datasets: ReadonlyMap<string, PointsSpec>,
+  rows: ReturnType<typeof newRuns>["rows"],
+) {
   if (datasets.size > 0) {
     await client.dataset.createMany({ data: [...datasets].map(([sha256, points]) => ({ sha256, points: points as object })), skipDuplicates: true });
   }
