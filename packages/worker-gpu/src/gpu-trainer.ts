@@ -71,6 +71,8 @@ export class GpuTrainer implements Trainer {
         this.groups.set(key, group);
       }
       group.runs.push({ spec, sink, signal, data, resolve, reject });
+      // An aborted run (a cancel, a prune) is let go at once; its net in the pack stops at the next check.
+      signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
       clearTimeout(group.timer);
       if (group.runs.length >= group.limit) this.launch(key);
       else group.timer = setTimeout(() => this.launch(key), this.options.gatherMs);

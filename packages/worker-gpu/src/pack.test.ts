@@ -1,6 +1,7 @@
 import { ACTIVATION_NAMES, parseRunSpec, train, type EpochRecord, type RunSpec, type RunSpecInput, type TraceSummary } from "@gradtrace/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openGpu, type Gpu } from "./device.ts";
+import { GpuTrainer } from "./gpu-trainer.ts";
 import { PackKernels, trainCollected, trainPack } from "./pack.ts";
 import { parityGaps } from "./parity.ts";
 
@@ -115,6 +116,32 @@ describe("a pack on the GPU", () => {
     expect(outcomes[0]).toMatchObject({ message: "cancelled" });
     expect(outcomes[1]).toMatchObject({ status: "completed", epochsRun: 20 });
     expect(seen).toHaveLength(21);
+  });
+
+  it("lets a run aborted in a pack go at once, while the rest of its pack trains on", async () => {
+    const trainer = await GpuTrainer.open({ pack: 2 });
+    try {
+      const controller = new AbortController();
+      let keptEpochs = 0;
+      let keptEpochsWhenLetGo = -1;
+      const sink = (abortAt?: number) => ({
+        layers: async () => {},
+        epoch: async (r: EpochRecord) => {
+          if (abortAt === undefined) keptEpochs++;
+          if (r.epoch === abortAt) controller.abort(new Error("cancelled"));
+        },
+      });
+      const [aborted, kept] = await Promise.allSettled([
+        trainer.train(spec({ seed: 1, epochs: 60 }), sink(3), controller.signal).finally(() => (keptEpochsWhenLetGo = keptEpochs)),
+        trainer.train(spec({ seed: 2, epochs: 60 }), sink(), new AbortController().signal),
+      ]);
+      expect(aborted).toMatchObject({ status: "rejected", reason: { message: "cancelled" } });
+      expect(kept).toMatchObject({ status: "fulfilled", value: { status: "completed", epochsRun: 60 } });
+      // Let go at its abort (epoch 3), not when the pack ended (the other run's 61 records).
+      expect(keptEpochsWhenLetGo).toBeLessThanOrEqual(5);
+    } finally {
+      await trainer.close();
+    }
   });
 
   it("stops within an epoch once every run of the pack is aborted, not at its end", async () => {
