@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { createServer, Socket, type Server } from "node:net";
@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 /** A cluster on its own key prefix: workers and recorders as real processes, sweep control in-process. */
-function cluster(redisUrl = REDIS_URL, databaseUrl = db.schemaUrl, lease: Record<string, string> = LEASE) {
+function cluster(redisUrl = REDIS_URL, databaseUrl = db.schemaUrl, lease: Record<string, string> = LEASE, processEnv: Record<string, string> = {}) {
   const prefix = `gt-test-${randomBytes(4).toString("hex")}`;
   const redis = connectRedis(redisUrl, "worker", () => undefined);
   const control: Control = { prisma: db.prisma, redis, prefix, queues: openQueues(redis, prefix, () => undefined) };
@@ -63,7 +63,7 @@ function cluster(redisUrl = REDIS_URL, databaseUrl = db.schemaUrl, lease: Record
     if (stale.length > 0) await redis.del(...stale);
     redis.disconnect();
   });
-  const env = { REDIS_URL: redisUrl, GRADTRACE_QUEUE_PREFIX: prefix, ...lease };
+  const env = { REDIS_URL: redisUrl, GRADTRACE_QUEUE_PREFIX: prefix, ...lease, ...processEnv };
   diagnostics.push(async () => {
     const [runs, results] = await Promise.all([control.queues.runs.any.getJobCounts(), control.queues.results.getJobCounts()]);
     const failed = await control.queues.runs.any.getFailed(0, 5);
@@ -270,6 +270,57 @@ describe("workers and recorders as processes", () => {
     server = await startRedis();
     await sweepSettled(db.prisma, sweepId, 120_000);
     expect(await expectCompleteTraces(sweepId)).toHaveLength(24);
+  });
+
+  it("runs over TLS with a password: workers and the recorder on rediss:// (a private CA through NODE_EXTRA_CA_CERTS), the sweep completes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gt-tls-"));
+    const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+      ],
+      {
+        stdio: "ignore",
+      },
+    );
+    const plain = 20_000 + Math.floor(Math.random() * 20_000);
+    const tls = plain + 1;
+    // The TLS port is the processes' only way in; the plain one is this test's, to submit and look.
+    const tlsArgs = ["--tls-port", String(tls), "--tls-cert-file", cert, "--tls-key-file", key, "--tls-ca-cert-file", cert, "--tls-auth-clients", "no"];
+    const server = spawn(
+      "redis-server",
+      ["--port", String(plain), "--bind", "127.0.0.1", ...tlsArgs, "--requirepass", "s3cret", "--save", "", "--appendonly", "no"],
+      {
+        stdio: "ignore",
+      },
+    );
+    cleanups.push(() => void server.kill("SIGKILL"));
+    const plainUrl = `redis://:s3cret@127.0.0.1:${plain}`;
+    const probe = connectRedis(plainUrl, "worker", () => undefined);
+    await until(async () => (await probe.ping().catch(() => "")) === "PONG", 10_000, "redis-server to answer");
+    probe.disconnect();
+    const c = cluster(plainUrl, db.schemaUrl, LEASE, { REDIS_URL: `rediss://:s3cret@127.0.0.1:${tls}`, NODE_EXTRA_CA_CERTS: cert });
+    const recorder = await c.recorder();
+    await c.worker();
+    const { sweepId } = await submitSweep(c.control, sweepSpec("tls", 5, [1], [0]));
+    await sweepSettled(db.prisma, sweepId, 60_000);
+    expect(await expectCompleteTraces(sweepId)).toHaveLength(12);
+    expect(recorder.output()).not.toContain("s3cret");
   });
 
   it("loses nothing while Postgres is unreachable for 10 s: the recorder waits and writes it all", async () => {
