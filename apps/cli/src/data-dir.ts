@@ -26,22 +26,25 @@ function readPid(path: string): number | undefined {
 /**
  * Takes the data directory for this process: a second `gradtrace up` on the same directory is
  * refused (UsageError naming the pid that holds it); a lock left by a process that died is taken
- * over. Returns the release.
+ * over, and its pid returned as `diedHolding` (its runs are stranded). Returns the release.
  */
-export function lockDataDir(dir: string): () => void {
+export function lockDataDir(dir: string): { release: () => void; diedHolding?: number } {
   const path = join(dir, "lock");
+  let dead: number | undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(path, `${process.pid}\n`, { flag: "wx" });
-      return () => {
+      const release = () => {
         if (readPid(path) === process.pid) rmSync(path, { force: true });
       };
+      return dead === undefined ? { release } : { release, diedHolding: dead };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const holder = readPid(path);
       if (holder !== undefined && holder !== process.pid && alive(holder)) {
         throw new UsageError(`another gradtrace up (pid ${holder}) is using ${dir}; stop it, or give this one its own --data DIR`);
       }
+      dead = holder;
       rmSync(path, { force: true });
     }
   }

@@ -84,6 +84,27 @@ describe("gradtrace up", () => {
     expect(Date.now() - asked).toBeLessThan(5000);
   });
 
+  it("after a kill -9, queues again at once the runs the killed one was training, instead of after their leases", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "gt-up-"));
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const first = await up(cwd, port, "--concurrency", "1");
+    const long = {
+      ...sweep,
+      axes: { ...sweep.axes, activations: [{ name: "relu" }], seeds: [0], widths: [256], datasets: [{ name: "moons", samples: 5000 }] },
+      fixed: { epochs: 200, batchSize: 32 },
+    };
+    const { sweepId } = await json(`${first.url}/api/sweeps`, { method: "POST", body: JSON.stringify(long), headers: { "content-type": "application/json" } });
+    await until(async () => (await json(`${first.url}/api/sweeps/${sweepId}`)).runs.running === 1, 30_000, "the run to start");
+    first.p.child.kill("SIGKILL");
+    await first.p.exited;
+    // No workers in the new one: the run can only be queued again by the restart itself.
+    const second = await up(cwd, port, "--concurrency", "0");
+    expect(second.p.output()).toMatch(new RegExp(`queued again 1 runs the gradtrace up that stopped \\(pid ${first.p.child.pid}\\) was training`));
+    expect((await json(`${second.url}/api/sweeps/${sweepId}`)).runs).toMatchObject({ running: 0, queued: 1 });
+    second.p.child.kill("SIGINT");
+    expect(await second.p.exited).toBe(0);
+  });
+
   it("stops within 5 s on Ctrl-C with a live client and runs in flight, which complete after a restart", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "gt-up-"));
     const port = 20_000 + Math.floor(Math.random() * 20_000);

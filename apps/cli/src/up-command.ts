@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync } from "node:fs";
 import { createServer as createNetServer } from "node:net";
-import { availableParallelism } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { accessFrom, countUsers, isLoopback, openControl, startRecorder } from "@gradtrace/control";
+import { accessFrom, countUsers, isLoopback, openControl, requeueRunsOf, startRecorder } from "@gradtrace/control";
 import { createPrismaClient, type PrismaClient } from "@gradtrace/db";
-import { connectRedis, redisEnv, startWorker } from "@gradtrace/queue";
+import { connectRedis, redisEnv, startWorker, workerIdPrefix } from "@gradtrace/queue";
 import { serveDashboard } from "@gradtrace/web/server";
 import { ThreadPool } from "@gradtrace/worker-cpu";
 import { z } from "zod";
@@ -104,7 +104,8 @@ export async function runUp(argv: string[]): Promise<number> {
   // Before anything starts: a dashboard beyond loopback without accounts is refused here.
   const access = envOrUsage(() => accessFrom({ ...process.env, HOST: env.HOST }, env.HOST, () => keptSecret(data)));
   const log = envOrUsage(() => createLogger({ component: "up" }));
-  const closers: Array<() => Promise<unknown> | void> = [lockDataDir(data)];
+  const lock = lockDataDir(data);
+  const closers: Array<() => Promise<unknown> | void> = [lock.release];
   const closeAll = async () => {
     for (const close of closers.reverse()) await Promise.resolve(close()).catch((err: unknown) => log.error({ err }, `stopping: ${describeError(err)}`));
   };
@@ -140,6 +141,11 @@ export async function runUp(argv: string[]): Promise<number> {
 
     const control = openControl(prisma, redisUrl, prefix, log.child({ component: "web" }));
     closers.push(() => control.close());
+    if (lock.diedHolding !== undefined) {
+      // The up that died held this directory: the runs its own workers were training go back to the queue now, not when their leases lapse.
+      const requeued = await requeueRunsOf(control, workerIdPrefix(hostname(), lock.diedHolding));
+      if (requeued > 0) log.info(`queued again ${requeued} runs the gradtrace up that stopped (pid ${lock.diedHolding}) was training`);
+    }
     const recorder = await startRecorder({ redisUrl, prefix, prisma, logger: log.child({ component: "recorder" }) });
     closers.push(() => recorder.close());
     if (concurrency > 0) {

@@ -138,7 +138,7 @@ async function openDatabase(data: string | undefined): Promise<{ prisma: PrismaC
     return { prisma, close: () => prisma.$disconnect() };
   }
   const dir = resolve(data);
-  const release = lockDataDir(dir);
+  const { release } = lockDataDir(dir);
   try {
     const { openEmbeddedDatabase } = await import("@gradtrace/db/embedded");
     const embedded = await openEmbeddedDatabase(join(dir, "pg"));

@@ -36,6 +36,7 @@ export {
   loadSweep,
   openControl,
   pauseSweep,
+  requeueRunsOf,
   resumeSweep,
   retryFailedRuns,
   submitSweep,

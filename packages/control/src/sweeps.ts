@@ -8,6 +8,7 @@ import {
   deleteSweepRows,
   dropUnusedDatasets,
   getSweep,
+  releaseRun,
   requeueFailedRuns,
   setSweepStatus,
   sweepByIdempotencyKey,
@@ -33,6 +34,7 @@ import {
   PAYLOAD_VERSION,
   proposeTrial,
   putDatasets,
+  reclaimRuns,
   removeRuns,
   runCount,
   searchSpace,
@@ -262,6 +264,36 @@ export const CLI_ACTOR: Actor = { id: null, name: "cli" };
 
 function audited(control: Control, by: Actor, action: string, sweepId: string, detail?: Record<string, unknown>): Promise<void> {
   return audit(control.prisma, { userId: by.id, actor: by.name, action: `sweep.${action}`, target: sweepId, ...(detail ? { detail } : {}) });
+}
+
+/**
+ * Queues again at once the runs a process that died was training (the workers whose ids begin
+ * with `workerIdPrefix`): without this they would show `running` until their leases lapse. Each
+ * goes back to `queued` and gets a new job; returns how many.
+ */
+export async function requeueRunsOf(control: Control, workerIdPrefix: string): Promise<number> {
+  const stranded = await control.prisma.run.findMany({
+    where: { status: "running", workerId: { startsWith: workerIdPrefix } },
+    select: { id: true, sweepId: true, attempt: true },
+  });
+  for (const sweepId of new Set(stranded.map((r) => r.sweepId))) {
+    const mine = stranded.filter((r) => r.sweepId === sweepId);
+    const sweep = await loadSweep(control.prisma, sweepId);
+    await reclaimRuns(
+      control.redis,
+      runsQueue(control, sweep.spec),
+      mine.map((r) => r.id),
+    );
+    for (const r of mine) await releaseRun(control.prisma, r.id, r.attempt);
+    const ids = new Set(mine.map((r) => r.id));
+    await enqueue(
+      control,
+      sweepId,
+      sweep.spec,
+      (await sweepRuns(control.prisma, sweepId, ["queued"])).filter((r) => ids.has(r.id)),
+    );
+  }
+  return stranded.length;
 }
 
 /** Cancels a sweep: its waiting runs never start, its running ones stop within a second, all are cancelled. */

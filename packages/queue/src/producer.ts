@@ -82,6 +82,17 @@ export async function removeRuns(runs: Queue, runIds: readonly string[], paralle
   return removed;
 }
 
+/**
+ * Takes runs back from a worker known to be dead (its process is gone): each job's lock is
+ * dropped and the job removed, so the run can be queued again at once instead of after its lease.
+ */
+export async function reclaimRuns(redis: Redis, runs: Queue, runIds: readonly string[]): Promise<void> {
+  for (const id of runIds) {
+    await redis.del(`${runs.toKey(id)}:lock`);
+    await runs.remove(id).catch(() => 0);
+  }
+}
+
 /** Why a sweep's runs must not train now. */
 export type Halt = "cancelled" | "paused";
 

@@ -72,6 +72,11 @@ interface ActiveRun {
   controller: AbortController;
 }
 
+/** How the ids of the workers a process on `host` with `pid` runs begin: what a run's `workerId` says of the process that trains it. */
+export function workerIdPrefix(host: string, pid: number): string {
+  return `${host}-${pid}-`;
+}
+
 /** The result a run's job completes with. */
 export interface RunOutcome {
   outcome: TraceSummary["status"] | "cancelled" | "pruned";
@@ -86,7 +91,7 @@ export interface RunOutcome {
  */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { trainer, prefix } = options;
-  const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const id = `${workerIdPrefix(hostname(), process.pid)}${randomUUID().slice(0, 8)}`;
   const log = options.logger.child({ worker: id });
   const redis = connectRedis(options.redisUrl, "worker", (err) => log.error({ err }, `redis: ${describeError(err)}`));
   const results = new Queue(QUEUE_NAMES.results, { connection: redis, prefix }).on("error", (err) =>
