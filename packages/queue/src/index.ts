@@ -53,7 +53,16 @@ export { watchProgress, type ProgressWatch } from "./progress.ts";
 export { consumeResults, RefusedResultError, resultBackoff, RetrySoonError, type ResultsOptions } from "./results.ts";
 export { announceWorker, listWorkers, withdrawWorker, WorkerInfoSchema, type WorkerInfo } from "./registry.ts";
 export { DEFAULT_REPORTER_OPTIONS, RunReporter, type ReporterOptions } from "./reporter.ts";
-export { LeaseEnvSchema, startWorker, workerIdPrefix, type RunningWorker, type RunOutcome, type Trainer, type TrainSink, type WorkerOptions } from "./run-worker.ts";
+export {
+  LeaseEnvSchema,
+  startWorker,
+  workerIdPrefix,
+  type RunningWorker,
+  type RunOutcome,
+  type Trainer,
+  type TrainSink,
+  type WorkerOptions,
+} from "./run-worker.ts";
 export {
   gridSize,
   IdempotencyKeySchema,
