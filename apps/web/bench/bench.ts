@@ -20,6 +20,8 @@ const PORT = 3900 + Math.floor(Math.random() * 90);
 const base = `http://127.0.0.1:${PORT}`;
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+/** Which parts run (BENCH_WEB_PARTS, comma-separated): latency (one client, then 50), live (500 event streams), draw (chromium). */
+const parts = new Set((process.env.BENCH_WEB_PARTS ?? "latency,live,draw").split(","));
 
 const db = await createTestDatabase("web_bench");
 const server = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "start", "-p", String(PORT), "-H", "127.0.0.1"], {
@@ -96,121 +98,135 @@ try {
     }
     console.log(`  ${path.padEnd(62)} median ${median(samples).toFixed(1)} ms, max ${Math.max(...samples).toFixed(1)} ms`);
   };
-  console.log("server response, whole body, medians of 21 after a warm-up:");
-  await timed(`/sweeps/${sweepId}`);
-  await timed(`/runs/${run}`);
-  await timed("/");
-  await timed(`/compare?runs=${compared}`);
-  console.log("pages and API under 50 concurrent clients, 10 s each (autocannon; pages are the server's HTML, API the JSON):");
-  for (const path of [
-    `/sweeps/${sweepId}`,
-    `/runs/${run}`,
-    "/",
-    `/compare?runs=${compared}`,
-    `/api/compare?runs=${compared}`,
-    `/api/sweeps/${sweepId}`,
-    `/api/sweeps/${sweepId}/grid`,
-    `/api/sweeps/${sweepId}/runs`,
-    `/api/sweeps/${sweepId}/runs?limit=1000`,
-    `/api/sweeps/${sweepId}/importance?metric=valLoss`,
-    `/api/sweeps/${sweepId}/slices?metric=valLoss&by=activation`,
-    `/api/sweeps/${sweepId}/columns`,
-    `/api/compare/layers?runs=${compared}&metric=gradNorm&layer=middle`,
-    `/api/sweeps/${sweepId}/runs?sort=valLoss&dir=desc&diagnosis=vanishing_gradients`,
-    `/api/runs/${run}/trace?buckets=200`,
-    "/api/sweeps",
-    "/api/workers",
-  ]) {
-    // Every response's time, for the p95 autocannon's summary does not give.
-    const times: number[] = [];
-    const result = await new Promise<autocannon.Result>((resolve, reject) => {
-      const instance = autocannon({ url: base + path, connections: 50, duration: 10 }, (error, done) => (error ? reject(error) : resolve(done)));
-      instance.on("response", (...args: unknown[]) => times.push(Number(args[3])));
-    });
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    times.sort((a, b) => a - b);
-    const at = (q: number) => times[Math.ceil(q * times.length) - 1]!.toFixed(0);
-    console.log(
-      `  ${(path.length > 62 ? `${path.slice(0, 59)}...` : path).padEnd(62)} p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms, ${Math.round(result.requests.average)} req/s`,
-    );
+  if (parts.has("latency")) {
+    console.log("server response, whole body, medians of 21 after a warm-up:");
+    await timed(`/sweeps/${sweepId}`);
+    await timed(`/runs/${run}`);
+    await timed("/");
+    await timed(`/compare?runs=${compared}`);
+    console.log("pages and API under 50 concurrent clients, 10 s each (autocannon; pages are the server's HTML, API the JSON):");
+    for (const path of [
+      `/sweeps/${sweepId}`,
+      `/runs/${run}`,
+      "/",
+      `/compare?runs=${compared}`,
+      `/api/compare?runs=${compared}`,
+      `/api/sweeps/${sweepId}`,
+      `/api/sweeps/${sweepId}/grid`,
+      `/api/sweeps/${sweepId}/runs`,
+      `/api/sweeps/${sweepId}/runs?limit=1000`,
+      `/api/sweeps/${sweepId}/importance?metric=valLoss`,
+      `/api/sweeps/${sweepId}/slices?metric=valLoss&by=activation`,
+      `/api/sweeps/${sweepId}/columns`,
+      `/api/compare/layers?runs=${compared}&metric=gradNorm&layer=middle`,
+      `/api/sweeps/${sweepId}/runs?sort=valLoss&dir=desc&diagnosis=vanishing_gradients`,
+      `/api/runs/${run}/trace?buckets=200`,
+      "/api/sweeps",
+      "/api/workers",
+    ]) {
+      // Every response's time, for the p95 autocannon's summary does not give.
+      const times: number[] = [];
+      const result = await new Promise<autocannon.Result>((resolve, reject) => {
+        const instance = autocannon({ url: base + path, connections: 50, duration: 10 }, (error, done) => (error ? reject(error) : resolve(done)));
+        instance.on("response", (...args: unknown[]) => times.push(Number(args[3])));
+      });
+      if (result.non2xx > 0 || result.errors > 0) throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      times.sort((a, b) => a - b);
+      const at = (q: number) => times[Math.ceil(q * times.length) - 1]!.toFixed(0);
+      console.log(
+        `  ${(path.length > 62 ? `${path.slice(0, 59)}...` : path).padEnd(62)} p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms, ${Math.round(result.requests.average)} req/s`,
+      );
+    }
   }
 
-  // Live updates: 500 pages watch the sweep's event stream while its counts change every 2 s.
-  // Each should get the first state and every change, each about when it happened.
-  const clients = 500;
-  const changes = 10;
-  const changedAt: number[] = [];
-  const streams = await Promise.all(
-    Array.from({ length: clients }, async () => {
-      const abort = new AbortController();
-      const response = await fetch(`${base}/api/events?sweep=${sweepId}`, { signal: abort.signal });
-      if (!response.ok || !response.body) throw new Error(`events: ${response.status}`);
-      const got = { events: [] as Array<{ at: number; epochs: number }>, abort };
-      const reader = response.body.getReader();
-      const decoder = new TextDecoder();
-      let text = "";
-      void (async () => {
-        for (let next = await reader.read(); !next.done; next = await reader.read()) {
-          text += decoder.decode(next.value, { stream: true });
-          for (let end = text.indexOf("\n\n"); end >= 0; end = text.indexOf("\n\n")) {
-            const [head, data] = text.slice(0, end).split("\ndata: ");
-            text = text.slice(end + 2);
-            if (head === "event: sweep")
-              got.events.push({ at: performance.now(), epochs: Number((JSON.parse(data!) as { epochsTrained: number }).epochsTrained) });
+  if (parts.has("live")) {
+    // Live updates: 500 pages watch the sweep's event stream while its counts change every 2 s.
+    // Each should get the first state and every change, each about when it happened.
+    const clients = 500;
+    const changes = 10;
+    const changedAt: number[] = [];
+    const streams = await Promise.all(
+      Array.from({ length: clients }, async () => {
+        const abort = new AbortController();
+        const response = await fetch(`${base}/api/events?sweep=${sweepId}`, { signal: abort.signal });
+        if (!response.ok || !response.body) throw new Error(`events: ${response.status}`);
+        const got = { events: [] as Array<{ at: number; epochs: number }>, abort };
+        const reader = response.body.getReader();
+        const decoder = new TextDecoder();
+        let text = "";
+        void (async () => {
+          for (let next = await reader.read(); !next.done; next = await reader.read()) {
+            text += decoder.decode(next.value, { stream: true });
+            for (let end = text.indexOf("\n\n"); end >= 0; end = text.indexOf("\n\n")) {
+              const [head, data] = text.slice(0, end).split("\ndata: ");
+              text = text.slice(end + 2);
+              if (head === "event: sweep")
+                got.events.push({ at: performance.now(), epochs: Number((JSON.parse(data!) as { epochsTrained: number }).epochsTrained) });
+            }
           }
-        }
-      })().catch(() => undefined);
-      return got;
-    }),
-  );
-  const firstEpochs = await db.prisma.run.aggregate({ where: { sweepId }, _sum: { epochsDone: true } });
-  await new Promise((r) => setTimeout(r, 3000));
-  for (let i = 1; i <= changes; i++) {
-    await db.prisma.run.update({ where: { id: run }, data: { epochsDone: { increment: 1 } } });
-    changedAt.push(performance.now());
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-  for (const s of streams) s.abort.abort();
-  await db.prisma.run.update({ where: { id: run }, data: { epochsDone: { decrement: changes } } });
-  const base0 = firstEpochs._sum.epochsDone ?? 0;
-  const delivered = streams.map((s) => new Set(s.events.map((e) => e.epochs - base0).filter((k) => k >= 1 && k <= changes)).size / changes);
-  const lags = streams.flatMap((s) => s.events.filter((e) => e.epochs > base0).map((e) => e.at - changedAt[e.epochs - base0 - 1]!)).sort((a, b) => a - b);
-  console.log(
-    `live updates to ${clients} event streams of one sweep, ${changes} changes 2 s apart:\n` +
-      `  every stream got its first state: ${streams.every((s) => s.events.length > 0 && s.events[0]!.epochs === base0)}; ` +
-      `share of changes received per stream: min ${(100 * Math.min(...delivered)).toFixed(1)}%, median ${(100 * median(delivered)).toFixed(1)}%; ` +
-      `change to arrival: median ${median(lags).toFixed(0)} ms, p95 ${lags[Math.ceil(0.95 * lags.length) - 1]!.toFixed(0)} ms (a feed interval is 1,000 ms)`,
-  );
-
-  // What a researcher waits for: the sweep page opened in chromium until its parallel coordinates
-  // have drawn a line for every run and the importance chart its bars.
-  const browser = await launchBrowser();
-  try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const firstDraw = async () => {
-      const start = performance.now();
-      await page.goto(`${base}/sweeps/${sweepId}`, { waitUntil: "commit" });
-      const drawn = { parallel: 0, importance: 0 };
-      await Promise.all([
-        page
-          .waitForSelector(`[data-testid=chart-parallel-coordinates] canvas[data-runs="${runs.length}"]`, { timeout: 60_000 })
-          .then(() => (drawn.parallel = performance.now() - start)),
-        page
-          .waitForSelector("[data-testid=chart-importance] .recharts-bar-rectangle", { timeout: 60_000 })
-          .then(() => (drawn.importance = performance.now() - start)),
-      ]);
-      return drawn;
-    };
-    await firstDraw(); // warm-up: the browser's cache of the page's scripts
-    const draws: Array<{ parallel: number; importance: number }> = [];
-    for (let i = 0; i < 7; i++) draws.push(await firstDraw());
-    console.log(
-      `time to first draw in chromium, from navigation to drawn, medians of 7 after a warm-up (no other load):\n` +
-        `  parallel coordinates, ${runs.length} lines: median ${median(draws.map((d) => d.parallel)).toFixed(0)} ms, max ${Math.max(...draws.map((d) => d.parallel)).toFixed(0)} ms\n` +
-        `  importance bars: median ${median(draws.map((d) => d.importance)).toFixed(0)} ms, max ${Math.max(...draws.map((d) => d.importance)).toFixed(0)} ms`,
+        })().catch(() => undefined);
+        return got;
+      }),
     );
-  } finally {
-    await browser.close();
+    const firstEpochs = await db.prisma.run.aggregate({ where: { sweepId }, _sum: { epochsDone: true } });
+    await new Promise((r) => setTimeout(r, 3000));
+    for (let i = 1; i <= changes; i++) {
+      await db.prisma.run.update({ where: { id: run }, data: { epochsDone: { increment: 1 } } });
+      changedAt.push(performance.now());
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    for (const s of streams) s.abort.abort();
+    await db.prisma.run.update({ where: { id: run }, data: { epochsDone: { decrement: changes } } });
+    const base0 = firstEpochs._sum.epochsDone ?? 0;
+    const delivered = streams.map((s) => new Set(s.events.map((e) => e.epochs - base0).filter((k) => k >= 1 && k <= changes)).size / changes);
+    const lags = streams.flatMap((s) => s.events.filter((e) => e.epochs > base0).map((e) => e.at - changedAt[e.epochs - base0 - 1]!)).sort((a, b) => a - b);
+    console.log(
+      `live updates to ${clients} event streams of one sweep, ${changes} changes 2 s apart:\n` +
+        `  every stream got its first state: ${streams.every((s) => s.events.length > 0 && s.events[0]!.epochs === base0)}; ` +
+        `share of changes received per stream: min ${(100 * Math.min(...delivered)).toFixed(1)}%, median ${(100 * median(delivered)).toFixed(1)}%; ` +
+        `change to arrival: median ${median(lags).toFixed(0)} ms, p95 ${lags[Math.ceil(0.95 * lags.length) - 1]!.toFixed(0)} ms (a feed interval is 1,000 ms)`,
+    );
+  }
+
+  if (parts.has("draw")) {
+    // What a researcher waits for: the sweep page opened in chromium until its parallel coordinates
+    // have drawn a line for every run and the importance chart its bars.
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const firstDraw = async () => {
+        const start = performance.now();
+        await page.goto(`${base}/sweeps/${sweepId}`, { waitUntil: "commit" });
+        const drawn = { parallel: 0, importance: 0, html: 0, scripts: 0, columnsAsked: 0, columnsGot: 0 };
+        await Promise.all([
+          page
+            .waitForSelector(`[data-testid=chart-parallel-coordinates] canvas[data-drawn="${runs.length}"]`, { timeout: 60_000 })
+            .then(() => (drawn.parallel = performance.now() - start)),
+          page
+            .waitForSelector("[data-testid=chart-importance] .recharts-bar-rectangle", { timeout: 60_000 })
+            .then(() => (drawn.importance = performance.now() - start)),
+        ]);
+        // Where the time went, by the browser's own clock (from the navigation's start).
+        const timings = await page.evaluate(() => {
+          const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+          const columns = performance.getEntriesByType("resource").find((r) => r.name.includes("/columns")) as PerformanceResourceTiming | undefined;
+          return { html: nav.responseEnd, scripts: nav.domContentLoadedEventEnd, columnsAsked: columns?.startTime ?? 0, columnsGot: columns?.responseEnd ?? 0 };
+        });
+        return { ...drawn, ...timings };
+      };
+      await firstDraw(); // warm-up: the browser's cache of the page's scripts
+      const draws: Array<Awaited<ReturnType<typeof firstDraw>>> = [];
+      for (let i = 0; i < 7; i++) draws.push(await firstDraw());
+      console.log(
+        `time to first draw in chromium, from navigation to drawn, medians of 7 after a warm-up (no other load):\n` +
+          `  parallel coordinates, ${runs.length} lines: median ${median(draws.map((d) => d.parallel)).toFixed(0)} ms, max ${Math.max(...draws.map((d) => d.parallel)).toFixed(0)} ms\n` +
+          `  importance bars: median ${median(draws.map((d) => d.importance)).toFixed(0)} ms, max ${Math.max(...draws.map((d) => d.importance)).toFixed(0)} ms\n` +
+          `  of which (medians, the browser's clock): HTML received ${median(draws.map((d) => d.html)).toFixed(0)} ms, scripts run (DOMContentLoaded) ${median(draws.map((d) => d.scripts)).toFixed(0)} ms, ` +
+          `columns asked ${median(draws.map((d) => d.columnsAsked)).toFixed(0)} ms and received ${median(draws.map((d) => d.columnsGot)).toFixed(0)} ms`,
+      );
+    } finally {
+      await browser.close();
+    }
   }
 } finally {
   server.kill("SIGTERM");

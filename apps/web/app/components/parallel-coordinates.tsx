@@ -193,6 +193,8 @@ export function ParallelCoordinates({
     }
     context.globalAlpha = 1;
     context.setLineDash([]);
+    // Said once the lines are on the canvas (data-runs says how many there are to draw): what a test or a bench waits for.
+    canvas.current!.dataset.drawn = String(drawnRuns);
     context.fillStyle = "#24292f";
     context.font = "11px sans-serif";
     context.textAlign = "center";
@@ -214,7 +216,7 @@ export function ParallelCoordinates({
         context.fillStyle = "#24292f";
       }
     });
-  }, [axes, selected, status, colourBy, brushes, chosen]);
+  }, [axes, selected, status, colourBy, brushes, chosen, drawnRuns]);
 
   // Brushes become the run table's filter: bounds on numeric columns, the categories a brush covers.
   useEffect(() => {
