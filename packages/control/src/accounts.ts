@@ -37,7 +37,11 @@ function configure({ prisma, secret, logger, secureCookies }: AccountsOptions) {
     // The request guard (apps/web/lib/guard.ts) has already refused foreign hosts and cross-site
     // origins, so the origin of the host the request names is the one to trust (Next's request URL
     // may name 127.0.0.1 "localhost").
-    trustedOrigins: (request) => (request ? [`${new URL(request.url).protocol}//${request.headers.get("host") ?? new URL(request.url).host}`] : []),
+    trustedOrigins: (request) => {
+      if (!request) return [];
+      const url = new URL(request.url);
+      return [`${url.protocol}//${request.headers.get("host") ?? url.host}`];
+    },
     advanced: { cookiePrefix: "gradtrace", useSecureCookies: secureCookies ?? false },
     plugins: [
       apiKey({
