@@ -1,5 +1,15 @@
 import "server-only";
-import { accessFrom, createAccounts, CredentialsError, identify, LOCAL_PRINCIPAL, type Access, type Accounts, type Principal } from "@gradtrace/control";
+import {
+  accessFrom,
+  createAccounts,
+  CredentialsError,
+  identify,
+  LOCAL_PRINCIPAL,
+  requestOrigin,
+  type Access,
+  type Accounts,
+  type Principal,
+} from "@gradtrace/control";
 import { roleAllows, type RoleName } from "@gradtrace/core/vocabulary";
 import { getPrisma, type PrismaClient } from "@gradtrace/db";
 import { host } from "./host.ts";
@@ -74,8 +84,7 @@ export async function gate(request: Request): Promise<Response | undefined> {
   }
   if (!who) {
     if (!api) {
-      // On the host the browser asked for (checked by the guard): Next's request URL names 127.0.0.1 "localhost", where the browser has no cookie.
-      const login = new URL(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, `${url.protocol}//${request.headers.get("host") ?? url.host}`);
+      const login = new URL(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, requestOrigin(request));
       return Response.redirect(login, 303);
     }
     return Response.json(

@@ -35,13 +35,8 @@ function configure({ prisma, secret, logger, secureCookies }: AccountsOptions) {
     user: { additionalFields: { role: { type: "string", input: false, defaultValue: "viewer" } } },
     session: { expiresIn: 7 * 24 * 3600, updateAge: 24 * 3600 },
     // The request guard (apps/web/lib/guard.ts) has already refused foreign hosts and cross-site
-    // origins, so the origin of the host the request names is the one to trust (Next's request URL
-    // may name 127.0.0.1 "localhost").
-    trustedOrigins: (request) => {
-      if (!request) return [];
-      const url = new URL(request.url);
-      return [`${url.protocol}//${request.headers.get("host") ?? url.host}`];
-    },
+    // origins, so the origin of the host the request names is the one to trust.
+    trustedOrigins: (request) => (request ? [requestOrigin(request)] : []),
     advanced: { cookiePrefix: "gradtrace", useSecureCookies: secureCookies ?? false },
     plugins: [
       apiKey({
@@ -71,6 +66,15 @@ function configure({ prisma, secret, logger, secureCookies }: AccountsOptions) {
       },
     },
   });
+}
+
+/**
+ * The origin a request was sent to, from its Host header (which the request guard has checked):
+ * Next's request URL names 127.0.0.1 "localhost", where a browser on 127.0.0.1 has no cookie.
+ */
+export function requestOrigin(request: Request): string {
+  const url = new URL(request.url);
+  return `${url.protocol}//${request.headers.get("host") ?? url.host}`;
 }
 
 /** better-auth configured for gradtrace: its HTTP handler serves /api/auth/*. */

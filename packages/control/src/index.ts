@@ -17,6 +17,7 @@ export {
   LOCAL_PRINCIPAL,
   MIN_PASSWORD_LENGTH,
   removeUser,
+  requestOrigin,
   revokeToken,
   setRole,
   TOKEN_PREFIX,
