@@ -48,6 +48,24 @@ describe("shared reads", () => {
     expect(await sharedRead("a", count)).toBe(4);
   });
 
+  it("keeps a completed sweep's reads under its stamp, through changes elsewhere, until the stamp changes", async () => {
+    vi.useFakeTimers();
+    let n = 0;
+    const read = async () => ({ n: ++n });
+    const body = async (stamp: string | null) => (await sharedJson(new Request("http://x/api/sweeps/s/columns"), read, stamp)).json();
+    expect(await body("2026-12-03T10:00:00.000Z")).toEqual({ n: 1 });
+    vi.advanceTimersByTime(60 * 60_000);
+    forgetSharedReads();
+    expect(await body("2026-12-03T10:00:00.000Z")).toEqual({ n: 1 });
+    // Running again (no stamp): read again, then shared for a second only.
+    expect(await body(null)).toEqual({ n: 2 });
+    vi.advanceTimersByTime(1000);
+    expect(await body(null)).toEqual({ n: 3 });
+    // Completed again: a new stamp, a new read.
+    expect(await body("2026-12-03T11:00:00.000Z")).toEqual({ n: 4 });
+    expect(await body("2026-12-03T11:00:00.000Z")).toEqual({ n: 4 });
+  });
+
   it("serves JSON in wire form once per path and query", async () => {
     let n = 0;
     const read = async () => ({ n: ++n, loss: NaN });

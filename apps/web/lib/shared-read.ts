@@ -6,6 +6,8 @@ interface Entry {
   value: Promise<unknown>;
   /** When the read finished (ms), or undefined while it runs. */
   settled?: number;
+  /** Kept under a completed sweep's stamp (see sharedText): not forgotten after a change elsewhere. */
+  stamped?: boolean;
 }
 
 /** How long a finished read is shared (ms): GRADTRACE_SHARE_MS, by default the live feed's interval; 0 shares only reads in flight. */
@@ -23,10 +25,10 @@ const MOST = 500;
  * staler than its live updates). Fifty clients asking for one 10,000-run sweep's grid cost one
  * query, not fifty. A failed read is not kept; `forgetSharedReads` drops everything after a change.
  */
-export function sharedRead<T>(key: string, read: () => Promise<T>, maxAgeMs = SHARE_MS): Promise<T> {
+export function sharedRead<T>(key: string, read: () => Promise<T>, maxAgeMs = SHARE_MS, stamped = false): Promise<T> {
   const hit = entries.get(key);
   if (hit && (hit.settled === undefined || Date.now() - hit.settled < maxAgeMs)) return hit.value as Promise<T>;
-  const entry: Entry = { value: read() };
+  const entry: Entry = { value: read(), stamped };
   entries.delete(key);
   entries.set(key, entry);
   entry.value.then(
@@ -40,18 +42,33 @@ export function sharedRead<T>(key: string, read: () => Promise<T>, maxAgeMs = SH
   return entry.value as Promise<T>;
 }
 
-/** A JSON response whose text `read` makes, shared as sharedRead shares reads, keyed by the request's path and query. */
-export async function sharedText(request: Request, read: () => Promise<string>): Promise<Response> {
+/**
+ * A JSON response whose text `read` makes, shared as sharedRead shares reads, keyed by the
+ * request's path and query. With a `stamp` — a completed sweep's (`completedStamp`), for a read
+ * of nothing but its runs' results — the answer is kept as long as the stamp stays (a retry
+ * changes it) instead of for a second: a finished 10,000-run sweep's importance, slices and
+ * columns are computed once, not for every visitor every second. GRADTRACE_SHARE_MS=0 keeps
+ * nothing, stamped or not.
+ */
+export async function sharedText(request: Request, read: () => Promise<string>, stamp: string | null = null): Promise<Response> {
   const url = new URL(request.url);
-  return new Response(await sharedRead(`json:${url.pathname}${url.search}`, read), { headers: { "content-type": "application/json" } });
+  const text =
+    stamp === null || SHARE_MS === 0
+      ? sharedRead(`json:${url.pathname}${url.search}`, read)
+      : sharedRead(`json:${url.pathname}${url.search}@${stamp}`, read, Infinity, true);
+  return new Response(await text, { headers: { "content-type": "application/json" } });
 }
 
 /** A JSON response of `read`'s value in wire form, shared as sharedText: the body is serialised once for every request that shares it. */
-export function sharedJson(request: Request, read: () => Promise<unknown>): Promise<Response> {
-  return sharedText(request, async () => JSON.stringify(toWire(await read())));
+export function sharedJson(request: Request, read: () => Promise<unknown>, stamp: string | null = null): Promise<Response> {
+  return sharedText(request, async () => JSON.stringify(toWire(await read())), stamp);
 }
 
-/** Forgets every shared read: called after a change made through this process (a rename, a cancel, a delete), so its author sees it at once. */
+/**
+ * Forgets the shared reads: called after a change made through this process (a rename, a cancel,
+ * a delete) or seen by the live feed, so whoever looks next sees it. Reads kept under a completed
+ * sweep's stamp stay: no such change alters them, and the one that does (a retry) changes the stamp.
+ */
 export function forgetSharedReads(): void {
-  entries.clear();
+  for (const [key, entry] of entries) if (!entry.stamped) entries.delete(key);
 }

@@ -14,6 +14,7 @@ export {
   dropUnusedDatasets,
   sweepDatasets,
   deleteSweepRows,
+  completedStamp,
   getSweep,
   recentLaunches,
   listSweeps,

@@ -13,6 +13,7 @@ import {
   cancelSweepRuns,
   createSweep,
   deleteSweepRows,
+  completedStamp,
   getSweep,
   listSweeps,
   refreshSweepStatus,
@@ -194,12 +195,18 @@ describe("sweep lifecycle", () => {
     expect(await status()).toBe("running");
     await failRun(db.prisma, runIds[1]!, 1, "boom");
     await record(runIds[2]!, traces[2]!);
+    expect(await completedStamp(db.prisma, sweepId)).toBeNull();
     await refreshSweepStatus(db.prisma, runIds.slice(1));
     expect(await status()).toBe("completed");
+    // A completed sweep's stamp, what its derived reads are kept under, goes when it runs again.
+    const stamp = await completedStamp(db.prisma, sweepId);
+    expect(stamp).toBe((await getSweep(db.prisma, sweepId)).finishedAt?.toISOString());
+    await expect(completedStamp(db.prisma, "00000000-0000-4000-8000-000000000000")).rejects.toBeInstanceOf(NotFoundError);
     const requeued = await requeueFailedRuns(db.prisma, sweepId);
     expect(requeued.map((r) => [r.id, r.attempt])).toEqual([[runIds[1], 1]]);
     expect(requeued[0]!.spec).toMatchObject({ training: { seed: 32 } });
     expect(await status()).toBe("running");
+    expect(await completedStamp(db.prisma, sweepId)).toBeNull();
     expect((await sweepRuns(db.prisma, sweepId, ["queued"])).map((r) => r.id)).toEqual([runIds[1]]);
     expect(await cancelSweepRuns(db.prisma, sweepId)).toEqual([runIds[1]]);
     expect(await getSweep(db.prisma, sweepId)).toMatchObject({ status: "cancelled", runs: { completed: 2, cancelled: 1 } });

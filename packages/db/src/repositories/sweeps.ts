@@ -337,6 +337,17 @@ export async function getSweep(prisma: PrismaClient, id: string) {
   return { ...sweep, launchedBy: launchedBy?.email ?? null, runs, epochsTrained };
 }
 
+/**
+ * A completed sweep's stamp, its finish time: its runs' results cannot change until it runs again
+ * (a retry), which clears the stamp, and the next completion sets a new one. Null while the sweep
+ * is not completed; NotFoundError when there is no such sweep.
+ */
+export async function completedStamp(prisma: PrismaClient, id: string): Promise<string | null> {
+  const found = await prisma.sweep.findUnique({ where: { id }, select: { status: true, finishedAt: true } });
+  if (!found) throw new NotFoundError("sweep", id);
+  return found.status === "completed" && found.finishedAt ? found.finishedAt.toISOString() : null;
+}
+
 /** How many sweeps a user launched in the last `seconds` (the per-user launch limit). */
 export async function recentLaunches(prisma: PrismaClient, userId: string, seconds: number): Promise<number> {
   return prisma.sweep.count({ where: { launchedById: userId, createdAt: { gte: new Date(Date.now() - seconds * 1000) } } });

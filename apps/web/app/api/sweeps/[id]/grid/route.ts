@@ -1,4 +1,4 @@
-import { getSweep, sweepGrid } from "@gradtrace/db";
+import { completedStamp, sweepGrid } from "@gradtrace/db";
 import { handle, uuidParam } from "../../../../../lib/http.ts";
 import { control } from "../../../../../lib/server.ts";
 import { sharedJson } from "../../../../../lib/shared-read.ts";
@@ -8,11 +8,6 @@ export function GET(request: Request, { params }: { params: Promise<{ id: string
   return handle(async () => {
     const id = uuidParam((await params).id, "sweep");
     const { prisma } = control();
-    return sharedJson(request, async () => {
-      const cells = await sweepGrid(prisma, id);
-      // No cells: an unknown sweep (404) or one with nothing completed yet.
-      if (cells.length === 0) await getSweep(prisma, id);
-      return { cells };
-    });
+    return sharedJson(request, async () => ({ cells: await sweepGrid(prisma, id) }), await completedStamp(prisma, id));
   });
 }

@@ -1,5 +1,5 @@
 import { parseWith } from "@gradtrace/core";
-import { getSweep, GRID_METRIC_NAMES, sweepImportance, type GridMetric } from "@gradtrace/db";
+import { completedStamp, GRID_METRIC_NAMES, sweepImportance, type GridMetric } from "@gradtrace/db";
 import { z } from "zod";
 import { handle, uuidParam } from "../../../../../lib/http.ts";
 import { control } from "../../../../../lib/server.ts";
@@ -18,10 +18,6 @@ export function GET(request: Request, { params }: { params: Promise<{ id: string
     const id = uuidParam((await params).id, "sweep");
     const { metric } = parseWith(QuerySchema, Object.fromEntries(new URL(request.url).searchParams), "importance query");
     const { prisma } = control();
-    return sharedJson(request, async () => {
-      const importance = await sweepImportance(prisma, id, metric);
-      if (!importance) await getSweep(prisma, id);
-      return { importance };
-    });
+    return sharedJson(request, async () => ({ importance: await sweepImportance(prisma, id, metric) }), await completedStamp(prisma, id));
   });
 }

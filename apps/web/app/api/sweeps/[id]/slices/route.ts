@@ -1,5 +1,5 @@
 import { GRID_AXES, parseWith, type GridAxis } from "@gradtrace/core";
-import { getSweep, GRID_METRIC_NAMES, sweepSlices, type GridMetric } from "@gradtrace/db";
+import { completedStamp, GRID_METRIC_NAMES, sweepSlices, type GridMetric } from "@gradtrace/db";
 import { z } from "zod";
 import { handle, uuidParam } from "../../../../../lib/http.ts";
 import { control } from "../../../../../lib/server.ts";
@@ -20,10 +20,6 @@ export function GET(request: Request, { params }: { params: Promise<{ id: string
     const id = uuidParam((await params).id, "sweep");
     const { metric, by } = parseWith(QuerySchema, Object.fromEntries(new URL(request.url).searchParams), "slices query");
     const { prisma } = control();
-    return sharedJson(request, async () => {
-      const slices = await sweepSlices(prisma, id, metric, by);
-      if (slices.length === 0) await getSweep(prisma, id);
-      return { slices };
-    });
+    return sharedJson(request, async () => ({ slices: await sweepSlices(prisma, id, metric, by) }), await completedStamp(prisma, id));
   });
 }
