@@ -743,13 +743,18 @@ describe("the dashboard in a browser", () => {
     await expect.poll(() => page.locator("[data-testid=sweep-counts]").textContent()).toMatch(/^4 completed, 4 pruned/);
     await expect.poll(() => page.locator("[data-testid=sweep-effort]").textContent()).toMatch(/% saved by stopping 4 runs early\)$/);
     // The depth curve draws the combinations that completed runs — the Xavier ones — over both depths, with their names.
-    await expect.poll(() => page.locator("[data-testid=chart-depth-curve] .recharts-line").count()).toBe(2);
+    await expect.poll(() => page.locator("[data-testid=chart-depth-curve] g[data-series]").count()).toBe(2);
     // In the heatmap's row order, however the lines arrived.
-    expect(await page.locator("[data-testid=chart-depth-curve] .recharts-legend-item-text").allTextContents()).toEqual([
+    expect(await page.locator("[data-testid=chart-depth-curve] [data-testid=depth-curve-key]").allTextContents()).toEqual([
       "logistic · xavier_normal",
       "tanh · xavier_normal",
     ]);
-    expect(await page.locator("[data-testid=chart-depth-curve] .recharts-line-dots circle").count()).toBe(4);
+    expect(await page.locator("[data-testid=chart-depth-curve] g[data-series] circle").count()).toBe(4);
+    // Its picture downloads as SVG, legend and all.
+    const [curveFile] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=chart-depth-curve] button[data-export=svg]")]);
+    const curveSvg = readFileSync((await curveFile.path())!, "utf8");
+    expect(curveSvg).toMatch(/^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(curveSvg).toContain(">tanh · xavier_normal</text>");
     // In the heatmap the zero-initialised cells hold no mean, and say why.
     // (The grid is fetched again once the counts change: poll until it is.)
     const zeroCells = async () => {
@@ -863,7 +868,7 @@ describe("the dashboard in a browser", () => {
       ),
     );
     await page.selectOption("#metric", "valAccuracy");
-    await expect.poll(() => page.locator("[data-testid=chart-depth-curve] .recharts-line").count()).toBe(6);
+    await expect.poll(() => page.locator("[data-testid=chart-depth-curve] g[data-series]").count()).toBe(6);
     if (DOCS) {
       await page.locator("[data-testid=chart-depth-curve]").screenshot({ path: `${DOCS}depth-curve.png` });
       await page.locator("[data-testid=chart-importance]").screenshot({ path: `${DOCS}depth-importance.png` });

@@ -1,5 +1,5 @@
 "use client";
-import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
 import { seriesStyle, smooth, valueAxis, type ValueAxis } from "./axes.ts";
 import { csv } from "@gradtrace/core/vocabulary";
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
@@ -16,13 +16,17 @@ function save(blob: Blob, name: string): void {
 }
 
 const SVG_NS = "http://www.w3.org/2000/svg";
+const noChange = () => () => undefined;
+const inBrowser = () => true;
+const onServer = () => false;
 
 /**
  * The chart's SVG as a standalone document (styles are attributes in recharts' output), with its
  * legend — HTML on the page — drawn below the plot, so the picture says what each line is.
  */
 function svgText(figure: HTMLElement): string | null {
-  const svg = figure.querySelector(".recharts-wrapper > svg.recharts-surface");
+  // A recharts chart's surface, or a figure drawn as SVG of its own (its legend is in it).
+  const svg = figure.querySelector(".recharts-wrapper > svg.recharts-surface") ?? figure.querySelector("svg");
   if (!svg) return null;
   const copy = svg.cloneNode(true) as SVGSVGElement;
   const width = Number(copy.getAttribute("width"));
@@ -112,9 +116,10 @@ export function Figure({
 }) {
   const ref = useRef<HTMLElement>(null);
   // Charts draw in the browser only: a page's SVG for a dozen charts of 200 points was most of
-  // what the server spent on a run page (the bench's run page under 50 clients).
-  const [mounted, setMounted] = useState(false);
-  useEffect(() => setMounted(true), []);
+  // what the server spent on a run page (the bench's run page under 50 clients). False on the
+  // server and while the page hydrates, true at once for a figure that mounts after (its data
+  // fetched): no extra render pass before it draws.
+  const mounted = useSyncExternalStore(noChange, inBrowser, onServer);
   // A canvas picture has no SVG; every picture has a PNG.
   const kinds = (["svg", "png", "csv", "json"] as const).filter((k) => (k !== "csv" && k !== "json") || rows).filter((k) => k !== "svg" || !canvas);
   return (

@@ -4,7 +4,8 @@ import { Area, CartesianGrid, ComposedChart, Legend, Line, Tooltip, XAxis, YAxis
 import { Figure, legendProps, yAxisProps } from "./charts.tsx";
 import { bucketPoints, seriesStyle, valueAxis } from "./axes.ts";
 import { api } from "./format.ts";
-import { choice, useUrlSync, type View } from "./url-state.ts";
+import { useUrlSync } from "./url-state.ts";
+import { choice, type View } from "./view.ts";
 import { EPOCH_SCALARS, fromWire, LAYER_METRICS, RUN_AXES, type EpochScalar, type LayerMetric, type RunAxis, type Wired } from "@gradtrace/core/vocabulary";
 import type { CompareData, LayerSeriesData } from "../../lib/pages.ts";
 

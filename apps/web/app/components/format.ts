@@ -16,7 +16,9 @@ export function counts<K extends string>(wired: Record<K, WireNumber>): Record<K
 
 /** Fetches JSON from the API, throwing the API's error message on failure. */
 export async function api<T>(path: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(path, { ...init, headers: { "content-type": "application/json", ...(init?.headers ?? {}) } });
+  // A body is JSON; a read sends no header of its own, so it matches a preload of the same URL (the sweep page's figures).
+  const headers = init?.body === undefined ? init?.headers : { "content-type": "application/json", ...(init.headers ?? {}) };
+  const response = await fetch(path, { ...init, headers });
   const body = (await response.json()) as T & { error?: string };
   if (!response.ok) throw Object.assign(new Error(body.error ?? response.statusText), { body, status: response.status });
   return body;

@@ -1,13 +1,15 @@
 "use client";
 import { Bar, BarChart, CartesianGrid, ErrorBar, Tooltip, XAxis, YAxis } from "recharts";
-import { useEffect, useState } from "react";
+import { memo, useEffect, useState } from "react";
 import type { Wired } from "@gradtrace/core/vocabulary";
 import type { GridMetric, SweepImportance } from "@gradtrace/db";
 import { MetricSelect } from "./metric-select.tsx";
 import { Figure } from "./charts.tsx";
 import { api, fmt } from "./format.ts";
-import { GRID_METRIC_TITLES, HEATMAP_METRICS } from "./scales.ts";
-import { choice, useUrlSync, type View } from "./url-state.ts";
+import { GRID_METRIC_TITLES } from "./scales.ts";
+import { useUrlSync } from "./url-state.ts";
+import { type View } from "./view.ts";
+import { importanceMetric, importanceUrl } from "./figure-reads.ts";
 
 /** Pairs shown besides the main effects: the largest. */
 const PAIRS_SHOWN = 5;
@@ -17,13 +19,13 @@ const PAIRS_SHOWN = 5;
  * setting and the largest pairs explain, as bars (error bars: ± std over seeds), refetched when
  * `version` changes (runs finished).
  */
-export function ImportanceView({ sweepId, version, view }: { sweepId: string; version: number; view: View }) {
-  const [metric, setMetric] = useState<GridMetric>(() => choice(view, "importance", HEATMAP_METRICS, "valLoss"));
+export const ImportanceView = memo(function ImportanceView({ sweepId, version, view }: { sweepId: string; version: number; view: View }) {
+  const [metric, setMetric] = useState<GridMetric>(() => importanceMetric(view));
   useUrlSync({ importance: metric === "valLoss" ? null : metric });
   const [importance, setImportance] = useState<Wired<SweepImportance> | null | undefined>(undefined);
   const [error, setError] = useState("");
   useEffect(() => {
-    api<{ importance: Wired<SweepImportance> | null }>(`/api/sweeps/${sweepId}/importance?metric=${metric}`)
+    api<{ importance: Wired<SweepImportance> | null }>(importanceUrl(sweepId, metric))
       .then((r) => setImportance(r.importance))
       .catch((e: Error) => setError(e.message));
   }, [sweepId, metric, version]);
@@ -80,4 +82,4 @@ export function ImportanceView({ sweepId, version, view }: { sweepId: string; ve
       )}
     </>
   );
-}
+});

@@ -1,12 +1,14 @@
 "use client";
-import { useEffect, useMemo, useRef, useState, type MouseEvent } from "react";
+import { memo, useEffect, useMemo, useRef, useState, type MouseEvent } from "react";
 import { RUN_AXES } from "@gradtrace/core/vocabulary";
 import type { GridMetric } from "@gradtrace/db";
 import { MetricSelect } from "./metric-select.tsx";
 import { Figure } from "./charts.tsx";
 import { api, fmt } from "./format.ts";
 import { GRID_METRIC_TITLES, metricScale, scaleColour, shownValue } from "./scales.ts";
-import { choice, useUrlSync, type View } from "./url-state.ts";
+import { useUrlSync } from "./url-state.ts";
+import { choice, type View } from "./view.ts";
+import { columnsUrl } from "./figure-reads.ts";
 
 /** The runs of a sweep as columns (GET /api/sweeps/:id/columns). */
 type Columns = Record<string, Array<string | number | null>>;
@@ -33,17 +35,28 @@ const OUTCOMES: readonly GridMetric[] = ["valAccuracy", "valLoss", "log10Gradien
 
 const number = (v: string | number | null | undefined) => (v === null || v === undefined ? NaN : Number(v));
 
+/** The smallest and largest finite value, or NaN twice when there is none (one pass: 10,000 runs). */
+function extent(values: Float64Array): [number, number] {
+  let [lo, hi] = [Infinity, -Infinity];
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo > hi ? [NaN, NaN] : [lo, hi];
+}
+
 /** The axes of the runs: each setting that varies (numeric ones on a log scale when they span a decade or more), then the outcomes. */
 function axesOf(columns: Columns): Axis[] {
   const axes: Axis[] = [];
   for (const key of RUN_AXES) {
     if (key === "seed") continue;
     const raw = columns[key] ?? [];
-    const distinct = [...new Set(raw.map(String))];
+    const distinct = [...new Set(raw)].map(String);
     if (distinct.length < 2) continue;
     if (typeof raw[0] === "number") {
       const values = Float64Array.from(raw, number);
-      const [lo, hi] = [Math.min(...values), Math.max(...values)];
+      const [lo, hi] = extent(values);
       axes.push({ key, label: key, kind: lo > 0 && hi / lo >= 10 ? "log" : "linear", values, categories: [], lo, hi, column: key, toColumn: (v) => v });
     } else {
       const categories = distinct.sort();
@@ -68,8 +81,8 @@ function axesOf(columns: Columns): Axis[] {
       // The ratio's log, clamped where the heatmap's scale ends: a vanished gradient (0) sits at the bottom.
       return x > 0 ? Math.max(-5, Math.min(5, Math.log10(x))) : x === 0 ? -5 : NaN;
     });
-    const finite = [...values].filter(Number.isFinite);
-    if (finite.length === 0) continue;
+    const [lo, hi] = extent(values);
+    if (Number.isNaN(lo)) continue;
     const fraction = metric === "deadFraction" || metric === "saturatedFraction";
     axes.push({
       key: metric,
@@ -77,8 +90,8 @@ function axesOf(columns: Columns): Axis[] {
       kind: "linear",
       values,
       categories: [],
-      lo: Math.min(...finite),
-      hi: Math.max(...finite),
+      lo,
+      hi,
       column: ratio ? "gradientRatio" : metric,
       toColumn: ratio ? (v) => 10 ** v : fraction ? (v) => v / 100 : (v) => v,
     });
@@ -114,7 +127,7 @@ const yOf = (p: number) => TOP + (1 - p) * (HEIGHT - TOP - BOTTOM);
  * out. Dragging along an axis brushes a range; runs outside every brush
  * fade, and `onBounds` gets the brushes as the run table's filter.
  */
-export function ParallelCoordinates({
+export const ParallelCoordinates = memo(function ParallelCoordinates({
   sweepId,
   version,
   view,
@@ -145,7 +158,7 @@ export function ParallelCoordinates({
   const drag = useRef<{ axis: number; from: number } | null>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
-    api<Columns>(`/api/sweeps/${sweepId}/columns`)
+    api<Columns>(columnsUrl(sweepId))
       .then(setColumns)
       .catch((e: Error) => setError(e.message));
   }, [sweepId, version]);
@@ -294,4 +307,4 @@ export function ParallelCoordinates({
       </Figure>
     </>
   );
-}
+});

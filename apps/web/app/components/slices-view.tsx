@@ -1,16 +1,16 @@
 "use client";
 import { Bar, CartesianGrid, Cell, ComposedChart, ErrorBar, Scatter, Tooltip, XAxis, YAxis } from "recharts";
-import { useEffect, useState } from "react";
-import { GRID_AXES, type GridAxis, type Wired } from "@gradtrace/core/vocabulary";
+import { memo, useDeferredValue, useEffect, useState } from "react";
+import type { Wired } from "@gradtrace/core/vocabulary";
 import type { GridMetric, Slice } from "@gradtrace/db";
 import { seriesStyle, valueAxis } from "./axes.ts";
 import { MetricSelect } from "./metric-select.tsx";
 import { Figure, yAxisProps } from "./charts.tsx";
 import { api, fmt } from "./format.ts";
-import { HEATMAP_METRICS, shownValue } from "./scales.ts";
-import { choice, useUrlSync, type View } from "./url-state.ts";
-
-const BY = ["none", ...GRID_AXES] as const;
+import { shownValue } from "./scales.ts";
+import { useUrlSync } from "./url-state.ts";
+import { type View } from "./view.ts";
+import { SLICE_BY, sliceChoice, slicesUrl, type SliceBy } from "./figure-reads.ts";
 
 /** One box of a slice chart: a level (and group), its quartiles as the box, its median as the dot, min and max as the whiskers. */
 type Box = { x: string; group: number; n: number; box: [number, number]; median: number; whisker: [number, number]; min: number; max: number };
@@ -34,18 +34,20 @@ function boxesOf(slice: Wired<Slice>, metric: GridMetric): Box[] {
  * quartiles, the median as a dot, min to max as whiskers) over the completed runs, split by a
  * second setting when one is chosen; refetched when `version` changes (runs finished).
  */
-export function SlicesView({ sweepId, version, view }: { sweepId: string; version: number; view: View }) {
-  const [metric, setMetric] = useState<GridMetric>(() => choice(view, "spread", HEATMAP_METRICS, "valLoss"));
-  const [by, setBy] = useState<(typeof BY)[number]>(() => choice(view, "spreadBy", BY, "none"));
+export const SlicesView = memo(function SlicesView({ sweepId, version, view }: { sweepId: string; version: number; view: View }) {
+  const [metric, setMetric] = useState<GridMetric>(() => sliceChoice(view).metric);
+  const [by, setBy] = useState<SliceBy>(() => sliceChoice(view).by);
   useUrlSync({ spread: metric === "valLoss" ? null : metric, spreadBy: by === "none" ? null : by });
   const [slices, setSlices] = useState<Array<Wired<Slice>> | null>(null);
   const [error, setError] = useState("");
   useEffect(() => {
-    api<{ slices: Array<Wired<Slice>> }>(`/api/sweeps/${sweepId}/slices?metric=${metric}${by === "none" ? "" : `&by=${by}`}`)
+    api<{ slices: Array<Wired<Slice>> }>(slicesUrl(sweepId, metric, by))
       .then((r) => setSlices(r.slices))
       .catch((e: Error) => setError(e.message));
   }, [sweepId, metric, by, version]);
-  const groups = slices?.[0]?.groups ?? [];
+  // Drawn at a priority that lets the page's other figures draw first.
+  const shownSlices = useDeferredValue(slices);
+  const groups = shownSlices?.[0]?.groups ?? [];
   return (
     <>
       <h2>Slices</h2>
@@ -54,8 +56,8 @@ export function SlicesView({ sweepId, version, view }: { sweepId: string; versio
       </label>{" "}
       <label>
         split by{" "}
-        <select aria-label="slices split" value={by} onChange={(e) => setBy(e.target.value as GridAxis | "none")}>
-          {BY.map((a) => (
+        <select aria-label="slices split" value={by} onChange={(e) => setBy(e.target.value as SliceBy)}>
+          {SLICE_BY.map((a) => (
             <option key={a}>{a}</option>
           ))}
         </select>
@@ -71,9 +73,9 @@ export function SlicesView({ sweepId, version, view }: { sweepId: string; versio
           ))}
       </span>
       {error && <p className="error">{error}</p>}
-      {slices && slices.length === 0 && <p className="muted">not yet: no completed run with a value, or the sweep varies nothing</p>}
+      {shownSlices && shownSlices.length === 0 && <p className="muted">not yet: no completed run with a value, or the sweep varies nothing</p>}
       <div className="row" data-testid="slices">
-        {(slices ?? []).map((slice) => {
+        {(shownSlices ?? []).map((slice) => {
           const boxes = boxesOf(slice, metric);
           const axis = valueAxis(boxes.flatMap((b) => [b.min, b.max]));
           return (
@@ -110,4 +112,4 @@ export function SlicesView({ sweepId, version, view }: { sweepId: string; versio
       </div>
     </>
   );
-}
+});

@@ -1,12 +1,12 @@
 "use client";
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api, counts } from "./format.ts";
 import { useCoalesced, useEventStream } from "./live.ts";
 import { Heatmaps, type Cell, type CellAxes } from "./heatmap.tsx";
 import { useUrlSync } from "./url-state.ts";
 import { ImportanceView } from "./importance-view.tsx";
 import { SlicesView } from "./slices-view.tsx";
-import { ParallelCoordinates } from "./parallel-coordinates.tsx";
+import { ParallelCoordinates, type Bounds } from "./parallel-coordinates.tsx";
 import { RunTable, type Live, type RunRow, type TableQuery } from "./run-table.tsx";
 import { SearchView } from "./search-view.tsx";
 import { StatusBar } from "./status-bar.tsx";
@@ -76,6 +76,10 @@ export function SweepView({ initial }: { initial: SweepData }) {
     (e) => setMessage(e.message),
   );
   const ask = (change: Partial<TableQuery>) => setQuery((q) => ({ ...q, offset: 0, ...change }));
+  // The figures are memoised: the page's own changes (a live tick, a progress event, the table's
+  // rows) redraw them only when what they show changes, so their callbacks keep one identity.
+  const pick = useCallback((cell: CellAxes) => ask({ cell }), []);
+  const brushed = useCallback((bounds: Bounds | null) => JSON.stringify(bounds) !== JSON.stringify(queryRef.current.bounds ?? null) && ask({ bounds }), []);
 
   useEffect(() => {
     queryRef.current = query;
@@ -97,8 +101,13 @@ export function SweepView({ initial }: { initial: SweepData }) {
     progress: (p) => setLive((old) => ({ ...old, [(p as Live).runId]: p as Live })),
     sweep: (tick) => {
       const s = tick as SweepTick;
-      setData((old) => ({ ...old, sweep: { ...old.sweep, status: s.status, runs: s.runs, epochsTrained: s.epochsTrained } }));
       const moved = JSON.stringify(s.runs);
+      // A tick that changes nothing (the first one repeats what the page was rendered with) leaves the page as it is.
+      setData((old) =>
+        old.sweep.status === s.status && JSON.stringify(old.sweep.runs) === moved && String(old.sweep.epochsTrained) === String(s.epochsTrained)
+          ? old
+          : { ...old, sweep: { ...old.sweep, status: s.status, runs: s.runs, epochsTrained: s.epochsTrained } },
+      );
       if (moved === shownCounts.current) return;
       shownCounts.current = moved;
       refresh();
@@ -217,16 +226,11 @@ export function SweepView({ initial }: { initial: SweepData }) {
       {data.sweep.spec.sampling.mode === "tpe" && Object.keys(data.sweep.spec.sampling.space).length > 0 ? (
         <p className="muted">A search drawing settings from ranges gives every trial a cell of its own: its trials are above, its runs below.</p>
       ) : (
-        <Heatmaps cells={data.cells} picked={query.cell} onPick={(cell) => ask({ cell })} view={initial.view} />
+        <Heatmaps cells={data.cells} picked={query.cell} onPick={pick} view={initial.view} />
       )}
       <ImportanceView sweepId={id} version={settledRuns(runs)} view={initial.view} />
       <SlicesView sweepId={id} version={settledRuns(runs)} view={initial.view} />
-      <ParallelCoordinates
-        sweepId={id}
-        version={settledRuns(runs)}
-        view={initial.view}
-        onBounds={(bounds) => JSON.stringify(bounds) !== JSON.stringify(queryRef.current.bounds ?? null) && ask({ bounds })}
-      />
+      <ParallelCoordinates sweepId={id} version={settledRuns(runs)} view={initial.view} onBounds={brushed} />
       <h2>Diagnoses</h2>
       <p data-testid="diagnosis-counts">
         {Object.keys(diagnoses).length === 0

@@ -1,11 +1,13 @@
 import { toWire } from "@gradtrace/core";
 import { NotFoundError } from "@gradtrace/db";
 import { notFound } from "next/navigation";
+import { preload } from "react-dom";
 import { z } from "zod";
 import { sweepPageData, viewOf } from "../../../lib/pages.ts";
 import { sharedRead } from "../../../lib/shared-read.ts";
 import { control } from "../../../lib/server.ts";
 import { SweepView } from "../../components/sweep-view.tsx";
+import { figureReads } from "../../components/figure-reads.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -21,6 +23,7 @@ export default async function SweepPage({
   if (!z.uuid().safeParse(id).success) notFound();
   try {
     const view = viewOf(await searchParams);
+    for (const url of figureReads(id, view)) preload(url, { as: "fetch", crossOrigin: "anonymous" });
     return (
       <SweepView initial={await sharedRead(`page:sweep:${id}:${JSON.stringify(view)}`, async () => toWire(await sweepPageData(control().prisma, id, view)))} />
     );
