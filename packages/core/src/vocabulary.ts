@@ -80,6 +80,6 @@ export {
   type StopReason,
   type Verdict,
 } from "./stopping.ts";
-export { fromWire, NON_FINITE_SPELLINGS, toWire, type WireNumber, type Wired } from "./wire.ts";
+export { codeColumn, columnValues, fromWire, NON_FINITE_SPELLINGS, toWire, type CodedColumn, type WireNumber, type Wired } from "./wire.ts";
 export { csv } from "./csv.ts";
 export { allowedNumber, humanMessage } from "./messages.ts";

@@ -42,3 +42,25 @@ export function fromWire(value: WireNumber | string | null | undefined): number 
   if (value === null || value === undefined) return null;
   return typeof value === "string" ? Number(value) : value;
 }
+
+/** A column of few distinct values as it travels: each distinct value once, then every row's index into them. */
+export interface CodedColumn<T> {
+  levels: T[];
+  codes: number[];
+}
+
+/** Codes a column whose values repeat (a sweep's settings: 10,000 runs, a handful of values): levels in order of first appearance. */
+export function codeColumn<T>(values: readonly T[]): CodedColumn<T> {
+  const index = new Map<T, number>();
+  const codes = values.map((v) => {
+    let code = index.get(v);
+    if (code === undefined) index.set(v, (code = index.size));
+    return code;
+  });
+  return { levels: [...index.keys()], codes };
+}
+
+/** A column's values row by row, whether it travelled coded or as they are. */
+export function columnValues<T>(column: CodedColumn<T> | readonly T[]): T[] {
+  return "codes" in column ? column.codes.map((c) => column.levels[c]!) : [...column];
+}

@@ -1,6 +1,6 @@
 "use client";
 import { memo, useEffect, useMemo, useRef, useState, type MouseEvent } from "react";
-import { RUN_AXES } from "@gradtrace/core/vocabulary";
+import { columnValues, RUN_AXES, type CodedColumn } from "@gradtrace/core/vocabulary";
 import type { GridMetric } from "@gradtrace/db";
 import { MetricSelect } from "./metric-select.tsx";
 import { Figure } from "./charts.tsx";
@@ -10,8 +10,8 @@ import { useUrlSync } from "./url-state.ts";
 import { choice, type View } from "./view.ts";
 import { columnsUrl } from "./figure-reads.ts";
 
-/** The runs of a sweep as columns (GET /api/sweeps/:id/columns). */
-type Columns = Record<string, Array<string | number | null>>;
+/** The runs of a sweep as columns (GET /api/sweeps/:id/columns): status and settings coded, outcomes as values. */
+type Columns = Record<string, CodedColumn<string | number | null> | Array<string | number | null>>;
 
 /** What the brushes ask of the run table: bounds on numeric columns (`min.`/`max.`), values of text axes (`in.`). */
 export type Bounds = Record<string, { min: number; max: number } | { among: string[] }>;
@@ -51,7 +51,7 @@ function axesOf(columns: Columns): Axis[] {
   const axes: Axis[] = [];
   for (const key of RUN_AXES) {
     if (key === "seed") continue;
-    const raw = columns[key] ?? [];
+    const raw = columnValues(columns[key] ?? []);
     const distinct = [...new Set(raw)].map(String);
     if (distinct.length < 2) continue;
     if (typeof raw[0] === "number") {
@@ -74,7 +74,7 @@ function axesOf(columns: Columns): Axis[] {
   }
   for (const metric of OUTCOMES) {
     const ratio = metric === "log10GradientRatio";
-    const raw = columns[ratio ? "gradientRatio" : metric] ?? [];
+    const raw = columnValues(columns[ratio ? "gradientRatio" : metric] ?? []);
     const values = Float64Array.from(raw, (v) => {
       const x = number(v);
       if (!ratio) return Number.isFinite(x) ? shownValue(metric, x) : NaN;
@@ -163,7 +163,7 @@ export const ParallelCoordinates = memo(function ParallelCoordinates({
       .catch((e: Error) => setError(e.message));
   }, [sweepId, version]);
   const axes = useMemo(() => (columns ? axesOf(columns) : []), [columns]);
-  const status = columns?.status ?? [];
+  const status = useMemo(() => (columns ? columnValues(columns.status ?? []) : []), [columns]);
   const selected = useMemo(() => {
     const brushed = axes.map((a, i) => [a, brushes[a.key], i] as const).filter(([, b]) => b);
     return Array.from(status, (_, r) => brushed.every(([a, b]) => a.values[r]! >= b![0] && a.values[r]! <= b![1]));

@@ -1,4 +1,4 @@
-import { RUN_AXES, type DiagnosisKind, type RunAxisValues, type StopReason, type WireNumber } from "@gradtrace/core";
+import { codeColumn, RUN_AXES, type DiagnosisKind, type RunAxisValues, type StopReason, type WireNumber } from "@gradtrace/core";
 import type { PrismaClient } from "../client.ts";
 import { Prisma, type RunStatus } from "../generated/client.ts";
 import { ident, idents } from "../sql-params.ts";
@@ -109,14 +109,16 @@ export async function sweepRunTable(prisma: PrismaClient, sweepId: string, query
   return { runs: JSON.parse(page.json) as RunTableRow[], total: page.total };
 }
 
+/** The columns of few distinct values: a run's status and settings, sent coded. */
+const CODED = ["status", ...RUN_AXES] as const;
 /** What sweepColumns gives of each run: what the parallel coordinates draw (ids would be a third of the bytes). */
-const COLUMNS = ["status", ...RUN_AXES, "valLoss", "valAccuracy", "gradientRatio", "deadFraction", "saturatedFraction"] as const;
+const COLUMNS = [...CODED, "valLoss", "valAccuracy", "gradientRatio", "deadFraction", "saturatedFraction"] as const;
 
 /**
- * Every run of a sweep as columns, one JSON text built by Postgres (the parallel coordinates'
- * data: 10,000 runs as objects would be several times the bytes): status, each run axis and the
- * final validation metrics, gradient ratio and unit fractions, arrays in one order; non-finite
- * numbers as "NaN"/"Infinity", as on the wire.
+ * Every run of a sweep as columns (the parallel coordinates' data: 10,000 runs as objects would be
+ * several times the bytes), arrays in one order: status and each run axis coded (`{ levels, codes }`,
+ * see codeColumn: half the bytes of the 10,000-run sweep's 1.3 MB), the final validation metrics,
+ * gradient ratio and unit fractions as values; non-finite numbers as "NaN"/"Infinity", as on the wire.
  */
 export async function sweepColumns(prisma: PrismaClient, sweepId: string): Promise<string> {
   // One aggregation takes every column from the same row at each step, so the arrays line up; the
@@ -128,5 +130,8 @@ export async function sweepColumns(prisma: PrismaClient, sweepId: string): Promi
       SELECT ${Prisma.join(COLUMNS.map((c) => (c === "seed" ? Prisma.sql`seed::float8 AS seed` : ident(c))))}
       FROM "Run" WHERE "sweepId" = ${sweepId}::uuid ORDER BY id
     ) r`;
-  return row!.json;
+  const columns = JSON.parse(row!.json) as Record<string, unknown[]>;
+  return JSON.stringify(
+    Object.fromEntries(Object.entries(columns).map(([key, values]) => [key, (CODED as readonly string[]).includes(key) ? codeColumn(values) : values])),
+  );
 }
