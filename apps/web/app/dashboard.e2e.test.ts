@@ -231,10 +231,16 @@ describe("the dashboard in a browser", () => {
       await page.mouse.move(x, y(to), { steps: 4 });
       await page.mouse.up();
     };
-    // Brushing the top of the accuracy axis keeps He's 8 runs (0.96–0.99), not zero init's (0.438): the run table follows.
+    // Brushing the top of the accuracy axis keeps He's 8 runs (0.96–0.99), not zero init's (0.438): the run table follows,
+    // asking once, when the brush is let go, not at every move of the drag.
+    const tableAsks: string[] = [];
+    const onRequest = (r: { url(): string }) => void (r.url().includes("/runs?") && r.url().includes("valAccuracy") && tableAsks.push(r.url()));
+    page.on("request", onRequest);
     await brush("valAccuracy", 1, 0.8);
     await expect.poll(() => page.locator("[data-testid=parallel-selected]").textContent()).toBe("8 of 16 finished runs in the brushes");
     await expect.poll(() => page.locator("[data-testid=runs-page]").textContent()).toMatch(/runs 1–8 of 8/);
+    page.off("request", onRequest);
+    expect(tableAsks).toHaveLength(1);
     expect(await page.locator("[data-testid=bounds-filter]").textContent()).toMatch(/^in the brushes: valAccuracy 0\.8\d+–0\.988/);
     expect((await page.locator("[data-testid=runs] tbody tr td:nth-child(3)").allTextContents()).every((t) => t === "he_normal")).toBe(true);
     // The brush is in the URL: a reload draws it again, and the table follows it again.

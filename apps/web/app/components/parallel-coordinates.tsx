@@ -156,6 +156,7 @@ export const ParallelCoordinates = memo(function ParallelCoordinates({
     ...Object.fromEntries([...RUN_AXES, ...OUTCOMES].map((k) => [`brush.${k}`, brushes[k] ? `${brushes[k][0]}..${brushes[k][1]}` : null])),
   });
   const drag = useRef<{ axis: number; from: number } | null>(null);
+  const [released, setReleased] = useState(0);
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     api<Columns>(columnsUrl(sweepId))
@@ -232,7 +233,9 @@ export const ParallelCoordinates = memo(function ParallelCoordinates({
   }, [axes, selected, status, colourBy, brushes, chosen, drawnRuns]);
 
   // Brushes become the run table's filter: bounds on numeric columns, the categories a brush covers.
+  // While a brush is dragged only the lines follow it; the table asks once, when it is let go.
   useEffect(() => {
+    if (drag.current) return;
     const bounds: Bounds = {};
     for (const a of axes) {
       const b = brushes[a.key];
@@ -241,7 +244,7 @@ export const ParallelCoordinates = memo(function ParallelCoordinates({
       else if (a.column && a.toColumn) bounds[a.column] = { min: a.toColumn(b[0]), max: a.toColumn(b[1]) };
     }
     onBounds(Object.keys(bounds).length > 0 ? bounds : null);
-  }, [axes, brushes]);
+  }, [axes, brushes, released]);
 
   const at = (e: MouseEvent<HTMLCanvasElement>) => {
     const box = e.currentTarget.getBoundingClientRect();
@@ -302,6 +305,7 @@ export const ParallelCoordinates = memo(function ParallelCoordinates({
           onPointerUp={(e) => {
             if (drag.current && Math.abs(at(e).p - drag.current.from) > 0.01) brush(drag.current.axis, drag.current.from, at(e).p);
             drag.current = null;
+            setReleased((n) => n + 1);
           }}
         />
       </Figure>
