@@ -55,68 +55,59 @@ interface RunState {
 }
 
 /**
- * Appends traced epochs of many runs: one statement reads the runs, then one transaction locks
- * them, COPYs every accepted epoch in (binary, the packed layers as they came) and moves the
- * runs' progress. Idempotent: an epoch already stored (a retried or
+ * Appends traced epochs of many runs in one transaction: one statement locks and reads the runs,
+ * then a COPY writes every accepted epoch (binary, the packed layers as they came) and one
+ * statement moves the runs' progress. Idempotent: an epoch already stored (a retried or
  * redelivered message) is skipped, so each is stored exactly once. Each chunk is checked on its
  * own: epochs must come in order, each its run's next traced epoch, none beyond its epochs, with
  * the run's number of layers (TraceOrderError); the run must exist (NotFoundError), be running (or pruned, its last epochs arriving)
- * (IllegalTransitionError) and be at this attempt (StaleAttemptError) — checked again atomically
- * as rows are written, so no row of an attempt lands after its replacement started. A refused
+ * (IllegalTransitionError) and be at this attempt (StaleAttemptError) — checked under the runs'
+ * locks, so no row of an attempt lands after its replacement started. A refused
  * chunk stores nothing; the others are stored. NaN values (a diverged run) are stored as NaN.
  */
 export async function appendEpochChunks(prisma: PrismaClient, chunks: readonly EpochChunk[]): Promise<ChunkResult[]> {
-  const ids = [...new Set(chunks.map((c) => c.runId))];
-  const states = await prisma.$queryRaw<RunState[]>`
-    SELECT r.id, r.status, r.attempt, (r.spec #>> '{training,epochs}')::int AS epochs, (r.spec #>> '{tracing,every}')::int AS every,
-      jsonb_array_length(r.layers) AS layers, (SELECT max(t.epoch) FROM "TraceEpoch" t WHERE t."runId" = r.id) AS last
-    FROM "Run" r WHERE r.id = ANY(${ids}::uuid[])`;
-  const byId = new Map(states.map((s) => [s.id, s]));
-  const results: ChunkResult[] = [];
-  const rows: Array<{ runId: string; attempt: number; record: PackedEpoch }> = [];
-  for (const chunk of chunks) {
-    const run = byId.get(chunk.runId);
-    const result: ChunkResult = { runId: chunk.runId, inserted: 0 };
-    results.push(result);
-    try {
-      if (!run) throw new NotFoundError("run", chunk.runId);
-      // A pruned run's epochs trained before its worker saw the decision are kept: they are its trace.
-      const pruned = run.status === "pruned" && run.attempt === chunk.attempt;
-      if (RUN_TRANSITIONS[run.status].length === 0 && !pruned) throw new IllegalTransitionError(chunk.runId, run.status, "running", []);
-      if (run.attempt !== chunk.attempt) throw new StaleAttemptError(chunk.runId, chunk.attempt, run.attempt);
-      if (run.status !== "running" && !pruned) throw new IllegalTransitionError(chunk.runId, run.status, "running", RUN_TRANSITIONS[run.status]);
-      const accepted = acceptedEpochs(run, chunk.records);
-      for (const record of accepted) rows.push({ runId: run.id, attempt: chunk.attempt, record });
-      if (accepted.length > 0) run.last = accepted[accepted.length - 1]!.epoch;
-    } catch (error) {
-      if (!(error instanceof DbError)) throw error;
-      result.error = error;
-    }
-  }
-  if (rows.length === 0) return results;
+  const ids = [...new Set(chunks.map((c) => c.runId))].sort();
+  const results: ChunkResult[] = chunks.map((c) => ({ runId: c.runId, inserted: 0 }));
   const inserted = await copyRunnerOf(prisma)(async (tx) => {
-    // Rows go to runs locked at their attempt while running or pruned (a run restarted since the
-    // read above drops its rows here), after the last epoch stored under the lock (a batch of
-    // another recorder may have stored some since): so COPY never meets a stored epoch. Locks
-    // are taken in id order, so concurrent batches cannot deadlock.
-    const locked = await tx.query<{ id: string; attempt: number }>(Prisma.sql`
-      SELECT id::text AS id, attempt FROM "Run" WHERE id = ANY(${ids}::uuid[]) AND status IN ('running', 'pruned') ORDER BY id FOR NO KEY UPDATE`);
-    const stored = await tx.query<{ id: string; last: number }>(Prisma.sql`
-      SELECT "runId"::text AS id, max(epoch) AS last FROM "TraceEpoch" WHERE "runId" = ANY(${locked.map((l) => l.id)}::uuid[]) GROUP BY "runId"`);
-    const attempts = new Map(locked.map((l) => [l.id, l.attempt]));
-    const lastStored = new Map(stored.map((s) => [s.id, s.last]));
+    // The runs are read under their locks, taken in id order so concurrent batches cannot
+    // deadlock: a run restarted or finished meanwhile is seen as it now is, and the last epoch
+    // read is the last stored (a batch of another recorder may have stored some since its
+    // message was sent), so COPY never meets a stored epoch.
+    const states = await tx.query<RunState>(Prisma.sql`
+      SELECT r.id::text AS id, r.status::text AS status, r.attempt, (r.spec #>> '{training,epochs}')::int AS epochs,
+        (r.spec #>> '{tracing,every}')::int AS every, jsonb_array_length(r.layers) AS layers,
+        (SELECT max(t.epoch) FROM "TraceEpoch" t WHERE t."runId" = r.id) AS last
+      FROM "Run" r WHERE r.id = ANY(${ids}::uuid[]) ORDER BY r.id FOR NO KEY UPDATE OF r`);
+    const byId = new Map(states.map((s) => [s.id, s]));
+    const rows: Array<{ runId: string; attempt: number; record: PackedEpoch }> = [];
+    chunks.forEach((chunk, i) => {
+      const run = byId.get(chunk.runId);
+      try {
+        if (!run) throw new NotFoundError("run", chunk.runId);
+        // A pruned run's epochs trained before its worker saw the decision are kept: they are its trace.
+        const pruned = run.status === "pruned" && run.attempt === chunk.attempt;
+        if (RUN_TRANSITIONS[run.status].length === 0 && !pruned) throw new IllegalTransitionError(chunk.runId, run.status, "running", []);
+        if (run.attempt !== chunk.attempt) throw new StaleAttemptError(chunk.runId, chunk.attempt, run.attempt);
+        if (run.status !== "running" && !pruned) throw new IllegalTransitionError(chunk.runId, run.status, "running", RUN_TRANSITIONS[run.status]);
+        const accepted = acceptedEpochs(run, chunk.records);
+        for (const record of accepted) rows.push({ runId: run.id, attempt: chunk.attempt, record });
+        if (accepted.length > 0) run.last = accepted[accepted.length - 1]!.epoch;
+      } catch (error) {
+        if (!(error instanceof DbError)) throw error;
+        results[i]!.error = error;
+      }
+    });
+    const counts = new Map<string, { n: number; last: number }>();
+    if (rows.length === 0) return counts;
     let bytes = 0;
     for (const { record } of rows) bytes += ROW_BYTES + record.layerMetrics.byteLength + record.histograms.byteLength;
     const copy = new CopyWriter(bytes);
-    const counts = new Map<string, { n: number; last: number }>();
     for (const { runId, attempt, record } of rows) {
-      if (attempts.get(runId) !== attempt || record.epoch <= (lastStored.get(runId) ?? -1)) continue;
       copy.row(TRACE_COLUMNS.length).uuid(runId).int4(record.epoch).int4(attempt);
       for (const k of EPOCH_SCALARS) copy.float8(record[k]);
       copy.bytea(record.layerMetrics).bytea(record.histograms);
       counts.set(runId, { n: (counts.get(runId)?.n ?? 0) + 1, last: record.epoch });
     }
-    if (counts.size === 0) return counts;
     await tx.copy("TraceEpoch", TRACE_COLUMNS, copy.finish());
     const done = [...counts];
     await tx.query(Prisma.sql`
