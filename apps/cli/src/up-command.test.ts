@@ -20,6 +20,11 @@ async function up(cwd: string, port: number, ...args: string[]): Promise<{ p: Cl
 }
 
 const json = async (url: string, init?: RequestInit) => (await (await fetch(url, init)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A fresh data directory and a random port for one `gradtrace up`. */
+const place = () => ({ cwd: mkdtempSync(join(tmpdir(), "gt-up-")), port: 20_000 + Math.floor(Math.random() * 20_000) });
+/** Launches `spec` on the dashboard at `url`; its sweep's id. */
+const launch = async (url: string, spec: object): Promise<string> =>
+  (await json(`${url}/api/sweeps`, { method: "POST", body: JSON.stringify(spec), headers: { "content-type": "application/json" } })).sweepId as string;
 const sweep = {
   name: "up",
   axes: {
@@ -36,8 +41,7 @@ const sweep = {
 
 describe("gradtrace up", () => {
   it("runs on embedded defaults with no environment; a worker with only REDIS_URL trains; data survives a restart", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "gt-up-"));
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const { cwd, port } = place();
     // No workers in this process: the one started below, with nothing but REDIS_URL, must train.
     const first = await up(cwd, port, "--concurrency", "0");
     expect(first.url).toBe(`http://127.0.0.1:${port}`);
@@ -45,7 +49,7 @@ describe("gradtrace up", () => {
     const worker = startCli(["worker", "--concurrency", "1"], { REDIS_URL: first.redis });
     started.push(worker);
     await worker.waitFor(/"device":"cpu".*"msg":"ready"/);
-    const { sweepId } = await json(`${first.url}/api/sweeps`, { method: "POST", body: JSON.stringify(sweep), headers: { "content-type": "application/json" } });
+    const sweepId = await launch(first.url, sweep);
     await until(async () => (await json(`${first.url}/api/sweeps/${sweepId}`)).status === "completed", 60_000, "the sweep to complete");
     const { runs } = await json(`${first.url}/api/sweeps/${sweepId}/runs`);
     expect(runs).toHaveLength(4);
@@ -65,8 +69,7 @@ describe("gradtrace up", () => {
   });
 
   it("holds its data directory: a second up is refused; after a kill -9 the next takes it over, stops the orphaned Redis and keeps its port", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "gt-up-"));
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const { cwd, port } = place();
     const first = await up(cwd, port, "--concurrency", "0");
     const second = startCli(["up", "--port", String(port + 1)], {}, cwd);
     started.push(second);
@@ -85,15 +88,14 @@ describe("gradtrace up", () => {
   });
 
   it("after a kill -9, queues again at once the runs the killed one was training, instead of after their leases", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "gt-up-"));
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const { cwd, port } = place();
     const first = await up(cwd, port, "--concurrency", "1");
     const long = {
       ...sweep,
       axes: { ...sweep.axes, activations: [{ name: "relu" }], seeds: [0], widths: [256], datasets: [{ name: "moons", samples: 5000 }] },
       fixed: { epochs: 200, batchSize: 32 },
     };
-    const { sweepId } = await json(`${first.url}/api/sweeps`, { method: "POST", body: JSON.stringify(long), headers: { "content-type": "application/json" } });
+    const sweepId = await launch(first.url, long);
     await until(async () => (await json(`${first.url}/api/sweeps/${sweepId}`)).runs.running === 1, 30_000, "the run to start");
     first.p.child.kill("SIGKILL");
     await first.p.exited;
@@ -106,8 +108,7 @@ describe("gradtrace up", () => {
   });
 
   it("stops within 5 s on Ctrl-C with a live client and runs in flight, which complete after a restart", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "gt-up-"));
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const { cwd, port } = place();
     const first = await up(cwd, port, "--concurrency", "2");
     // Two runs of several seconds each.
     const long = {
@@ -115,7 +116,7 @@ describe("gradtrace up", () => {
       axes: { ...sweep.axes, activations: [{ name: "relu" }], widths: [256], datasets: [{ name: "moons", samples: 5000 }] },
       fixed: { epochs: 60, batchSize: 32 },
     };
-    const { sweepId } = await json(`${first.url}/api/sweeps`, { method: "POST", body: JSON.stringify(long), headers: { "content-type": "application/json" } });
+    const sweepId = await launch(first.url, long);
     const live = new AbortController();
     const events = await fetch(`${first.url}/api/events?sweep=${sweepId}`, { signal: live.signal });
     const reader = events.body!.getReader();
@@ -135,13 +136,12 @@ describe("gradtrace up", () => {
   });
 
   it("refuses to serve beyond loopback without accounts; with accounts, says how to make the first, which then logs in", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "gt-up-"));
+    const { cwd, port } = place();
     const open = startCli(["up", "--host", "0.0.0.0", "--port", "1"], { GRADTRACE_AUTH: "local" }, cwd);
     started.push(open);
     expect(await open.exited).toBe(2);
     expect(open.output()).toMatch(/^gradtrace: GRADTRACE_AUTH=local is only for a dashboard that listens on loopback, and this one listens on 0\.0\.0\.0/);
 
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
     const data = join(cwd, ".gradtrace");
     const start = () => {
       const p = startCli(["up", "--port", String(port), "--concurrency", "0"], { GRADTRACE_AUTH: "accounts" }, cwd);
@@ -178,7 +178,7 @@ describe("gradtrace up", () => {
   });
 
   it("says how to install redis-server when there is none and no REDIS_URL", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "gt-up-"));
+    const { cwd } = place();
     const p = startCli(["up", "--port", "1"], { PATH: cwd }, cwd);
     started.push(p);
     expect(await p.exited).toBe(2);
