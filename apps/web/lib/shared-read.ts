@@ -1,5 +1,6 @@
 import "server-only";
 import { toWire } from "@gradtrace/core";
+import { completedStamp, type PrismaClient } from "@gradtrace/db";
 import { FEED_INTERVAL_MS } from "./feed-interval.ts";
 
 interface Entry {
@@ -57,6 +58,11 @@ export async function sharedText(request: Request, read: () => Promise<string>, 
       ? sharedRead(`json:${url.pathname}${url.search}`, read)
       : sharedRead(`json:${url.pathname}${url.search}@${stamp}`, read, Infinity, true);
   return new Response(await text, { headers: { "content-type": "application/json" } });
+}
+
+/** A sweep's completedStamp, shared as any read is: one query per GRADTRACE_SHARE_MS however many requests ask for its figures. */
+export function sweepStamp(prisma: PrismaClient, sweepId: string): Promise<string | null> {
+  return sharedRead(`stamp:${sweepId}`, () => completedStamp(prisma, sweepId));
 }
 
 /** A JSON response of `read`'s value in wire form, shared as sharedText: the body is serialised once for every request that shares it. */

@@ -132,7 +132,6 @@ export const Heatmaps = memo(function Heatmaps({
     .filter((s) => s.options.length > 1)
     .map((s) => ({ ...s, chosen: slice[s.axis] !== undefined && s.options.includes(slice[s.axis]!) ? slice[s.axis]! : s.options[0]! }));
   const shown = cells.filter((c) => slices.every((s) => String(c[s.axis]) === s.chosen));
-
   const classes = shown.reduce<number | null>((k, c) => (c.classes === null ? k : Math.max(k ?? 0, Number(c.classes))), null);
   const scale = (v: number | null) => (v === null ? null : shownValue(metric, v));
   const isPicked = (c: Cell) => picked !== null && GRID_AXES.every((a) => String(picked[a]) === String(c[a]));

@@ -156,7 +156,8 @@ export const ParallelCoordinates = memo(function ParallelCoordinates({
     ...Object.fromEntries([...RUN_AXES, ...OUTCOMES].map((k) => [`brush.${k}`, brushes[k] ? `${brushes[k][0]}..${brushes[k][1]}` : null])),
   });
   const drag = useRef<{ axis: number; from: number } | null>(null);
-  const [released, setReleased] = useState(0);
+  // Set while a brush is dragged (drag holds where it started).
+  const [dragging, setDragging] = useState(false);
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     api<Columns>(columnsUrl(sweepId))
@@ -235,7 +236,7 @@ export const ParallelCoordinates = memo(function ParallelCoordinates({
   // Brushes become the run table's filter: bounds on numeric columns, the categories a brush covers.
   // While a brush is dragged only the lines follow it; the table asks once, when it is let go.
   useEffect(() => {
-    if (drag.current) return;
+    if (dragging) return;
     const bounds: Bounds = {};
     for (const a of axes) {
       const b = brushes[a.key];
@@ -244,7 +245,7 @@ export const ParallelCoordinates = memo(function ParallelCoordinates({
       else if (a.column && a.toColumn) bounds[a.column] = { min: a.toColumn(b[0]), max: a.toColumn(b[1]) };
     }
     onBounds(Object.keys(bounds).length > 0 ? bounds : null);
-  }, [axes, brushes, released]);
+  }, [axes, brushes, dragging]);
 
   const at = (e: MouseEvent<HTMLCanvasElement>) => {
     const box = e.currentTarget.getBoundingClientRect();
@@ -295,6 +296,7 @@ export const ParallelCoordinates = memo(function ParallelCoordinates({
             const { axis, p } = at(e);
             if (axis < 0) return;
             drag.current = { axis, from: p };
+            setDragging(true);
             e.currentTarget.setPointerCapture(e.pointerId);
           }}
           onPointerMove={(e) => {
@@ -305,7 +307,11 @@ export const ParallelCoordinates = memo(function ParallelCoordinates({
           onPointerUp={(e) => {
             if (drag.current && Math.abs(at(e).p - drag.current.from) > 0.01) brush(drag.current.axis, drag.current.from, at(e).p);
             drag.current = null;
-            setReleased((n) => n + 1);
+            setDragging(false);
+          }}
+          onPointerCancel={() => {
+            drag.current = null;
+            setDragging(false);
           }}
         />
       </Figure>

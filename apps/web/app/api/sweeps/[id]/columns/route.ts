@@ -1,13 +1,13 @@
-import { completedStamp, sweepColumns } from "@gradtrace/db";
+import { sweepColumns } from "@gradtrace/db";
 import { handle, uuidParam } from "../../../../../lib/http.ts";
 import { control } from "../../../../../lib/server.ts";
-import { sharedText } from "../../../../../lib/shared-read.ts";
+import { sharedText, sweepStamp } from "../../../../../lib/shared-read.ts";
 
 /** GET /api/sweeps/:id/columns — every run of the sweep as columns: `{ status: [...], activation: [...], …, valLoss: [...], … }`, one order. */
 export function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   return handle(async () => {
     const id = uuidParam((await params).id, "sweep");
     const { prisma } = control();
-    return sharedText(request, () => sweepColumns(prisma, id), await completedStamp(prisma, id));
+    return sharedText(request, () => sweepColumns(prisma, id), await sweepStamp(prisma, id));
   });
 }
