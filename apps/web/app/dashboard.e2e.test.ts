@@ -377,6 +377,22 @@ describe("the dashboard in a browser", () => {
     expect(strip.bytes.subarray(0, 8).toString("hex")).toBe("89504e470d0a1a0a");
     const stripRows = (await download("chart-distribution-0", "csv")).bytes.toString("utf8").split("\n");
     expect(stripRows[0]).toBe("epoch,bin,count");
+    // The same figures of the pre-activations z, binned over their own range; the choice kept in the URL.
+    const binRange = async () => {
+      const rows = (await download("chart-histogram-0", "csv")).bytes.toString("utf8").trimEnd().split("\n");
+      return [rows[1]!.split(",")[0], rows.at(-1)!.split(",")[1]];
+    };
+    const activationRange = await binRange();
+    expect(activationRange).not.toEqual(["-16", "16"]);
+    await page.click('[data-testid=histogram-of] button:has-text("pre-activations z")');
+    await page.waitForURL(/histograms=preActivationHistogram/);
+    await expect.poll(binRange).toEqual(["-16", "16"]);
+    expect(await page.locator("h2", { hasText: "Pre-activation histograms at epoch 30" }).count()).toBe(1);
+    expect(await page.locator("[data-testid=histograms] figure").count()).toBe(3);
+    const preRows = (await download("chart-distribution-0", "csv")).bytes.toString("utf8").trimEnd().split("\n");
+    expect(preRows.slice(1).join("\n")).not.toBe(stripRows.slice(1).join("\n").trimEnd());
+    await page.click('[data-testid=histogram-of] button:has-text("activations h")');
+    await expect.poll(binRange).toEqual(activationRange);
   });
 
   it("compares two runs: overlaid curves and depth profiles, grouped with a band", async () => {
@@ -896,5 +912,15 @@ describe("the dashboard in a browser", () => {
     for (const w of widths.slice(3)) expect(w).toBeLessThan(widths[0]!);
     expect(await figure.locator("g[data-layer='1'] text").last().textContent()).toMatch(/^std \d/);
     if (DOCS) await page.locator("[data-testid=chart-signal-propagation]").screenshot({ path: `${DOCS}signal-propagation.png` });
+    // The same at the pre-activations z: the signal shrinks before the non-linearity too.
+    await page.click('[data-testid=histogram-of] button:has-text("pre-activations z")');
+    await expect.poll(() => page.locator("[data-testid=chart-signal-propagation]").textContent()).toContain("pre-activation z by layer");
+    const zWidths = await figure.locator("g[data-layer]").evaluateAll((rows) => rows.map((g) => g.querySelectorAll("rect").length));
+    expect(zWidths).toHaveLength(10);
+    expect(zWidths[0]).toBeGreaterThanOrEqual(6);
+    for (const w of zWidths.slice(3)) expect(w).toBeLessThan(zWidths[0]!);
+    const zStds = await figure.locator("g[data-layer] text:last-child").allTextContents();
+    console.log("depth walkthrough, tanh · normal(0.01) · 10 at epoch 0, pre-activation std by layer:", zStds.join(", "), "rows' bins:", zWidths.join(", "));
+    if (DOCS) await page.locator("[data-testid=chart-signal-propagation]").screenshot({ path: `${DOCS}signal-propagation-z.png` });
   });
 });

@@ -1,22 +1,25 @@
 // Probe statistics of a hidden layer, the hot part of tracing; observeHidden in
 // src/kernels/js-kernels.ts is the reference. Results go to `out`: f64 sums[6] (Σz, Σz², Σh, Σh²,
-// saturated, non-finite; z and h shifted), i32 histogram[bins], i32 live[units] (non-zero where
-// the derivative d was non-zero), then four scratch histograms.
+// saturated, non-finite; z and h shifted), i32 histogram[bins] of h, i32 histogram[bins] of z,
+// i32 live[units] (non-zero where the derivative d was non-zero), then eight scratch histograms.
 // Rows run four units at a time in float32 and are added to the float64 sums row by row; a row
 // holding a non-finite value goes through the scalar path, which counts and skips such values.
-// Counting uses four interleaved histograms so that neighbouring values in one bin do not wait on
-// each other's increment. Bins divide t(h) evenly from `lo` = t(low), `scale` bins per unit; t is
-// h itself when `inverseThreshold` is 0, else src/histogram.ts's symlog (computed from the float's
-// bits, as there).
+// Counting uses four interleaved histograms per quantity so that neighbouring values in one bin do
+// not wait on each other's increment. Bins divide t(x) evenly from `lo` = t(low), `scale` bins per
+// unit (h's, then z's as zLo, zScale); t is x itself when the inverse threshold is 0, else
+// src/histogram.ts's symlog (computed from the float's bits, as there).
 export function observeHidden(
   z: usize, h: usize, d: usize, n: i32, units: i32,
-  lo: f32, scale: f32, inverseThreshold: f32, bins: i32, satLow: f32, satHigh: f32, zShift: f32, hShift: f32, out: usize,
+  lo: f32, scale: f32, inverseThreshold: f32, zLo: f32, zScale: f32, zInverseThreshold: f32, bins: i32,
+  satLow: f32, satHigh: f32, zShift: f32, hShift: f32, out: usize,
 ): void {
-  const histogram = out + 48;
-  const live = histogram + (<usize>bins << 2);
-  const copies = live + (<usize>units << 2);
   const copyBytes = <usize>bins << 2;
-  memory.fill(copies, 0, copyBytes << 2);
+  const histogram = out + 48;
+  const zHistogram = histogram + copyBytes;
+  const live = zHistogram + copyBytes;
+  const copies = live + (<usize>units << 2);
+  const zCopies = copies + (copyBytes << 2);
+  memory.fill(copies, 0, copyBytes << 3);
   const u4 = units & ~3;
   const vzk = f32x4.splat(zShift);
   const vhk = f32x4.splat(hShift);
@@ -29,11 +32,15 @@ export function observeHidden(
   const topBin = i32x4.splat(bins - 1);
   const vinv = f32x4.splat(inverseThreshold);
   const symlog = inverseThreshold != 0;
+  const vzlo = f32x4.splat(zLo);
+  const vzscale = f32x4.splat(zScale);
+  const vzinv = f32x4.splat(zInverseThreshold);
+  const zSymlog = zInverseThreshold != 0;
   let zSum: f64 = 0, zSquares: f64 = 0, hSum: f64 = 0, hSquares: f64 = 0, saturated: f64 = 0, nonFinite: f64 = 0;
   for (let i = 0; i < n; i++) {
     const row = <usize>(i * units) << 2;
     if (!rowFinite(z + row, h + row, units)) {
-      nonFinite += scalarRow(z + row, h + row, d + row, 0, units, lo, scale, inverseThreshold, bins, satLow, satHigh, zShift, hShift, out, live, copies, copyBytes);
+      nonFinite += scalarRow(z + row, h + row, d + row, 0, units, lo, scale, inverseThreshold, zLo, zScale, zInverseThreshold, bins, satLow, satHigh, zShift, hShift, out, live, copies, copyBytes);
       continue;
     }
     let sz = zeroF, sz2 = zeroF, sh = zeroF, sh2 = zeroF, sat = zeroI;
@@ -57,25 +64,37 @@ export function observeHidden(
       count(copies + copyBytes, i32x4.extract_lane(bin, 1));
       count(copies + 2 * copyBytes, i32x4.extract_lane(bin, 2));
       count(copies + 3 * copyBytes, i32x4.extract_lane(bin, 3));
+      const tz = zSymlog ? symlog4(zv, vzinv) : zv;
+      const zBin = i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.sub(tz, vzlo), vzscale)), zeroI), topBin);
+      count(zCopies, i32x4.extract_lane(zBin, 0));
+      count(zCopies + copyBytes, i32x4.extract_lane(zBin, 1));
+      count(zCopies + 2 * copyBytes, i32x4.extract_lane(zBin, 2));
+      count(zCopies + 3 * copyBytes, i32x4.extract_lane(zBin, 3));
     }
     zSum += <f64>hsum(sz);
     zSquares += <f64>hsum(sz2);
     hSum += <f64>hsum(sh);
     hSquares += <f64>hsum(sh2);
     saturated += <f64>(i32x4.extract_lane(sat, 0) + i32x4.extract_lane(sat, 1) + i32x4.extract_lane(sat, 2) + i32x4.extract_lane(sat, 3));
-    scalarRow(z + row, h + row, d + row, u4, units, lo, scale, inverseThreshold, bins, satLow, satHigh, zShift, hShift, out, live, copies, copyBytes);
+    scalarRow(z + row, h + row, d + row, u4, units, lo, scale, inverseThreshold, zLo, zScale, zInverseThreshold, bins, satLow, satHigh, zShift, hShift, out, live, copies, copyBytes);
   }
-  for (let b = 0; b < bins; b++) {
-    const at = copies + (<usize>b << 2);
-    const total = load<i32>(at) + load<i32>(at + copyBytes) + load<i32>(at + 2 * copyBytes) + load<i32>(at + 3 * copyBytes);
-    store<i32>(histogram + (<usize>b << 2), load<i32>(histogram + (<usize>b << 2)) + total);
-  }
+  gather(copies, histogram, bins, copyBytes);
+  gather(zCopies, zHistogram, bins, copyBytes);
   store<f64>(out, load<f64>(out) + zSum);
   store<f64>(out, load<f64>(out, 8) + zSquares, 8);
   store<f64>(out, load<f64>(out, 16) + hSum, 16);
   store<f64>(out, load<f64>(out, 24) + hSquares, 24);
   store<f64>(out, load<f64>(out, 32) + saturated, 32);
   store<f64>(out, load<f64>(out, 40) + nonFinite, 40);
+}
+
+// Adds four interleaved histograms at `copies` into the one at `histogram`.
+function gather(copies: usize, histogram: usize, bins: i32, copyBytes: usize): void {
+  for (let b = 0; b < bins; b++) {
+    const at = copies + (<usize>b << 2);
+    const total = load<i32>(at) + load<i32>(at + copyBytes) + load<i32>(at + 2 * copyBytes) + load<i32>(at + 3 * copyBytes);
+    store<i32>(histogram + (<usize>b << 2), load<i32>(histogram + (<usize>b << 2)) + total);
+  }
 }
 
 // t(h) of src/histogram.ts, four lanes at a time: x = |h|/c; below 1, x; else 1 + the float's
@@ -133,8 +152,8 @@ function rowFinite(z: usize, h: usize, units: i32): bool {
 // values are skipped and their number returned.
 function scalarRow(
   z: usize, h: usize, d: usize, from: i32, to: i32,
-  lo: f32, scale: f32, inverseThreshold: f32, bins: i32, satLow: f32, satHigh: f32, zShift: f32, hShift: f32,
-  out: usize, live: usize, copies: usize, copyBytes: usize,
+  lo: f32, scale: f32, inverseThreshold: f32, zLo: f32, zScale: f32, zInverseThreshold: f32, bins: i32,
+  satLow: f32, satHigh: f32, zShift: f32, hShift: f32, out: usize, live: usize, copies: usize, copyBytes: usize,
 ): f64 {
   let skipped: f64 = 0;
   for (let u = from; u < to; u++) {
@@ -155,6 +174,8 @@ function scalarRow(
     if (hv < satLow || hv > satHigh) store<f64>(out, load<f64>(out, 32) + 1, 32);
     const t = inverseThreshold != 0 ? symlog1(hv, inverseThreshold) : hv;
     count(copies + <usize>(u & 3) * copyBytes, min(max(<i32>((t - lo) * scale), 0), bins - 1));
+    const tz = zInverseThreshold != 0 ? symlog1(zv, zInverseThreshold) : zv;
+    count(copies + <usize>(4 + (u & 3)) * copyBytes, min(max(<i32>((tz - zLo) * zScale), 0), bins - 1));
   }
   return skipped;
 }

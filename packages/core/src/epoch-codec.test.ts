@@ -6,7 +6,6 @@ import {
   decodeLayers,
   encodeEpochChunk,
   encodeHistograms,
-  encodeLayerMetrics,
   EpochCodecError,
   packEpoch,
   unpackEpoch,
@@ -18,12 +17,13 @@ describe("the trace codec", () => {
     const trace = train({ dataset: "moons", model: { hidden: [8, 8], activation: "tanh", weightInit: "xavier_normal" }, training: { epochs: 2 } });
     for (const epoch of trace.epochs) {
       const layers = epoch.layers.map((l, i) => (i === 0 ? { ...l, gradNorm: NaN } : l));
-      const decoded = decodeLayers(encodeLayerMetrics(layers), encodeHistograms(layers.map((l) => l.histogram)));
+      const { layerMetrics, histograms } = packEpoch({ ...epoch, layers });
+      const decoded = decodeLayers(layerMetrics, histograms);
       expect(decoded).toHaveLength(layers.length);
       decoded.forEach((d, i) => {
         const l = layers[i]!;
         for (const key of Object.keys(l) as (keyof typeof l)[]) {
-          if (key === "histogram") expect(d.histogram).toEqual(l.histogram);
+          if (key === "histogram" || key === "preActivationHistogram") expect(d[key]).toEqual(l[key]);
           else if (l[key] === null) expect(d[key]).toBeNull();
           else if (Number.isNaN(l[key])) expect(d[key]).toBeNaN();
           else expect(d[key]).toBe(Math.fround(l[key] as number));
@@ -39,7 +39,7 @@ describe("the trace codec", () => {
       [5, 0, 0, 0, 0, 0, 0, 0, 1],
     ];
     const bytes = encodeHistograms(histograms);
-    expect(decodeHistograms(bytes, 2)).toEqual(histograms);
+    expect(decodeHistograms(bytes)).toEqual(histograms);
     expect(encodeHistograms([[1, 2, 3]])).toHaveLength(4);
   });
 
@@ -56,6 +56,25 @@ describe("the trace codec", () => {
     expect(read.at(-1)!.trainLoss).toBeNaN();
     const noValidation = decodeEpochChunk(encodeEpochChunk([{ ...packed[0]!, valLoss: null, valAccuracy: null }]));
     expect(noValidation[0]).toMatchObject({ valLoss: null, valAccuracy: null, trainLoss: packed[0]!.trainLoss });
+  });
+
+  it("reads version-1 chunks, which have no pre-activation histograms, and packs none without them", () => {
+    const trace = train({ dataset: "moons", model: { hidden: [4, 4], activation: "tanh", weightInit: "xavier_normal" }, training: { epochs: 1 } });
+    const epoch = trace.epochs[0]!;
+    const total = (counts: readonly number[]) => counts.reduce((a, b) => a + b);
+    for (const l of epoch.layers) expect(total(l.preActivationHistogram!)).toBe(total(l.histogram));
+    const packed = packEpoch(epoch);
+    const bytes = encodeEpochChunk([packed]);
+    // A version-1 chunk of the same epoch: the activation histograms alone, after their length.
+    const activations = encodeHistograms(epoch.layers.map((l) => l.histogram));
+    const lengthAt = bytes.length - 4 - packed.histograms.length;
+    const v1 = Uint8Array.from([1, ...bytes.subarray(1, lengthAt), ...new Uint8Array(new Uint32Array([activations.length]).buffer), ...activations]);
+    const read = unpackEpoch(decodeEpochChunk(v1)[0]!);
+    expect(read.layers.map((l) => l.histogram)).toEqual(epoch.layers.map((l) => l.histogram));
+    expect(read.layers.map((l) => l.preActivationHistogram)).toEqual([null, null, null]);
+    // Version 1 with both, version 2 with activations only: damaged.
+    expect(() => decodeEpochChunk(Uint8Array.from([1, ...bytes.subarray(1)]))).toThrow(/histograms × \d+ bins need/);
+    expect(() => encodeEpochChunk([{ ...packed, histograms: activations }])).toThrow(/an activation and a pre-activation histogram per layer/);
   });
 
   it("refuses any damaged chunk with an EpochCodecError, never another error, and never returns what it cannot read", () => {

@@ -3,7 +3,8 @@ import { EPOCH_SCALARS, LAYER_METRICS, type EpochRecord, type EpochScalar, type 
 
 // One packing of traced epochs for the wire and the database: per-layer metrics as float32
 // (LAYER_METRICS in their order, metric-major: TraceEpoch.layerMetrics) and histograms as varints
-// (TraceEpoch.histograms). The recorder stores what workers packed without unpacking it.
+// (TraceEpoch.histograms: every layer's activation histogram, then every layer's pre-activation
+// histogram where the trace has them). The recorder stores what workers packed without unpacking it.
 
 /**
  * A float32 NaN with a payload of its own marks "undefined for this layer" (a JSON null), so it
@@ -65,8 +66,8 @@ export function encodeHistograms(histograms: readonly (readonly number[])[]): Ui
   return Uint8Array.from(out);
 }
 
-/** Unpacks `layers` histograms packed by encodeHistograms. */
-export function decodeHistograms(bytes: Uint8Array, layers: number): number[][] {
+/** Unpacks the histograms packed by encodeHistograms. */
+export function decodeHistograms(bytes: Uint8Array): number[][] {
   let at = 0;
   const next = (): number => {
     let value = 0;
@@ -79,14 +80,22 @@ export function decodeHistograms(bytes: Uint8Array, layers: number): number[][] 
     }
   };
   const bins = next();
-  return Array.from({ length: layers }, () => Array.from({ length: bins }, next));
+  const histograms: number[][] = [];
+  while (bins > 0 && at < bytes.byteLength) histograms.push(Array.from({ length: bins }, next));
+  return histograms;
+}
+
+/** The histograms of an epoch's layers in the order they are packed: activations, then pre-activations where recorded. */
+function layerHistograms(layers: readonly LayerRecord[]): (readonly number[])[] {
+  const h = layers.map((l) => l.histogram);
+  return layers.every((l) => l.preActivationHistogram) ? [...h, ...layers.map((l) => l.preActivationHistogram!)] : h;
 }
 
 /** The LayerRecords of one epoch from its packed metrics and histograms. */
 export function decodeLayers(layerMetrics: Uint8Array, histograms: Uint8Array): LayerRecord[] {
   const n = layerMetrics.byteLength / 4 / LAYER_METRICS.length;
   const columns = Object.fromEntries(LAYER_METRICS.map((m) => [m, decodeMetric(layerMetrics, m)])) as Record<LayerMetric, (number | null)[]>;
-  const counts = decodeHistograms(histograms, n);
+  const counts = decodeHistograms(histograms);
   return Array.from({ length: n }, (_, l) => {
     const value = (m: LayerMetric) => columns[m][l]!;
     const number = (m: LayerMetric) => columns[m][l] ?? NaN;
@@ -103,6 +112,7 @@ export function decodeLayers(layerMetrics: Uint8Array, histograms: Uint8Array): 
       deadFraction: value("deadFraction"),
       symmetry: number("symmetry"),
       histogram: counts[l]!,
+      preActivationHistogram: counts[n + l] ?? null,
     };
   });
 }
@@ -125,7 +135,7 @@ export function packEpoch(record: EpochRecord): PackedEpoch {
     valAccuracy: record.valAccuracy,
     outputStd: record.outputStd,
     layerMetrics: encodeLayerMetrics(record.layers),
-    histograms: encodeHistograms(record.layers.map((l) => l.histogram)),
+    histograms: encodeHistograms(layerHistograms(record.layers)),
   };
 }
 
@@ -140,8 +150,11 @@ export function unpackEpoch(packed: PackedEpoch): EpochRecord {
   return { ...scalars, layers: decodeLayers(layerMetrics, histograms) };
 }
 
-/** The version of the chunk layout encodeEpochChunk writes (its first byte); decodeEpochChunk reads it. */
-export const EPOCH_CHUNK_VERSION = 1;
+/**
+ * The version of the chunk layout encodeEpochChunk writes (its first byte): 2 carries pre-activation
+ * histograms after the activation ones; decodeEpochChunk also reads version 1, which has none.
+ */
+export const EPOCH_CHUNK_VERSION = 2;
 const HEADER_BYTES = 8;
 const RECORD_FIXED_BYTES = 4 + 8 * EPOCH_SCALARS.length;
 
@@ -154,7 +167,8 @@ export class EpochCodecError extends Error {
  * Packs a chunk of one run's traced epochs (all with the same layers) into one buffer, little-endian:
  * a header (u8 version, u8 0, u16 layers, u32 epochs), then per epoch its u32 number, its scalars
  * as float64 (null as a NaN with a payload of its own), its layer metrics (11 × layers float32)
- * and its histograms (u32 byte length, then the varints).
+ * and its histograms (u32 byte length, then the varints: activations, then pre-activations). Every
+ * epoch must carry pre-activation histograms.
  */
 export function encodeEpochChunk(epochs: readonly PackedEpoch[]): Uint8Array {
   const layers = epochs[0] ? epochs[0].layerMetrics.byteLength / 4 / LAYER_METRICS.length : 0;
@@ -169,6 +183,9 @@ export function encodeEpochChunk(epochs: readonly PackedEpoch[]): Uint8Array {
   for (const e of epochs) {
     if (e.layerMetrics.byteLength !== layers * 4 * LAYER_METRICS.length)
       throw new EpochCodecError(`epoch ${e.epoch} has another number of layers than epoch ${epochs[0]!.epoch}`);
+    checkHistograms(e.histograms, 2 * layers, e.epoch, (what) => {
+      throw new EpochCodecError(`epochs to pack: ${what} (an activation and a pre-activation histogram per layer)`);
+    });
     view.setUint32(at, e.epoch, true);
     at += 4;
     for (const key of EPOCH_SCALARS) {
@@ -201,7 +218,9 @@ export function decodeEpochChunk(bytes: Uint8Array): PackedEpoch[] {
   if (bytes.byteLength < HEADER_BYTES) fail(`${bytes.byteLength} bytes are too few for the ${HEADER_BYTES}-byte header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint8(0);
-  if (version !== EPOCH_CHUNK_VERSION) fail(`version ${version} is not supported; this code reads version ${EPOCH_CHUNK_VERSION}`);
+  if (version !== 1 && version !== EPOCH_CHUNK_VERSION) fail(`version ${version} is not supported; this code reads versions 1 and ${EPOCH_CHUNK_VERSION}`);
+  // Version 1 has activation histograms only.
+  const histogramsPerLayer = version === 1 ? 1 : 2;
   const layers = view.getUint16(2, true);
   const count = view.getUint32(4, true);
   if (layers < 2 || layers > LIMITS.maxDepth + 1) fail(`${layers} layers; a network has 2 to ${LIMITS.maxDepth + 1}`);
@@ -234,7 +253,7 @@ export function decodeEpochChunk(bytes: Uint8Array): PackedEpoch[] {
     at += 4;
     if (at + length > bytes.byteLength) fail(`epoch ${epoch}: its ${length} bytes of histograms run past the end`);
     const histograms = new Uint8Array(bytes.buffer, bytes.byteOffset + at, length);
-    checkHistograms(histograms, layers, epoch, fail);
+    checkHistograms(histograms, histogramsPerLayer * layers, epoch, fail);
     at += length;
     // In EPOCH_SCALARS' order.
     epochs.push({
@@ -258,11 +277,11 @@ function readScalar(view: DataView, at: number): number | null {
 }
 
 /**
- * Checks, without building them, that `bytes` hold `layers` histograms as encodeHistograms writes
- * them: a bin count, then layers × bins counts, each a varint of at most 8 bytes (a byte below
+ * Checks, without building them, that `bytes` hold `histograms` histograms as encodeHistograms
+ * writes them: a bin count, then histograms × bins counts, each a varint of at most 8 bytes (a byte below
  * 0x80 ends one, so counting those counts the values).
  */
-function checkHistograms(bytes: Uint8Array, layers: number, epoch: number, fail: (what: string) => never): void {
+function checkHistograms(bytes: Uint8Array, histograms: number, epoch: number, fail: (what: string) => never): void {
   let bins = 0;
   let at = 0;
   for (let scale = 1; ; scale *= 0x80) {
@@ -281,5 +300,5 @@ function checkHistograms(bytes: Uint8Array, layers: number, epoch: number, fail:
     } else if (++run === 8) fail(`epoch ${epoch}: a histogram count runs over 8 bytes`);
   }
   if (run > 0) fail(`epoch ${epoch}: its histograms end inside a count`);
-  if (counts !== layers * bins) fail(`epoch ${epoch}: ${counts} histogram counts; ${layers} layers × ${bins} bins need ${layers * bins}`);
+  if (counts !== histograms * bins) fail(`epoch ${epoch}: ${counts} histogram counts; ${histograms} histograms × ${bins} bins need ${histograms * bins}`);
 }

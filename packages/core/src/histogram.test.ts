@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { binEdges, binning, binOf, symlogThreshold, transform } from "./histogram.ts";
+import { TANH_SATURATION } from "./activations/tanh.ts";
+import { binEdges, binning, binOf, PRE_ACTIVATION_RANGE, symlogThreshold, transform } from "./histogram.ts";
 import { train } from "./train.ts";
 
 describe("histogram bins", () => {
@@ -62,5 +63,31 @@ describe("histogram bins", () => {
     expect(binOf(b, -3)).toBe(0);
     expect(binOf(b, 1e-3)).toBeGreaterThan(0);
     expect(binEdges(30, [0, 4], "symlog")[1]).toBeLessThan(1e-3);
+  });
+
+  it("records pre-activations: a tanh net of N(0, 1) weights has as much of z beyond atanh(saturation) as of h in the flat tails", () => {
+    const trace = train({
+      dataset: { name: "moons", samples: 400 },
+      model: { hidden: [64, 64, 64], activation: "tanh", weightInit: { name: "normal", std: 1 } },
+      training: { epochs: 1, seed: 1 },
+      tracing: { histogramScale: "linear", histogramBins: 32 },
+    });
+    const zs = Math.atanh(TANH_SATURATION);
+    const edges = binEdges(32, PRE_ACTIVATION_RANGE, "linear");
+    for (const [l, info] of trace.layers.entries()) {
+      if (info.kind === "output") continue;
+      expect(info.preActivationRange).toEqual(PRE_ACTIVATION_RANGE);
+      const layer = trace.epochs[0]!.layers[l]!;
+      const counts = layer.preActivationHistogram!;
+      const total = counts.reduce((a, b) => a + b);
+      const share = (beyond: (from: number, to: number) => boolean) => counts.reduce((s, c, b) => s + (beyond(edges[b]!, edges[b + 1]!) ? c : 0), 0) / total;
+      // Bins wholly past ±zs hold at most the saturated share; bins reaching past it at least.
+      const inside = share((from, to) => from >= zs || to <= -zs);
+      const reaching = share((from, to) => to > zs || from < -zs);
+      // Layers after the first take 64 inputs of ±1 each: most of them saturate.
+      if (l > 0) expect(layer.saturatedFraction!).toBeGreaterThan(0.3);
+      expect(inside).toBeLessThanOrEqual(layer.saturatedFraction!);
+      expect(reaching).toBeGreaterThanOrEqual(layer.saturatedFraction!);
+    }
   });
 });

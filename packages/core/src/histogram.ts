@@ -20,6 +20,13 @@
 export const HISTOGRAM_SCALES = ["symlog", "linear"] as const;
 export type HistogramScale = (typeof HISTOGRAM_SCALES)[number];
 
+/**
+ * The range of every layer's pre-activation histogram. z is unbounded whatever the activation; on
+ * symlog bins ±16 reaches from 2⁻¹¹ (a signal that vanished) past where tanh and the logistic
+ * saturate (|z| ≳ 3 and 5), a bin an octave wide out there.
+ */
+export const PRE_ACTIVATION_RANGE = [-16, 16] as const;
+
 /** The symlog's linear threshold c of a range: 2⁻¹⁶ of its span. */
 export function symlogThreshold(range: readonly [number, number]): number {
   return Math.fround((range[1] - range[0]) * 2 ** -16);

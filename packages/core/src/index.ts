@@ -34,7 +34,7 @@ export {
   type LayerMeasures,
   type TrainOptions,
 } from "./train.ts";
-export { LayerStats } from "./layer-stats.ts";
-export { binning, binOf, symlogThreshold, transform as histogramTransform, type Binning } from "./histogram.ts";
+export { layerStatsOf, LayerStats } from "./layer-stats.ts";
+export { binning, binOf, PRE_ACTIVATION_RANGE, symlogThreshold, transform as histogramTransform, type Binning } from "./histogram.ts";
 export { functionalAnova, type Importance, type ImportanceRow } from "./importance.ts";
 export { goodCount, proposeTpe, TPE_DEFAULTS, type Dimension, type Observation, type TpeOptions } from "./tpe.ts";

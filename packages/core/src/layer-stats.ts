@@ -1,5 +1,6 @@
-import { binOf, type Binning } from "./histogram.ts";
+import { binning, binOf, PRE_ACTIVATION_RANGE, type Binning } from "./histogram.ts";
 import type { Heap } from "./kernels/kernels.ts";
+import type { LayerInfo } from "./trace.ts";
 
 /** Indices into LayerStats.sums. */
 export const SUM = { z: 0, zSquares: 1, h: 2, hSquares: 3, saturated: 4, nonFinite: 5 } as const;
@@ -16,7 +17,9 @@ export class LayerStats {
   readonly shift = new Float64Array(2);
   /** Shifted Σz, Σz², Σh, Σh², then the saturated and the non-finite counts (see SUM). */
   readonly sums = new Float64Array(6);
+  /** Counts of h per bin of `binning`, then of z per bin of `zBinning`. */
   readonly histogram: Float64Array;
+  readonly zHistogram: Float64Array;
   /** 1 for units with a non-zero derivative for at least one probe sample. */
   readonly live: Uint8Array;
   /** Per-unit shift and shifted sums of z across samples: the output layer's spread over inputs. */
@@ -28,10 +31,13 @@ export class LayerStats {
     readonly units: number,
     /** How the histogram's range divides into bins (see histogram.ts); values outside clamp to the end bins. */
     readonly binning: Binning,
+    /** The same for pre-activations z. */
+    readonly zBinning: Binning,
     /** h outside [low, high] counts as saturated; undefined where the activation has no flat tail. */
     readonly saturation: readonly [number, number] | undefined,
   ) {
     this.histogram = new Float64Array(binning.bins);
+    this.zHistogram = new Float64Array(zBinning.bins);
     this.live = new Uint8Array(units);
     this.unitShift = new Float64Array(units);
     this.unitSum = new Float64Array(units);
@@ -44,6 +50,7 @@ export class LayerStats {
     this.shift.fill(NaN);
     this.sums.fill(0);
     this.histogram.fill(0);
+    this.zHistogram.fill(0);
     this.live.fill(0);
     this.unitSum.fill(0);
     this.unitSquares.fill(0);
@@ -58,12 +65,12 @@ export class LayerStats {
   }
 
   /**
-   * Adds one (z, h) pair: shifted sums, saturation, histogram bin. A non-finite pair is only
+   * Adds one (z, h) pair: shifted sums, saturation, histogram bins. A non-finite pair is only
    * counted as such; returns whether the pair was finite. (The reference path: the wasm kernels
    * do the same for whole rows.)
    */
   add(zv: number, hv: number): boolean {
-    const { sums, histogram } = this;
+    const { sums, histogram, zHistogram } = this;
     if (!Number.isFinite(zv) || !Number.isFinite(hv)) {
       sums[SUM.nonFinite]! += 1;
       return false;
@@ -76,6 +83,7 @@ export class LayerStats {
     sums[SUM.hSquares]! += dh * dh;
     if (this.saturation && (hv < this.saturation[0] || hv > this.saturation[1])) sums[SUM.saturated]! += 1;
     histogram[binOf(this.binning, hv)]! += 1;
+    zHistogram[binOf(this.zBinning, zv)]! += 1;
     return true;
   }
 
@@ -127,4 +135,14 @@ export class LayerStats {
     }
     return worst;
   }
+}
+
+/** The probe statistics of a traced layer, its histograms binned as its LayerInfo says; `saturation` for hidden layers only. */
+export function layerStatsOf(info: LayerInfo, bins: number, saturation: readonly [number, number] | undefined): LayerStats {
+  return new LayerStats(
+    info.units,
+    binning(bins, info.histogramRange, info.histogramScale),
+    binning(bins, info.preActivationRange ?? PRE_ACTIVATION_RANGE, info.histogramScale),
+    info.kind === "hidden" ? saturation : undefined,
+  );
 }

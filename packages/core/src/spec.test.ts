@@ -173,7 +173,7 @@ describe("budgets of one run", () => {
   it("refuses a trace beyond LIMITS.maxTraceValues, saying its size and how to shrink it", () => {
     const [issue] = issuesOf(flood);
     expect(issue).toMatchObject({ path: "tracing.every" });
-    expect(issue!.message).toContain("about 41173720 numbers (3001 traced epochs × 65 layers × 211 values); at most 4000000 are allowed");
+    expect(issue!.message).toContain("about 80186720 numbers (3001 traced epochs × 65 layers × 411 values); at most 4000000 are allowed");
     expect(() => parseRunSpec({ ...flood, tracing: { histogramBins: 200, every: 100 } })).not.toThrow();
   });
 

@@ -285,12 +285,14 @@ export const RunSpecSchema = z
     }
     const { every, histogramBins } = spec.tracing;
     const traced = Math.floor((epochs - 1) / every) + 2;
-    const values = traced * (EPOCH_SCALARS.length + (widths.length - 1) * (LAYER_METRICS.length + histogramBins));
+    // Each layer has an activation and a pre-activation histogram.
+    const perLayer = LAYER_METRICS.length + 2 * histogramBins;
+    const values = traced * (EPOCH_SCALARS.length + (widths.length - 1) * perLayer);
     if (values > LIMITS.maxTraceValues) {
       ctx.addIssue({
         code: "custom",
         path: ["tracing", "every"],
-        message: `the trace would hold about ${values} numbers (${traced} traced epochs × ${widths.length - 1} layers × ${LAYER_METRICS.length + histogramBins} values); at most ${LIMITS.maxTraceValues} are allowed: trace every k-th epoch (tracing.every) or use fewer histogram bins`,
+        message: `the trace would hold about ${values} numbers (${traced} traced epochs × ${widths.length - 1} layers × ${perLayer} values); at most ${LIMITS.maxTraceValues} are allowed: trace every k-th epoch (tracing.every) or use fewer histogram bins`,
       });
     }
     const rows = spec.training.batchSize === "full" ? samples : Math.min(spec.training.batchSize, samples);

@@ -15,6 +15,8 @@ export const LayerInfoSchema = z.object({
   histogramRange: z.tuple([z.number(), z.number()]),
   /** How they divide it (histogram.ts); traces recorded before symlog bins existed had linear ones. */
   histogramScale: z.enum(HISTOGRAM_SCALES).default("linear"),
+  /** The [low, high] range of the layer's pre-activation histogram (same scale); absent in traces recorded before there was one. */
+  preActivationRange: z.tuple([z.number(), z.number()]).optional(),
 });
 export type LayerInfo = z.infer<typeof LayerInfoSchema>;
 
@@ -42,6 +44,8 @@ export interface LayerRecord {
   symmetry: number;
   /** Counts of probe activations per bin of LayerInfo.histogramRange on LayerInfo.histogramScale (out-of-range values clamp to the end bins; binEdges gives the bins' edges). */
   histogram: number[];
+  /** The same for pre-activations z, over LayerInfo.preActivationRange; null in traces recorded before there was one. */
+  preActivationHistogram: number[] | null;
 }
 
 /** Everything measured at one traced epoch (epoch 0 = at initialisation, before any update). */

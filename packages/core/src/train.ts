@@ -4,8 +4,8 @@ import { diagnose } from "./diagnose.ts";
 import { initialize } from "./initializers/index.ts";
 import { createKernels } from "./kernels/index.ts";
 import type { Heap, Kernels, KernelsName } from "./kernels/kernels.ts";
-import { binning } from "./histogram.ts";
-import { LayerStats } from "./layer-stats.ts";
+import { PRE_ACTIVATION_RANGE } from "./histogram.ts";
+import { layerStatsOf, type LayerStats } from "./layer-stats.ts";
 import { Network, planNetwork, type LayerBuffers } from "./network.ts";
 import { Random } from "./random.ts";
 import { parseRunSpec, type RunSpec } from "./spec.ts";
@@ -67,14 +67,7 @@ export class Run {
     this.net = new Network(layout, kernels, this.activation);
     this.labels = new Int32Array(this.rows);
     this.layers = layerInfos(this.spec, layout.layers, this.activation);
-    this.stats = this.layers.map(
-      (l) =>
-        new LayerStats(
-          l.units,
-          binning(tracing.histogramBins, l.histogramRange, l.histogramScale),
-          l.kind === "hidden" ? this.activation.saturation : undefined,
-        ),
-    );
+    this.stats = this.layers.map((l) => layerStatsOf(l, tracing.histogramBins, this.activation.saturation));
     this.gradSums = new Float64Array(this.layers.length);
     this.biasGradSums = new Float64Array(this.layers.length);
     initialiseParameters(this.spec, this.net.layers, this.heap);
@@ -276,6 +269,7 @@ export function layerInfos(spec: RunSpec, layers: readonly LayerBuffers[], activ
       activation: hidden ? activation.name : "softmax",
       histogramRange: [range[0], range[1]],
       histogramScale: spec.tracing.histogramScale,
+      preActivationRange: [PRE_ACTIVATION_RANGE[0], PRE_ACTIVATION_RANGE[1]],
     };
   });
 }
@@ -326,6 +320,7 @@ export function layerRecord(info: LayerInfo, epoch: number, stats: LayerStats, m
     deadFraction: info.kind === "hidden" ? 1 - live / info.units : null,
     symmetry: m.symmetry,
     histogram: Array.from(stats.histogram),
+    preActivationHistogram: Array.from(stats.zHistogram),
   };
 }
 

@@ -38,7 +38,7 @@ function closure(entry: string, seen = new Set<string>()): Set<string> {
 
 describe("the vocabulary", () => {
   it("names every per-layer metric and epoch scalar of a trace", () => {
-    expectTypeOf<Exclude<keyof LayerRecord, "histogram">>().toEqualTypeOf<LayerMetric>();
+    expectTypeOf<Exclude<keyof LayerRecord, "histogram" | "preActivationHistogram">>().toEqualTypeOf<LayerMetric>();
     expectTypeOf<Exclude<keyof EpochRecord, "epoch" | "layers">>().toEqualTypeOf<EpochScalar>();
     expectTypeOf<keyof RunAxisValues>().toEqualTypeOf<RunAxis>();
     // The name lists beside the dataset and optimizer schemas name exactly what the schemas accept.
@@ -49,7 +49,7 @@ describe("the vocabulary", () => {
       model: { hidden: [4], activation: "tanh", weightInit: "xavier_normal" },
       training: { epochs: 1 },
     });
-    expect(Object.keys(trace.epochs[0]!.layers[0]!).sort()).toEqual([...LAYER_METRICS, "histogram"].sort());
+    expect(Object.keys(trace.epochs[0]!.layers[0]!).sort()).toEqual([...LAYER_METRICS, "histogram", "preActivationHistogram"].sort());
     expect(Object.keys(trace.epochs[0]!).sort()).toEqual([...EPOCH_SCALARS, "epoch", "layers"].sort());
   });
 

@@ -1,4 +1,4 @@
-import { Random, type EpochRecord, type LayerInfo, type RunSpecInput } from "@gradtrace/core";
+import { PRE_ACTIVATION_RANGE, Random, type EpochRecord, type LayerInfo, type RunSpecInput } from "@gradtrace/core";
 
 /** The canonical depth-8 shape's layers: 8 hidden ReLU layers of 64 units, then the 2-class output. */
 export const CANONICAL_LAYERS: LayerInfo[] = Array.from({ length: 9 }, (_, index) => ({
@@ -9,6 +9,7 @@ export const CANONICAL_LAYERS: LayerInfo[] = Array.from({ length: 9 }, (_, index
   activation: index < 8 ? "relu" : "softmax",
   histogramRange: [-4, 4],
   histogramScale: "symlog",
+  preActivationRange: [PRE_ACTIVATION_RANGE[0], PRE_ACTIVATION_RANGE[1]],
 }));
 
 const activations = ["logistic", "tanh", "relu", "leaky_relu"];
@@ -25,7 +26,7 @@ export function syntheticSpecs(runs: number, epochs: number): RunSpecInput[] {
 
 /**
  * A synthetic but realistic traced epoch of the canonical shape for the benches: every metric set,
- * 30-bin histograms counting 256 × units values. Training that many runs would take the bench's time.
+ * 30-bin activation and pre-activation histograms counting 256 × units values each. Training that many runs would take the bench's time.
  */
 export function syntheticEpoch(rng: Random, epoch: number): EpochRecord {
   const bins = 30;
@@ -37,8 +38,11 @@ export function syntheticEpoch(rng: Random, epoch: number): EpochRecord {
     valAccuracy: 1 - Math.exp(-epoch / 25) / 2,
     outputStd: rng.uniform(),
     layers: CANONICAL_LAYERS.map((l) => {
-      const histogram = new Array<number>(bins).fill(0);
-      for (let k = 0; k < 256 * l.units; k += 64) histogram[rng.int(bins)]! += 64;
+      const counts = () => {
+        const histogram = new Array<number>(bins).fill(0);
+        for (let k = 0; k < 256 * l.units; k += 64) histogram[rng.int(bins)]! += 64;
+        return histogram;
+      };
       return {
         gradNorm: rng.uniform() * 10 ** -rng.int(6),
         biasGradNorm: rng.uniform(),
@@ -51,7 +55,8 @@ export function syntheticEpoch(rng: Random, epoch: number): EpochRecord {
         saturatedFraction: null,
         deadFraction: l.kind === "hidden" ? rng.uniform() : null,
         symmetry: 0,
-        histogram,
+        histogram: counts(),
+        preActivationHistogram: counts(),
       };
     }),
   };

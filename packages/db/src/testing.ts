@@ -13,6 +13,7 @@ export function expectSameEpochs(stored: readonly EpochRecord[], original: reado
     e.layers.forEach((l, j) => {
       const ol = o.layers[j]!;
       expect(l.histogram).toEqual(ol.histogram);
+      expect(l.preActivationHistogram).toEqual(ol.preActivationHistogram);
       expect(l.gradNorm).toBe(Math.fround(ol.gradNorm));
       expect(l.updateRatio).toBe(ol.updateRatio === null ? null : Math.fround(ol.updateRatio));
       expect(l.saturatedFraction).toBe(ol.saturatedFraction === null ? null : Math.fround(ol.saturatedFraction));

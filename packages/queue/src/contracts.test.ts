@@ -32,6 +32,27 @@ describe("payloads", () => {
     expect(epochs).toEqual({ type: "epochs", v: 1, runId, attempt: 1, records: trace.epochs.map(packEpoch) });
   });
 
+  it("read JSON records from workers before pre-activation histograms, and refuse histograms that cannot be packed", () => {
+    const trace = train({ ...spec, training: { ...spec.training, epochs: 2 } });
+    const withLayers = (change: (l: Record<string, unknown>, i: number) => Record<string, unknown>) =>
+      trace.epochs.map((e) => ({ ...e, layers: e.layers.map((l, i) => change({ ...l }, i)) }));
+    const without = (l: Record<string, unknown>) => Object.fromEntries(Object.entries(l).filter(([k]) => k !== "preActivationHistogram"));
+    const read = parseResultMessage(overTheWire({ type: "epochs", v: 1, runId, attempt: 1, records: withLayers(without) }));
+    if (read.type !== "epochs") return expect.unreachable();
+    const layers = read.records.map(unpackEpoch).flatMap((e) => e.layers);
+    expect(layers.map((l) => l.preActivationHistogram)).toEqual(layers.map(() => null));
+    expect(layers.map((l) => l.histogram)).toEqual(trace.epochs.flatMap((e) => e.layers.map((l) => l.histogram)));
+    for (const records of [
+      withLayers((l, i) => (i === 0 ? without(l) : l)),
+      withLayers((l, i) => (i === 1 ? { ...l, preActivationHistogram: [1, 2] } : l)),
+      withLayers((l, i) => (i === 1 ? { ...l, histogram: [] } : l)),
+    ]) {
+      expect(() => parseResultMessage(overTheWire({ type: "epochs", v: 1, runId, attempt: 1, records }))).toThrow(
+        /every layer's histograms need the same number of bins \(1 to 200\), and a pre-activation histogram on every layer or on none/,
+      );
+    }
+  });
+
   it("carry packed epochs as base64, NaN and null intact, in under a third of the JSON's size", () => {
     const trace = train(spec);
     const packed = packedEpochsText(trace.epochs);

@@ -5,6 +5,7 @@ import {
   DiagnosisSchema,
   EpochCodecError,
   LayerInfoSchema,
+  LIMITS,
   NON_FINITE_SPELLINGS,
   packEpoch,
   parseWith,
@@ -53,6 +54,7 @@ export const LayerRecordSchema = z.object({
   deadFraction: nullableNumber,
   symmetry: wireNumber,
   histogram: z.array(z.number().int().min(0)),
+  preActivationHistogram: z.array(z.number().int().min(0)).nullable().default(null),
 }) satisfies z.ZodType<LayerRecord>;
 
 export const EpochRecordSchema = z.object({
@@ -62,7 +64,24 @@ export const EpochRecordSchema = z.object({
   valLoss: nullableNumber,
   valAccuracy: nullableNumber,
   outputStd: wireNumber,
-  layers: z.array(LayerRecordSchema).min(2),
+  layers: z
+    .array(LayerRecordSchema)
+    .min(2)
+    .refine(
+      (layers) => {
+        // They are packed as one run of counts after one bin count.
+        const bins = layers[0]!.histogram.length;
+        const pre = layers[0]!.preActivationHistogram !== null;
+        return (
+          bins >= 1 &&
+          bins <= LIMITS.maxHistogramBins &&
+          layers.every((l) => l.histogram.length === bins && (l.preActivationHistogram?.length ?? bins) === bins && (l.preActivationHistogram !== null) === pre)
+        );
+      },
+      {
+        message: `every layer's histograms need the same number of bins (1 to ${LIMITS.maxHistogramBins}), and a pre-activation histogram on every layer or on none`,
+      },
+    ),
 }) satisfies z.ZodType<EpochRecord>;
 
 export const TraceSummarySchema = z.object({

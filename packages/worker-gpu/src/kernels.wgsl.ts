@@ -40,10 +40,13 @@ export const PACK_FIELDS = [
   "outLo",
   "outScale",
   "outInv",
+  "zLo",
+  "zScale",
+  "zInv",
 ] as const;
 
 /** The Pack uniform's float fields. */
-export const PACK_F32_FIELDS: ReadonlySet<string> = new Set(["symmetryTolerance", "outLo", "outScale", "outInv"]);
+export const PACK_F32_FIELDS: ReadonlySet<string> = new Set(["symmetryTolerance", "outLo", "outScale", "outInv", "zLo", "zScale", "zInv"]);
 
 /** The fields of a Layer uniform, in order. */
 export const LAYER_FIELDS = ["index", "nin", "nout", "wt", "b", "x", "z", "h", "dz", "dx", "hidden", "live", "prevZ", "pad0", "pad1", "pad2"] as const;
@@ -437,17 +440,21 @@ fn reduce(lid: u32, slots: u32) {
 }
 
 var<workgroup> bins: array<atomic<u32>, 256>;
+var<workgroup> zbins: array<atomic<u32>, 256>;
 
 // One workgroup per net: adds the chunk's first step.probe rows of this layer to its probe
 // statistics, as the core's LayerStats does: sums shifted by the first value seen, saturated and
-// non-finite counts, the histogram of H, live units (f′ ≠ 0 somewhere) and, at the output, each
+// non-finite counts, the histograms of H and of Z, live units (f′ ≠ 0 somewhere) and, at the output, each
 // unit's spread.
 @compute @workgroup_size(WG) fn observe(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let p = wid.x;
   let net = nets[p];
   let ab = p * pack.acts;
   let sb = pack.aStats + ${STAT_SLOTS}u * (p * pack.layers + layer.index);
-  for (var b = lid; b < pack.bins; b += WG) { atomicStore(&bins[b], 0u); }
+  for (var b = lid; b < pack.bins; b += WG) {
+    atomicStore(&bins[b], 0u);
+    atomicStore(&zbins[b], 0u);
+  }
   var sz = acc[sb + 6u];
   var sh = acc[sb + 7u];
   if (step.first == 1u) {
@@ -490,6 +497,8 @@ var<workgroup> bins: array<atomic<u32>, 256>;
       if (layer.hidden == 1u && net.sat == 1u && (hv < net.satLo || hv > net.satHi)) { s[4] += 1.0; }
       let bin = i32(floor((symlog(hv, inv) - lo) * scale));
       atomicAdd(&bins[u32(clamp(bin, 0, i32(pack.bins) - 1))], 1u);
+      let zbin = i32(floor((symlog(zv, pack.zInv) - pack.zLo) * pack.zScale));
+      atomicAdd(&zbins[u32(clamp(zbin, 0, i32(pack.bins) - 1))], 1u);
       if (layer.hidden == 0u) {
         let du = zv - us;
         usum += du;
@@ -510,8 +519,12 @@ var<workgroup> bins: array<atomic<u32>, 256>;
     acc[sb + 6u] = sz;
     acc[sb + 7u] = sh;
   }
-  let hb = pack.histAt + (p * pack.layers + layer.index) * pack.bins;
-  for (var b = lid; b < pack.bins; b += WG) { ints[hb + b] += atomicLoad(&bins[b]); }
+  // Per net and layer: the histogram of H, then that of Z.
+  let hb = pack.histAt + (p * pack.layers + layer.index) * 2u * pack.bins;
+  for (var b = lid; b < pack.bins; b += WG) {
+    ints[hb + b] += atomicLoad(&bins[b]);
+    ints[hb + pack.bins + b] += atomicLoad(&zbins[b]);
+  }
 }
 
 var<workgroup> largest: array<f32, WG>;

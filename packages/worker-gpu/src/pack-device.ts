@@ -1,4 +1,13 @@
-import { binning, initialiseParameters, SYMMETRY_TOLERANCE, type Activation, type Dataset, type LayerInfo, type RunSpec } from "@gradtrace/core";
+import {
+  binning,
+  initialiseParameters,
+  PRE_ACTIVATION_RANGE,
+  SYMMETRY_TOLERANCE,
+  type Activation,
+  type Dataset,
+  type LayerInfo,
+  type RunSpec,
+} from "@gradtrace/core";
 import type { Gpu } from "./device.ts";
 import { LAYER_FIELDS, NET_FIELDS, NET_U32_FIELDS, PACK_F32_FIELDS, PACK_FIELDS, PER_THREAD, STEP_FIELDS, TRAIN_SLOTS, WORKGROUP } from "./kernels.wgsl.ts";
 import type { PackKernels, Use } from "./pack-kernels.ts";
@@ -90,6 +99,7 @@ export class PackDevice {
       if (refused) throw new Error(`the GPU could not hold a pack of ${P} runs of this shape (${need} bytes in its largest buffer): ${refused.message}`);
       const L = lay.layers.length;
       const out = binning(lay.bins, spec0.tracing.histogramRange ?? [0, 1], spec0.tracing.histogramScale);
+      const pre = binning(lay.bins, PRE_ACTIVATION_RANGE, spec0.tracing.histogramScale);
       device.queue.writeBuffer(
         b.pack,
         0,
@@ -124,6 +134,9 @@ export class PackDevice {
             outLo: out.low,
             outScale: out.scale,
             outInv: out.inverseThreshold,
+            zLo: pre.low,
+            zScale: pre.scale,
+            zInv: pre.inverseThreshold,
           },
           (f) => PACK_F32_FIELDS.has(f),
         ),

@@ -96,7 +96,8 @@ export function planPack(spec: RunSpec, data: Dataset, nets: number): Layout {
   const bins = spec.tracing.histogramBins;
   const stateAt = nets * ints;
   const histAt = stateAt + nets;
-  const liveBase = histAt + nets * L * bins;
+  // An activation and a pre-activation histogram per net and layer.
+  const liveBase = histAt + nets * L * 2 * bins;
   const aGrad = TRAIN_SLOTS * nets;
   const aVal = aGrad + nets * (2 * L + 1);
   const aStats = aVal + 2 * nets;
@@ -139,7 +140,7 @@ export function planPack(spec: RunSpec, data: Dataset, nets: number): Layout {
 /** Bytes per net of the largest buffer of a pack of runs shaped like `spec`: what bounds a pack's size. */
 export function bytesPerNet(spec: RunSpec, data: Dataset): number {
   const one = planPack(spec, data, 1);
-  return 4 * Math.max(3 * one.block, one.acts, one.data, one.ints + one.layers.length * one.bins + one.hiddenUnits + 1);
+  return 4 * Math.max(3 * one.block, one.acts, one.data, one.ints + one.layers.length * 2 * one.bins + one.hiddenUnits + 1);
 }
 
 /** Packs fields into a uniform's bytes: u32 unless `f32` says otherwise. */

@@ -1,10 +1,9 @@
 import {
-  binning,
   createActivation,
   isTracedEpoch,
   layerInfos,
   layerRecord,
-  LayerStats,
+  layerStatsOf,
   makeDataset,
   Random,
   summarize,
@@ -169,14 +168,10 @@ function epochRecord(m: Prepared, p: number, epoch: number, lay: Layout, acc: Fl
   const seen = acc[train + 2]!;
   const grad = lay.aGrad + p * (2 * L + 1);
   const steps = acc[grad + 2 * L]! || 1;
-  const histBase = p * L * lay.bins;
+  const histBase = p * L * 2 * lay.bins;
   const liveBase = lay.liveBase - lay.histAt + p * lay.hiddenUnits;
   const stats = m.layers.map((info, l) => {
-    const s = new LayerStats(
-      info.units,
-      binning(lay.bins, info.histogramRange, info.histogramScale),
-      info.kind === "hidden" ? m.activation.saturation : undefined,
-    );
+    const s = layerStatsOf(info, lay.bins, m.activation.saturation);
     s.reset();
     s.count = lay.probe * info.units;
     const sb = lay.aStats + STAT_SLOTS * (p * L + l);
@@ -184,7 +179,9 @@ function epochRecord(m: Prepared, p: number, epoch: number, lay: Layout, acc: Fl
     s.sums.set(acc.subarray(sb, sb + s.sums.length));
     s.shift[0] = acc[sb + 6]!;
     s.shift[1] = acc[sb + 7]!;
-    for (let b = 0; b < lay.bins; b++) s.histogram[b] = tail[histBase + l * lay.bins + b]!;
+    const hb = histBase + l * 2 * lay.bins;
+    s.histogram.set(tail.subarray(hb, hb + lay.bins));
+    s.zHistogram.set(tail.subarray(hb + lay.bins, hb + 2 * lay.bins));
     if (info.kind === "hidden") for (let u = 0; u < info.units; u++) s.live[u] = tail[liveBase + lay.liveAt[l]! + u]!;
     else {
       for (let u = 0; u < info.units; u++) {

@@ -42,8 +42,11 @@ export function parityGaps(gpu: readonly EpochRecord[], cpu: readonly EpochRecor
   });
   cpu.forEach((c, e) =>
     c.layers.forEach((cl, l) => {
-      const gap = histogramGap(gpu[e]!.layers[l]!.histogram, cl.histogram);
+      const gl = gpu[e]!.layers[l]!;
+      const gap = histogramGap(gl.histogram, cl.histogram);
       if (gap) gaps.push(`epoch ${c.epoch} layer ${l} histogram: ${gap}`);
+      const zGap = histogramGap(gl.preActivationHistogram ?? [], cl.preActivationHistogram ?? []);
+      if (zGap) gaps.push(`epoch ${c.epoch} layer ${l} pre-activation histogram: ${zGap}`);
     }),
   );
   return gaps;

@@ -1,8 +1,24 @@
-import { binEdges, type LayerInfo, type Wired } from "@gradtrace/core/vocabulary";
+import { binEdges, type LayerInfo, type LayerRecord, type Wired } from "@gradtrace/core/vocabulary";
 
-/** A layer's histogram bins in activation values, from the range and scale its trace recorded (linear for traces from before symlog bins). */
-export function layerBinEdges(info: Wired<LayerInfo> | undefined, bins: number): number[] {
-  const [low, high] = (info?.histogramRange ?? [0, 1]).map(Number) as [number, number];
+/** Which of a layer's histograms a figure shows: of its activations h or of its pre-activations z. */
+export const HISTOGRAMS_OF = ["histogram", "preActivationHistogram"] as const;
+export type HistogramOf = (typeof HISTOGRAMS_OF)[number];
+
+/** How figures name each histogram. */
+export const HISTOGRAM_OF: Record<HistogramOf, { title: string; value: string; short: string }> = {
+  histogram: { title: "Activation histograms", value: "activation h", short: "activations h" },
+  preActivationHistogram: { title: "Pre-activation histograms", value: "pre-activation z", short: "pre-activations z" },
+};
+
+/** A layer's counts in the chosen histogram; empty where its trace has none (pre-activations in traces from before they were recorded). */
+export function countsOf(layer: Wired<LayerRecord> | undefined, of: HistogramOf): number[] {
+  return (layer?.[of] ?? []).map(Number);
+}
+
+/** A layer's histogram bins in values, from the range and scale its trace recorded (linear for traces from before symlog bins). */
+export function layerBinEdges(info: Wired<LayerInfo> | undefined, bins: number, of: HistogramOf = "histogram"): number[] {
+  const range = of === "histogram" ? info?.histogramRange : info?.preActivationRange;
+  const [low, high] = (range ?? [0, 1]).map(Number) as [number, number];
   return binEdges(bins, [low, high], info?.histogramScale ?? "linear");
 }
 

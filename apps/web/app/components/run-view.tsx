@@ -8,7 +8,7 @@ import { choice, type View } from "./view.ts";
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
 import { Figure, Lines } from "./charts.tsx";
 import { bucketPoints, seriesStyle } from "./axes.ts";
-import { binScaleNote, layerBinEdges } from "./bins.ts";
+import { binScaleNote, countsOf, HISTOGRAM_OF, HISTOGRAMS_OF, layerBinEdges, type HistogramOf } from "./bins.ts";
 import { Distributions } from "./distributions.tsx";
 import { SignalPropagation } from "./signal-propagation.tsx";
 import { fmt } from "./format.ts";
@@ -87,7 +87,15 @@ export function RunView({ initial, view }: { initial: RunData; view: View }) {
   const training = run.status === "running" && live !== null && Number(live.attempt) === Number(run.attempt);
   const [metric, setMetric] = useState<LayerMetric>(() => choice(view, "metric", LAYER_METRICS, "activationStd"));
   const epoch = epochs[Math.min(at, epochs.length - 1)];
-  useUrlSync({ epoch: at === 0 ? null : (epoch?.epoch ?? null), metric: metric === "activationStd" ? null : metric });
+  // Which histogram the histogram figures show; pre-activations only where the trace recorded them.
+  const [of, setOf] = useState<HistogramOf>(() => choice(view, "histograms", HISTOGRAMS_OF, "histogram"));
+  const hasPreActivations = epochs.some((e) => e.layers[0]?.preActivationHistogram);
+  const shown = hasPreActivations ? of : "histogram";
+  useUrlSync({
+    epoch: at === 0 ? null : (epoch?.epoch ?? null),
+    metric: metric === "activationStd" ? null : metric,
+    histograms: of === "histogram" ? null : of,
+  });
   const names = (layers ?? []).map((l) => (l.kind === "output" ? "output" : `layer ${Number(l.index) + 1}`));
   const gradRows = useMemo(() => {
     const keyed = Object.fromEntries((layerSeries.gradNorm ?? []).map((s, l) => [`l${l}`, s]));
@@ -222,25 +230,43 @@ export function RunView({ initial, view }: { initial: RunData; view: View }) {
           </BarChart>
         </Figure>
       </div>
-      <h2>Activation histograms at epoch {epoch?.epoch ?? 0}</h2>
+      <h2>
+        {HISTOGRAM_OF[shown].title} at epoch {epoch?.epoch ?? 0}
+      </h2>
+      {hasPreActivations && (
+        <p data-testid="histogram-of">
+          histograms of:{" "}
+          {HISTOGRAMS_OF.map((h) => (
+            <button key={h} type="button" className="link" aria-pressed={shown === h} onClick={() => setOf(h)}>
+              {HISTOGRAM_OF[h].short}
+            </button>
+          ))}
+        </p>
+      )}
       <div className="row" data-testid="histograms">
         {(epoch?.layers ?? []).map((l, i) => {
           const info = layers?.[i];
-          const edges = layerBinEdges(info, l.histogram.length);
+          const counts = countsOf(l, shown);
+          const edges = layerBinEdges(info, counts.length, shown);
           // One bar per bin, equally wide as the bins are in the trace's scale; labelled by the values they hold.
-          const data = l.histogram.map((count, b) => ({
+          const data = counts.map((count, b) => ({
             from: edges[b]!,
             to: edges[b + 1]!,
             label: fmt((edges[b]! + edges[b + 1]!) / 2, 2),
-            count: Number(count),
+            count,
           }));
           return (
-            <Figure key={i} id={`histogram-${i}`} title={`${names[i]} (${info?.activation})`} rows={data.map(({ from, to, count }) => ({ from, to, count }))}>
+            <Figure
+              key={i}
+              id={`histogram-${i}`}
+              title={`${names[i]} (${info?.activation}), ${HISTOGRAM_OF[shown].value}`}
+              rows={data.map(({ from, to, count }) => ({ from, to, count }))}
+            >
               <BarChart width={260} height={170} data={data} margin={{ top: 5, right: 5, bottom: 15, left: 0 }}>
                 <XAxis
                   dataKey="label"
                   fontSize={10}
-                  label={{ value: `activation (${binScaleNote(info)})`, position: "insideBottom", offset: -8, fontSize: 9 }}
+                  label={{ value: `${HISTOGRAM_OF[shown].value} (${binScaleNote(info)})`, position: "insideBottom", offset: -8, fontSize: 9 }}
                 />
                 <YAxis fontSize={10} width={40} />
                 <Tooltip
@@ -255,8 +281,8 @@ export function RunView({ initial, view }: { initial: RunData; view: View }) {
           );
         })}
       </div>
-      <SignalPropagation layers={layers} epoch={epochs.find((e) => Number(e.epoch) === 0)} />
-      <Distributions layers={layers} epochs={epochs} />
+      <SignalPropagation layers={layers} epoch={epochs.find((e) => Number(e.epoch) === 0)} of={shown} />
+      <Distributions layers={layers} epochs={epochs} of={shown} />
       <h2>RunSpec</h2>
       <pre>{JSON.stringify(run.spec, null, 2)}</pre>
     </>

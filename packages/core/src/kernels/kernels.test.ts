@@ -148,7 +148,7 @@ describe("wasm probe statistics", () => {
     const [z, h, d, n] = [0, 5000, 10_000, 37];
     for (const k of [wasm, js]) {
       for (let i = 0; i < n * units; i++) {
-        k.heap[z + i] = Math.sin(i) * 3;
+        k.heap[z + i] = Math.sin(i) * (i % 11 === 0 ? 1e-3 : 3);
         // Out-of-range values, and small ones that only symlog bins tell apart.
         k.heap[h + i] = Math.tanh(k.heap[z + i]!) * (i % 7 === 0 ? 5 : i % 5 === 0 ? 1e-4 : 1);
         k.heap[d + i] = i % units === 3 ? 0 : k.heap[h + i]! > 0 ? 1 : 0;
@@ -157,7 +157,8 @@ describe("wasm probe statistics", () => {
       k.heap[z + 9 * units + 1] = Infinity;
     }
     const stats = [wasm, js].map((k) => {
-      const s = new LayerStats(units, binning(16, [-1, 1], scale), saturation);
+      // z's range leaves some of it out, to clamp.
+      const s = new LayerStats(units, binning(16, [-1, 1], scale), binning(16, [-2.5, 2.5], scale), saturation);
       s.reset();
       s.setShift(k.heap, z, h);
       // Two calls: the statistics accumulate across chunks of the probe set.
@@ -167,6 +168,9 @@ describe("wasm probe statistics", () => {
     });
     const [a, b] = stats as [LayerStats, LayerStats];
     expect(a.histogram).toEqual(b.histogram);
+    expect(a.zHistogram).toEqual(b.zHistogram);
+    expect(a.zHistogram.filter((c) => c > 0).length).toBeGreaterThanOrEqual(8);
+    expect(a.zHistogram.reduce((x, y) => x + y)).toBe(n * units - 2);
     expect(a.live).toEqual(b.live);
     expect(a.count).toBe(b.count);
     expect(a.sums[SUM.nonFinite]).toBe(2);

@@ -20,6 +20,9 @@ interface KernelExports {
     lo: number,
     scale: number,
     inverseThreshold: number,
+    zLo: number,
+    zScale: number,
+    zInverseThreshold: number,
     bins: number,
     satLow: number,
     satHigh: number,
@@ -37,9 +40,9 @@ const PAGE = 65536;
 /** The heap starts after the first page, which holds the module's static data and the statistics area. */
 const HEAP_BASE = PAGE;
 /**
- * Where observeHidden leaves its results: 6 f64 sums, i32 histogram bins, i32 live flags, then
- * four scratch histograms (at most 48 + 4·200 + 4·4096 + 16·200 bytes), above the module's math
- * tables, which start at 1024.
+ * Where observeHidden leaves its results: 6 f64 sums, i32 histogram bins of h and of z, i32 live
+ * flags, then eight scratch histograms (at most 48 + 8·200 + 4·4096 + 32·200 bytes), above the
+ * module's math tables, which start at 1024.
  */
 const STATS_AREA = 32768;
 /** Bytes of the panel linearBackwardInput packs eight inputs' weights into: out × 8 floats for the widest layer. */
@@ -67,18 +70,38 @@ export function createWasmKernels(size: number): Kernels {
   const at = (index: number): number => HEAP_BASE + index * 4;
   const statsSums = new Float64Array(memory.buffer, STATS_AREA, 6);
   const observeHidden: Kernels["observeHidden"] = (z, h, d, n, stats) => {
-    const { units, histogram, live, sums, shift } = stats;
+    const { units, histogram, zHistogram, live, sums, shift, binning, zBinning } = stats;
     const bins = histogram.length;
-    const { low, scale, inverseThreshold } = stats.binning;
     const [satLow, satHigh] = stats.saturation ?? [-Infinity, Infinity];
-    const statsHistogram = new Int32Array(memory.buffer, STATS_AREA + 48, bins);
-    const statsLive = new Int32Array(memory.buffer, STATS_AREA + 48 + 4 * bins, units);
+    const statsHistograms = new Int32Array(memory.buffer, STATS_AREA + 48, 2 * bins);
+    const statsLive = new Int32Array(memory.buffer, STATS_AREA + 48 + 8 * bins, units);
     statsSums.fill(0);
-    statsHistogram.fill(0);
+    statsHistograms.fill(0);
     statsLive.fill(0);
-    k.observeHidden(at(z), at(h), at(d), n, units, low, scale, inverseThreshold, bins, satLow, satHigh, shift[0]!, shift[1]!, STATS_AREA);
+    k.observeHidden(
+      at(z),
+      at(h),
+      at(d),
+      n,
+      units,
+      binning.low,
+      binning.scale,
+      binning.inverseThreshold,
+      zBinning.low,
+      zBinning.scale,
+      zBinning.inverseThreshold,
+      bins,
+      satLow,
+      satHigh,
+      shift[0]!,
+      shift[1]!,
+      STATS_AREA,
+    );
     for (let i = 0; i < 6; i++) sums[i]! += statsSums[i]!;
-    for (let b = 0; b < bins; b++) histogram[b]! += statsHistogram[b]!;
+    for (let b = 0; b < bins; b++) {
+      histogram[b]! += statsHistograms[b]!;
+      zHistogram[b]! += statsHistograms[bins + b]!;
+    }
     for (let u = 0; u < units; u++) if (statsLive[u] !== 0) live[u] = 1;
     stats.count += n * units;
   };
