@@ -6,7 +6,7 @@ describe("coded columns", () => {
   it("give back every row's value, each distinct value listed once", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.constantFrom("relu", "tanh", "he_normal"), fc.integer({ min: 0, max: 5 }), fc.constant(null)), { maxLength: 300 }),
+        fc.array(fc.oneof(fc.constantFrom("relu", "tanh", "he_normal"), fc.integer({ min: 0, max: 80 }), fc.constant(null)), { maxLength: 300 }),
         (values) => {
           const coded = codeColumn(values);
           expect(columnValues(coded)).toEqual(values);
@@ -16,5 +16,16 @@ describe("coded columns", () => {
       ),
     );
     expect(columnValues([0.1, 0.2])).toEqual([0.1, 0.2]);
+  });
+
+  it("send up to 64 levels as one character a row, more as numbers", () => {
+    const few = codeColumn(Array.from({ length: 200 }, (_, i) => i % 64));
+    expect(typeof few.codes).toBe("string");
+    expect(few.codes).toHaveLength(200);
+    expect(JSON.stringify(few.codes)).toHaveLength(202);
+    expect(columnValues(JSON.parse(JSON.stringify(few)) as typeof few)).toEqual(Array.from({ length: 200 }, (_, i) => i % 64));
+    const many = codeColumn(Array.from({ length: 200 }, (_, i) => i % 65));
+    expect(Array.isArray(many.codes)).toBe(true);
+    expect(columnValues(many)).toEqual(Array.from({ length: 200 }, (_, i) => i % 65));
   });
 });

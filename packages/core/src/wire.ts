@@ -43,11 +43,19 @@ export function fromWire(value: WireNumber | string | null | undefined): number 
   return typeof value === "string" ? Number(value) : value;
 }
 
-/** A column of few distinct values as it travels: each distinct value once, then every row's index into them. */
+/**
+ * A column of few distinct values as it travels: each distinct value once, then every row's index
+ * into them — as one character of CODE_DIGITS per row (a string of one byte a row, against two or
+ * more for a JSON array) where there are at most 64 levels, as numbers beyond.
+ */
 export interface CodedColumn<T> {
   levels: T[];
-  codes: number[];
+  codes: string | number[];
 }
+
+/** The characters that stand for codes 0…63 in a CodedColumn's codes string: none needs escaping in JSON. */
+const CODE_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+const DIGIT_CODES = new Map([...CODE_DIGITS].map((digit, code) => [digit, code]));
 
 /** Codes a column whose values repeat (a sweep's settings: 10,000 runs, a handful of values): levels in order of first appearance. */
 export function codeColumn<T>(values: readonly T[]): CodedColumn<T> {
@@ -57,10 +65,12 @@ export function codeColumn<T>(values: readonly T[]): CodedColumn<T> {
     if (code === undefined) index.set(v, (code = index.size));
     return code;
   });
-  return { levels: [...index.keys()], codes };
+  return { levels: [...index.keys()], codes: index.size <= CODE_DIGITS.length ? codes.map((c) => CODE_DIGITS[c]).join("") : codes };
 }
 
 /** A column's values row by row, whether it travelled coded or as they are. */
 export function columnValues<T>(column: CodedColumn<T> | readonly T[]): T[] {
-  return "codes" in column ? column.codes.map((c) => column.levels[c]!) : [...column];
+  if (!("codes" in column)) return [...column];
+  const { levels, codes } = column;
+  return typeof codes === "string" ? Array.from(codes, (digit) => levels[DIGIT_CODES.get(digit)!]!) : codes.map((c) => levels[c]!);
 }

@@ -306,10 +306,16 @@ describe("the HTTP API", () => {
     const at = [...runIds].sort().indexOf(runIds[0]!);
     expect(cols.json.status.codes).toHaveLength(runIds.length);
     const first = (await body(await run(get(""), params({ id: runIds[0]! })))).json;
-    // Status and settings coded (each value once), outcomes as they are.
+    // Status and settings coded (each value once, a character a run), outcomes to float32's 7 significant digits.
     expect([...cols.json.activation.levels].sort()).toEqual(["relu", "tanh"]);
-    for (const key of ["status", "activation", "initializer", "depth", "learningRate", "seed", "valLoss", "valAccuracy", "gradientRatio"])
+    expect(cols.json.activation.codes).toMatch(/^[01]+$/);
+    for (const key of ["status", "activation", "initializer", "depth", "learningRate", "seed"])
       expect(columnValues(cols.json[key])[at], key).toEqual(first[key]);
+    for (const key of ["valLoss", "valAccuracy", "gradientRatio"]) {
+      const value = first[key] as number | null;
+      expect(cols.json[key][at], key).toEqual(value === null ? null : Number(value.toPrecision(7)));
+      if (value !== null) expect(Math.abs(cols.json[key][at] - value)).toBeLessThanOrEqual(Math.abs(value) * 5e-7);
+    }
     // (Two runs completed so far, both tanh: the initializer is the one setting they vary.)
     const sliced = await body(await slices(get(`/api/sweeps/${sweepId}/slices?metric=valAccuracy`), params({ id: sweepId })));
     expect(sliced.status).toBe(200);

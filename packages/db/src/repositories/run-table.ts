@@ -111,14 +111,19 @@ export async function sweepRunTable(prisma: PrismaClient, sweepId: string, query
 
 /** The columns of few distinct values: a run's status and settings, sent coded. */
 const CODED = ["status", ...RUN_AXES] as const;
+/**
+ * Significant digits of the outcomes sweepColumns sends: float32's, in which the core measures
+ * them (Postgres writes 0.6942590271122443; a chart needs 0.694259). A third of the columns' bytes.
+ */
+const OUTCOME_DIGITS = 7;
 /** What sweepColumns gives of each run: what the parallel coordinates draw (ids would be a third of the bytes). */
 const COLUMNS = [...CODED, "valLoss", "valAccuracy", "gradientRatio", "deadFraction", "saturatedFraction"] as const;
 
 /**
  * Every run of a sweep as columns (the parallel coordinates' data: 10,000 runs as objects would be
  * several times the bytes), arrays in one order: status and each run axis coded (`{ levels, codes }`,
- * see codeColumn: half the bytes of the 10,000-run sweep's 1.3 MB), the final validation metrics,
- * gradient ratio and unit fractions as values; non-finite numbers as "NaN"/"Infinity", as on the wire.
+ * see codeColumn), the final validation metrics, gradient ratio and unit fractions as values to
+ * OUTCOME_DIGITS significant digits; non-finite numbers as "NaN"/"Infinity", as on the wire.
  */
 export async function sweepColumns(prisma: PrismaClient, sweepId: string): Promise<string> {
   // One aggregation takes every column from the same row at each step, so the arrays line up; the
@@ -130,7 +135,10 @@ export async function sweepColumns(prisma: PrismaClient, sweepId: string): Promi
       SELECT ${Prisma.join(COLUMNS.map((c) => (c === "seed" ? Prisma.sql`seed::float8 AS seed` : ident(c))))}
       FROM "Run" WHERE "sweepId" = ${sweepId}::uuid ORDER BY id
     ) r`;
-  // The few-valued columns are coded here; the outcomes' JSON goes out as Postgres wrote it.
   const coded = (c: string) => (CODED as readonly string[]).includes(c);
-  return `{${COLUMNS.map((c) => `${JSON.stringify(c)}:${coded(c) ? JSON.stringify(codeColumn(JSON.parse(row![c]) as unknown[])) : row![c]}`).join(",")}}`;
+  const column = (c: (typeof COLUMNS)[number]) => {
+    const values = JSON.parse(row![c]) as unknown[];
+    return JSON.stringify(coded(c) ? codeColumn(values) : values.map((v) => (typeof v === "number" ? Number(v.toPrecision(OUTCOME_DIGITS)) : v)));
+  };
+  return `{${COLUMNS.map((c) => `${JSON.stringify(c)}:${column(c)}`).join(",")}}`;
 }
