@@ -37,6 +37,18 @@ describe("shared reads", () => {
     expect(g.calls()).toBe(2);
   });
 
+  it("shares a read kept for no time while it runs, and reads anew after", async () => {
+    const g = gate(7);
+    const [a, b] = [sharedRead("outcomes", g.read, 0), sharedRead("outcomes", g.read, 0)];
+    g.open();
+    expect([await a, await b]).toEqual([7, 7]);
+    expect(g.calls()).toBe(1);
+    const c = sharedRead("outcomes", g.read, 0);
+    g.open();
+    expect(await c).toBe(7);
+    expect(g.calls()).toBe(2);
+  });
+
   it("keeps keys apart, keeps no failure, and forgets everything after a change", async () => {
     expect(SHARE_MS).toBe(1000);
     let n = 0;

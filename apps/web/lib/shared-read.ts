@@ -1,6 +1,6 @@
 import "server-only";
 import { toWire } from "@gradtrace/core";
-import { completedStamp, type PrismaClient } from "@gradtrace/db";
+import { completedStamp, sweepOutcomes, type PrismaClient, type SweepOutcomes } from "@gradtrace/db";
 import { FEED_INTERVAL_MS } from "./feed-interval.ts";
 
 interface Entry {
@@ -32,10 +32,9 @@ export function sharedRead<T>(key: string, read: () => Promise<T>, maxAgeMs = SH
   const entry: Entry = { value: read(), stamped };
   entries.delete(key);
   entries.set(key, entry);
-  entry.value.then(
-    () => (entry.settled = Date.now()),
-    () => entries.get(key) === entry && entries.delete(key),
-  );
+  const drop = () => entries.get(key) === entry && entries.delete(key);
+  // What may not be kept at all is let go once it is read, not left to the count of entries.
+  entry.value.then(() => (maxAgeMs > 0 ? (entry.settled = Date.now()) : drop()), drop);
   for (const old of entries.keys()) {
     if (entries.size <= MOST) break;
     entries.delete(old);
@@ -63,6 +62,15 @@ export async function sharedText(request: Request, read: () => Promise<string>, 
 /** A sweep's completedStamp, shared as any read is: one query per GRADTRACE_SHARE_MS however many requests ask for its figures. */
 export function sweepStamp(prisma: PrismaClient, sweepId: string): Promise<string | null> {
   return sharedRead(`stamp:${sweepId}`, () => completedStamp(prisma, sweepId));
+}
+
+/**
+ * A sweep's outcomes (every run's status, settings and final metrics), read once for the requests
+ * that ask at the same time — the sweep page's columns, importance and slices come together — and
+ * then let go: megabytes at 10,000 runs, and what is computed from them is kept instead.
+ */
+export function sharedOutcomes(prisma: PrismaClient, sweepId: string): Promise<SweepOutcomes> {
+  return sharedRead(`outcomes:${sweepId}`, () => sweepOutcomes(prisma, sweepId), 0);
 }
 
 /** A JSON response of `read`'s value in wire form, shared as sharedText: the body is serialised once for every request that shares it. */

@@ -33,15 +33,15 @@ export {
   type StoredTrial,
   type SweepSummary,
 } from "./repositories/sweeps.ts";
-export { sweepImportance, type ImportanceSetting, type ImportanceTerm, type SweepImportance } from "./repositories/importance.ts";
-export { sweepSlices, type Slice, type Spread } from "./repositories/slices.ts";
+export { importanceOf, type ImportanceSetting, type ImportanceTerm, type SweepImportance } from "./repositories/importance.ts";
+export { columnsText, sweepOutcomes, type OutcomeColumn, type SweepOutcomes } from "./repositories/outcomes.ts";
+export { slicesOf, type Slice, type Spread } from "./repositories/slices.ts";
 export { GRID_METRIC_NAMES, sweepGrid, type Aggregate, type GridCell, type GridMetric } from "./repositories/grid.ts";
 export {
   RUN_METRICS,
   RUN_TABLE_CHOICES,
   RUN_TABLE_RANGES,
   RUN_TABLE_SORTS,
-  sweepColumns,
   sweepRunTable,
   sweepRunTableJson,
   type RunMetric,

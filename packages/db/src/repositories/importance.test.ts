@@ -1,8 +1,9 @@
 import { train, type RunSpecInput } from "@gradtrace/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing.ts";
-import { sweepImportance } from "./importance.ts";
-import { sweepSlices } from "./slices.ts";
+import { importanceOf } from "./importance.ts";
+import { columnsText, sweepOutcomes } from "./outcomes.ts";
+import { slicesOf } from "./slices.ts";
 import { finishRun, startRun } from "./runs.ts";
 import { createSweep } from "./sweeps.ts";
 import { appendEpochs } from "./traces.ts";
@@ -45,7 +46,7 @@ async function sweepWith(loss: (a: string, d: number, lr: number, seed: number) 
 describe("a sweep's hyperparameter importance", () => {
   it("gives the activation all the variance of a loss that only it moves, agreeing over seeds", async () => {
     const sweepId = await sweepWith((a) => ({ tanh: 0.3, relu: 0.1, elu: 0.2 })[a]!);
-    const imp = (await sweepImportance(db.prisma, sweepId, "valLoss"))!;
+    const imp = importanceOf(await sweepOutcomes(db.prisma, sweepId), "valLoss")!;
     expect(imp).toMatchObject({ method: "exact", cells: 12, grid: 12, runs: 36, seeds: 3 });
     expect(imp.settings.map((s) => s.axis)).toEqual(["activation", "depth", "learningRate"]);
     const activation = imp.main.find((m) => m.axis === "activation")!;
@@ -57,7 +58,7 @@ describe("a sweep's hyperparameter importance", () => {
 
   it("puts an interaction of depth and learning rate on that pair, and its noise over seeds in the spread", async () => {
     const sweepId = await sweepWith((_a, d, lr, seed) => (d === 2 && lr === 0.1 ? 1 : 0) + (seed - 1) * 0.01);
-    const imp = (await sweepImportance(db.prisma, sweepId, "valLoss"))!;
+    const imp = importanceOf(await sweepOutcomes(db.prisma, sweepId), "valLoss")!;
     // (d = 2 and lr = 0.1) is a quarter of cells: main effects take 2 × 1/3 of the variance, the pair 1/3.
     expect(imp.pairs[0]!.axes).toEqual(["depth", "learningRate"]);
     expect(imp.pairs[0]!.fraction).toBeCloseTo(1 / 3, 6);
@@ -68,7 +69,7 @@ describe("a sweep's hyperparameter importance", () => {
   it("bins a setting drawn from a range (more than 8 values) by quartiles", async () => {
     const lrs = Array.from({ length: 12 }, (_, i) => 10 ** (-3 + i * 0.2));
     const sweepId = await sweepWith((_a, _d, lr) => Math.log10(lr), lrs);
-    const imp = (await sweepImportance(db.prisma, sweepId, "valLoss"))!;
+    const imp = importanceOf(await sweepOutcomes(db.prisma, sweepId), "valLoss")!;
     expect(imp.settings.find((s) => s.axis === "learningRate")!.levels).toHaveLength(4);
     expect(imp.main.find((m) => m.axis === "learningRate")!.fraction).toBeGreaterThan(0.9);
   });
@@ -77,7 +78,7 @@ describe("a sweep's hyperparameter importance", () => {
 describe("a sweep's slices", () => {
   it("give each swept setting's spread at each level, as Postgres' percentile_cont computes it, split by a second setting", async () => {
     const sweepId = await sweepWith((a, d, lr, seed) => ({ tanh: 0.3, relu: 0.1, elu: 0.2 })[a]! + 0.05 * d + lr + 0.001 * seed);
-    const slices = await sweepSlices(db.prisma, sweepId, "valLoss", "activation");
+    const slices = slicesOf(await sweepOutcomes(db.prisma, sweepId), "valLoss", "activation");
     expect(slices.map((s) => s.axis)).toEqual(["depth", "learningRate"]);
     const depth = slices[0]!;
     expect(depth.levels).toEqual(["1", "2"]);
@@ -97,12 +98,36 @@ describe("a sweep's slices", () => {
       for (const k of ["min", "q1", "median", "q3", "max"] as const) expect(spread[k], `${k} of depth ${row.depth}, ${row.activation}`).toBeCloseTo(row[k], 12);
     }
     // Without a second setting: one group, every setting.
-    const pooled = await sweepSlices(db.prisma, sweepId, "valLoss");
+    const pooled = slicesOf(await sweepOutcomes(db.prisma, sweepId), "valLoss");
     expect(pooled.map((s) => [s.axis, s.groups])).toEqual([
       ["activation", ["all"]],
       ["depth", ["all"]],
       ["learningRate", ["all"]],
     ]);
     expect(pooled[0]!.spreads.map((l) => l[0]!.n)).toEqual([12, 12, 12]);
+  });
+});
+
+describe("a sweep's outcomes", () => {
+  it("read every run once in id order, the grid metrics as the grid computes them; the analyses take the finite ones; columns spell NaN", async () => {
+    const sweepId = await sweepWith((a, d, lr, seed) => (a === "relu" && d === 2 && seed === 0 ? NaN : d + lr + seed));
+    const o = await sweepOutcomes(db.prisma, sweepId);
+    const direct = await db.prisma.$queryRaw<Array<{ activation: string; depth: number; seed: number; valLoss: number; log: number | null }>>`
+      SELECT activation, depth, seed::float8 AS seed, "valLoss", CASE WHEN "gradientRatio" > 0 THEN log("gradientRatio") END AS log
+      FROM "Run" WHERE "sweepId" = ${sweepId}::uuid ORDER BY id`;
+    expect(o.axes.activation).toEqual(direct.map((r) => r.activation));
+    expect(o.axes.depth).toEqual(direct.map((r) => r.depth));
+    expect(o.axes.seed).toEqual(direct.map((r) => r.seed));
+    expect(o.outcomes.valLoss).toEqual(direct.map((r) => r.valLoss));
+    expect(o.outcomes.log10GradientRatio).toEqual(direct.map((r) => r.log));
+    const diverged = o.outcomes.valLoss.findIndex((v) => Number.isNaN(v));
+    expect(o.axes.activation[diverged]).toBe("relu");
+    // The analyses leave the two diverged runs (both learning rates) out: 10 of relu's 12 runs in its slice.
+    const slices = slicesOf(o, "valLoss");
+    const activation = slices.find((s) => s.axis === "activation")!;
+    expect(activation.spreads[activation.levels.indexOf("relu")]![0]!.n).toBe(10);
+    const columns = JSON.parse(columnsText(o)) as Record<string, unknown[]>;
+    expect(columns.valLoss![diverged]).toBe("NaN");
+    expect(columns.valLoss!.filter((v) => typeof v === "number")).toHaveLength(34);
   });
 });

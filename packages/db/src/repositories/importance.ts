@@ -1,9 +1,6 @@
 import { functionalAnova, GRID_AXES, type GridAxis, type ImportanceRow } from "@gradtrace/core";
-import { z } from "zod";
-import type { PrismaClient } from "../client.ts";
-import { Prisma } from "../generated/client.ts";
-import { ident } from "../sql-params.ts";
-import { GRID_METRICS, type GridMetric } from "./grid.ts";
+import type { GridMetric } from "./grid.ts";
+import type { SweepOutcomes } from "./outcomes.ts";
 
 /** A swept setting as the importance sees it: its axis and its levels (numbers drawn from ranges binned by quartiles). */
 export interface ImportanceSetting {
@@ -42,35 +39,21 @@ const BINS = 4;
 /** Seeds decomposed one by one for the spread, at most. */
 const SPREAD_SEEDS = 30;
 
-/** The runs as Postgres builds them: a column per grid axis, the seeds, the values. */
-const ColumnsSchema = z.object({
-  ...(Object.fromEntries(GRID_AXES.map((a) => [a, z.array(z.union([z.string(), z.number()]))])) as Record<
-    GridAxis,
-    z.ZodArray<z.ZodUnion<[z.ZodString, z.ZodNumber]>>
-  >),
-  seed: z.array(z.number()),
-  value: z.array(z.number()),
-});
-
 /** A completed run as the analyses read it: its place on each grid axis, its seed, and one final metric's (finite) value. */
 export type ValueRow = Record<GridAxis, string | number> & { seed: number; value: number };
 
-/**
- * A final metric of a sweep's completed runs, where finite. One JSON text of columns built by
- * Postgres: 10,000 rows through Prisma as objects, or checked row by row, took several times longer.
- */
-export async function completedValues(prisma: PrismaClient, sweepId: string, metric: GridMetric): Promise<ValueRow[]> {
-  const value = Prisma.sql`(${GRID_METRICS[metric]})::float8`;
-  const [{ json }] = await prisma.$queryRaw<[{ json: string }]>`
-    SELECT json_build_object(${Prisma.join(GRID_AXES.map((a) => Prisma.sql`${a}::text, coalesce(json_agg(${ident(a)}), '[]')`))},
-      'seed', coalesce(json_agg(seed::float8), '[]'), 'value', coalesce(json_agg(${value}), '[]'))::text AS json
-    FROM "Run" WHERE "sweepId" = ${sweepId}::uuid AND status = 'completed' AND ${value} NOT IN ('NaN', 'Infinity', '-Infinity')`;
-  const columns = ColumnsSchema.parse(JSON.parse(json));
-  return columns.value.map((v, i) => ({
-    ...(Object.fromEntries(GRID_AXES.map((a) => [a, columns[a][i]!])) as Record<GridAxis, string | number>),
-    seed: columns.seed[i]!,
-    value: v,
-  }));
+/** A final metric of a sweep's completed runs, where it is finite. */
+export function completedValues(o: SweepOutcomes, metric: GridMetric): ValueRow[] {
+  const values = o.outcomes[metric];
+  const rows: ValueRow[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] ?? null;
+    if (o.status[i] !== "completed" || value === null || !Number.isFinite(value)) continue;
+    const row = { seed: o.axes.seed[i] as number, value } as ValueRow;
+    for (const a of GRID_AXES) row[a] = o.axes[a][i]!;
+    rows.push(row);
+  }
+  return rows;
 }
 
 /**
@@ -103,12 +86,12 @@ export function sweptSettings(rows: readonly ValueRow[]): Array<ImportanceSettin
 }
 
 /**
- * The functional ANOVA of a final metric over a sweep's completed runs (see core's
+ * The functional ANOVA of a final metric over a sweep's completed runs (from its sweepOutcomes) (see core's
  * functionalAnova): the settings are those the sweep varies (sweptSettings). Null when fewer
  * than two cells have a value, or the metric does not vary, or the sweep varies nothing.
  */
-export async function sweepImportance(prisma: PrismaClient, sweepId: string, metric: GridMetric): Promise<SweepImportance | null> {
-  const rows = await completedValues(prisma, sweepId, metric);
+export function importanceOf(o: SweepOutcomes, metric: GridMetric): SweepImportance | null {
+  const rows = completedValues(o, metric);
   const settings = sweptSettings(rows);
   if (settings.length === 0) return null;
   const sizes = settings.map((s) => s.levels.length);

@@ -1,4 +1,4 @@
-import { codeColumn, RUN_AXES, type DiagnosisKind, type RunAxisValues, type StopReason, type WireNumber } from "@gradtrace/core";
+import { RUN_AXES, type DiagnosisKind, type RunAxisValues, type StopReason, type WireNumber } from "@gradtrace/core";
 import type { PrismaClient } from "../client.ts";
 import { Prisma, type RunStatus } from "../generated/client.ts";
 import { ident, idents } from "../sql-params.ts";
@@ -107,38 +107,4 @@ export async function sweepRunTableJson(prisma: PrismaClient, sweepId: string, q
 export async function sweepRunTable(prisma: PrismaClient, sweepId: string, query: RunTableQuery = {}): Promise<{ runs: RunTableRow[]; total: number }> {
   const page = await sweepRunTableJson(prisma, sweepId, query);
   return { runs: JSON.parse(page.json) as RunTableRow[], total: page.total };
-}
-
-/** The columns of few distinct values: a run's status and settings, sent coded. */
-const CODED = ["status", ...RUN_AXES] as const;
-/**
- * Significant digits of the outcomes sweepColumns sends: float32's, in which the core measures
- * them (Postgres writes 0.6942590271122443; a chart needs 0.694259). A third of the columns' bytes.
- */
-const OUTCOME_DIGITS = 7;
-/** What sweepColumns gives of each run: what the parallel coordinates draw (ids would be a third of the bytes). */
-const COLUMNS = [...CODED, "valLoss", "valAccuracy", "gradientRatio", "deadFraction", "saturatedFraction"] as const;
-
-/**
- * Every run of a sweep as columns (the parallel coordinates' data: 10,000 runs as objects would be
- * several times the bytes), arrays in one order: status and each run axis coded (`{ levels, codes }`,
- * see codeColumn), the final validation metrics, gradient ratio and unit fractions as values to
- * OUTCOME_DIGITS significant digits; non-finite numbers as "NaN"/"Infinity", as on the wire.
- */
-export async function sweepColumns(prisma: PrismaClient, sweepId: string): Promise<string> {
-  // One aggregation takes every column from the same row at each step, so the arrays line up; the
-  // rows are sorted once (by id, a stable order), not once per aggregate: 10,000 runs took 117 ms
-  // in Postgres with a sort per column.
-  const [row] = await prisma.$queryRaw<Array<Record<(typeof COLUMNS)[number], string>>>`
-    SELECT ${Prisma.join(COLUMNS.map((c) => Prisma.sql`coalesce(json_agg(${ident(c)}), '[]')::text AS ${ident(c)}`))}
-    FROM (
-      SELECT ${Prisma.join(COLUMNS.map((c) => (c === "seed" ? Prisma.sql`seed::float8 AS seed` : ident(c))))}
-      FROM "Run" WHERE "sweepId" = ${sweepId}::uuid ORDER BY id
-    ) r`;
-  const coded = (c: string) => (CODED as readonly string[]).includes(c);
-  const column = (c: (typeof COLUMNS)[number]) => {
-    const values = JSON.parse(row![c]) as unknown[];
-    return JSON.stringify(coded(c) ? codeColumn(values) : values.map((v) => (typeof v === "number" ? Number(v.toPrecision(OUTCOME_DIGITS)) : v)));
-  };
-  return `{${COLUMNS.map((c) => `${JSON.stringify(c)}:${column(c)}`).join(",")}}`;
 }

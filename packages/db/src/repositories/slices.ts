@@ -1,7 +1,7 @@
 import type { GridAxis } from "@gradtrace/core";
-import type { PrismaClient } from "../client.ts";
 import type { GridMetric } from "./grid.ts";
 import { completedValues, sweptSettings } from "./importance.ts";
+import type { SweepOutcomes } from "./outcomes.ts";
 
 /** A final metric's spread over some runs: how many, and min, quartiles (linear interpolation, as Postgres' percentile_cont) and max. */
 export interface Spread {
@@ -40,8 +40,8 @@ function spreadOf(values: number[]): Spread {
  * the completed runs with a finite value, optionally split by a second setting `by`: what a box
  * plot per level draws. Empty when the sweep varies nothing or nothing completed.
  */
-export async function sweepSlices(prisma: PrismaClient, sweepId: string, metric: GridMetric, by?: GridAxis): Promise<Slice[]> {
-  const rows = await completedValues(prisma, sweepId, metric);
+export function slicesOf(o: SweepOutcomes, metric: GridMetric, by?: GridAxis): Slice[] {
+  const rows = completedValues(o, metric);
   const settings = sweptSettings(rows);
   const group = settings.find((s) => s.axis === by);
   const groups = group ? group.levels : ["all"];
