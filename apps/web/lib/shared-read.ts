@@ -43,20 +43,25 @@ export function sharedRead<T>(key: string, read: () => Promise<T>, maxAgeMs = SH
 }
 
 /**
- * A JSON response whose text `read` makes, shared as sharedRead shares reads, keyed by the
- * request's path and query. With a `stamp` — a completed sweep's (`completedStamp`), for a read
- * of nothing but its runs' results — the answer is kept as long as the stamp stays (a retry
- * changes it) instead of for a second: a finished 10,000-run sweep's importance, slices and
- * columns are computed once, not for every visitor every second. GRADTRACE_SHARE_MS=0 keeps
- * nothing, stamped or not.
+ * JSON text that `read` makes, shared under `key` (a request's path and query) as sharedRead
+ * shares reads. With a `stamp` — a completed sweep's (`completedStamp`), for a read of nothing but
+ * its runs' results — the text is kept as long as the stamp stays (a retry changes it) instead of
+ * for a second: a finished 10,000-run sweep's importance, slices and columns are computed once,
+ * not for every visitor every second. GRADTRACE_SHARE_MS=0 keeps nothing, stamped or not.
  */
+export function sharedAnswer(key: string, read: () => Promise<string>, stamp: string | null = null): Promise<string> {
+  return stamp === null || SHARE_MS === 0 ? sharedRead(`json:${key}`, read) : sharedRead(`json:${key}@${stamp}`, read, Infinity, true);
+}
+
+/** A response of JSON text. */
+export function jsonText(text: string): Response {
+  return new Response(text, { headers: { "content-type": "application/json" } });
+}
+
+/** sharedAnswer as the response to `request`, keyed by its path and query. */
 export async function sharedText(request: Request, read: () => Promise<string>, stamp: string | null = null): Promise<Response> {
   const url = new URL(request.url);
-  const text =
-    stamp === null || SHARE_MS === 0
-      ? sharedRead(`json:${url.pathname}${url.search}`, read)
-      : sharedRead(`json:${url.pathname}${url.search}@${stamp}`, read, Infinity, true);
-  return new Response(await text, { headers: { "content-type": "application/json" } });
+  return jsonText(await sharedAnswer(`${url.pathname}${url.search}`, read, stamp));
 }
 
 /** A sweep's completedStamp, shared as any read is: one query per GRADTRACE_SHARE_MS however many requests ask for its figures. */

@@ -19,13 +19,3 @@ export const importanceUrl = (sweepId: string, metric: GridMetric) => `/api/swee
 export const slicesUrl = (sweepId: string, metric: GridMetric, by: SliceBy) =>
   `/api/sweeps/${sweepId}/slices?metric=${metric}${by === "none" ? "" : `&by=${by}`}`;
 export const columnsUrl = (sweepId: string) => `/api/sweeps/${sweepId}/columns`;
-
-/**
- * The reads the sweep page's figures make as soon as they mount, for the view in its URL: the
- * page preloads them, so the server computes them while the browser loads and hydrates the page
- * instead of after (the figures' own fetches then find the answers in the browser's cache).
- */
-export function figureReads(sweepId: string, view: View): string[] {
-  const slices = sliceChoice(view);
-  return [columnsUrl(sweepId), importanceUrl(sweepId, importanceMetric(view)), slicesUrl(sweepId, slices.metric, slices.by)];
-}

@@ -4,10 +4,10 @@ import { notFound } from "next/navigation";
 import { preload } from "react-dom";
 import { z } from "zod";
 import { sweepPageData, viewOf } from "../../../lib/pages.ts";
+import { startFigureReads } from "../../../lib/figure-answers.ts";
 import { sharedRead } from "../../../lib/shared-read.ts";
 import { control } from "../../../lib/server.ts";
 import { SweepView } from "../../components/sweep-view.tsx";
-import { figureReads } from "../../components/figure-reads.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -23,7 +23,8 @@ export default async function SweepPage({
   if (!z.uuid().safeParse(id).success) notFound();
   try {
     const view = viewOf(await searchParams);
-    for (const url of figureReads(id, view)) preload(url, { as: "fetch", crossOrigin: "anonymous" });
+    // The figures' reads start now, and the browser is told to fetch them as soon as it has the head.
+    for (const url of startFigureReads(control().prisma, id, view)) preload(url, { as: "fetch", crossOrigin: "anonymous" });
     return (
       <SweepView initial={await sharedRead(`page:sweep:${id}:${JSON.stringify(view)}`, async () => toWire(await sweepPageData(control().prisma, id, view)))} />
     );

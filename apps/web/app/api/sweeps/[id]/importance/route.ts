@@ -1,9 +1,10 @@
 import { parseWith } from "@gradtrace/core";
-import { GRID_METRIC_NAMES, importanceOf, type GridMetric } from "@gradtrace/db";
+import { GRID_METRIC_NAMES, type GridMetric } from "@gradtrace/db";
+import { importanceAnswer } from "../../../../../lib/figure-answers.ts";
 import { z } from "zod";
 import { handle, uuidParam } from "../../../../../lib/http.ts";
 import { control } from "../../../../../lib/server.ts";
-import { sharedJson, sharedOutcomes, sweepStamp } from "../../../../../lib/shared-read.ts";
+import { jsonText } from "../../../../../lib/shared-read.ts";
 
 const QuerySchema = z.strictObject({ metric: z.enum(GRID_METRIC_NAMES as [GridMetric, ...GridMetric[]]).default("valLoss") });
 
@@ -18,6 +19,6 @@ export function GET(request: Request, { params }: { params: Promise<{ id: string
     const id = uuidParam((await params).id, "sweep");
     const { metric } = parseWith(QuerySchema, Object.fromEntries(new URL(request.url).searchParams), "importance query");
     const { prisma } = control();
-    return sharedJson(request, async () => ({ importance: importanceOf(await sharedOutcomes(prisma, id), metric) }), await sweepStamp(prisma, id));
+    return jsonText(await importanceAnswer(prisma, id, metric));
   });
 }

@@ -1,9 +1,10 @@
 import { GRID_AXES, parseWith, type GridAxis } from "@gradtrace/core";
-import { GRID_METRIC_NAMES, slicesOf, type GridMetric } from "@gradtrace/db";
+import { GRID_METRIC_NAMES, type GridMetric } from "@gradtrace/db";
+import { slicesAnswer } from "../../../../../lib/figure-answers.ts";
 import { z } from "zod";
 import { handle, uuidParam } from "../../../../../lib/http.ts";
 import { control } from "../../../../../lib/server.ts";
-import { sharedJson, sharedOutcomes, sweepStamp } from "../../../../../lib/shared-read.ts";
+import { jsonText } from "../../../../../lib/shared-read.ts";
 
 const QuerySchema = z.strictObject({
   metric: z.enum(GRID_METRIC_NAMES as [GridMetric, ...GridMetric[]]).default("valLoss"),
@@ -20,6 +21,6 @@ export function GET(request: Request, { params }: { params: Promise<{ id: string
     const id = uuidParam((await params).id, "sweep");
     const { metric, by } = parseWith(QuerySchema, Object.fromEntries(new URL(request.url).searchParams), "slices query");
     const { prisma } = control();
-    return sharedJson(request, async () => ({ slices: slicesOf(await sharedOutcomes(prisma, id), metric, by) }), await sweepStamp(prisma, id));
+    return jsonText(await slicesAnswer(prisma, id, metric, by ?? "none"));
   });
 }
