@@ -58,18 +58,8 @@ export function observeHidden(
       sh2 = f32x4.add(sh2, f32x4.mul(dh, dh));
       // Comparison masks are −1 per true lane.
       sat = i32x4.sub(sat, v128.or(f32x4.lt(hv, vsatLow), f32x4.gt(hv, vsatHigh)));
-      const t = symlog ? symlog4(hv, vinv) : hv;
-      const bin = i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.sub(t, vlo), vscale)), zeroI), topBin);
-      count(copies, i32x4.extract_lane(bin, 0));
-      count(copies + copyBytes, i32x4.extract_lane(bin, 1));
-      count(copies + 2 * copyBytes, i32x4.extract_lane(bin, 2));
-      count(copies + 3 * copyBytes, i32x4.extract_lane(bin, 3));
-      const tz = zSymlog ? symlog4(zv, vzinv) : zv;
-      const zBin = i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.sub(tz, vzlo), vzscale)), zeroI), topBin);
-      count(zCopies, i32x4.extract_lane(zBin, 0));
-      count(zCopies + copyBytes, i32x4.extract_lane(zBin, 1));
-      count(zCopies + 2 * copyBytes, i32x4.extract_lane(zBin, 2));
-      count(zCopies + 3 * copyBytes, i32x4.extract_lane(zBin, 3));
+      countBins(copies, copyBytes, symlog ? symlog4(hv, vinv) : hv, vlo, vscale, topBin);
+      countBins(zCopies, copyBytes, zSymlog ? symlog4(zv, vzinv) : zv, vzlo, vzscale, topBin);
     }
     zSum += <f64>hsum(sz);
     zSquares += <f64>hsum(sz2);
@@ -86,6 +76,17 @@ export function observeHidden(
   store<f64>(out, load<f64>(out, 24) + hSquares, 24);
   store<f64>(out, load<f64>(out, 32) + saturated, 32);
   store<f64>(out, load<f64>(out, 40) + nonFinite, 40);
+}
+
+// Bins four values t (already t(x) of src/histogram.ts) from `lo`, `scale` bins per unit, clamped
+// to [0, top], and counts each lane in its own interleaved copy.
+// @ts-ignore: decorator
+@inline function countBins(copies: usize, copyBytes: usize, t: v128, lo: v128, scale: v128, top: v128): void {
+  const bin = i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.sub(t, lo), scale)), i32x4.splat(0)), top);
+  count(copies, i32x4.extract_lane(bin, 0));
+  count(copies + copyBytes, i32x4.extract_lane(bin, 1));
+  count(copies + 2 * copyBytes, i32x4.extract_lane(bin, 2));
+  count(copies + 3 * copyBytes, i32x4.extract_lane(bin, 3));
 }
 
 // Adds four interleaved histograms at `copies` into the one at `histogram`.
