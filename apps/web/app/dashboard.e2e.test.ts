@@ -387,12 +387,16 @@ describe("the dashboard in a browser", () => {
     await page.click('[data-testid=histogram-of] button:has-text("pre-activations z")');
     await page.waitForURL(/histograms=preActivationHistogram/);
     await expect.poll(binRange).toEqual(["-16", "16"]);
+    // The chosen one stands out from the other.
+    const weights = () => page.locator("[data-testid=histogram-of] button").evaluateAll((buttons) => buttons.map((b) => getComputedStyle(b).fontWeight));
+    expect(await weights()).toEqual(["400", "600"]);
     expect(await page.locator("h2", { hasText: "Pre-activation histograms at epoch 30" }).count()).toBe(1);
     expect(await page.locator("[data-testid=histograms] figure").count()).toBe(3);
     const preRows = (await download("chart-distribution-0", "csv")).bytes.toString("utf8").trimEnd().split("\n");
     expect(preRows.slice(1).join("\n")).not.toBe(stripRows.slice(1).join("\n").trimEnd());
     await page.click('[data-testid=histogram-of] button:has-text("activations h")');
     await expect.poll(binRange).toEqual(activationRange);
+    expect(await weights()).toEqual(["600", "400"]);
   });
 
   it("compares two runs: overlaid curves and depth profiles, grouped with a band", async () => {

@@ -234,7 +234,7 @@ export function RunView({ initial, view }: { initial: RunData; view: View }) {
         {HISTOGRAM_OF[shown].title} at epoch {epoch?.epoch ?? 0}
       </h2>
       {hasPreActivations && (
-        <p data-testid="histogram-of">
+        <p className="choices" data-testid="histogram-of">
           histograms of:{" "}
           {HISTOGRAMS_OF.map((h) => (
             <button key={h} type="button" className="link" aria-pressed={shown === h} onClick={() => setOf(h)}>
