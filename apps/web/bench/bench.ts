@@ -13,6 +13,7 @@ import { createTestDatabase } from "@gradtrace/db/test-database";
 import { expandSweep, parseSweepSpec, type SweepSpecInput } from "@gradtrace/queue";
 import autocannon from "autocannon";
 import { launchBrowser } from "../app/e2e-support.ts";
+import { FEED_INTERVAL_MS } from "../lib/feed-interval.ts";
 
 const require = createRequire(import.meta.url);
 const WEB = fileURLToPath(new URL("..", import.meta.url));
@@ -229,10 +230,10 @@ try {
         }).observe(document, { subtree: true, childList: true, attributes: true });
       }, runs.length);
       // A sweep that completes again has a new stamp: what was kept under the old one no longer serves.
-      // The stamp itself is shared for a second, so the view waits that out.
+      // The stamp itself is shared for a feed interval, so the view waits that out.
       const completeAgain = async () => {
         await db.prisma.$executeRaw`UPDATE "Sweep" SET "finishedAt" = clock_timestamp() WHERE id = ${sweepId}::uuid`;
-        await new Promise((resolve) => setTimeout(resolve, 1_100));
+        await new Promise((resolve) => setTimeout(resolve, FEED_INTERVAL_MS + 100));
       };
       const firstDraw = async (origin: string, before?: () => Promise<void>) => {
         await before?.();

@@ -1,9 +1,8 @@
 import "server-only";
-import { toWire, type GridAxis } from "@gradtrace/core";
 import { columnsText, importanceOf, slicesOf, type GridMetric, type PrismaClient } from "@gradtrace/db";
 import { columnsUrl, importanceMetric, importanceUrl, sliceChoice, slicesUrl, type SliceBy } from "../app/components/figure-reads.ts";
 import type { View } from "../app/components/view.ts";
-import { SHARE_MS, sharedAnswer, sharedOutcomes, sweepStamp } from "./shared-read.ts";
+import { SHARE_MS, sharedAnswer, sharedOutcomes, sharedWireAnswer, sweepStamp } from "./shared-read.ts";
 
 // The sweep page's figure reads as their routes answer them: JSON text shared under the URL the
 // figures ask for (figure-reads.ts builds it), kept under a completed sweep's stamp. Each route
@@ -17,15 +16,14 @@ export async function columnsAnswer(prisma: PrismaClient, sweepId: string): Prom
 
 /** A final metric's importance over the swept settings: `{ importance }`. */
 export async function importanceAnswer(prisma: PrismaClient, sweepId: string, metric: GridMetric): Promise<string> {
-  const read = async () => JSON.stringify(toWire({ importance: importanceOf(await sharedOutcomes(prisma, sweepId), metric) }));
-  return sharedAnswer(importanceUrl(sweepId, metric), read, await sweepStamp(prisma, sweepId));
+  const read = async () => ({ importance: importanceOf(await sharedOutcomes(prisma, sweepId), metric) });
+  return sharedWireAnswer(importanceUrl(sweepId, metric), read, await sweepStamp(prisma, sweepId));
 }
 
 /** A final metric against each swept setting, split by `by`: `{ slices }`. */
 export async function slicesAnswer(prisma: PrismaClient, sweepId: string, metric: GridMetric, by: SliceBy): Promise<string> {
-  const read = async () =>
-    JSON.stringify(toWire({ slices: slicesOf(await sharedOutcomes(prisma, sweepId), metric, by === "none" ? undefined : (by as GridAxis)) }));
-  return sharedAnswer(slicesUrl(sweepId, metric, by), read, await sweepStamp(prisma, sweepId));
+  const read = async () => ({ slices: slicesOf(await sharedOutcomes(prisma, sweepId), metric, by === "none" ? undefined : by) });
+  return sharedWireAnswer(slicesUrl(sweepId, metric, by), read, await sweepStamp(prisma, sweepId));
 }
 
 /**

@@ -78,9 +78,15 @@ export function sharedOutcomes(prisma: PrismaClient, sweepId: string): Promise<S
   return sharedRead(`outcomes:${sweepId}`, () => sweepOutcomes(prisma, sweepId), 0);
 }
 
-/** A JSON response of `read`'s value in wire form, shared as sharedText: the body is serialised once for every request that shares it. */
-export function sharedJson(request: Request, read: () => Promise<unknown>, stamp: string | null = null): Promise<Response> {
-  return sharedText(request, async () => JSON.stringify(toWire(await read())), stamp);
+/** sharedAnswer of `read`'s value in wire form: serialised once for every request that shares it. */
+export function sharedWireAnswer(key: string, read: () => Promise<unknown>, stamp: string | null = null): Promise<string> {
+  return sharedAnswer(key, async () => JSON.stringify(toWire(await read())), stamp);
+}
+
+/** sharedWireAnswer as the response to `request`, keyed by its path and query. */
+export async function sharedJson(request: Request, read: () => Promise<unknown>, stamp: string | null = null): Promise<Response> {
+  const url = new URL(request.url);
+  return jsonText(await sharedWireAnswer(`${url.pathname}${url.search}`, read, stamp));
 }
 
 /**
