@@ -397,6 +397,10 @@ describe("the dashboard in a browser", () => {
     await page.click('[data-testid=histogram-of] button:has-text("activations h")');
     await expect.poll(binRange).toEqual(activationRange);
     expect(await weights()).toEqual(["600", "400"]);
+    // A value the page does not know in the URL opens the activations.
+    await page.goto(page.url().replace(/\?.*$/, "") + "?histograms=bogus");
+    await expect.poll(() => page.locator("h2", { hasText: "Activation histograms at epoch" }).count()).toBe(1);
+    expect(await weights()).toEqual(["600", "400"]);
   });
 
   it("compares two runs: overlaid curves and depth profiles, grouped with a band", async () => {
