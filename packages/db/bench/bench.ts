@@ -2,17 +2,20 @@
 // Postgres (TEST_DATABASE_URL or the local `test` database), in a schema of its own.
 // BENCH_RUNS (default 1000) runs × 100 traced epochs of the canonical depth-8 shape (8 hidden
 // layers of 64 and the output: 9 layers), 30-bin histograms, packed as workers send them;
-// BENCH_BATCH runs per statement (25), BENCH_WRITERS writers (4).
-import { DIAGNOSIS_KINDS, packEpoch, Random, type TraceSummary } from "@gradtrace/core";
+// BENCH_BATCH runs per statement (25), BENCH_WRITERS writers (4), BENCH_ROUNDS rounds (3) of
+// ingest alternating the synthetic histograms' two shapes, each into a schema of its own.
+import { DIAGNOSIS_KINDS, packEpoch, Random, type EpochRecord, type TraceSummary } from "@gradtrace/core";
 import { appendEpochChunks, createSweep, finishRuns, getRun, runSeries, startRuns, sweepGrid } from "../src/index.ts";
-import { CANONICAL_LAYERS, syntheticEpoch, syntheticSpecs } from "../src/synthetic-traces.ts";
-import { createTestDatabase } from "../src/test-database.ts";
+import { CANONICAL_LAYERS, syntheticEpoch, syntheticSpecs, type SyntheticHistograms } from "../src/synthetic-traces.ts";
+import { createTestDatabase, type TestDatabase } from "../src/test-database.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 1000);
 const EPOCHS = 99; // traced epochs 0…99: 100 of them
 const CHUNK = 25; // epochs per message, as a worker sends them
 const BATCH = Number(process.env.BENCH_BATCH ?? 25); // runs whose messages (start, epochs, end) a recorder writes in one statement each
 const WRITERS = Number(process.env.BENCH_WRITERS ?? 4); // recorders writing side by side
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SHAPES: readonly SyntheticHistograms[] = ["shaped", "uniform"];
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 async function timeMs(fn: () => Promise<unknown>): Promise<number> {
@@ -23,16 +26,31 @@ async function timeMs(fn: () => Promise<unknown>): Promise<number> {
 
 const specs = syntheticSpecs(RUNS, EPOCHS);
 const layers = CANONICAL_LAYERS;
+const rows = RUNS * (EPOCHS + 1);
 
-const db = await createTestDatabase("bench");
-try {
-  console.log(
-    `trace store bench — ${RUNS} runs × ${EPOCHS + 1} epochs × ${layers.length} layers, 30-bin histograms; ${WRITERS} writers, ${BATCH} runs × ${CHUNK} epochs per statement`,
-  );
+interface Ingested {
+  db: TestDatabase;
+  sweepId: string;
+  runIds: string[];
+  rowsPerSecond: number;
+  bytesPerEpoch: number;
+}
+
+/** Ingests RUNS synthetic runs with histograms of `shape` into a new schema as WRITERS recorders would; prints and returns its figures. */
+async function ingest(shape: SyntheticHistograms, label = ""): Promise<Ingested> {
+  const db = await createTestDatabase("bench");
   const { sweepId, runIds } = await createSweep(db.prisma, { name: "bench", spec: {}, runs: specs });
   const rng = new Random(7, "bench");
-  const traces = runIds.map(() => Array.from({ length: EPOCHS + 1 }, (_, e) => syntheticEpoch(rng, e)));
-  const packed = traces.map((trace) => trace.map(packEpoch));
+  const lasts: EpochRecord[] = [];
+  const packed = runIds.map(() =>
+    Array.from({ length: EPOCHS + 1 }, (_, e) => {
+      const record = syntheticEpoch(rng, e, shape);
+      if (e === EPOCHS) lasts.push(record);
+      return packEpoch(record);
+    }),
+  );
+  // The records' garbage is collected now, not in the timed ingest (the bench runs with --expose-gc).
+  (globalThis as { gc?: () => void }).gc?.();
   const phase = { start: 0, append: 0, finish: 0 };
   const cpuBefore = process.cpuUsage();
   const ingestMs = await timeMs(async () => {
@@ -60,7 +78,7 @@ try {
           phase.append += performance.now() - t;
           t = performance.now();
           const ends = batch.map((run) => {
-            const last = traces[run.i]!.at(-1)!;
+            const last = lasts[run.i]!;
             const summary: TraceSummary = {
               status: "completed",
               epochsRun: EPOCHS,
@@ -81,14 +99,33 @@ try {
   const nodeCpuMs = (cpu.user + cpu.system) / 1000;
   const [{ traces: traceBytes, runs: runBytes }] = await db.prisma.$queryRaw<[{ traces: bigint; runs: bigint }]>`
     SELECT pg_total_relation_size('"TraceEpoch"') AS traces, pg_total_relation_size('"Run"') AS runs`;
-  const rows = RUNS * (EPOCHS + 1);
+  const wire = packed.flat().reduce((sum, e) => sum + e.layerMetrics.byteLength + e.histograms.byteLength, 0) / rows;
   const share = (ms: number) => `${Math.round((100 * ms) / (phase.start + phase.append + phase.finish))}%`;
+  const rowsPerSecond = rows / (ingestMs / 1000);
   console.log(
-    `ingest: ${(ingestMs / 1000).toFixed(2)} s (${Math.round(rows / (ingestMs / 1000))} epoch rows/s); writers' time: start ${share(phase.start)}, append ${share(phase.append)}, finish ${share(phase.finish)}; this process's CPU ${Math.round((100 * nodeCpuMs) / ingestMs)}% of the wall time (the rest of a core goes to Postgres)`,
+    `${label}${shape.padEnd(7)} histograms: ingest ${(ingestMs / 1000).toFixed(2)} s (${Math.round(rowsPerSecond)} epoch rows/s); packed layers ${Math.round(wire)} B per epoch; on disk TraceEpoch ${(Number(traceBytes) / 2 ** 20).toFixed(1)} MiB (${Math.round(Number(traceBytes) / rows)} B per epoch), Run ${(Number(runBytes) / 2 ** 20).toFixed(1)} MiB; writers' time: start ${share(phase.start)}, append ${share(phase.append)}, finish ${share(phase.finish)}; this process's CPU ${Math.round((100 * nodeCpuMs) / ingestMs)}% of the wall time`,
   );
-  console.log(
-    `on disk: TraceEpoch ${(Number(traceBytes) / 2 ** 20).toFixed(1)} MiB (${Math.round(Number(traceBytes) / RUNS)} B per run, ${Math.round(Number(traceBytes) / rows)} B per epoch), Run ${(Number(runBytes) / 2 ** 20).toFixed(1)} MiB`,
-  );
+  return { db, sweepId, runIds, rowsPerSecond, bytesPerEpoch: Number(traceBytes) / rows };
+}
+
+console.log(
+  `trace store bench — ${RUNS} runs × ${EPOCHS + 1} epochs × ${layers.length} layers, 30-bin histograms; ${WRITERS} writers, ${BATCH} runs × ${CHUNK} epochs per statement; ${ROUNDS} rounds alternating histograms shaped like real ones and uniform ones`,
+);
+const figures = new Map<SyntheticHistograms, number[]>(SHAPES.map((shape) => [shape, []]));
+// A first ingest opens the connections and compiles the code paths; it is not counted.
+let last = await ingest("shaped", "warm-up, not counted: ");
+for (let round = 0; round < ROUNDS; round++) {
+  for (const shape of SHAPES) {
+    await last.db.drop();
+    last = await ingest(shape);
+    figures.get(shape)!.push(last.rowsPerSecond);
+  }
+}
+for (const [shape, values] of figures) {
+  console.log(`ingest, ${shape} histograms: median ${Math.round(median(values))} epoch rows/s (${values.map(Math.round).join(", ")})`);
+}
+const { db, sweepId, runIds } = last;
+try {
   await db.prisma.$executeRaw`ANALYZE`;
   const reps = 21;
   const ids = Array.from({ length: reps }, (_, i) => runIds[(i * 37) % runIds.length]!);
@@ -99,7 +136,7 @@ try {
   const curves: number[] = [];
   for (let i = 0; i < reps; i++) curves.push(await timeMs(() => runSeries(db.prisma, runIds.slice(i * 20, i * 20 + 20), "valLoss", 200)));
   console.log(
-    `read (median of ${reps}): full trace of one run ${median(full).toFixed(1)} ms; sweep grid over ${RUNS} runs ${median(grid).toFixed(1)} ms; 20 runs' loss curves in 200 buckets ${median(curves).toFixed(1)} ms`,
+    `read (median of ${reps}, the ${SHAPES.at(-1)} histograms' store): full trace of one run ${median(full).toFixed(1)} ms; sweep grid over ${RUNS} runs ${median(grid).toFixed(1)} ms; 20 runs' loss curves in 200 buckets ${median(curves).toFixed(1)} ms`,
   );
 } finally {
   await db.drop();

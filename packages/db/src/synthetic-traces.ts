@@ -25,10 +25,18 @@ export function syntheticSpecs(runs: number, epochs: number): RunSpecInput[] {
 }
 
 /**
- * A synthetic but realistic traced epoch of the canonical shape for the benches: every metric set,
- * 30-bin activation and pre-activation histograms counting 256 × units values each. Training that many runs would take the bench's time.
+ * How a synthetic trace's histograms are filled: `shaped` like a trained network's (a bump a few
+ * bins wide at a random place, a ReLU layer's zeros in the bin of 0; calibrated by a test
+ * against the canonical cell's packed size), or `uniform` (every bin near the mean: the worst case
+ * for the varints, what the benches used before).
  */
-export function syntheticEpoch(rng: Random, epoch: number): EpochRecord {
+export type SyntheticHistograms = "shaped" | "uniform";
+
+/**
+ * A synthetic traced epoch of the canonical shape for the benches: every metric set, 30-bin
+ * activation and pre-activation histograms counting 256 × units values each. Training that many runs would take the bench's time.
+ */
+export function syntheticEpoch(rng: Random, epoch: number, histograms: SyntheticHistograms = "shaped"): EpochRecord {
   const bins = 30;
   return {
     epoch,
@@ -38,11 +46,8 @@ export function syntheticEpoch(rng: Random, epoch: number): EpochRecord {
     valAccuracy: 1 - Math.exp(-epoch / 25) / 2,
     outputStd: rng.uniform(),
     layers: CANONICAL_LAYERS.map((l) => {
-      const counts = () => {
-        const histogram = new Array<number>(bins).fill(0);
-        for (let k = 0; k < 256 * l.units; k += 64) histogram[rng.int(bins)]! += 64;
-        return histogram;
-      };
+      const counts = (zeroShare: number) =>
+        histograms === "uniform" ? uniformCounts(rng, bins, 256 * l.units) : shapedCounts(rng, bins, 256 * l.units, zeroShare);
       return {
         gradNorm: rng.uniform() * 10 ** -rng.int(6),
         biasGradNorm: rng.uniform(),
@@ -55,9 +60,31 @@ export function syntheticEpoch(rng: Random, epoch: number): EpochRecord {
         saturatedFraction: null,
         deadFraction: l.kind === "hidden" ? rng.uniform() : null,
         symmetry: 0,
-        histogram: counts(),
-        preActivationHistogram: counts(),
+        histogram: counts(l.kind === "hidden" ? 0.3 + 0.4 * rng.uniform() : 0),
+        preActivationHistogram: counts(0),
       };
     }),
   };
+}
+
+/** `total` values in lumps of 64 dropped into bins at random. */
+function uniformCounts(rng: Random, bins: number, total: number): number[] {
+  const histogram = new Array<number>(bins).fill(0);
+  for (let k = 0; k < total; k += 64) histogram[rng.int(bins)]! += 64;
+  return histogram;
+}
+
+/** `total` values: `zeroShare` of them in bin 0 (a ReLU's h ≤ 0), the rest a normal bump 1–5 bins wide centred at random. */
+function shapedCounts(rng: Random, bins: number, total: number, zeroShare: number): number[] {
+  const centre = rng.uniform() * bins;
+  const width = 1 + 4 * rng.uniform();
+  const weights = Array.from({ length: bins }, (_, b) => Math.exp(-(((b + 0.5 - centre) / width) ** 2) / 2));
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const zeros = Math.round(zeroShare * total);
+  const histogram = weights.map((w) => Math.floor(((total - zeros) * w) / sum));
+  histogram[0]! += zeros;
+  // What flooring left over goes to the fullest bin, so the counts sum to `total`.
+  const fullest = histogram.indexOf(Math.max(...histogram));
+  histogram[fullest]! += total - histogram.reduce((a, b) => a + b, 0);
+  return histogram;
 }
