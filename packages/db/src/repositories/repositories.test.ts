@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { randomUUID } from "node:crypto";
 import { EPOCH_SCALARS, packEpoch, Run, train, type EpochRecord, type RunSpecInput, type Trace } from "@gradtrace/core";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
 import { createTestDatabase, expectSameEpochs, type TestDatabase } from "../testing.ts";
@@ -70,6 +71,25 @@ describe("sweeps", () => {
       ["tanh", "xavier_normal", 2, 8, "sgd", 0.05, "moons(samples=200)", 1],
       ["tanh", "xavier_normal", 2, 8, "sgd", 0.05, "moons(samples=200)", 2],
     ]);
+  });
+
+  it("store every learning rate and seed a spec allows exactly as given", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.record({ lr: fc.double({ min: Number.MIN_VALUE, max: 100, noNaN: true }), seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }) }), {
+          minLength: 1,
+          maxLength: 20,
+          selector: (r) => `${r.lr} ${r.seed}`,
+        }),
+        async (axes) => {
+          const { sweepId } = await createSweep(db.prisma, { name: "axes", spec: {}, runs: axes.map(({ lr, seed }) => spec({ lr, seed })) });
+          const stored = await db.prisma.run.findMany({ where: { sweepId }, select: { learningRate: true, seed: true, spec: true } });
+          expect(new Set(stored.map((r) => `${r.learningRate} ${r.seed}`))).toEqual(new Set(axes.map((a) => `${a.lr} ${a.seed}`)));
+          for (const r of stored) expect((r.spec as { training: { optimizer: { lr: number } } }).training.optimizer.lr).toBe(r.learningRate);
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 
   it("reject an invalid RunSpec before storing anything", async () => {
