@@ -33,7 +33,6 @@ interface Ingested {
   sweepId: string;
   runIds: string[];
   rowsPerSecond: number;
-  bytesPerEpoch: number;
 }
 
 /** Ingests RUNS synthetic runs with histograms of `shape` into a new schema as WRITERS recorders would; prints and returns its figures. */
@@ -105,7 +104,7 @@ async function ingest(shape: SyntheticHistograms, label = ""): Promise<Ingested>
   console.log(
     `${label}${shape.padEnd(7)} histograms: ingest ${(ingestMs / 1000).toFixed(2)} s (${Math.round(rowsPerSecond)} epoch rows/s); packed layers ${Math.round(wire)} B per epoch; on disk TraceEpoch ${(Number(traceBytes) / 2 ** 20).toFixed(1)} MiB (${Math.round(Number(traceBytes) / rows)} B per epoch), Run ${(Number(runBytes) / 2 ** 20).toFixed(1)} MiB; writers' time: start ${share(phase.start)}, append ${share(phase.append)}, finish ${share(phase.finish)}; this process's CPU ${Math.round((100 * nodeCpuMs) / ingestMs)}% of the wall time`,
   );
-  return { db, sweepId, runIds, rowsPerSecond, bytesPerEpoch: Number(traceBytes) / rows };
+  return { db, sweepId, runIds, rowsPerSecond };
 }
 
 console.log(

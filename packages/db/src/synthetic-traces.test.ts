@@ -1,6 +1,6 @@
 import { packEpoch, Random, train } from "@gradtrace/core";
 import { describe, expect, it } from "vitest";
-import { syntheticEpoch } from "./synthetic-traces.ts";
+import { CANONICAL_LAYERS, syntheticEpoch } from "./synthetic-traces.ts";
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const histogramBytes = (shape: "shaped" | "uniform"): number => {
@@ -27,12 +27,12 @@ describe("synthetic traces", () => {
   it("count every probe value once in each histogram", () => {
     const rng = new Random(3, "sums");
     for (const shape of ["shaped", "uniform"] as const) {
-      for (const layer of syntheticEpoch(rng, 5, shape).layers) {
-        const total = layer.histogram!.reduce((a, b) => a + b, 0);
-        expect(total).toBe(layer.preActivationHistogram!.reduce((a, b) => a + b, 0));
-        expect(total % 256).toBe(0);
-        expect(layer.histogram!.every((c) => Number.isInteger(c) && c >= 0)).toBe(true);
-      }
+      syntheticEpoch(rng, 5, shape).layers.forEach((layer, l) => {
+        for (const histogram of [layer.histogram!, layer.preActivationHistogram!]) {
+          expect(histogram.reduce((a, b) => a + b, 0)).toBe(256 * CANONICAL_LAYERS[l]!.units);
+          expect(histogram.every((c) => Number.isInteger(c) && c >= 0)).toBe(true);
+        }
+      });
     }
   });
 });
