@@ -7,7 +7,7 @@ interface Entry {
   value: Promise<unknown>;
   /** When the read finished (ms), or undefined while it runs. */
   settled?: number;
-  /** Kept under a completed sweep's stamp (see sharedText): not forgotten after a change elsewhere. */
+  /** Kept under a completed sweep's stamp (see sharedAnswer): not forgotten after a change elsewhere. */
   stamped?: boolean;
 }
 
@@ -80,13 +80,17 @@ export function sharedOutcomes(prisma: PrismaClient, sweepId: string): Promise<S
 
 /** sharedAnswer of `read`'s value in wire form: serialised once for every request that shares it. */
 export function sharedWireAnswer(key: string, read: () => Promise<unknown>, stamp: string | null = null): Promise<string> {
-  return sharedAnswer(key, async () => JSON.stringify(toWire(await read())), stamp);
+  return sharedAnswer(key, wireText(read), stamp);
 }
 
-/** sharedWireAnswer as the response to `request`, keyed by its path and query. */
-export async function sharedJson(request: Request, read: () => Promise<unknown>, stamp: string | null = null): Promise<Response> {
-  const url = new URL(request.url);
-  return jsonText(await sharedWireAnswer(`${url.pathname}${url.search}`, read, stamp));
+/** A read of `read`'s value as JSON text in wire form. */
+function wireText(read: () => Promise<unknown>): () => Promise<string> {
+  return async () => JSON.stringify(toWire(await read()));
+}
+
+/** sharedText of `read`'s value in wire form: serialised once for every request that shares it. */
+export function sharedJson(request: Request, read: () => Promise<unknown>, stamp: string | null = null): Promise<Response> {
+  return sharedText(request, wireText(read), stamp);
 }
 
 /**

@@ -7,10 +7,11 @@ import { fmt } from "./format.ts";
 const [LABEL, WIDTH, ROW, RIGHT] = [64, 420, 16, 90];
 
 /**
- * The textbook figure of signal propagation: every hidden layer's activation (or pre-activation) histogram at one
- * epoch (epoch 0: before any update, what the initialisation alone does), one row per layer, first
- * layer at the top, each row shaded against its own largest bin, with the layer's std beside it. A signal that shrinks with depth narrows row by row onto 0; one that saturates moves
- * to the ends; a healthy one keeps its width.
+ * The textbook figure of signal propagation: every hidden layer's activation (or pre-activation)
+ * histogram at one epoch (epoch 0: before any update, what the initialisation alone does), one row
+ * per layer, first layer at the top, each row shaded against its own largest bin, with the layer's
+ * std beside it. A signal that shrinks with depth narrows row by row onto 0; one that saturates
+ * moves to the ends; a healthy one keeps its width.
  */
 export function SignalPropagation({
   layers,

@@ -86,8 +86,8 @@ export function sweptSettings(rows: readonly ValueRow[]): Array<ImportanceSettin
 }
 
 /**
- * The functional ANOVA of a final metric over a sweep's completed runs (from its sweepOutcomes) (see core's
- * functionalAnova): the settings are those the sweep varies (sweptSettings). Null when fewer
+ * The functional ANOVA of a final metric over a sweep's completed runs, from its sweepOutcomes
+ * (see core's functionalAnova): the settings are those the sweep varies (sweptSettings). Null when fewer
  * than two cells have a value, or the metric does not vary, or the sweep varies nothing.
  */
 export function importanceOf(o: SweepOutcomes, metric: GridMetric): SweepImportance | null {
