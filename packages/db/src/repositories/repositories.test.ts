@@ -155,6 +155,21 @@ describe("notes, tags and deletion", () => {
     expect(await rows(kept.runIds)).toEqual([2, 8]);
     await expect(deleteSweepRows(db.prisma, gone.sweepId)).rejects.toBeInstanceOf(NotFoundError);
   });
+
+  it("store and delete a sweep however long a busy server keeps them waiting, past Prisma's 5 s transaction timeout", async () => {
+    // Statements on these tables take 5.5 s more, as a large sweep's do on a loaded server.
+    await db.prisma.$executeRawUnsafe(`CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(5.5); RETURN NULL; END $$`);
+    const slow = (table: string, event: string) =>
+      db.prisma.$executeRawUnsafe(`CREATE TRIGGER slow AFTER ${event} ON "${table}" FOR EACH STATEMENT EXECUTE FUNCTION slow()`);
+    const fast = (table: string) => db.prisma.$executeRawUnsafe(`DROP TRIGGER slow ON "${table}"`);
+    await slow("Run", "INSERT");
+    const created = await createSweep(db.prisma, { name: "waited for", spec: {}, runs: [spec({ seed: 43, epochs: 2 })] }).finally(() => fast("Run"));
+    await record(created.runIds[0]!, train(spec({ seed: 43, epochs: 2 })));
+    await slow("TraceEpoch", "DELETE");
+    expect(await deleteSweepRows(db.prisma, created.sweepId).finally(() => fast("TraceEpoch"))).toBe(1);
+    expect(await db.prisma.traceEpoch.count({ where: { runId: created.runIds[0]! } })).toBe(0);
+    await db.prisma.$executeRawUnsafe(`DROP FUNCTION slow()`);
+  }, 30_000);
 });
 
 describe("run status", () => {
