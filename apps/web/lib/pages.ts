@@ -4,6 +4,7 @@ import { LIMITS, metricCost, RUN_AXES, type LayerMetric, type RunAxis } from "@g
 import { z } from "zod";
 import {
   bestRuns,
+  EMPTY_THIN_TRACE,
   edgeEpochs,
   epochScalarSeries,
   getRunRow,
@@ -19,7 +20,6 @@ import {
 } from "@gradtrace/db";
 import { describeTrial, listWorkers, runJobCounts, trialObjective, type SweepSpec } from "@gradtrace/queue";
 import { pageTableQuery, RUN_TABLE_PAGE } from "./run-table.ts";
-import { thinTrace } from "./thin-trace.ts";
 
 // What each page and live view is sent, built in one place: client components take these types
 // (through toWire's Wired) instead of declaring their own copies.
@@ -101,7 +101,7 @@ export type SweepPageData = Awaited<ReturnType<typeof sweepPageData>>;
  * with every layer's histogram) made most of a run page's HTML, rendered again for every visit.
  */
 export async function runPageData(prisma: PrismaClient, id: string) {
-  return { run: await getRunRow(prisma, id), ...thinTrace([], 200) };
+  return { run: await getRunRow(prisma, id), ...EMPTY_THIN_TRACE };
 }
 export type RunPageData = Awaited<ReturnType<typeof runPageData>>;
 

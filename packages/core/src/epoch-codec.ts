@@ -41,10 +41,10 @@ export function decodeMetric(bytes: Uint8Array, metric: LayerMetric): (number | 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.byteLength / 4 / LAYER_METRICS.length;
   const m = LAYER_METRICS.indexOf(metric);
-  return Array.from({ length: n }, (_, l) => {
-    const at = (m * n + l) * 4;
-    return view.getUint32(at, true) === NULL_BITS ? null : view.getFloat32(at, true);
-  });
+  // Plain loops, not Array.from with a callback: a 5,000-epoch run's chart read decodes ~55,000 of these.
+  const values = new Array<number | null>(n);
+  for (let l = 0, at = m * n * 4; l < n; l++, at += 4) values[l] = view.getUint32(at, true) === NULL_BITS ? null : view.getFloat32(at, true);
+  return values;
 }
 
 /**
@@ -81,7 +81,11 @@ export function decodeHistograms(bytes: Uint8Array): number[][] {
   };
   const bins = next();
   const histograms: number[][] = [];
-  while (bins > 0 && at < bytes.byteLength) histograms.push(Array.from({ length: bins }, next));
+  while (bins > 0 && at < bytes.byteLength) {
+    const counts = new Array<number>(bins);
+    for (let b = 0; b < bins; b++) counts[b] = next();
+    histograms.push(counts);
+  }
   return histograms;
 }
 

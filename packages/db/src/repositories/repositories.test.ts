@@ -4,6 +4,7 @@ import { EPOCH_SCALARS, packEpoch, Run, train, type EpochRecord, type RunSpecInp
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IllegalTransitionError, NotFoundError, StaleAttemptError, TraceOrderError } from "../errors.ts";
+import { downsample } from "../downsample.ts";
 import { createTestDatabase, expectSameEpochs, type TestDatabase } from "../testing.ts";
 import { failRun, finishRun, finishRuns, releaseRun, startRun, startRuns, transitionRun } from "./runs.ts";
 import { sweepGrid } from "./grid.ts";
@@ -22,7 +23,7 @@ import {
   setSweepStatus,
   sweepRuns,
 } from "./sweeps.ts";
-import { appendEpochChunks, appendEpochs, edgeEpochs, epochScalarSeries, getRun, getRuns, runSeries } from "./traces.ts";
+import { appendEpochChunks, appendEpochs, edgeEpochs, EMPTY_THIN_TRACE, epochScalarSeries, getRun, getRuns, runSeries, thinRunTrace } from "./traces.ts";
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -413,6 +414,62 @@ describe("reading", () => {
       traces.set(runId, trace);
       await record(runId, trace);
     }
+  });
+
+  it("thins a run's trace as whole-trace thinning would: series downsampled, an even spread of epochs in full, 0 keeping all", async () => {
+    // Runs with their first 1, 2, 3, 5 and 13 traced epochs stored (as while they train), every bucket count around them.
+    const lengths = [1, 2, 3, 5, 13];
+    const inputs = lengths.map((n) => spec({ seed: 90 + n, epochs: 12 }));
+    const created = await createSweep(db.prisma, { name: "thin", spec: {}, runs: inputs });
+    for (const [i, runId] of created.runIds.entries()) {
+      const trace = train(inputs[i]!);
+      const attempt = await startRun(db.prisma, runId, { workerId: "w1", device: "cpu", layers: trace.layers });
+      await appendEpochs(db.prisma, runId, attempt, trace.epochs.slice(0, lengths[i]));
+    }
+    const value = (v: number | null) => v ?? NaN;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: lengths.length - 1 }), fc.integer({ min: 0, max: 16 }), async (r, buckets) => {
+        const id = created.runIds[r]!;
+        const whole = (await getRun(db.prisma, id)).epochs;
+        const n = whole.length;
+        const keep = buckets === 0 || n <= buckets ? n : buckets;
+        const picked = [...new Set(Array.from({ length: keep }, (_, k) => Math.round((k * (n - 1)) / Math.max(1, keep - 1))))];
+        const x = whole.map((e) => e.epoch);
+        const thin = await thinRunTrace(db.prisma, id, buckets);
+        expect(thin.epochCount).toBe(n);
+        expectSameEpochs(
+          thin.epochs,
+          picked.map((i) => whole[i]!),
+        );
+        expect(thin.epochs[0]?.epoch).toBe(0);
+        if (keep > 1) expect(thin.epochs.at(-1)?.epoch).toBe(n - 1);
+        for (const k of EPOCH_SCALARS)
+          expect(thin.series[k]).toEqual(
+            downsample(
+              x,
+              whole.map((e) => value(e[k])),
+              keep,
+            ),
+          );
+        for (const m of ["gradNorm", "updateRatio", "deadFraction"] as const) {
+          expect(thin.layerSeries[m]).toEqual(
+            whole[0]!.layers.map((_, l) =>
+              downsample(
+                x,
+                whole.map((e) => value(e.layers[l]![m])),
+                keep,
+              ),
+            ),
+          );
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("thins a run with no stored epoch to an empty trace", async () => {
+    const { runIds } = await createSweep(db.prisma, { name: "untrained", spec: {}, runs: [spec({ seed: 99 })] });
+    expect(await thinRunTrace(db.prisma, runIds[0]!, 200)).toEqual(EMPTY_THIN_TRACE);
   });
 
   it("returns a run with its full trace, equal to the core's", async () => {

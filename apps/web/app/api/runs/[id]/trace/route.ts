@@ -1,8 +1,7 @@
-import { getRun } from "@gradtrace/db";
+import { getRun, getRunRow, thinRunTrace } from "@gradtrace/db";
 import { handle, HttpError, intParam, uuidParam } from "../../../../../lib/http.ts";
 import { control } from "../../../../../lib/server.ts";
 import { sharedJson } from "../../../../../lib/shared-read.ts";
-import { thinTrace } from "../../../../../lib/thin-trace.ts";
 import { traceCsv } from "../../../../../lib/trace-csv.ts";
 
 /**
@@ -21,8 +20,8 @@ export function GET(request: Request, { params }: { params: Promise<{ id: string
     if (format === "csv")
       return new Response(traceCsv((await getRun(control().prisma, id)).epochs), { headers: { "content-type": "text/csv; charset=utf-8" } });
     return sharedJson(request, async () => {
-      const stored = await getRun(control().prisma, id);
-      return { id, layers: stored.run.layers, ...thinTrace(stored.epochs, buckets) };
+      const [run, trace] = await Promise.all([getRunRow(control().prisma, id), thinRunTrace(control().prisma, id, buckets)]);
+      return { id, layers: run.layers, ...trace };
     });
   });
 }
