@@ -253,9 +253,10 @@ export const EMPTY_THIN_TRACE: ThinTrace = thinRows([], 0);
  * of those epochs only: reading and decoding every epoch whole took ~450 ms for 5,001 epochs.
  */
 export async function thinRunTrace(prisma: PrismaClient, id: string, buckets: number): Promise<ThinTrace> {
-  // No limit: every epoch in full. Postgres's round() and Math.round agree on these non-negative
-  // quotients of integers (a tie is exactly representable, so neither rounds differently).
   const limit = buckets === 0 ? 2 ** 31 - 1 : buckets;
+  // Kept in full: the epochs at round(k (n − 1) / (keep − 1)), k < keep — an even spread, first
+  // and last included. Postgres's round() and Math.round agree on these non-negative quotients
+  // of integers (a tie is exactly representable, so neither rounds it differently).
   const rows = await prisma.$queryRaw<ChartRow[]>`
     WITH t AS (
       SELECT epoch, ${idents(EPOCH_SCALARS)}, "layerMetrics", histograms,
