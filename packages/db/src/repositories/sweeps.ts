@@ -408,7 +408,7 @@ export async function refreshSweepStatus(prisma: PrismaClient, runIds: readonly 
      state AS (
        SELECT t.id,
          EXISTS (SELECT 1 FROM "Run" r WHERE r."sweepId" = t.id AND r.status IN ('queued', 'running')) AS open,
-         EXISTS (SELECT 1 FROM "Run" r WHERE r."sweepId" = t.id AND r.status = ANY(${RUN_STATUSES.filter((s) => s !== "queued")}::"RunStatus"[])) AS begun
+         EXISTS (SELECT 1 FROM "Run" r WHERE r."sweepId" = t.id AND r.status IN (${Prisma.join(RUN_STATUSES.filter((s) => s !== "queued").map((s) => Prisma.sql`${s}::"RunStatus"`))})) AS begun
        FROM touched t
      )
      UPDATE "Sweep" s SET status = CASE WHEN NOT st.open THEN 'completed'::"SweepStatus" WHEN st.begun THEN 'running'::"SweepStatus" ELSE s.status END,
