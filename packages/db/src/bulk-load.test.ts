@@ -1,37 +1,14 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { train, type Trace } from "@gradtrace/core";
 import { afterAll, describe, expect, it } from "vitest";
-import type { PrismaClient } from "./client.ts";
-import { openEmbeddedDatabase } from "./embedded.ts";
 import { startRun } from "./repositories/runs.ts";
 import { createSweep } from "./repositories/sweeps.ts";
 import { appendEpochs, getRun } from "./repositories/traces.ts";
-import { createTestDatabase, expectSameEpochs } from "./testing.ts";
+import { bothDatabases, expectSameEpochs } from "./testing.ts";
 
 // Traced epochs go in with COPY on both databases gradtrace runs on: Postgres (pg-copy-streams)
 // and the embedded PGlite (COPY from a blob).
-const closers: Array<() => Promise<void>> = [];
-afterAll(async () => {
-  for (const close of closers) await close();
-});
-
-async function postgres(): Promise<PrismaClient> {
-  const db = await createTestDatabase("bulk");
-  closers.push(() => db.drop());
-  return db.prisma;
-}
-
-async function pglite(): Promise<PrismaClient> {
-  const dir = mkdtempSync(join(tmpdir(), "gradtrace-bulk-"));
-  const db = await openEmbeddedDatabase(dir);
-  closers.push(async () => {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return db.prisma;
-}
+const { databases, close } = bothDatabases();
+afterAll(close);
 
 const diverging: Trace = train({
   dataset: { name: "moons", samples: 200 },
@@ -39,10 +16,7 @@ const diverging: Trace = train({
   training: { epochs: 12, optimizer: { name: "sgd", lr: 1 } },
 });
 
-describe.each([
-  ["Postgres", postgres],
-  ["PGlite", pglite],
-])("traced epochs on %s", (_name, open) => {
+describe.each(databases)("traced epochs on %s", (_name, open) => {
   it("are copied in with NaN intact, once however often they are delivered", async () => {
     expect(diverging.summary.status).toBe("diverged");
     const prisma = await open();
