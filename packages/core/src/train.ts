@@ -319,9 +319,16 @@ export function layerRecord(info: LayerInfo, epoch: number, stats: LayerStats, m
     saturatedFraction: stats.saturatedFraction(),
     deadFraction: info.kind === "hidden" ? 1 - live / info.units : null,
     symmetry: m.symmetry,
-    histogram: Array.from(stats.histogram),
-    preActivationHistogram: Array.from(stats.zHistogram),
+    histogram: counts(stats.histogram),
+    preActivationHistogram: counts(stats.zHistogram),
   };
+}
+
+/** A histogram's counts as a plain array; a loop, where Array.from of a typed array took ten times as long. */
+function counts(histogram: Float64Array): number[] {
+  const out = new Array<number>(histogram.length);
+  for (let b = 0; b < histogram.length; b++) out[b] = histogram[b]!;
+  return out;
 }
 
 /** A run's summary from its traced epochs (the last one is where it stopped). */
