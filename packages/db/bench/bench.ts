@@ -6,8 +6,10 @@
 // ingest alternating the synthetic histograms' two shapes, each into a schema of its own.
 // BENCH_PREFILL=N: the rounds alternate instead an empty store with one that already holds N
 // traced epochs of earlier runs (histograms shaped), to see whether ingest slows as traces grow.
-import { DIAGNOSIS_KINDS, packEpoch, Random, type EpochRecord, type TraceSummary } from "@gradtrace/core";
+import { DIAGNOSIS_KINDS, EPOCH_SCALARS, packEpoch, Random, type EpochRecord, type TraceSummary } from "@gradtrace/core";
+import { Prisma } from "../src/generated/client.ts";
 import { appendEpochChunks, createSweep, finishRuns, getRun, runSeries, startRuns, sweepGrid } from "../src/index.ts";
+import { idents } from "../src/sql-params.ts";
 import { CANONICAL_LAYERS, syntheticEpoch, syntheticSpecs, type SyntheticHistograms } from "../src/synthetic-traces.ts";
 import { createTestDatabase, type TestDatabase } from "../src/test-database.ts";
 
@@ -69,8 +71,8 @@ async function prefill(db: TestDatabase, epochs: number): Promise<void> {
   const sample = packEpoch(syntheticEpoch(new Random(11, "prefill"), 50));
   for (let from = 0; from < runIds.length; from += 1000) {
     await db.prisma.$executeRaw`
-      INSERT INTO "TraceEpoch" ("runId", epoch, attempt, "trainLoss", "trainAccuracy", "valLoss", "valAccuracy", "outputStd", "layerMetrics", histograms)
-      SELECT r.id, e, 0, random(), random(), random(), random(), random(), ${sample.layerMetrics}, ${sample.histograms}
+      INSERT INTO "TraceEpoch" ("runId", epoch, attempt, ${idents(EPOCH_SCALARS)}, "layerMetrics", histograms)
+      SELECT r.id, e, 0, ${Prisma.join(EPOCH_SCALARS.map(() => Prisma.sql`random()`))}, ${sample.layerMetrics}, ${sample.histograms}
       FROM unnest(${runIds.slice(from, from + 1000)}::uuid[]) AS r(id), generate_series(0, ${EPOCHS}::int) AS e`;
   }
 }
