@@ -223,8 +223,6 @@ export interface ThinTrace {
 /** A stored epoch as a chart reads it: the histograms only where the epoch is kept in full. */
 type ChartRow = Omit<EpochRow, "runId" | "histograms"> & { histograms: Uint8Array | null };
 
-const valueOf = (v: number | null): number => (v === null ? Number.NaN : v);
-
 /** Downsamples the rows' series to `keep` buckets; the rows with histograms are the epochs kept in full. */
 function thinRows(rows: readonly ChartRow[], keep: number): ThinTrace {
   const x = rows.map((r) => r.epoch);
@@ -232,11 +230,11 @@ function thinRows(rows: readonly ChartRow[], keep: number): ThinTrace {
   const layerSeries = Object.fromEntries(
     LAYER_METRICS.map((m) => {
       const columns = rows.map((r) => decodeMetric(r.layerMetrics, m));
-      return [m, Array.from({ length: columns[0]?.length ?? 0 }, (_, l) => bucketsOf(columns.map((c) => valueOf(c[l]!))))];
+      return [m, Array.from({ length: columns[0]?.length ?? 0 }, (_, l) => bucketsOf(columns.map((c) => c[l] ?? NaN)))];
     }),
   ) as ThinTrace["layerSeries"];
   return {
-    series: Object.fromEntries(EPOCH_SCALARS.map((k) => [k, bucketsOf(rows.map((r) => valueOf(r[k])))])) as ThinTrace["series"],
+    series: Object.fromEntries(EPOCH_SCALARS.map((k) => [k, bucketsOf(rows.map((r) => r[k] ?? NaN))])) as ThinTrace["series"],
     layerSeries,
     epochs: rows.flatMap((r) => (r.histograms ? [decodeEpoch({ ...r, histograms: r.histograms })] : [])),
     epochCount: rows.length,
